@@ -1,0 +1,38 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { EnvironmentVariables } from '../../config/env.schema';
+import { UnauthorizedError } from '../errors/api-errors';
+import { extractCredential } from './credential';
+import { Public } from './decorators';
+import { PrincipalResolver } from './principal-resolver';
+
+/**
+ * The global, deny-by-default guard: every route needs a valid credential unless it is marked
+ * @Public(). Hot path: the resolver answers from its in-memory caches for credentials it has
+ * verified before, and runs a Passport strategy only on a miss.
+ */
+@Injectable()
+export class AuthenticationGuard implements CanActivate {
+  private readonly allowQueryParam: boolean;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly resolver: PrincipalResolver,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.allowQueryParam = config.get('API_KEY_QUERY_PARAM_ENABLED', { infer: true });
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride(Public, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const credential = extractCredential(request, this.allowQueryParam);
+    if (!credential) throw new UnauthorizedError('Missing credentials', 'missing_credentials');
+    request.principal = await this.resolver.authenticate(credential, request);
+    return true;
+  }
+}

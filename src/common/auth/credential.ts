@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * Where a credential may come from, in order: `Authorization: Bearer`, `X-API-Key`, and (unless
+ * switched off) `?api_key=`. Which kind of credential it is gets decided by its shape later.
+ */
+export function extractCredential(request: FastifyRequest, allowQueryParam: boolean): string | null {
+  const authorization = request.headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match) return match[1];
+  }
+  const headerKey = request.headers['x-api-key'];
+  if (typeof headerKey === 'string' && headerKey.length > 0) return headerKey.trim();
+  if (allowQueryParam) {
+    const query = request.query as Record<string, unknown> | undefined;
+    const queryKey = query?.api_key;
+    if (typeof queryKey === 'string' && queryKey.length > 0) return queryKey;
+  }
+  return null;
+}
+
+/** X-Organization-ID, or its alias X-Client-ID. */
+export function requestedOrganizationId(request: FastifyRequest): string | null {
+  const value = request.headers['x-organization-id'] ?? request.headers['x-client-id'];
+  return typeof value === 'string' && value.length > 0 ? value.trim() : null;
+}

@@ -1,0 +1,42 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { MissingPermissionError, NotFoundError } from '../errors/api-errors';
+import { principalHasPermission } from './authorization';
+import { OrganizationFromPath, Permissions } from './decorators';
+import { PrincipalResolver } from './principal-resolver';
+
+/**
+ * Enforces @Permissions(...) in the organization the request acts in. With
+ * @OrganizationFromPath('id') that is the organization in the path: a caller with no access there
+ * gets 404, as if it did not exist (another tenant's data is never confirmed).
+ */
+@Injectable()
+export class PermissionsGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly resolver: PrincipalResolver,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    const required = this.reflector.getAllAndOverride(Permissions.KEY, targets);
+    if (!required?.length) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    let principal = request.principal;
+    if (!principal) return true; // @Public route: nothing to check
+
+    const pathParam = this.reflector.getAllAndOverride(OrganizationFromPath, targets);
+    if (pathParam) {
+      const organizationId = (request.params as Record<string, string>)[pathParam];
+      if (organizationId !== principal.organizationId) {
+        const there = await this.resolver.inOrganization(principal, organizationId);
+        if (!there) throw new NotFoundError('Organization not found');
+        principal = request.principal = there;
+      }
+    }
+    const missing = required.find((permission) => !principalHasPermission(principal, permission));
+    if (missing) throw new MissingPermissionError(missing);
+    return true;
+  }
+}

@@ -1,0 +1,34 @@
+import type { Role } from '../../modules/organizations/roles';
+
+export type PrincipalType = 'user' | 'api_key' | 'service_account' | 'oauth_client' | 'instance_admin';
+export type KeyEnvironment = 'live' | 'test' | 'dev';
+
+/**
+ * Who is calling, whatever the credential. Every authentication path (user JWT, API key, the
+ * instance administrator token, later OAuth clients and service accounts) produces this one type.
+ */
+export interface Principal {
+  type: PrincipalType;
+  /** User id, API key id, service account id... */
+  subject: string;
+  /** The organization the request acts in (null only for a user token with no organization). */
+  organizationId: string | null;
+  /** Granted scopes; for a user, the scopes of the role in `organizationId`. */
+  scopes: readonly string[];
+  /** The user's role in `organizationId`; null for other principal types. */
+  role: Role | null;
+  /** Sandbox marker of API keys (`test`, `dev`); `live` otherwise. */
+  environment: KeyEnvironment | null;
+  expiresAt: Date | null;
+  /** For user tokens: the login session and the token's `jti`, used by logout. */
+  sessionId: string | null;
+  tokenId: string | null;
+  /** The session passed a second factor (the token's `amr` contains `otp`). */
+  mfa: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { EnvironmentVariables } from '../../config/env.schema';
+import type { Role } from '../../modules/organizations/roles';
+import { ADMIN_SCOPE, defaultScopeCatalogue, expandAccessLevel, scopeCovers } from './scopes';
+
+/** The configured catalogue of scopes (the contract's default plus TESSERA_EXTRA_SCOPES). */
+@Injectable()
+export class ScopeCatalogue {
+  readonly all: readonly string[];
+  private readonly byRole: Record<Role, readonly string[]>;
+
+  constructor(config: ConfigService<EnvironmentVariables, true>) {
+    const extra = config.get('TESSERA_EXTRA_SCOPES', { infer: true }).split(/\s+/).filter(Boolean);
+    this.all = defaultScopeCatalogue(extra);
+    this.byRole = {
+      owner: [ADMIN_SCOPE],
+      admin: [ADMIN_SCOPE],
+      member: expandAccessLevel('write', this.all),
+      viewer: expandAccessLevel('read-only', this.all),
+    };
+  }
+
+  /** A known scope, or a wildcard over a known resource (`translate:*`). */
+  isKnown(scope: string): boolean {
+    if (this.all.includes(scope)) return true;
+    return scope.endsWith(':*') && this.all.some((s) => scopeCovers(scope, s));
+  }
+
+  expand(level: 'read-only' | 'write' | 'admin'): string[] {
+    return expandAccessLevel(level, this.all);
+  }
+
+  /** The scopes a user's token carries in an organization where it holds this role. */
+  scopesOfRole(role: Role): readonly string[] {
+    return this.byRole[role];
+  }
+}

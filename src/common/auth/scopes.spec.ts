@@ -1,0 +1,36 @@
+import { defaultScopeCatalogue, expandAccessLevel, hasScope, isSubsetOf, scopeCovers } from './scopes';
+
+describe('scope matching', () => {
+  it('matches an exact scope and nothing else', () => {
+    expect(scopeCovers('translate:write', 'translate:write')).toBe(true);
+    expect(scopeCovers('translate:write', 'translate:read')).toBe(false);
+  });
+
+  it('lets X:* cover every X:... but not another resource', () => {
+    expect(scopeCovers('translate:*', 'translate:write')).toBe(true);
+    expect(scopeCovers('translate:*', 'translator:write')).toBe(false);
+    expect(scopeCovers('translate:*', 'documents:read')).toBe(false);
+  });
+
+  it('lets admin:* cover everything', () => {
+    expect(hasScope(['admin:*'], 'api_keys:write')).toBe(true);
+    expect(hasScope(['admin:*'], 'translate:*')).toBe(true);
+  });
+
+  it('refuses a wider set than the granted one', () => {
+    expect(isSubsetOf(['translate:read'], ['translate:*'])).toBe(true);
+    expect(isSubsetOf(['translate:*'], ['translate:read'])).toBe(false);
+    expect(isSubsetOf(['admin:*'], ['translate:*', 'documents:*'])).toBe(false);
+  });
+
+  it('expands the shorthand access levels', () => {
+    const catalogue = defaultScopeCatalogue();
+    const readOnly = expandAccessLevel('read-only', catalogue);
+    expect(readOnly).toContain('translate:read');
+    expect(readOnly.every((s) => s.endsWith(':read'))).toBe(true);
+    const write = expandAccessLevel('write', catalogue);
+    expect(write).toContain('translate:write');
+    expect(write).not.toContain('admin:*');
+    expect(expandAccessLevel('admin', catalogue)).toEqual(['admin:*']);
+  });
+});

@@ -1,0 +1,103 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, RequestValidationError } from './api-errors';
+
+/** Driver errors that mean "the database is not reachable", not "this request is wrong". */
+const DATABASE_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'SQLITE_BUSY',
+  'SQLITE_CANTOPEN',
+]);
+
+/** Fastify's own 4xx errors (raised before a route runs), with the detail a client should see. */
+const FASTIFY_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body too large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported media type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty but Content-Type is application/json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Invalid Content-Length',
+};
+
+interface ErrorAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+export function isDatabaseDown(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && DATABASE_DOWN_CODES.has(code)) return true;
+    const name = (current as { name?: unknown }).name;
+    if (name === 'ConnectionIsNotSetError' || name === 'CannotConnectError') return true;
+    const message = (current as { message?: unknown }).message;
+    if (typeof message === 'string' && /database connection is not open|pool is closed/i.test(message)) {
+      return true;
+    }
+    current = (current as { driverError?: unknown; cause?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Turns every error into the contract's shape. Expected errors keep their status and detail;
+ * anything unexpected becomes a generic 500 carrying only the request id, and is logged with its
+ * stack. Nothing a client sends is echoed back beyond validation messages.
+ */
+export function toErrorAnswer(error: unknown, requestId: string): ErrorAnswer {
+  if (error instanceof RequestValidationError) {
+    return { status: 422, body: { detail: error.issues } };
+  }
+  if (error instanceof ApiError) {
+    const body: Record<string, unknown> = { detail: error.detail };
+    if (error.code) body.code = error.code;
+    return { status: error.getStatus(), body, headers: error.headers };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const detail = status === 404 ? 'Not Found' : error.message;
+    return { status, body: { detail } };
+  }
+  const statusCode = (error as { statusCode?: unknown }).statusCode;
+  const code = (error as { code?: unknown }).code;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    const detail =
+      (typeof code === 'string' && FASTIFY_DETAILS[code]) ||
+      (error instanceof SyntaxError || code === 'FST_ERR_CTP_INVALID_JSON'
+        ? 'Malformed JSON in request body'
+        : 'Bad request');
+    return { status: statusCode, body: { detail } };
+  }
+  if (isDatabaseDown(error)) {
+    return { status: 503, body: { detail: 'Service unavailable' } };
+  }
+  return { status: 500, body: { detail: 'Internal server error', request_id: requestId } };
+}
+
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Exceptions');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const answer = toErrorAnswer(error, String(request.id));
+    if (answer.status >= 500) {
+      this.logger.error(
+        { err: error, request_id: request.id },
+        answer.status === 503 ? 'Dependency unavailable' : 'Unhandled error',
+      );
+    }
+    void reply
+      .status(answer.status)
+      .headers(answer.headers ?? {})
+      .type('application/json; charset=utf-8')
+      .send(answer.body);
+  }
+}

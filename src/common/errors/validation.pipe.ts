@@ -1,0 +1,87 @@
+import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { RequestValidationError, ValidationIssue } from './api-errors';
+
+/** class-validator constraint names mapped to the contract's error `type` values. */
+const ISSUE_TYPES: Record<string, string> = {
+  isEmail: 'value_error.email',
+  isDefined: 'value_error.missing',
+  isNotEmpty: 'value_error.missing',
+  whitelistValidation: 'value_error.extra',
+  isString: 'type_error.str',
+  isInt: 'type_error.integer',
+  isNumber: 'type_error.number',
+  isBoolean: 'type_error.bool',
+  isArray: 'type_error.list',
+  isIn: 'type_error.enumeration',
+  isEnum: 'type_error.enumeration',
+  isUUID: 'type_error.uuid',
+  isISO8601: 'type_error.datetime',
+  minLength: 'value_error.any_str.min_length',
+  maxLength: 'value_error.any_str.max_length',
+  min: 'value_error.number.not_ge',
+  max: 'value_error.number.not_le',
+  arrayMaxSize: 'value_error.list.max_items',
+  arrayMinSize: 'value_error.list.min_items',
+  matches: 'value_error.str.regex',
+};
+
+function toIssues(errors: ValidationError[], parent: (string | number)[] = []): ValidationIssue[] {
+  return errors.flatMap((error) => {
+    const loc = [...parent, /^\d+$/.test(error.property) ? Number(error.property) : error.property];
+    const constraints = Object.keys(error.constraints ?? {});
+    // A required field that was not sent: one "field required", not every rule it failed.
+    if (error.value === undefined && constraints.length > 0 && !constraints.includes('whitelistValidation')) {
+      return [{ loc, msg: 'field required', type: 'value_error.missing' }];
+    }
+    const own = Object.entries(error.constraints ?? {}).map(([constraint, msg]) => ({
+      loc,
+      msg: constraint === 'whitelistValidation' ? 'extra fields not permitted' : msg,
+      type: ISSUE_TYPES[constraint] ?? `value_error.${constraint}`,
+    }));
+    return [...own, ...toIssues(error.children ?? [], loc)];
+  });
+}
+
+/**
+ * The global ValidationPipe: strips nothing silently (unknown fields are a 422), transforms
+ * payloads into DTO instances, and reports failures in the contract's 422 shape with `loc`
+ * starting at `body`, `query` or `path`.
+ */
+@Injectable()
+export class ContractValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      transformOptions: { enableImplicitConversion: false },
+      exceptionFactory: (errors) => new RequestValidationError(toIssues(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A JSON body that is not an object (null, a number, an array) cannot match a DTO.
+    if (metadata.type === 'body' && metadata.metatype && this.isDtoClass(metadata.metatype)) {
+      if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
+        if (value !== undefined) {
+          throw new RequestValidationError([
+            { loc: ['body'], msg: 'value is not a valid object', type: 'type_error.dict' },
+          ]);
+        }
+        value = {};
+      }
+    }
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      if (error instanceof RequestValidationError) {
+        throw error.locatedIn(metadata.type === 'param' ? 'path' : metadata.type);
+      }
+      throw error;
+    }
+  }
+
+  private isDtoClass(metatype: unknown): boolean {
+    return ![String, Boolean, Number, Array, Object].includes(metatype as never);
+  }
+}

@@ -1,0 +1,147 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  if (['true', '1', 'yes'].includes(value.toLowerCase())) return true;
+  if (['false', '0', 'no'].includes(value.toLowerCase())) return false;
+  return value;
+};
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * Every environment variable Tessera reads, with its default. Validated once at boot: a wrong
+ * value stops the service with a message naming the variable. No secret has a default here.
+ * Keep in step with the configuration table in README.md.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** mysql://user:pass@host:3306/db, or unset for the embedded SQLite file. */
+  @IsOptional()
+  @Matches(/^(mysql|mariadb):\/\/.+/, { message: 'DATABASE_URL must be a mysql:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  SQLITE_PATH = './data/tessera.sqlite';
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  DB_MIGRATIONS_RUN = true;
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL?: string;
+
+  @IsString()
+  TESSERA_ISSUER = 'http://localhost:3000';
+
+  /** The `aud` of access tokens; defaults to the issuer. */
+  @IsOptional()
+  @IsString()
+  TESSERA_AUDIENCE?: string;
+
+  @Matches(/^[a-z][a-z0-9]{1,11}$/, {
+    message: 'TESSERA_KEY_PREFIX must be 2-12 lowercase letters or digits, starting with a letter',
+  })
+  TESSERA_KEY_PREFIX = 'tk';
+
+  /** 32+ characters; encrypts private keys and TOTP secrets at rest. Unset: ./data/master.key. */
+  @IsOptional()
+  @MinLength(32, { message: 'TESSERA_MASTER_KEY must be at least 32 characters' })
+  TESSERA_MASTER_KEY?: string;
+
+  @IsString()
+  TESSERA_DATA_DIR = './data';
+
+  /** Bearer token of the instance administrator; unset means no such credential exists. */
+  @IsOptional()
+  @MinLength(24, { message: 'TESSERA_ADMIN_TOKEN must be at least 24 characters' })
+  TESSERA_ADMIN_TOKEN?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(86400)
+  ACCESS_TOKEN_TTL_SECONDS = 3600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  REFRESH_TOKEN_TTL_DAYS = 30;
+
+  /** Trust X-Forwarded-For from a proxy: `false`, `true`, a hop count, or addresses/CIDRs. */
+  @IsString()
+  TRUST_PROXY = 'false';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  BODY_LIMIT_BYTES = 102400;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_EMAIL = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_IP = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_FAILURE_WINDOW_SECONDS = 900;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  API_KEY_QUERY_PARAM_ENABLED = true;
+
+  /** Space-separated extra scopes added to the default catalogue. */
+  @IsString()
+  TESSERA_EXTRA_SCOPES = '';
+}
+
+/** Used by ConfigModule.forRoot({ validate }) and by ormconfig.ts. */
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const defined = Object.fromEntries(
+    Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const env = plainToInstance(EnvironmentVariables, defined, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (error) => `  ${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
+    );
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return env;
+}

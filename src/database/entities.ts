@@ -1,0 +1,17 @@
+import { RefreshToken } from '../modules/auth/sessions/refresh-token.entity';
+import { RevokedAccessToken } from '../modules/auth/sessions/revoked-access-token.entity';
+import { Session } from '../modules/auth/sessions/session.entity';
+import { Membership } from '../modules/organizations/membership.entity';
+import { Organization } from '../modules/organizations/organization.entity';
+import { SigningKey } from '../modules/tokens/signing-key.entity';
+import { User } from '../modules/users/user.entity';
+
+export const ENTITIES = [
+  User,
+  Organization,
+  Membership,
+  Session,
+  RefreshToken,
+  RevokedAccessToken,
+  SigningKey,
+];

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import type { AccessTokenClaims } from '../tokens/access-tokens.service';
+
+/**
+ * Access tokens verified before, by token string, until they expire. A hit skips the signature
+ * check and the database look-ups (denylist, session) the JWT strategy does on a miss.
+ * Invalidation: logout and session revocation call `forgetSession`, so the token fails on the
+ * very next request of this instance.
+ */
+@Injectable()
+export class AccessTokenCache {
+  private readonly cache = new LRUCache<string, AccessTokenClaims>({ max: 20_000, ttlAutopurge: false });
+
+  get(token: string): AccessTokenClaims | undefined {
+    const claims = this.cache.get(token);
+    if (claims && claims.exp * 1000 <= Date.now()) {
+      this.cache.delete(token);
+      return undefined;
+    }
+    return claims;
+  }
+
+  remember(token: string, claims: AccessTokenClaims): void {
+    const ttl = claims.exp * 1000 - Date.now();
+    if (ttl > 0) this.cache.set(token, claims, { ttl });
+  }
+
+  /** Rare (logout, reuse detection): a scan of the bounded cache is cheaper than an index. */
+  forgetSession(sessionId: string): void {
+    for (const [token, claims] of this.cache.entries()) {
+      if (claims.sid === sessionId) this.cache.delete(token);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Authenticated, Principal, Public } from '../../common/auth/decorators';
+import type { Principal as Caller } from '../../common/auth/principal';
+import { ApiErrors } from '../../common/http/api-docs';
+import { AuthService } from './auth.service';
+import {
+  LoginDto,
+  RefreshDto,
+  RegisterDto,
+  RegisterResponseDto,
+  TokenResponseDto,
+  TotpEnrollResponseDto,
+  TotpVerifyDto,
+  TotpVerifyResponseDto,
+  VerifyResponseDto,
+} from './dto/auth.dto';
+
+@ApiTags('auth')
+@Controller('v1/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('register')
+  @ApiOperation({ summary: 'Create a user and their personal organization (owner)' })
+  @ApiCreatedResponse({ type: RegisterResponseDto })
+  @ApiErrors(409, 422)
+  register(@Body() dto: RegisterDto) {
+    return this.auth.register(dto);
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Email and password (and mfa_code once MFA is on) for tokens' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiErrors(401, 422, 429)
+  login(@Body() dto: LoginDto, @Req() request: FastifyRequest) {
+    return this.auth.login(dto, request.ip);
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Rotate a refresh token; reusing an old one revokes the session' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiErrors(401, 422)
+  refresh(@Body() dto: RefreshDto) {
+    return this.auth.refresh(dto.refresh_token);
+  }
+
+  @Authenticated()
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "End the session: its refresh tokens and this access token stop working" })
+  @ApiNoContentResponse()
+  @ApiErrors(401, 403)
+  async logout(@Principal() caller: Caller) {
+    await this.auth.logout(caller);
+  }
+
+  @Authenticated()
+  @Get('verify')
+  @ApiBearerAuth()
+  @ApiSecurity('api_key')
+  @ApiSecurity('api_key_query')
+  @ApiOperation({ summary: 'Who the presented credential is' })
+  @ApiOkResponse({ type: VerifyResponseDto })
+  @ApiErrors(401, 403)
+  verify(@Principal() caller: Caller) {
+    return this.auth.verify(caller);
+  }
+
+  @Authenticated()
+  @Post('mfa/totp/enroll')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Start TOTP enrolment: a secret for the authenticator app' })
+  @ApiCreatedResponse({ type: TotpEnrollResponseDto })
+  @ApiErrors(401, 403, 409)
+  enroll(@Principal() caller: Caller) {
+    return this.auth.enrollTotp(caller);
+  }
+
+  @Authenticated()
+  @Post('mfa/totp/verify')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Confirm enrolment with a current code; from then on login needs mfa_code' })
+  @ApiOkResponse({ type: TotpVerifyResponseDto })
+  @ApiErrors(401, 403, 409, 422)
+  confirm(@Principal() caller: Caller, @Body() dto: TotpVerifyDto) {
+    return this.auth.confirmTotp(caller, dto.code);
+  }
+}

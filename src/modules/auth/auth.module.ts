@@ -1,0 +1,51 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthenticationGuard } from '../../common/auth/authentication.guard';
+import { PermissionsGuard } from '../../common/auth/permissions.guard';
+import { PrincipalResolver } from '../../common/auth/principal-resolver';
+import { ScopesGuard } from '../../common/auth/scopes.guard';
+import { OrganizationsModule } from '../organizations/organizations.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { UsersModule } from '../users/users.module';
+import { AccessTokenCache } from './access-token.cache';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { LoginThrottle } from './login-throttle';
+import { CredentialPrincipalResolver } from './principal-resolver.service';
+import { RefreshToken } from './sessions/refresh-token.entity';
+import { RevokedAccessToken } from './sessions/revoked-access-token.entity';
+import { Session } from './sessions/session.entity';
+import { SessionsRepository } from './sessions/sessions.repository';
+import { SessionsService } from './sessions/sessions.service';
+import { JwtStrategy } from './strategies/jwt.strategy';
+
+/**
+ * Users' sign-in and the request authentication every module relies on: the global guards run in
+ * this order: authentication (deny by default), then @Scopes, then @Permissions.
+ */
+@Module({
+  imports: [
+    PassportModule,
+    TypeOrmModule.forFeature([Session, RefreshToken, RevokedAccessToken]),
+    UsersModule,
+    OrganizationsModule,
+    TokensModule,
+  ],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    SessionsRepository,
+    SessionsService,
+    AccessTokenCache,
+    LoginThrottle,
+    JwtStrategy,
+    { provide: PrincipalResolver, useClass: CredentialPrincipalResolver },
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useClass: ScopesGuard },
+    { provide: APP_GUARD, useClass: PermissionsGuard },
+  ],
+  exports: [PrincipalResolver, AccessTokenCache, SessionsService],
+})
+export class AuthModule {}

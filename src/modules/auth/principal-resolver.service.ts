@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { FastifyRequest } from 'fastify';
+import { requestedOrganizationId } from '../../common/auth/credential';
+import type { Principal } from '../../common/auth/principal';
+import { PrincipalResolver } from '../../common/auth/principal-resolver';
+import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
+import { ADMIN_SCOPE } from '../../common/auth/scopes';
+import { secretsEqual } from '../../common/crypto/secrets';
+import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
+import { EnvironmentVariables } from '../../config/env.schema';
+import { MembershipRolesCache } from '../organizations/membership-roles.cache';
+import { Role } from '../organizations/roles';
+import type { AccessTokenClaims } from '../tokens/access-tokens.service';
+import { AccessTokenCache } from './access-token.cache';
+import { JWT_STRATEGY, PRESENTED_CREDENTIAL } from './strategies/jwt.strategy';
+import { runStrategy } from './strategies/run-strategy';
+
+/**
+ * Tells credentials apart by shape and turns each into a Principal:
+ * the instance administrator token, an API key (`<prefix>_<env>_...`), or a user access token.
+ */
+@Injectable()
+export class CredentialPrincipalResolver extends PrincipalResolver {
+  private readonly adminToken?: string;
+  private readonly apiKeyPrefix: string;
+
+  constructor(
+    private readonly accessTokens: AccessTokenCache,
+    private readonly roles: MembershipRolesCache,
+    private readonly scopes: ScopeCatalogue,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    super();
+    this.adminToken = config.get('TESSERA_ADMIN_TOKEN', { infer: true });
+    this.apiKeyPrefix = `${config.get('TESSERA_KEY_PREFIX', { infer: true })}_`;
+  }
+
+  async authenticate(credential: string, request: FastifyRequest): Promise<Principal> {
+    if (this.adminToken && secretsEqual(credential, this.adminToken)) {
+      return this.administrator(requestedOrganizationId(request));
+    }
+    if (credential.startsWith(this.apiKeyPrefix)) {
+      throw new UnauthorizedError();
+    }
+    const claims = await this.verifyAccessToken(credential, request);
+    return this.userPrincipal(claims, request);
+  }
+
+  async inOrganization(principal: Principal, organizationId: string): Promise<Principal | null> {
+    switch (principal.type) {
+      case 'instance_admin':
+        return { ...principal, organizationId };
+      case 'user': {
+        const role = await this.roles.roleOf(principal.subject, organizationId);
+        return role ? this.withRole(principal, organizationId, role) : null;
+      }
+      default:
+        return principal.organizationId === organizationId ? principal : null;
+    }
+  }
+
+  private async verifyAccessToken(token: string, request: FastifyRequest): Promise<AccessTokenClaims> {
+    const cached = this.accessTokens.get(token);
+    if (cached) return cached;
+    (request as FastifyRequest & { [PRESENTED_CREDENTIAL]?: string })[PRESENTED_CREDENTIAL] = token;
+    const claims = await runStrategy<AccessTokenClaims>(JWT_STRATEGY, request);
+    if (!claims) throw new UnauthorizedError();
+    this.accessTokens.remember(token, claims);
+    return claims;
+  }
+
+  private async userPrincipal(claims: AccessTokenClaims, request: FastifyRequest): Promise<Principal> {
+    const requested = requestedOrganizationId(request);
+    const organizationId = requested ?? claims.org_id;
+    const role = await this.roles.roleOf(claims.sub, organizationId);
+    if (!role) {
+      if (requested) throw new ForbiddenError('Not a member of this organization', 'not_a_member');
+      throw new UnauthorizedError('No longer a member of the token’s organization');
+    }
+    const principal: Principal = {
+      type: 'user',
+      subject: claims.sub,
+      organizationId,
+      scopes: [],
+      role: null,
+      environment: null,
+      expiresAt: new Date(claims.exp * 1000),
+      sessionId: claims.sid,
+      tokenId: claims.jti,
+      mfa: Array.isArray(claims.amr) && claims.amr.includes('otp'),
+    };
+    return this.withRole(principal, organizationId, role);
+  }
+
+  private withRole(principal: Principal, organizationId: string, role: Role): Principal {
+    return { ...principal, organizationId, role, scopes: this.scopes.scopesOfRole(role) };
+  }
+
+  private administrator(organizationId: string | null): Principal {
+    return {
+      type: 'instance_admin',
+      subject: 'instance_admin',
+      organizationId,
+      scopes: [ADMIN_SCOPE],
+      role: null,
+      environment: null,
+      expiresAt: null,
+      sessionId: null,
+      tokenId: null,
+      mfa: false,
+    };
+  }
+}

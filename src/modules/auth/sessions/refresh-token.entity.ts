@@ -1,0 +1,25 @@
+import { Column, Entity, Index } from 'typeorm';
+import { IdColumn, RefColumn, TimeColumn } from '../../../database/columns';
+
+/** A refresh token, stored only as its SHA-256. Each one is good for exactly one use. */
+@Entity('refresh_tokens')
+@Index('ix_refresh_tokens_session', ['sessionId'])
+export class RefreshToken {
+  @IdColumn()
+  id: string;
+
+  @RefColumn('session_id')
+  sessionId: string;
+
+  @Column({ name: 'token_hash', type: 'varchar', length: 64, unique: true })
+  tokenHash: string;
+
+  @TimeColumn('created_at')
+  createdAt: Date;
+
+  @TimeColumn('expires_at')
+  expiresAt: Date;
+
+  @TimeColumn('used_at', { nullable: true })
+  usedAt: Date | null;
+}

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { randomOpaqueToken, sha256Hex } from '../../../common/crypto/secrets';
+import { UnauthorizedError } from '../../../common/errors/api-errors';
+import { uuidv7 } from '../../../common/ids';
+import { EnvironmentVariables } from '../../../config/env.schema';
+import { AccessTokenCache } from '../access-token.cache';
+import { Session } from './session.entity';
+import { SessionsRepository } from './sessions.repository';
+
+const REFRESH_TOKEN_PREFIX = 'rt_';
+
+export interface IssuedRefreshToken {
+  session: Session;
+  refreshToken: string;
+}
+
+/**
+ * Login sessions and their refresh tokens. A refresh token is used once: each use returns a new
+ * one. Presenting a used token means it was stolen or replayed, so the whole session (every
+ * refresh and access token descending from the login) is revoked.
+ */
+@Injectable()
+export class SessionsService {
+  private readonly refreshTtlMs: number;
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly accessTokens: AccessTokenCache,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.refreshTtlMs = config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true }) * 86_400_000;
+  }
+
+  async start(userId: string, organizationId: string, amr: string[]): Promise<IssuedRefreshToken> {
+    const now = new Date();
+    const session: Session = {
+      id: uuidv7(),
+      userId,
+      organizationId,
+      amr: amr.join(' '),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.refreshTtlMs),
+      revokedAt: null,
+      revokedReason: null,
+    };
+    await this.sessions.insertSession(session);
+    return { session, refreshToken: await this.issueRefreshToken(session) };
+  }
+
+  async rotate(presented: string): Promise<IssuedRefreshToken> {
+    const invalid = new UnauthorizedError('Invalid or expired refresh token', 'invalid_refresh_token');
+    if (!presented.startsWith(REFRESH_TOKEN_PREFIX)) throw invalid;
+    const stored = await this.sessions.findRefreshTokenByHash(sha256Hex(presented));
+    if (!stored) throw invalid;
+    const session = await this.sessions.findSession(stored.sessionId);
+    if (!session || session.revokedAt || session.expiresAt.getTime() < Date.now()) throw invalid;
+
+    const firstUse = stored.usedAt === null && (await this.sessions.markRefreshTokenUsed(stored.id));
+    if (!firstUse) {
+      await this.revoke(session.id, 'refresh_token_reuse');
+      throw new UnauthorizedError('Refresh token reuse detected; the session was revoked', 'refresh_token_reused');
+    }
+    if (stored.expiresAt.getTime() < Date.now()) throw invalid;
+    return { session, refreshToken: await this.issueRefreshToken(session) };
+  }
+
+  /** Revokes the session: its refresh tokens stop at once, its access tokens on the next request. */
+  async revoke(sessionId: string, reason: string): Promise<void> {
+    await this.sessions.revokeSession(sessionId, reason);
+    this.accessTokens.forgetSession(sessionId);
+  }
+
+  async denylistAccessToken(jti: string, expiresAt: Date): Promise<void> {
+    await this.sessions.denylistAccessToken(jti, expiresAt);
+  }
+
+  private async issueRefreshToken(session: Session): Promise<string> {
+    const token = REFRESH_TOKEN_PREFIX + randomOpaqueToken(32);
+    const now = new Date();
+    await this.sessions.insertRefreshToken({
+      id: uuidv7(),
+      sessionId: session.id,
+      tokenHash: sha256Hex(token),
+      createdAt: now,
+      expiresAt: session.expiresAt,
+      usedAt: null,
+    });
+    return token;
+  }
+}

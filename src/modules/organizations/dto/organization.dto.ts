@@ -1,0 +1,51 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { PLANS, Plan } from '../plans';
+import { ROLES, Role } from '../roles';
+
+export class CreateOrganizationDto {
+  @ApiProperty({ example: 'Acme Translations' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+}
+
+export class UpdateOrganizationDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ enum: PLANS, description: 'Instance administrator only' })
+  @IsOptional()
+  @IsIn(PLANS)
+  plan?: Plan;
+
+  @ApiPropertyOptional({ description: 'Instance administrator only; the enterprise plan limit' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  rate_limit_per_minute?: number;
+}
+
+export class OrganizationDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: PLANS }) plan: Plan;
+  @ApiProperty({ description: 'Effective requests per minute of the plan' }) rate_limit_per_minute: number;
+  @ApiProperty() personal: boolean;
+  @ApiPropertyOptional({ enum: ROLES, description: "The caller's role, for a user" }) role?: Role;
+  @ApiProperty() created_at: string;
+  @ApiProperty() updated_at: string;
+}
+
+export class OrganizationListDto {
+  @ApiProperty({ type: [OrganizationDto] }) data: OrganizationDto[];
+  @ApiProperty() has_more: boolean;
+}

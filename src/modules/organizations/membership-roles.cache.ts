@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { OrganizationsRepository } from './organizations.repository';
+import { Role } from './roles';
+
+const NO_MEMBERSHIP = 'none' as const;
+
+/**
+ * A user's role per organization, read on every user-token request. Cached in memory for a short
+ * time; every role change or removal made here drops the entry at once (other instances see it
+ * within the TTL until cross-instance invalidation lands).
+ */
+@Injectable()
+export class MembershipRolesCache {
+  private readonly cache = new LRUCache<string, Role | typeof NO_MEMBERSHIP>({ max: 50_000, ttl: 30_000 });
+
+  constructor(private readonly organizations: OrganizationsRepository) {}
+
+  async roleOf(userId: string, organizationId: string): Promise<Role | null> {
+    const key = `${userId}:${organizationId}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached === NO_MEMBERSHIP ? null : cached;
+    const membership = await this.organizations.findMembership(organizationId, userId);
+    this.cache.set(key, membership?.role ?? NO_MEMBERSHIP);
+    return membership?.role ?? null;
+  }
+
+  forget(userId: string, organizationId: string): void {
+    this.cache.delete(`${userId}:${organizationId}`);
+  }
+}

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, LessThan, Repository } from 'typeorm';
+import { uuidv7 } from '../../common/ids';
+import { User } from '../users/user.entity';
+import { Membership } from './membership.entity';
+import { Organization } from './organization.entity';
+import { Role } from './roles';
+
+export interface MemberRow {
+  membership: Membership;
+  user: User;
+}
+
+/**
+ * Organizations and their memberships. Every method that reads or changes an organization's data
+ * takes its id and filters by it. Lists are newest first and page by id (ids are UUIDv7).
+ */
+@Injectable()
+export class OrganizationsRepository {
+  constructor(
+    @InjectRepository(Organization) private readonly organizations: Repository<Organization>,
+    @InjectRepository(Membership) private readonly memberships: Repository<Membership>,
+  ) {}
+
+  async createWithOwner(
+    fields: Pick<Organization, 'name' | 'personal'>,
+    ownerUserId: string,
+    manager: EntityManager = this.organizations.manager,
+  ): Promise<Organization> {
+    const now = new Date();
+    const organization: Organization = {
+      id: uuidv7(),
+      name: fields.name,
+      personal: fields.personal,
+      plan: 'free',
+      customRateLimitPerMinute: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await manager.insert(Organization, organization);
+    await manager.insert(Membership, {
+      id: uuidv7(),
+      organizationId: organization.id,
+      userId: ownerUserId,
+      role: 'owner',
+      createdAt: now,
+    });
+    return organization;
+  }
+
+  findById(organizationId: string): Promise<Organization | null> {
+    return this.organizations.findOneBy({ id: organizationId });
+  }
+
+  /** All organizations (instance administrator only). */
+  listAll(limit: number, startingAfter?: string): Promise<Organization[]> {
+    return this.organizations.find({
+      where: startingAfter ? { id: LessThan(startingAfter) } : {},
+      order: { id: 'DESC' },
+      take: limit + 1,
+    });
+  }
+
+  async listForUser(
+    userId: string,
+    limit: number,
+    startingAfter?: string,
+  ): Promise<{ organization: Organization; role: Role }[]> {
+    const memberships = await this.memberships.find({ where: { userId } });
+    const roleByOrg = new Map(memberships.map((m) => [m.organizationId, m.role]));
+    if (roleByOrg.size === 0) return [];
+    const organizationIds = [...roleByOrg.keys()].filter((id) => !startingAfter || id < startingAfter);
+    const organizations = await this.organizations.find({
+      where: { id: In(organizationIds.length ? organizationIds : ['-']) },
+      order: { id: 'DESC' },
+      take: limit + 1,
+    });
+    return organizations.map((organization) => ({ organization, role: roleByOrg.get(organization.id)! }));
+  }
+
+  /** The user's first (oldest) organization: the default one a login acts in. */
+  async firstOrganizationOf(userId: string): Promise<Membership | null> {
+    return this.memberships.findOne({ where: { userId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  async update(
+    organizationId: string,
+    patch: Partial<Pick<Organization, 'name' | 'plan' | 'customRateLimitPerMinute'>>,
+  ): Promise<void> {
+    await this.organizations.update({ id: organizationId }, { ...patch, updatedAt: new Date() });
+  }
+
+  findMembership(organizationId: string, userId: string): Promise<Membership | null> {
+    return this.memberships.findOneBy({ organizationId, userId });
+  }
+
+  async listMembers(organizationId: string, limit: number, startingAfter?: string): Promise<MemberRow[]> {
+    const memberships = await this.memberships.find({
+      where: startingAfter ? { organizationId, id: LessThan(startingAfter) } : { organizationId },
+      order: { id: 'DESC' },
+      take: limit + 1,
+    });
+    const users = await this.memberships.manager.findBy(User, {
+      id: In(memberships.length ? memberships.map((m) => m.userId) : ['-']),
+    });
+    const userById = new Map(users.map((u) => [u.id, u]));
+    return memberships
+      .filter((m) => userById.has(m.userId))
+      .map((membership) => ({ membership, user: userById.get(membership.userId)! }));
+  }
+
+  async addMember(organizationId: string, userId: string, role: Role): Promise<Membership> {
+    const membership: Membership = { id: uuidv7(), organizationId, userId, role, createdAt: new Date() };
+    await this.memberships.insert(membership);
+    return membership;
+  }
+
+  async updateMemberRole(organizationId: string, userId: string, role: Role): Promise<void> {
+    await this.memberships.update({ organizationId, userId }, { role });
+  }
+
+  async removeMember(organizationId: string, userId: string): Promise<void> {
+    await this.memberships.delete({ organizationId, userId });
+  }
+
+  countOwners(organizationId: string): Promise<number> {
+    return this.memberships.countBy({ organizationId, role: 'owner' });
+  }
+}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { EnvironmentVariables } from '../../config/env.schema';
+import { SigningKeysService } from './signing-keys.service';
+
+/** The claims of a Tessera access token (RS256 JWT). */
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  exp: number;
+  iat: number;
+  jti: string;
+  scope: string;
+  org_id: string;
+  /** The login session; logout and refresh-token reuse revoke it. */
+  sid: string;
+  amr: string[];
+  /** Which kind of principal the token stands for. */
+  typ: 'user';
+}
+
+export interface IssueAccessToken {
+  subject: string;
+  organizationId: string;
+  sessionId: string;
+  scopes: readonly string[];
+  amr: string[];
+}
+
+/** Signs access tokens. The one place a Tessera JWT is made (OAuth will reuse it). */
+@Injectable()
+export class AccessTokensService {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly ttlSeconds: number;
+
+  constructor(
+    private readonly signingKeys: SigningKeysService,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.issuer = config.get('TESSERA_ISSUER', { infer: true });
+    this.audience = config.get('TESSERA_AUDIENCE', { infer: true }) ?? this.issuer;
+    this.ttlSeconds = config.get('ACCESS_TOKEN_TTL_SECONDS', { infer: true });
+  }
+
+  async issue(input: IssueAccessToken): Promise<{ token: string; expiresIn: number; jti: string }> {
+    const key = this.signingKeys.activeKey();
+    const jti = randomUUID();
+    const token = await new SignJWT({
+      scope: input.scopes.join(' '),
+      org_id: input.organizationId,
+      sid: input.sessionId,
+      amr: input.amr,
+      typ: 'user',
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
+      .setIssuer(this.issuer)
+      .setAudience(this.audience)
+      .setSubject(input.subject)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .setJti(jti)
+      .sign(key.privateKey);
+    return { token, expiresIn: this.ttlSeconds, jti };
+  }
+}

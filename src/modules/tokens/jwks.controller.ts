@@ -1,0 +1,19 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../../common/auth/decorators';
+import { SigningKeysService } from './signing-keys.service';
+
+@ApiTags('auth')
+@Controller('.well-known')
+export class JwksController {
+  constructor(private readonly signingKeys: SigningKeysService) {}
+
+  @Public()
+  @Get('jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'RS256 public keys that verify Tessera access tokens, by kid' })
+  @ApiOkResponse({ description: '{"keys": [JWK, ...]}' })
+  jwks() {
+    return this.signingKeys.jwks();
+  }
+}

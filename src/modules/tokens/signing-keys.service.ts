@@ -1,0 +1,135 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { exportJWK, JWK } from 'jose';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
+import { IsNull, MoreThan, Repository } from 'typeorm';
+import { MasterKeyService } from '../../common/crypto/master-key';
+import { EnvironmentVariables } from '../../config/env.schema';
+import { SigningKey } from './signing-key.entity';
+
+export interface ActiveSigningKey {
+  kid: string;
+  privateKey: KeyObject;
+}
+
+interface PublicKeyEntry {
+  pem: string;
+  jwk: JWK;
+  verifyUntil: Date | null;
+}
+
+/** How often an instance looks for a key rotated elsewhere (by the CLI or another instance). */
+const RELOAD_INTERVAL_MS = 60_000;
+
+/**
+ * The RS256 key pairs that sign access tokens. The newest unretired key signs; retired keys stay
+ * in the JWKS (and verify) until the last token they signed has expired.
+ */
+@Injectable()
+export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(SigningKeysService.name);
+  private active: ActiveSigningKey;
+  private publicKeys = new Map<string, PublicKeyEntry>();
+  private reloadTimer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectRepository(SigningKey) private readonly keys: Repository<SigningKey>,
+    private readonly masterKey: MasterKeyService,
+    private readonly config: ConfigService<EnvironmentVariables, true>,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.reload();
+    if (!this.active) {
+      await this.createKey();
+      await this.reload();
+    }
+    this.reloadTimer = setInterval(() => {
+      this.reload().catch((error) => this.logger.warn({ err: error }, 'Could not reload signing keys'));
+    }, RELOAD_INTERVAL_MS);
+    this.reloadTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.reloadTimer);
+  }
+
+  activeKey(): ActiveSigningKey {
+    return this.active;
+  }
+
+  /** The public key for a token's `kid` as PEM; looks in the database once for an unknown kid. */
+  async publicKeyPem(kid: string): Promise<string | null> {
+    if (!this.publicKeys.has(kid)) await this.reload();
+    const entry = this.publicKeys.get(kid);
+    if (!entry || (entry.verifyUntil && entry.verifyUntil.getTime() < Date.now())) return null;
+    return entry.pem;
+  }
+
+  jwks(): { keys: JWK[] } {
+    const now = Date.now();
+    const keys = [...this.publicKeys.values()]
+      .filter((k) => !k.verifyUntil || k.verifyUntil.getTime() > now)
+      .map((k) => k.jwk);
+    return { keys };
+  }
+
+  /**
+   * Retires the signing key and creates a new one. The old public key keeps verifying (and stays
+   * in the JWKS) for one access-token lifetime, so tokens it signed live out their time.
+   */
+  async rotate(): Promise<{ retired: string | null; created: string }> {
+    const ttlMs = this.config.get('ACCESS_TOKEN_TTL_SECONDS', { infer: true }) * 1000;
+    const now = new Date();
+    const current = await this.keys.find({ where: { retiredAt: IsNull() } });
+    for (const key of current) {
+      await this.keys.update({ kid: key.kid }, { retiredAt: now, verifyUntil: new Date(now.getTime() + ttlMs) });
+    }
+    const created = await this.createKey();
+    await this.reload();
+    return { retired: current[0]?.kid ?? null, created };
+  }
+
+  private async createKey(): Promise<string> {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const kid = `sk_${randomUUID().replace(/-/g, '')}`;
+    const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    await this.keys.insert({
+      kid,
+      algorithm: 'RS256',
+      publicJwk: JSON.stringify(jwk),
+      privateKeyEncrypted: this.masterKey.encrypt(pem),
+      createdAt: new Date(),
+      retiredAt: null,
+      verifyUntil: null,
+    });
+    this.logger.log(`Created signing key ${kid}`);
+    return kid;
+  }
+
+  private async reload(): Promise<void> {
+    const rows = await this.keys.find({
+      where: [{ retiredAt: IsNull() }, { verifyUntil: MoreThan(new Date()) }],
+      order: { createdAt: 'DESC' },
+    });
+    const publicKeys = new Map<string, PublicKeyEntry>();
+    for (const row of rows) {
+      const jwk = JSON.parse(row.publicJwk) as JWK;
+      publicKeys.set(row.kid, {
+        pem: createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString(),
+        jwk,
+        verifyUntil: row.verifyUntil,
+      });
+    }
+    this.publicKeys = publicKeys;
+    const newest = rows.find((row) => !row.retiredAt);
+    if (newest && newest.kid !== this.active?.kid) {
+      this.active = {
+        kid: newest.kid,
+        privateKey: createPrivateKey(this.masterKey.decrypt(newest.privateKeyEncrypted)),
+      };
+    }
+  }
+}
