@@ -3,23 +3,30 @@
  * against a real database. `npm test` runs both on SQLite; TEST_DATABASE_URL points the e2e
  * project at MariaDB/MySQL instead.
  */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
+// A few dependencies ship only ESM, which Jest on Node 20 cannot require: compile them to CJS.
+const esmOnly = ['content-disposition'];
+const shared = {
+  testEnvironment: 'node',
+  rootDir: '.',
+  transform: {
+    '^.+\\.ts$': tsJest,
+    [`node_modules/(${esmOnly.join('|')})/.+\\.js$`]: ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+};
 module.exports = {
   maxWorkers: 2,
   projects: [
     {
+      ...shared,
       displayName: 'unit',
-      testEnvironment: 'node',
-      rootDir: '.',
       testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/security/**/*.spec.ts'],
-      transform: { '^.+\\.ts$': tsJest },
     },
     {
+      ...shared,
       displayName: 'e2e',
-      testEnvironment: 'node',
-      rootDir: '.',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      transform: { '^.+\\.ts$': tsJest },
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
       testTimeout: 30000,
     },

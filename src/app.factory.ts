@@ -41,6 +41,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     { bufferLogs: true },
   );
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();

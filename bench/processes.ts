@@ -1,0 +1,189 @@
+// The servers under test, each in its own child process, and the bookkeeping that makes sure every
+// one of them is stopped and every temporary directory removed, whichever way the bench ends.
+import { ChildProcess, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** dist/bench/processes.js → the repository root. */
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+const TESSERA_MAIN = join(REPO_ROOT, 'dist', 'src', 'main.js');
+
+const STARTUP_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 5_000;
+
+const running = new Set<ChildProcess>();
+const temporaryDirs = new Set<string>();
+/** Set once the bench shuts its children down on purpose, so their exit is not reported. */
+let stopping = false;
+
+export interface RunningServer {
+  /** http://127.0.0.1:<port> */
+  baseUrl: string;
+}
+
+export interface RunningTessera extends RunningServer {
+  /** TESSERA_ADMIN_TOKEN of this instance (lets the bench lift the organization's plan limit). */
+  adminToken: string;
+}
+
+/** The last lines a child printed, shown when it fails to start or dies under load. */
+class OutputTail {
+  private lines: string[] = [];
+
+  constructor(private readonly max = 40) {}
+
+  attach(child: ChildProcess): void {
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.setEncoding('utf8');
+      // Always drained, so a chatty child can never block on a full pipe.
+      stream?.on('data', (chunk: string) => {
+        this.lines.push(...chunk.split('\n').filter((line) => line.trim() !== ''));
+        if (this.lines.length > this.max) this.lines.splice(0, this.lines.length - this.max);
+      });
+    }
+  }
+
+  toString(): string {
+    return this.lines.length > 0 ? this.lines.map((line) => `    ${line}`).join('\n') : '    (no output)';
+  }
+}
+
+function track(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
+function exitedBeforeReady(name: string, tail: OutputTail, code: number | null, signal: string | null) {
+  return new Error(`${name} exited (code ${code}, signal ${signal}) before it was ready:\n${tail}`);
+}
+
+/** A port nobody listens on right now (the OS picks it; the tiny race is fine for a bench). */
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function startBareServer(): Promise<RunningServer> {
+  const tail = new OutputTail();
+  const child = fork(join(__dirname, 'bare-server.js'), [], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  track(child);
+  tail.attach(child);
+  const port = await new Promise<number>((resolvePort, reject) => {
+    child.once('message', (message) => resolvePort((message as { port: number }).port));
+    child.once('exit', (code, signal) =>
+      reject(exitedBeforeReady('bare server', tail, code, signal)),
+    );
+  });
+  return { baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * Starts dist/src/main.js on a free port with a fresh SQLite database in a temporary directory.
+ * The child gets a clean environment, not ours: a DATABASE_URL or REDIS_URL in the developer's
+ * shell must never point the bench at a real database.
+ */
+export async function startTessera(options: { redisUrl?: string }): Promise<RunningTessera> {
+  if (!existsSync(TESSERA_MAIN)) {
+    throw new Error(`${TESSERA_MAIN} not found: build first (npx nest build, or npm run bench)`);
+  }
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+  temporaryDirs.add(dataDir);
+  const adminToken = randomBytes(24).toString('base64url');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    TESSERA_DATA_DIR: dataDir,
+    SQLITE_PATH: join(dataDir, 'tessera.sqlite'),
+    TESSERA_MASTER_KEY: randomBytes(30).toString('base64url'), // 40 characters
+    TESSERA_ADMIN_TOKEN: adminToken,
+    LOG_LEVEL: 'warn',
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+  };
+
+  const tail = new OutputTail();
+  const child = spawn(process.execPath, [TESSERA_MAIN], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  track(child);
+  tail.attach(child);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy(baseUrl, child, tail);
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`\nTessera exited unexpectedly (code ${code}, signal ${signal}):\n${tail}`);
+  });
+  return { baseUrl, adminToken };
+}
+
+async function waitUntilHealthy(baseUrl: string, child: ChildProcess, tail: OutputTail) {
+  let exited: Error | undefined;
+  child.once('exit', (code, signal) => {
+    exited = exitedBeforeReady('Tessera', tail, code, signal);
+  });
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let lastProblem = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (exited) throw exited;
+    try {
+      const response = await fetch(`${baseUrl}/v1/health`, { signal: AbortSignal.timeout(2_000) });
+      if (response.status === 200) return;
+      lastProblem = `GET /v1/health answered ${response.status}: ${await response.text()}`;
+    } catch (error) {
+      lastProblem = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((wake) => setTimeout(wake, 200));
+  }
+  throw new Error(
+    `Tessera not healthy after ${STARTUP_TIMEOUT_MS / 1000} s (${lastProblem}):\n${tail}`,
+  );
+}
+
+/** SIGTERM every child, SIGKILL the ones still there after a grace period, remove temp dirs. */
+export async function stopAll(): Promise<void> {
+  stopping = true;
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null || child.signalCode !== null) return done();
+          const force = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+          child.once('exit', () => {
+            clearTimeout(force);
+            done();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  removeTemporaryDirs();
+}
+
+/** Last resort from a process 'exit' handler, where nothing asynchronous runs any more. */
+export function killAllNow(): void {
+  stopping = true;
+  for (const child of running) child.kill('SIGKILL');
+  removeTemporaryDirs();
+}
+
+function removeTemporaryDirs(): void {
+  for (const dir of temporaryDirs) {
+    rmSync(dir, { recursive: true, force: true });
+    temporaryDirs.delete(dir);
+  }
+}

@@ -1,0 +1,209 @@
+// Turns autocannon results into the rows, the target checks, the printed table and results.json.
+import type { Result } from 'autocannon';
+import { renameSync, writeFileSync } from 'node:fs';
+
+export type RowId = 'bare' | 'health' | 'api_key' | 'jwt';
+
+export interface MeasuredRow {
+  id: RowId;
+  name: string;
+  requests_per_second: number;
+  p50_ms: number;
+  p99_ms: number;
+  non_2xx: number;
+  /** Every status code seen, with its count (the 2xx ones too). */
+  status_codes: Record<string, number>;
+  /** Connection errors, timeouts included: requests that got no answer at all. */
+  errors: number;
+  timeouts: number;
+  ratio_to_health: number | null;
+  ratio_to_bare: number | null;
+}
+
+export interface SkippedRow {
+  id: RowId;
+  name: string;
+  skipped: string;
+}
+
+export type Row = MeasuredRow | SkippedRow;
+
+export interface TargetCheck {
+  target: string;
+  status: 'PASS' | 'FAIL' | 'SKIPPED';
+  actual: number | null;
+  detail?: string;
+}
+
+interface TargetDefinition {
+  description: string;
+  row: RowId;
+  metric: 'ratio_to_health' | 'ratio_to_bare' | 'p99_ms';
+  comparison: '>=' | '<';
+  threshold: number;
+}
+
+/** The goals of the performance issue. */
+const TARGETS: TargetDefinition[] = [
+  {
+    description: 'API key verify >= 0.8 x /v1/health',
+    row: 'api_key',
+    metric: 'ratio_to_health',
+    comparison: '>=',
+    threshold: 0.8,
+  },
+  {
+    description: 'API key verify >= 0.45 x bare node:http',
+    row: 'api_key',
+    metric: 'ratio_to_bare',
+    comparison: '>=',
+    threshold: 0.45,
+  },
+  {
+    description: 'JWT verify >= 0.7 x /v1/health',
+    row: 'jwt',
+    metric: 'ratio_to_health',
+    comparison: '>=',
+    threshold: 0.7,
+  },
+  { description: 'API key verify p99 < 15 ms', row: 'api_key', metric: 'p99_ms', comparison: '<', threshold: 15 },
+  { description: 'JWT verify p99 < 15 ms', row: 'jwt', metric: 'p99_ms', comparison: '<', threshold: 15 },
+];
+
+export function isMeasured(row: Row): row is MeasuredRow {
+  return !('skipped' in row);
+}
+
+export function toRow(id: RowId, name: string, result: Result): MeasuredRow {
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats).map(([code, stats]) => [code, stats.count]),
+  );
+  return {
+    id,
+    name,
+    requests_per_second: result.requests.average,
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    non_2xx: result.non2xx,
+    status_codes: statusCodes,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    ratio_to_health: null,
+    ratio_to_bare: null,
+  };
+}
+
+/** Fills in each measured row's throughput relative to /v1/health and to the bare server. */
+export function addRatios(rows: Row[]): Row[] {
+  const rps = (id: RowId) => {
+    const row = rows.find((candidate) => candidate.id === id);
+    return row && isMeasured(row) && row.requests_per_second > 0 ? row.requests_per_second : null;
+  };
+  const health = rps('health');
+  const bare = rps('bare');
+  return rows.map((row) =>
+    isMeasured(row)
+      ? {
+          ...row,
+          ratio_to_health: health === null ? null : row.requests_per_second / health,
+          ratio_to_bare: bare === null ? null : row.requests_per_second / bare,
+        }
+      : row,
+  );
+}
+
+/** A row whose requests did not all succeed measured something else than the happy path. */
+function problemsOf(row: MeasuredRow): string | undefined {
+  const problems: string[] = [];
+  if (row.non_2xx > 0) problems.push(`${row.non_2xx} non-2xx (${nonSuccessCodes(row) || '?'})`);
+  if (row.errors > 0) problems.push(`${row.errors} connection errors`);
+  return problems.length > 0 ? `${row.name}: ${problems.join(', ')}` : undefined;
+}
+
+function nonSuccessCodes(row: MeasuredRow): string {
+  return Object.entries(row.status_codes)
+    .filter(([code]) => !code.startsWith('2'))
+    .map(([code, count]) => `${code}: ${count}`)
+    .join(', ');
+}
+
+export function checkTargets(rows: Row[]): TargetCheck[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return TARGETS.map((target) => {
+    const row = byId.get(target.row);
+    if (!row || !isMeasured(row)) {
+      const why = row && !isMeasured(row) ? row.skipped : 'not measured';
+      return { target: target.description, status: 'SKIPPED', actual: null, detail: why };
+    }
+    const actual = row[target.metric];
+    if (actual === null) {
+      return { target: target.description, status: 'SKIPPED', actual, detail: 'no baseline' };
+    }
+    // The row itself and the baseline it is compared with must have answered every request.
+    const baseline =
+      target.metric === 'ratio_to_health' ? 'health' : target.metric === 'ratio_to_bare' ? 'bare' : undefined;
+    const involved = [row, baseline && byId.get(baseline)].filter(
+      (candidate): candidate is MeasuredRow => !!candidate && isMeasured(candidate),
+    );
+    const problems = involved.map(problemsOf).filter((problem) => problem !== undefined);
+    const met = target.comparison === '>=' ? actual >= target.threshold : actual < target.threshold;
+    return {
+      target: target.description,
+      status: met && problems.length === 0 ? 'PASS' : 'FAIL',
+      actual,
+      ...(problems.length > 0 ? { detail: problems.join('; ') } : {}),
+    };
+  });
+}
+
+const COLUMNS = ['row', 'req/s (mean)', 'p50 ms', 'p99 ms', 'non-2xx', 'x health', 'x bare'];
+
+function cells(row: MeasuredRow): string[] {
+  const ratio = (value: number | null) => (value === null ? '-' : value.toFixed(2));
+  return [
+    row.name,
+    Math.round(row.requests_per_second).toLocaleString('en-US'),
+    row.p50_ms.toFixed(2),
+    row.p99_ms.toFixed(2),
+    row.non_2xx === 0 ? '0' : `${row.non_2xx} (${nonSuccessCodes(row)})`,
+    ratio(row.ratio_to_health),
+    ratio(row.ratio_to_bare),
+  ];
+}
+
+export function formatTable(rows: Row[]): string {
+  const measured = rows.filter(isMeasured).map(cells);
+  const widths = COLUMNS.map((title, column) =>
+    Math.max(
+      title.length,
+      ...measured.map((line) => line[column].length),
+      ...(column === 0 ? rows.map((row) => row.name.length) : []),
+    ),
+  );
+  const line = (values: string[]) =>
+    values
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[0]) : cell.padStart(widths[column])))
+      .join('  ');
+  const rule = widths.map((width) => '-'.repeat(width)).join('  ');
+  const rowLines = rows.map((row) =>
+    isMeasured(row) ? line(cells(row)) : `${row.name.padEnd(widths[0])}  skipped: ${row.skipped}`,
+  );
+  return [line(COLUMNS), rule, ...rowLines].join('\n');
+}
+
+export function formatChecks(checks: TargetCheck[]): string {
+  return checks
+    .map((check) => {
+      const actual = check.actual === null ? '' : ` (actual ${check.actual.toFixed(2)})`;
+      const detail = check.detail ? ` - ${check.detail}` : '';
+      return `${check.status.padEnd(7)} ${check.target}${actual}${detail}`;
+    })
+    .join('\n');
+}
+
+/** Written to a temporary file first, so a crash never leaves a half-written results.json. */
+export function writeResults(file: string, payload: unknown): void {
+  const temporary = `${file}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(payload, null, 2)}\n`);
+  renameSync(temporary, file);
+}

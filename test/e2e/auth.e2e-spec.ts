@@ -1,0 +1,368 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { Secret, TOTP } from 'otpauth';
+import request from 'supertest';
+import { SigningKeysService } from '../../src/modules/tokens/signing-keys.service';
+import { createTestApp, TestApp } from '../utils/create-app';
+import { bearer, createUser, login, uniqueEmail } from '../utils/factories';
+
+describe('users and sessions', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      LOGIN_MAX_FAILURES_PER_EMAIL: '3',
+      LOGIN_MAX_FAILURES_PER_IP: '1000',
+    });
+  });
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
+  });
+
+  describe('POST /v1/auth/register', () => {
+    it('creates the user with a personal organization they own', async () => {
+      const email = uniqueEmail('reg');
+      const response = await request(t.http)
+        .post('/v1/auth/register')
+        .send({ email, password: 'a-long-password', full_name: 'Reg User' })
+        .expect(201);
+      expect(response.body).toEqual({
+        user_id: expect.any(String),
+        email,
+        organization_id: expect.any(String),
+      });
+      const tokens = await login(t, email, 'a-long-password');
+      const orgs = await request(t.http)
+        .get('/v1/organizations')
+        .set(bearer(tokens.access_token))
+        .expect(200);
+      expect(orgs.body.data).toEqual([
+        expect.objectContaining({
+          id: response.body.organization_id,
+          role: 'owner',
+          plan: 'free',
+          personal: true,
+        }),
+      ]);
+    });
+
+    it('refuses a second account with the same email, whatever its case', async () => {
+      const email = uniqueEmail('dup');
+      await request(t.http)
+        .post('/v1/auth/register')
+        .send({ email, password: 'a-long-password', full_name: 'A' })
+        .expect(201);
+      const again = await request(t.http)
+        .post('/v1/auth/register')
+        .send({ email: email.toUpperCase(), password: 'a-long-password', full_name: 'B' })
+        .expect(409);
+      expect(again.body.detail).toBe('An account with this email already exists');
+    });
+
+    it('answers 422 in the contract shape for a bad email and a missing field', async () => {
+      const response = await request(t.http)
+        .post('/v1/auth/register')
+        .send({ email: 'not-an-email', password: 'a-long-password' })
+        .expect(422);
+      expect(response.body.detail).toEqual(
+        expect.arrayContaining([
+          {
+            loc: ['body', 'email'],
+            msg: 'value is not a valid email address',
+            type: 'value_error.email',
+          },
+          { loc: ['body', 'full_name'], msg: 'field required', type: 'value_error.missing' },
+        ]),
+      );
+    });
+
+    it('never stores or returns the password', async () => {
+      const user = await createUser(t, 'nopw');
+      const verify = await request(t.http)
+        .get('/v1/auth/verify')
+        .set(bearer(user.accessToken))
+        .expect(200);
+      expect(JSON.stringify(verify.body)).not.toContain(user.password);
+    });
+  });
+
+  describe('POST /v1/auth/login', () => {
+    it('returns an RS256 access token that verifies against the JWKS with jose', async () => {
+      const user = await createUser(t, 'jwks');
+      const jwks = await request(t.http).get('/.well-known/jwks.json').expect(200);
+      expect(jwks.body.keys[0]).toEqual(
+        expect.objectContaining({ kty: 'RSA', alg: 'RS256', kid: expect.any(String) }),
+      );
+      expect(jwks.body.keys[0]).not.toHaveProperty('d');
+      const { payload, protectedHeader } = await jwtVerify(
+        user.accessToken,
+        createLocalJWKSet(jwks.body),
+        {
+          issuer: 'http://tessera.test',
+          audience: 'http://tessera.test',
+        },
+      );
+      expect(protectedHeader.alg).toBe('RS256');
+      expect(payload).toEqual(
+        expect.objectContaining({
+          sub: user.userId,
+          org_id: user.organizationId,
+          scope: 'admin:*',
+          jti: expect.any(String),
+          exp: expect.any(Number),
+          iat: expect.any(Number),
+        }),
+      );
+      expect((payload.exp as number) - (payload.iat as number)).toBe(3600);
+    });
+
+    it('answers the contract token shape', async () => {
+      const user = await createUser(t, 'shape');
+      const response = await request(t.http)
+        .post('/v1/auth/login')
+        .send({ email: user.email, password: user.password })
+        .expect(200);
+      expect(response.body).toEqual({
+        access_token: expect.any(String),
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: expect.stringMatching(/^rt_/),
+      });
+    });
+
+    it('gives the same answer for a wrong password and an unknown email', async () => {
+      const user = await createUser(t, 'wrongpw');
+      const wrong = await request(t.http)
+        .post('/v1/auth/login')
+        .send({ email: user.email, password: 'not-the-password' })
+        .expect(401);
+      const unknown = await request(t.http)
+        .post('/v1/auth/login')
+        .send({ email: uniqueEmail('ghost'), password: 'not-the-password' })
+        .expect(401);
+      expect(wrong.body).toEqual(unknown.body);
+      expect(wrong.body.detail).toBe('Invalid email or password');
+    });
+
+    it('locks an email out with 429 and Retry-After after repeated failures, known or not', async () => {
+      for (const email of [(await createUser(t, 'locked')).email, uniqueEmail('locked-ghost')]) {
+        for (let i = 0; i < 3; i++) {
+          await request(t.http)
+            .post('/v1/auth/login')
+            .send({ email, password: 'wrong-password' })
+            .expect(401);
+        }
+        const locked = await request(t.http)
+          .post('/v1/auth/login')
+          .send({ email, password: 'wrong-password' })
+          .expect(429);
+        expect(locked.headers['retry-after']).toMatch(/^\d+$/);
+        expect(locked.body.detail).toMatch(/^Rate limit exceeded\. Retry after \d+ seconds\.$/);
+      }
+    });
+  });
+
+  describe('refresh and logout', () => {
+    it('rotates the refresh token on every use', async () => {
+      const user = await createUser(t, 'refresh');
+      const first = await request(t.http)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: user.refreshToken })
+        .expect(200);
+      expect(first.body).toEqual(
+        expect.objectContaining({
+          token_type: 'Bearer',
+          expires_in: 3600,
+          refresh_token: expect.any(String),
+        }),
+      );
+      expect(first.body.refresh_token).not.toBe(user.refreshToken);
+      await request(t.http).get('/v1/auth/verify').set(bearer(first.body.access_token)).expect(200);
+      await request(t.http)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: first.body.refresh_token })
+        .expect(200);
+    });
+
+    it('revokes the whole session when an already-used refresh token comes back', async () => {
+      const user = await createUser(t, 'reuse');
+      const rotated = await request(t.http)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: user.refreshToken })
+        .expect(200);
+      await request(t.http)
+        .get('/v1/auth/verify')
+        .set(bearer(rotated.body.access_token))
+        .expect(200);
+
+      const reused = await request(t.http)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: user.refreshToken })
+        .expect(401);
+      expect(reused.body.code).toBe('refresh_token_reused');
+      // The attacker's and the victim's descendants of that login are all dead now.
+      await request(t.http)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: rotated.body.refresh_token })
+        .expect(401);
+      await request(t.http)
+        .get('/v1/auth/verify')
+        .set(bearer(rotated.body.access_token))
+        .expect(401);
+      await request(t.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(401);
+    });
+
+    it('rejects a made-up refresh token', async () => {
+      const response = await request(t.http)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: 'rt_made-up' })
+        .expect(401);
+      expect(response.body.detail).toBe('Invalid or expired refresh token');
+    });
+
+    it('logout stops the access token and the refresh tokens at once', async () => {
+      const user = await createUser(t, 'logout');
+      await request(t.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(200); // now cached
+      await request(t.http).post('/v1/auth/logout').set(bearer(user.accessToken)).expect(204);
+      const after = await request(t.http)
+        .get('/v1/auth/verify')
+        .set(bearer(user.accessToken))
+        .expect(401);
+      expect(after.body).toEqual({ detail: 'Invalid or expired token' });
+      await request(t.http)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: user.refreshToken })
+        .expect(401);
+    });
+
+    it('keeps other sessions of the same user alive after a logout', async () => {
+      const user = await createUser(t, 'two-sessions');
+      const other = await login(t, user.email, user.password);
+      await request(t.http).post('/v1/auth/logout').set(bearer(user.accessToken)).expect(204);
+      await request(t.http).get('/v1/auth/verify').set(bearer(other.access_token)).expect(200);
+    });
+  });
+
+  describe('GET /v1/auth/verify', () => {
+    it('describes a user token', async () => {
+      const user = await createUser(t, 'verify');
+      const response = await request(t.http)
+        .get('/v1/auth/verify')
+        .set(bearer(user.accessToken))
+        .expect(200);
+      expect(response.body).toEqual(
+        expect.objectContaining({
+          authenticated: true,
+          principal_type: 'user',
+          subject: user.userId,
+          organization_id: user.organizationId,
+          scopes: ['admin:*'],
+          expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        }),
+      );
+    });
+
+    it('answers 401 with no credential, a garbage token and a tampered one', async () => {
+      const user = await createUser(t, 'tamper');
+      expect((await request(t.http).get('/v1/auth/verify').expect(401)).body.detail).toBe(
+        'Missing credentials',
+      );
+      await request(t.http).get('/v1/auth/verify').set(bearer('garbage')).expect(401);
+      const [header, payload, signature] = user.accessToken.split('.');
+      const forged = Buffer.from(payload, 'base64url')
+        .toString()
+        .replace('"admin:*"', '"admin:*" ');
+      const tampered = `${header}.${Buffer.from(forged).toString('base64url')}.${signature}`;
+      const response = await request(t.http)
+        .get('/v1/auth/verify')
+        .set(bearer(tampered))
+        .expect(401);
+      expect(response.body).toEqual({ detail: 'Invalid or expired token' });
+    });
+  });
+
+  describe('TOTP MFA', () => {
+    const totpFor = (secret: string) =>
+      new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' });
+
+    it('enrols, then requires mfa_code at login and records amr', async () => {
+      const user = await createUser(t, 'mfa');
+      const enrolled = await request(t.http)
+        .post('/v1/auth/mfa/totp/enroll')
+        .set(bearer(user.accessToken))
+        .expect(201);
+      expect(enrolled.body.otpauth_url).toMatch(/^otpauth:\/\/totp\//);
+      const totp = totpFor(enrolled.body.secret);
+
+      await request(t.http)
+        .post('/v1/auth/mfa/totp/verify')
+        .set(bearer(user.accessToken))
+        .send({ code: '000000' === totp.generate() ? '111111' : '000000' })
+        .expect(401);
+      const code = totp.generate();
+      await request(t.http)
+        .post('/v1/auth/mfa/totp/verify')
+        .set(bearer(user.accessToken))
+        .send({ code })
+        .expect(200, { mfa_enabled: true });
+
+      const noCode = await request(t.http)
+        .post('/v1/auth/login')
+        .send({ email: user.email, password: user.password })
+        .expect(401);
+      expect(noCode.body).toEqual({ detail: 'MFA code required', code: 'mfa_required' });
+      // The code that confirmed enrolment cannot be replayed.
+      await request(t.http)
+        .post('/v1/auth/login')
+        .send({ email: user.email, password: user.password, mfa_code: code })
+        .expect(401);
+
+      const next = totp.generate({ timestamp: Date.now() + 30_000 });
+      const tokens = await login(t, user.email, user.password, next);
+      const verify = await request(t.http)
+        .get('/v1/auth/verify')
+        .set(bearer(tokens.access_token))
+        .expect(200);
+      expect(verify.body.mfa).toBe(true);
+      const header = decodeProtectedHeader(tokens.access_token);
+      expect(header.alg).toBe('RS256');
+      const payload = JSON.parse(
+        Buffer.from(tokens.access_token.split('.')[1], 'base64url').toString(),
+      );
+      expect(payload.amr).toEqual(['pwd', 'otp']);
+    });
+
+    it('refuses a second enrolment once enabled', async () => {
+      const user = await createUser(t, 'mfa2');
+      const enrolled = await request(t.http)
+        .post('/v1/auth/mfa/totp/enroll')
+        .set(bearer(user.accessToken))
+        .expect(201);
+      await request(t.http)
+        .post('/v1/auth/mfa/totp/verify')
+        .set(bearer(user.accessToken))
+        .send({ code: totpFor(enrolled.body.secret).generate() })
+        .expect(200);
+      await request(t.http)
+        .post('/v1/auth/mfa/totp/enroll')
+        .set(bearer(user.accessToken))
+        .expect(409);
+    });
+  });
+
+  describe('signing key rotation', () => {
+    it('keeps tokens signed by the old key valid and serves both keys', async () => {
+      const before = await createUser(t, 'rotation');
+      const oldKid = decodeProtectedHeader(before.accessToken).kid;
+      await t.app.get(SigningKeysService).rotate();
+      const after = await login(t, before.email, before.password);
+      const newKid = decodeProtectedHeader(after.access_token).kid;
+      expect(newKid).not.toBe(oldKid);
+      const jwks = await request(t.http).get('/.well-known/jwks.json').expect(200);
+      expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toEqual(
+        expect.arrayContaining([oldKid, newKid]),
+      );
+      await request(t.http).get('/v1/auth/verify').set(bearer(before.accessToken)).expect(200);
+      await request(t.http).get('/v1/auth/verify').set(bearer(after.access_token)).expect(200);
+    });
+  });
+});

@@ -1,0 +1,59 @@
+import request from 'supertest';
+import { createTestApp, TestApp } from '../utils/create-app';
+
+describe('operations', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
+  });
+
+  it('reports the database up and Redis disabled', async () => {
+    const response = await request(t.http).get('/v1/health').expect(200);
+    expect(response.body).toEqual({ status: 'ok', database: 'up', redis: 'disabled' });
+  });
+
+  it('echoes the caller’s X-Request-Id and makes one otherwise', async () => {
+    const echoed = await request(t.http).get('/v1/health').set('X-Request-Id', 'trace-abc-123').expect(200);
+    expect(echoed.headers['x-request-id']).toBe('trace-abc-123');
+    const fresh = await request(t.http).get('/v1/health').expect(200);
+    expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sends security headers', async () => {
+    const response = await request(t.http).get('/v1/health').expect(200);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['strict-transport-security']).toContain('max-age=');
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
+  it('serves Swagger UI at /docs and the OpenAPI document at /openapi.json', async () => {
+    await request(t.http).get('/docs').expect(200).expect('content-type', /html/);
+    const document = await request(t.http).get('/openapi.json').expect(200);
+    expect(document.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.body.components.securitySchemes)).toEqual(
+      expect.arrayContaining(['bearer', 'api_key', 'api_key_query']),
+    );
+  });
+
+  it('answers 503 with the contract shape when the database is down', async () => {
+    const down = await createTestApp();
+    try {
+      await down.app.get(DataSourceToken).destroy();
+      const response = await request(down.http).get('/v1/health').expect(503);
+      expect(response.body).toEqual({ status: 'degraded', database: 'down', redis: 'disabled' });
+      const login = await request(down.http)
+        .post('/v1/auth/login')
+        .send({ email: 'someone@example.test', password: 'whatever-password' })
+        .expect(503);
+      expect(login.body).toEqual({ detail: 'Service unavailable' });
+    } finally {
+      await down.app.close().catch(() => undefined);
+    }
+  });
+});
+
+import { DataSource as DataSourceToken } from 'typeorm';

@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '../../src/database/data-source';
+import { testDatabaseUrl } from './test-env';
+
+/**
+ * For a MariaDB/MySQL run: start from an empty schema and apply the migrations once, before the
+ * suites (which run in parallel workers) boot their apps against it.
+ */
+export default async function globalSetup(): Promise<void> {
+  const url = testDatabaseUrl();
+  if (!url) return;
+  const dataSource = new DataSource(buildDataSourceOptions({ url, sqlitePath: '', migrationsRun: false }));
+  await dataSource.initialize();
+  const tables: { name: string }[] = await dataSource.query(
+    'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
+  );
+  await dataSource.query('SET FOREIGN_KEY_CHECKS = 0');
+  for (const { name } of tables) await dataSource.query(`DROP TABLE \`${name}\``);
+  await dataSource.query('SET FOREIGN_KEY_CHECKS = 1');
+  await dataSource.runMigrations();
+  await dataSource.destroy();
+}
