@@ -5,9 +5,15 @@ import { EnvironmentVariables } from './config/env.schema';
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Tessera')
-    .setDescription('Self-hosted, multi-tenant authentication and authorization: API keys, users, organizations.')
+    .setDescription(
+      'Self-hosted, multi-tenant authentication and authorization: API keys, users, organizations.',
+    )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'User access token (JWT) or API key' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'User access token (JWT) or API key',
+    })
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api_key')
     .addApiKey({ type: 'apiKey', in: 'query', name: 'api_key' }, 'api_key_query')
     .build();

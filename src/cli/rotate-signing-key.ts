@@ -11,7 +11,9 @@ import { SigningKeysService } from '../modules/tokens/signing-keys.service';
  */
 async function rotate(): Promise<void> {
   const env = validateEnvironment({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
-  const context = await NestFactory.createApplicationContext(AppModule.forRoot({ env }), { logger: ['error', 'warn'] });
+  const context = await NestFactory.createApplicationContext(AppModule.forRoot({ env }), {
+    logger: ['error', 'warn'],
+  });
   const result = await context.get(SigningKeysService).rotate();
   console.log(JSON.stringify(result));
   await context.close();

@@ -4,5 +4,8 @@ import { MasterKeyService } from './crypto/master-key';
 
 /** Plumbing every feature module may use. */
 @Global()
-@Module({ providers: [MasterKeyService, ScopeCatalogue], exports: [MasterKeyService, ScopeCatalogue] })
+@Module({
+  providers: [MasterKeyService, ScopeCatalogue],
+  exports: [MasterKeyService, ScopeCatalogue],
+})
 export class CommonModule {}

@@ -34,7 +34,9 @@ export interface TestApp {
 }
 
 /** Boots the real application (same factory as main.ts) on a real database for one suite. */
-export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string | undefined> = {},
+): Promise<TestApp> {
   const logs = new CapturedLogs();
   const app = await createApp({ env: testEnvironment(env), logStream: logs });
   return {

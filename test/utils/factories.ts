@@ -11,7 +11,8 @@ export interface TestUser {
   refreshToken: string;
 }
 
-export const uniqueEmail = (label = 'user'): string => `${label}-${randomUUID().slice(0, 12)}@example.test`;
+export const uniqueEmail = (label = 'user'): string =>
+  `${label}-${randomUUID().slice(0, 12)}@example.test`;
 
 /** Registers a new user (with a personal organization) and logs them in. */
 export async function createUser(t: TestApp, label = 'user'): Promise<TestUser> {

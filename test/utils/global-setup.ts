@@ -10,7 +10,9 @@ import { testDatabaseUrl } from './test-env';
 export default async function globalSetup(): Promise<void> {
   const url = testDatabaseUrl();
   if (!url) return;
-  const dataSource = new DataSource(buildDataSourceOptions({ url, sqlitePath: '', migrationsRun: false }));
+  const dataSource = new DataSource(
+    buildDataSourceOptions({ url, sqlitePath: '', migrationsRun: false }),
+  );
   await dataSource.initialize();
   const tables: { name: string }[] = await dataSource.query(
     'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',

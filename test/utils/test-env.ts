@@ -9,7 +9,9 @@ export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 /** e2e suites run against MariaDB/MySQL when TEST_DATABASE_URL is set, else a fresh SQLite file. */
 export const testDatabaseUrl = (): string | undefined => process.env.TEST_DATABASE_URL || undefined;
 
-export function testEnvironment(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function testEnvironment(
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
   const databaseUrl = testDatabaseUrl();
   return {

@@ -13,14 +13,18 @@ export function principalHasScope(principal: Principal, scope: string): boolean 
 
 export function principalHasPermission(principal: Principal, permission: Permission): boolean {
   if (principal.type === 'instance_admin') return true;
-  if (principal.type === 'user') return principal.role !== null && permissionsOf(principal.role).has(permission);
+  if (principal.type === 'user')
+    return principal.role !== null && permissionsOf(principal.role).has(permission);
   return hasScope(principal.scopes, PERMISSION_SCOPES[permission]);
 }
 
 /** The organization a request acts in; an administrator must name one with X-Organization-ID. */
 export function actingOrganizationId(principal: Principal): string {
   if (!principal.organizationId) {
-    throw new BadRequestError('X-Organization-ID is required for this request', 'organization_required');
+    throw new BadRequestError(
+      'X-Organization-ID is required for this request',
+      'organization_required',
+    );
   }
   return principal.organizationId;
 }

@@ -4,7 +4,10 @@ import type { FastifyRequest } from 'fastify';
  * Where a credential may come from, in order: `Authorization: Bearer`, `X-API-Key`, and (unless
  * switched off) `?api_key=`. Which kind of credential it is gets decided by its shape later.
  */
-export function extractCredential(request: FastifyRequest, allowQueryParam: boolean): string | null {
+export function extractCredential(
+  request: FastifyRequest,
+  allowQueryParam: boolean,
+): string | null {
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);

@@ -1,6 +1,7 @@
 import type { Role } from '../../modules/organizations/roles';
 
-export type PrincipalType = 'user' | 'api_key' | 'service_account' | 'oauth_client' | 'instance_admin';
+export type PrincipalType =
+  'user' | 'api_key' | 'service_account' | 'oauth_client' | 'instance_admin';
 export type KeyEnvironment = 'live' | 'test' | 'dev';
 
 /**

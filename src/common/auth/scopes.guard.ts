@@ -11,7 +11,10 @@ export class ScopesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const required = this.reflector.getAllAndOverride(Scopes.KEY, [context.getHandler(), context.getClass()]);
+    const required = this.reflector.getAllAndOverride(Scopes.KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (!required?.length) return true;
     const principal = context.switchToHttp().getRequest<FastifyRequest>().principal;
     if (!principal) return true; // @Public route: nothing to check

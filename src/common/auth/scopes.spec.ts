@@ -1,4 +1,10 @@
-import { defaultScopeCatalogue, expandAccessLevel, hasScope, isSubsetOf, scopeCovers } from './scopes';
+import {
+  defaultScopeCatalogue,
+  expandAccessLevel,
+  hasScope,
+  isSubsetOf,
+  scopeCovers,
+} from './scopes';
 
 describe('scope matching', () => {
   it('matches an exact scope and nothing else', () => {

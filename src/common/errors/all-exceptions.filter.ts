@@ -36,10 +36,15 @@ export function isDatabaseDown(error: unknown): boolean {
     const name = (current as { name?: unknown }).name;
     if (name === 'ConnectionIsNotSetError' || name === 'CannotConnectError') return true;
     const message = (current as { message?: unknown }).message;
-    if (typeof message === 'string' && /database connection is not open|connection is not established|pool is closed/i.test(message)) {
+    if (
+      typeof message === 'string' &&
+      /database connection is not open|connection is not established|pool is closed/i.test(message)
+    ) {
       return true;
     }
-    current = (current as { driverError?: unknown; cause?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
+    current =
+      (current as { driverError?: unknown; cause?: unknown }).driverError ??
+      (current as { cause?: unknown }).cause;
   }
   return false;
 }

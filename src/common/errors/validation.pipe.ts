@@ -30,7 +30,11 @@ function toIssues(errors: ValidationError[], parent: (string | number)[] = []): 
     const loc = [...parent, /^\d+$/.test(error.property) ? Number(error.property) : error.property];
     const constraints = Object.keys(error.constraints ?? {});
     // A required field that was not sent: one "field required", not every rule it failed.
-    if (error.value === undefined && constraints.length > 0 && !constraints.includes('whitelistValidation')) {
+    if (
+      error.value === undefined &&
+      constraints.length > 0 &&
+      !constraints.includes('whitelistValidation')
+    ) {
       return [{ loc, msg: 'field required', type: 'value_error.missing' }];
     }
     const own = Object.entries(error.constraints ?? {}).map(([constraint, msg]) => ({
@@ -62,7 +66,12 @@ export class ContractValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // A JSON body that is not an object (null, a number, an array) cannot match a DTO.
     if (metadata.type === 'body' && metadata.metatype && this.isDtoClass(metadata.metatype)) {
-      if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
+      if (
+        value === undefined ||
+        value === null ||
+        typeof value !== 'object' ||
+        Array.isArray(value)
+      ) {
         if (value !== undefined) {
           throw new RequestValidationError([
             { loc: ['body'], msg: 'value is not a valid object', type: 'type_error.dict' },

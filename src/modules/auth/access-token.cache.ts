@@ -10,7 +10,10 @@ import type { AccessTokenClaims } from '../tokens/access-tokens.service';
  */
 @Injectable()
 export class AccessTokenCache {
-  private readonly cache = new LRUCache<string, AccessTokenClaims>({ max: 20_000, ttlAutopurge: false });
+  private readonly cache = new LRUCache<string, AccessTokenClaims>({
+    max: 20_000,
+    ttlAutopurge: false,
+  });
 
   get(token: string): AccessTokenClaims | undefined {
     const claims = this.cache.get(token);

@@ -63,7 +63,9 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth()
-  @ApiOperation({ summary: "End the session: its refresh tokens and this access token stop working" })
+  @ApiOperation({
+    summary: 'End the session: its refresh tokens and this access token stop working',
+  })
   @ApiNoContentResponse()
   @ApiErrors(401, 403)
   async logout(@Principal() caller: Caller) {
@@ -96,7 +98,9 @@ export class AuthController {
   @Post('mfa/totp/verify')
   @HttpCode(200)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Confirm enrolment with a current code; from then on login needs mfa_code' })
+  @ApiOperation({
+    summary: 'Confirm enrolment with a current code; from then on login needs mfa_code',
+  })
   @ApiOkResponse({ type: TotpVerifyResponseDto })
   @ApiErrors(401, 403, 409, 422)
   confirm(@Principal() caller: Caller, @Body() dto: TotpVerifyDto) {

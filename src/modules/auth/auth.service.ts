@@ -98,7 +98,11 @@ export class AuthService {
 
     const membership = await this.organizations.firstOrganizationOf(user.id);
     if (!membership) throw new ForbiddenError('This user belongs to no organization');
-    const { session, refreshToken } = await this.sessions.start(user.id, membership.organizationId, amr);
+    const { session, refreshToken } = await this.sessions.start(
+      user.id,
+      membership.organizationId,
+      amr,
+    );
     return this.tokenResponse(session, refreshToken);
   }
 
@@ -139,7 +143,8 @@ export class AuthService {
   async confirmTotp(principal: Principal, code: string): Promise<{ mfa_enabled: true }> {
     const user = await this.currentUser(principal);
     if (user.mfaEnabledAt) throw new ConflictError('MFA is already enabled', 'mfa_already_enabled');
-    if (!user.totpSecretEncrypted) throw new ConflictError('Start with POST /v1/auth/mfa/totp/enroll', 'mfa_not_enrolled');
+    if (!user.totpSecretEncrypted)
+      throw new ConflictError('Start with POST /v1/auth/mfa/totp/enroll', 'mfa_not_enrolled');
     const step = matchTotpStep(this.masterKey.decrypt(user.totpSecretEncrypted), code);
     if (step === null) throw new UnauthorizedError('Invalid MFA code', 'invalid_mfa_code');
     await this.users.enableMfa(user.id, step);
@@ -169,11 +174,17 @@ export class AuthService {
       scopes: this.scopes.scopesOfRole(role),
       amr: session.amr.split(' '),
     });
-    return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, refresh_token: refreshToken };
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      refresh_token: refreshToken,
+    };
   }
 
   private requireUser(principal: Principal): Principal {
-    if (principal.type !== 'user') throw new ForbiddenError('This endpoint needs a user access token', 'user_token_required');
+    if (principal.type !== 'user')
+      throw new ForbiddenError('This endpoint needs a user access token', 'user_token_required');
     return principal;
   }
 

@@ -60,7 +60,10 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
     }
   }
 
-  private async verifyAccessToken(token: string, request: FastifyRequest): Promise<AccessTokenClaims> {
+  private async verifyAccessToken(
+    token: string,
+    request: FastifyRequest,
+  ): Promise<AccessTokenClaims> {
     const cached = this.accessTokens.get(token);
     if (cached) return cached;
     (request as FastifyRequest & { [PRESENTED_CREDENTIAL]?: string })[PRESENTED_CREDENTIAL] = token;
@@ -70,7 +73,10 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
     return claims;
   }
 
-  private async userPrincipal(claims: AccessTokenClaims, request: FastifyRequest): Promise<Principal> {
+  private async userPrincipal(
+    claims: AccessTokenClaims,
+    request: FastifyRequest,
+  ): Promise<Principal> {
     const requested = requestedOrganizationId(request);
     const organizationId = requested ?? claims.org_id;
     const role = await this.roles.roleOf(claims.sub, organizationId);

@@ -12,7 +12,10 @@ const NO_MEMBERSHIP = 'none' as const;
  */
 @Injectable()
 export class MembershipRolesCache {
-  private readonly cache = new LRUCache<string, Role | typeof NO_MEMBERSHIP>({ max: 50_000, ttl: 30_000 });
+  private readonly cache = new LRUCache<string, Role | typeof NO_MEMBERSHIP>({
+    max: 50_000,
+    ttl: 30_000,
+  });
 
   constructor(private readonly organizations: OrganizationsRepository) {}
 

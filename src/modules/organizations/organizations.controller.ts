@@ -1,6 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { Authenticated, OrganizationFromPath, Permissions, Principal } from '../../common/auth/decorators';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  Authenticated,
+  OrganizationFromPath,
+  Permissions,
+  Principal,
+} from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
 import { ApiErrors } from '../../common/http/api-docs';
 import { ListQueryDto } from '../../common/http/pagination';
@@ -23,7 +35,9 @@ export class OrganizationsController {
 
   @Get()
   @Authenticated()
-  @ApiOperation({ summary: "The caller's organizations (all of them for the instance administrator)" })
+  @ApiOperation({
+    summary: "The caller's organizations (all of them for the instance administrator)",
+  })
   @ApiOkResponse({ type: OrganizationListDto })
   @ApiErrors(422)
   list(@Principal() caller: Caller, @Query() query: ListQueryDto) {
@@ -51,7 +65,9 @@ export class OrganizationsController {
   @Patch(':id')
   @Permissions('organization.update')
   @OrganizationFromPath('id')
-  @ApiOperation({ summary: 'Rename; plan and rate_limit_per_minute are for the instance administrator' })
+  @ApiOperation({
+    summary: 'Rename; plan and rate_limit_per_minute are for the instance administrator',
+  })
   @ApiOkResponse({ type: OrganizationDto })
   @ApiErrors(400, 403, 404, 422)
   update(@Principal() caller: Caller, @Param('id') id: string, @Body() dto: UpdateOrganizationDto) {
@@ -96,7 +112,11 @@ export class OrganizationsController {
   @Permissions('organization.members.delete')
   @OrganizationFromPath('id')
   @ApiErrors(403, 404, 409)
-  async removeMember(@Principal() caller: Caller, @Param('id') id: string, @Param('user_id') userId: string) {
+  async removeMember(
+    @Principal() caller: Caller,
+    @Param('id') id: string,
+    @Param('user_id') userId: string,
+  ) {
     await this.organizations.removeMember(caller, id, userId);
   }
 }

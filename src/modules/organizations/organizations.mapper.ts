@@ -11,7 +11,10 @@ export function toOrganizationDto(organization: Organization, role?: Role): Orga
     id: organization.id,
     name: organization.name,
     plan: organization.plan,
-    rate_limit_per_minute: rateLimitPerMinute(organization.plan, organization.customRateLimitPerMinute),
+    rate_limit_per_minute: rateLimitPerMinute(
+      organization.plan,
+      organization.customRateLimitPerMinute,
+    ),
     personal: Boolean(organization.personal),
     ...(role ? { role } : {}),
     created_at: organization.createdAt.toISOString(),
@@ -19,7 +22,13 @@ export function toOrganizationDto(organization: Organization, role?: Role): Orga
   };
 }
 
-export function toMemberDto({ membership, user }: { membership: Membership; user: User }): MemberDto {
+export function toMemberDto({
+  membership,
+  user,
+}: {
+  membership: Membership;
+  user: User;
+}): MemberDto {
   return {
     user_id: user.id,
     email: user.email,

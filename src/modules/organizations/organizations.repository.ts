@@ -70,13 +70,18 @@ export class OrganizationsRepository {
     const memberships = await this.memberships.find({ where: { userId } });
     const roleByOrg = new Map(memberships.map((m) => [m.organizationId, m.role]));
     if (roleByOrg.size === 0) return [];
-    const organizationIds = [...roleByOrg.keys()].filter((id) => !startingAfter || id < startingAfter);
+    const organizationIds = [...roleByOrg.keys()].filter(
+      (id) => !startingAfter || id < startingAfter,
+    );
     const organizations = await this.organizations.find({
       where: { id: In(organizationIds.length ? organizationIds : ['-']) },
       order: { id: 'DESC' },
       take: limit + 1,
     });
-    return organizations.map((organization) => ({ organization, role: roleByOrg.get(organization.id)! }));
+    return organizations.map((organization) => ({
+      organization,
+      role: roleByOrg.get(organization.id)!,
+    }));
   }
 
   /** The user's first (oldest) organization: the default one a login acts in. */
@@ -95,7 +100,11 @@ export class OrganizationsRepository {
     return this.memberships.findOneBy({ organizationId, userId });
   }
 
-  async listMembers(organizationId: string, limit: number, startingAfter?: string): Promise<MemberRow[]> {
+  async listMembers(
+    organizationId: string,
+    limit: number,
+    startingAfter?: string,
+  ): Promise<MemberRow[]> {
     const memberships = await this.memberships.find({
       where: startingAfter ? { organizationId, id: LessThan(startingAfter) } : { organizationId },
       order: { id: 'DESC' },
@@ -111,7 +120,13 @@ export class OrganizationsRepository {
   }
 
   async addMember(organizationId: string, userId: string, role: Role): Promise<Membership> {
-    const membership: Membership = { id: uuidv7(), organizationId, userId, role, createdAt: new Date() };
+    const membership: Membership = {
+      id: uuidv7(),
+      organizationId,
+      userId,
+      role,
+      createdAt: new Date(),
+    };
     await this.memberships.insert(membership);
     return membership;
   }

@@ -35,17 +35,27 @@ export class OrganizationsService {
       return toPage(rows, limit, (o) => toOrganizationDto(o));
     }
     if (principal.type === 'user') {
-      const rows = await this.organizations.listForUser(principal.subject, limit, query.starting_after);
+      const rows = await this.organizations.listForUser(
+        principal.subject,
+        limit,
+        query.starting_after,
+      );
       return toPage(rows, limit, (r) => toOrganizationDto(r.organization, r.role));
     }
     // Keys and clients belong to exactly one organization.
-    const own = principal.organizationId ? await this.organizations.findById(principal.organizationId) : null;
+    const own = principal.organizationId
+      ? await this.organizations.findById(principal.organizationId)
+      : null;
     return { data: own ? [toOrganizationDto(own)] : [], has_more: false };
   }
 
   async create(principal: Principal, name: string): Promise<OrganizationDto> {
-    if (principal.type !== 'user') throw new ForbiddenError('Only a user can create an organization');
-    const organization = await this.organizations.createWithOwner({ name, personal: false }, principal.subject);
+    if (principal.type !== 'user')
+      throw new ForbiddenError('Only a user can create an organization');
+    const organization = await this.organizations.createWithOwner(
+      { name, personal: false },
+      principal.subject,
+    );
     return toOrganizationDto(organization, 'owner');
   }
 
@@ -54,7 +64,11 @@ export class OrganizationsService {
     return toOrganizationDto(organization, principal.role ?? undefined);
   }
 
-  async update(principal: Principal, organizationId: string, dto: UpdateOrganizationDto): Promise<OrganizationDto> {
+  async update(
+    principal: Principal,
+    organizationId: string,
+    dto: UpdateOrganizationDto,
+  ): Promise<OrganizationDto> {
     const organization = await this.requireOrganization(organizationId);
     const changesPlan = dto.plan !== undefined || dto.rate_limit_per_minute !== undefined;
     if (changesPlan && principal.type !== 'instance_admin') {
@@ -82,7 +96,11 @@ export class OrganizationsService {
     return toPage(rows, limit, toMemberDto);
   }
 
-  async addMember(principal: Principal, organizationId: string, dto: AddMemberDto): Promise<MemberDto> {
+  async addMember(
+    principal: Principal,
+    organizationId: string,
+    dto: AddMemberDto,
+  ): Promise<MemberDto> {
     await this.requireOrganization(organizationId);
     this.assertMayAssign(principal, dto.role);
     const user = await this.users.findByEmail(dto.email);
@@ -95,11 +113,17 @@ export class OrganizationsService {
     return toMemberDto({ membership, user });
   }
 
-  async changeRole(principal: Principal, organizationId: string, userId: string, role: Role): Promise<MemberDto> {
+  async changeRole(
+    principal: Principal,
+    organizationId: string,
+    userId: string,
+    role: Role,
+  ): Promise<MemberDto> {
     const membership = await this.requireMembership(organizationId, userId);
     this.assertMayAssign(principal, membership.role);
     this.assertMayAssign(principal, role);
-    if (membership.role === 'owner' && role !== 'owner') await this.assertNotLastOwner(organizationId);
+    if (membership.role === 'owner' && role !== 'owner')
+      await this.assertNotLastOwner(organizationId);
     await this.organizations.updateMemberRole(organizationId, userId, role);
     this.roles.forget(userId, organizationId);
     const user = (await this.users.findById(userId))!;

@@ -2,7 +2,13 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { exportJWK, JWK } from 'jose';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  KeyObject,
+  randomUUID,
+} from 'node:crypto';
 import { IsNull, MoreThan, Repository } from 'typeorm';
 import { MasterKeyService } from '../../common/crypto/master-key';
 import { EnvironmentVariables } from '../../config/env.schema';
@@ -46,7 +52,9 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       await this.reload();
     }
     this.reloadTimer = setInterval(() => {
-      this.reload().catch((error) => this.logger.warn({ err: error }, 'Could not reload signing keys'));
+      this.reload().catch((error) =>
+        this.logger.warn({ err: error }, 'Could not reload signing keys'),
+      );
     }, RELOAD_INTERVAL_MS);
     this.reloadTimer.unref();
   }
@@ -84,7 +92,10 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const now = new Date();
     const current = await this.keys.find({ where: { retiredAt: IsNull() } });
     for (const key of current) {
-      await this.keys.update({ kid: key.kid }, { retiredAt: now, verifyUntil: new Date(now.getTime() + ttlMs) });
+      await this.keys.update(
+        { kid: key.kid },
+        { retiredAt: now, verifyUntil: new Date(now.getTime() + ttlMs) },
+      );
     }
     const created = await this.createKey();
     await this.reload();
@@ -118,7 +129,9 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     for (const row of rows) {
       const jwk = JSON.parse(row.publicJwk) as JWK;
       publicKeys.set(row.kid, {
-        pem: createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString(),
+        pem: createPublicKey({ key: jwk as never, format: 'jwk' })
+          .export({ type: 'spki', format: 'pem' })
+          .toString(),
         jwk,
         verifyUntil: row.verifyUntil,
       });

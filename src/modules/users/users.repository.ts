@@ -24,7 +24,10 @@ export class UsersRepository {
   }
 
   async saveTotpSecret(id: string, totpSecretEncrypted: string): Promise<void> {
-    await this.users.update({ id }, { totpSecretEncrypted, mfaEnabledAt: null, totpLastStep: null });
+    await this.users.update(
+      { id },
+      { totpSecretEncrypted, mfaEnabledAt: null, totpLastStep: null },
+    );
   }
 
   async enableMfa(id: string, step: number): Promise<void> {

@@ -41,7 +41,10 @@ export class LoginDto {
   @MaxLength(256)
   password: string;
 
-  @ApiPropertyOptional({ description: 'Six-digit TOTP code, required once MFA is enabled', example: '123456' })
+  @ApiPropertyOptional({
+    description: 'Six-digit TOTP code, required once MFA is enabled',
+    example: '123456',
+  })
   @IsOptional()
   @Matches(/^\d{6}$/, { message: 'mfa_code must be six digits' })
   mfa_code?: string;

@@ -10,7 +10,8 @@ export class SessionsRepository {
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
-    @InjectRepository(RevokedAccessToken) private readonly revokedTokens: Repository<RevokedAccessToken>,
+    @InjectRepository(RevokedAccessToken)
+    private readonly revokedTokens: Repository<RevokedAccessToken>,
   ) {}
 
   async insertSession(session: Session): Promise<void> {
@@ -31,12 +32,18 @@ export class SessionsRepository {
 
   /** Marks a refresh token used; false when it already was (a concurrent or replayed use). */
   async markRefreshTokenUsed(id: string): Promise<boolean> {
-    const result = await this.refreshTokens.update({ id, usedAt: IsNull() }, { usedAt: new Date() });
+    const result = await this.refreshTokens.update(
+      { id, usedAt: IsNull() },
+      { usedAt: new Date() },
+    );
     return (result.affected ?? 0) > 0;
   }
 
   async revokeSession(id: string, reason: string): Promise<void> {
-    await this.sessions.update({ id, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: reason });
+    await this.sessions.update(
+      { id, revokedAt: IsNull() },
+      { revokedAt: new Date(), revokedReason: reason },
+    );
   }
 
   async denylistAccessToken(jti: string, expiresAt: Date): Promise<void> {

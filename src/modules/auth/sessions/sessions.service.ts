@@ -49,17 +49,24 @@ export class SessionsService {
   }
 
   async rotate(presented: string): Promise<IssuedRefreshToken> {
-    const invalid = new UnauthorizedError('Invalid or expired refresh token', 'invalid_refresh_token');
+    const invalid = new UnauthorizedError(
+      'Invalid or expired refresh token',
+      'invalid_refresh_token',
+    );
     if (!presented.startsWith(REFRESH_TOKEN_PREFIX)) throw invalid;
     const stored = await this.sessions.findRefreshTokenByHash(sha256Hex(presented));
     if (!stored) throw invalid;
     const session = await this.sessions.findSession(stored.sessionId);
     if (!session || session.revokedAt || session.expiresAt.getTime() < Date.now()) throw invalid;
 
-    const firstUse = stored.usedAt === null && (await this.sessions.markRefreshTokenUsed(stored.id));
+    const firstUse =
+      stored.usedAt === null && (await this.sessions.markRefreshTokenUsed(stored.id));
     if (!firstUse) {
       await this.revoke(session.id, 'refresh_token_reuse');
-      throw new UnauthorizedError('Refresh token reuse detected; the session was revoked', 'refresh_token_reused');
+      throw new UnauthorizedError(
+        'Refresh token reuse detected; the session was revoked',
+        'refresh_token_reused',
+      );
     }
     if (stored.expiresAt.getTime() < Date.now()) throw invalid;
     return { session, refreshToken: await this.issueRefreshToken(session) };

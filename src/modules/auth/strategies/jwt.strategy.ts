@@ -27,7 +27,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   ) {
     super({
       jwtFromRequest: (request: WithCredential) => request[PRESENTED_CREDENTIAL] ?? null,
-      secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (err: unknown, key?: string) => void) => {
+      secretOrKeyProvider: (
+        _request: unknown,
+        rawJwt: string,
+        done: (err: unknown, key?: string) => void,
+      ) => {
         let kid: string | undefined;
         try {
           kid = decodeProtectedHeader(rawJwt).kid;

@@ -12,6 +12,8 @@ export function runStrategy<T>(name: string, request: FastifyRequest): Promise<T
       { session: false },
       (error: unknown, result: T | false) => (error ? reject(error) : resolve(result ?? false)),
     ) as (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
-    authenticate(request, {}, (error?: unknown) => reject(error ?? new Error('strategy called next()')));
+    authenticate(request, {}, (error?: unknown) =>
+      reject(error ?? new Error('strategy called next()')),
+    );
   });
 }

@@ -38,7 +38,8 @@ export class OrganizationDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ enum: PLANS }) plan: Plan;
-  @ApiProperty({ description: 'Effective requests per minute of the plan' }) rate_limit_per_minute: number;
+  @ApiProperty({ description: 'Effective requests per minute of the plan' })
+  rate_limit_per_minute: number;
   @ApiProperty() personal: boolean;
   @ApiPropertyOptional({ enum: ROLES, description: "The caller's role, for a user" }) role?: Role;
   @ApiProperty() created_at: string;

@@ -1,0 +1,131 @@
+import request from 'supertest';
+import { createTestApp, TestApp } from '../utils/create-app';
+import { bearer, createUser, TestUser } from '../utils/factories';
+
+describe('error shapes and request logs', () => {
+  let t: TestApp;
+  let user: TestUser;
+  beforeAll(async () => {
+    t = await createTestApp({ BODY_LIMIT_BYTES: '2048' });
+    user = await createUser(t, 'errors');
+  });
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
+  });
+
+  it('404s an unknown route in the contract shape', async () => {
+    const response = await request(t.http).get('/v1/does-not-exist').expect(404);
+    expect(response.body).toEqual({ detail: 'Not Found' });
+    expect(response.headers['content-type']).toMatch(/application\/json/);
+  });
+
+  it('400s malformed JSON', async () => {
+    const response = await request(t.http)
+      .post('/v1/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"email": "a@b.c", ')
+      .expect(400);
+    expect(response.body).toEqual({ detail: expect.any(String) });
+    expect(JSON.stringify(response.body)).not.toMatch(/at .*\.js|node_modules/);
+  });
+
+  it('413s a body over the size limit', async () => {
+    const response = await request(t.http)
+      .post('/v1/auth/register')
+      .send({ email: 'big@example.test', password: 'x'.repeat(5000), full_name: 'Big' })
+      .expect(413);
+    expect(response.body).toEqual({ detail: expect.any(String) });
+  });
+
+  it('422s a JSON body that is not an object', async () => {
+    const response = await request(t.http)
+      .post('/v1/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('[1,2]')
+      .expect(422);
+    expect(response.body.detail[0]).toEqual({
+      loc: ['body'],
+      msg: 'value is not a valid object',
+      type: 'type_error.dict',
+    });
+  });
+
+  it('422s unknown fields and wrong types with loc/msg/type', async () => {
+    const response = await request(t.http)
+      .post('/v1/auth/login')
+      .send({ email: 'a@example.test', password: 42, admin: true })
+      .expect(422);
+    expect(response.body.detail).toEqual(
+      expect.arrayContaining([
+        { loc: ['body', 'admin'], msg: 'extra fields not permitted', type: 'value_error.extra' },
+        expect.objectContaining({ loc: ['body', 'password'], type: 'type_error.str' }),
+      ]),
+    );
+  });
+
+  it('401s a protected route without credentials, 403s a missing permission', async () => {
+    expect((await request(t.http).get('/v1/iam/users').expect(401)).body).toEqual({
+      detail: 'Missing credentials',
+      code: 'missing_credentials',
+    });
+    const viewerOrg = await request(t.http)
+      .post('/v1/organizations')
+      .set(bearer(user.accessToken))
+      .send({ name: 'V' })
+      .expect(201);
+    const viewer = await createUser(t, 'viewer');
+    await request(t.http)
+      .post(`/v1/organizations/${viewerOrg.body.id}/members`)
+      .set(bearer(user.accessToken))
+      .send({ email: viewer.email, role: 'viewer' })
+      .expect(201);
+    const response = await request(t.http)
+      .patch(`/v1/organizations/${viewerOrg.body.id}`)
+      .set(bearer(viewer.accessToken))
+      .send({ name: 'x' })
+      .expect(403);
+    expect(response.body).toEqual({
+      detail: 'Missing permission: organization.update',
+      code: 'missing_permission',
+    });
+  });
+
+  it('never writes an API key header, a bearer token or an api_key query parameter to the log', async () => {
+    const apiKey = 'tk_live_SecretKeyMaterial0123456789abcdefXYZ';
+    const queryKey = 'tk_test_QuerySecret0123456789abcdefghijklm';
+    const before = t.logs.lines.length;
+    await request(t.http)
+      .get(`/v1/auth/verify?api_key=${queryKey}&other=1`)
+      .set('X-API-Key', apiKey)
+      .set('Authorization', `Bearer ${user.accessToken}`)
+      .set('X-Request-Id', 'log-redaction-test')
+      .expect(200);
+    await request(t.http)
+      .post('/v1/auth/refresh')
+      .send({ refresh_token: user.refreshToken })
+      .expect(200);
+
+    const lines = t.logs.lines.slice(before);
+    const requestLine = lines.find((line) => line.includes('log-redaction-test'));
+    expect(requestLine).toBeDefined();
+    expect(requestLine).toContain('api_key=[REDACTED]');
+    for (const line of lines) {
+      expect(line).not.toContain(apiKey);
+      expect(line).not.toContain(queryKey);
+      expect(line).not.toContain(user.accessToken);
+      expect(line).not.toContain(user.accessToken.split('.')[2]);
+      expect(line).not.toContain(user.refreshToken);
+    }
+  });
+
+  it('carries the request id in the request log line', async () => {
+    await request(t.http).get('/v1/health').set('X-Request-Id', 'req-id-in-logs').expect(200);
+    const line = t.logs
+      .entries()
+      .find((entry) => (entry.req as { id?: string } | undefined)?.id === 'req-id-in-logs');
+    expect(line).toEqual(
+      expect.objectContaining({ request_id: 'req-id-in-logs', res: { status_code: 200 } }),
+    );
+  });
+});
