@@ -17,7 +17,10 @@ describe('operations', () => {
   });
 
   it('echoes the caller’s X-Request-Id and makes one otherwise', async () => {
-    const echoed = await request(t.http).get('/v1/health').set('X-Request-Id', 'trace-abc-123').expect(200);
+    const echoed = await request(t.http)
+      .get('/v1/health')
+      .set('X-Request-Id', 'trace-abc-123')
+      .expect(200);
     expect(echoed.headers['x-request-id']).toBe('trace-abc-123');
     const fresh = await request(t.http).get('/v1/health').expect(200);
     expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
