@@ -65,7 +65,7 @@ export function generateApiKey(prefix: string, environment: KeyEnvironment): Gen
   };
 }
 
-/** Whether a credential is meant to be one of our API keys (as opposed to a JWT), by prefix only. */
+/** Whether a credential is meant to be one of our API keys rather than a JWT: prefix only. */
 export function looksLikeApiKey(candidate: string, prefix: string): boolean {
   // Query parameters can arrive as arrays at runtime whatever the types say.
   return (
