@@ -10,7 +10,9 @@ import { ContractValidationPipe } from './common/errors/validation.pipe';
 import { redactUrl } from './common/http/redaction';
 import { EnvironmentVariables } from './config/env.schema';
 import { buildDataSourceOptions } from './database/data-source';
+import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { ExamplesModule } from './modules/examples/examples.module';
 import { HealthModule } from './modules/health/health.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { TokensModule } from './modules/tokens/tokens.module';
@@ -86,7 +88,9 @@ export class AppModule {
         UsersModule,
         OrganizationsModule,
         TokensModule,
+        ApiKeysModule,
         AuthModule,
+        ExamplesModule,
         HealthModule,
       ],
       providers: [

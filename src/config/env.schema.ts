@@ -125,6 +125,12 @@ export class EnvironmentVariables {
   @IsBoolean()
   API_KEY_QUERY_PARAM_ENABLED = true;
 
+  /** How often API key usage counters are written to the database. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  API_KEY_USAGE_FLUSH_MS = 5000;
+
   /** Space-separated extra scopes added to the default catalogue. */
   @IsString()
   TESSERA_EXTRA_SCOPES = '';

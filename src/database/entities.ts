@@ -1,3 +1,5 @@
+import { ApiKeyUsage } from '../modules/api-keys/api-key-usage.entity';
+import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { RefreshToken } from '../modules/auth/sessions/refresh-token.entity';
 import { RevokedAccessToken } from '../modules/auth/sessions/revoked-access-token.entity';
 import { Session } from '../modules/auth/sessions/session.entity';
@@ -14,4 +16,6 @@ export const ENTITIES = [
   RefreshToken,
   RevokedAccessToken,
   SigningKey,
+  ApiKey,
+  ApiKeyUsage,
 ];

@@ -24,6 +24,11 @@ export class MasterKeyService {
     this.key = Buffer.from(hkdfSync('sha256', secret, 'tessera', 'at-rest-encryption-v1', 32));
   }
 
+  /** A 32-byte key for one purpose (e.g. the API key pepper), derived from the master key. */
+  derive(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, 'tessera', `derived:${purpose}`, 32));
+  }
+
   encrypt(plaintext: string): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);

@@ -1,4 +1,5 @@
 import { InitialSchema1763884800000 } from './1763884800000-InitialSchema';
+import { ApiKeys1763884900000 } from './1763884900000-ApiKeys';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
-export const MIGRATIONS = [InitialSchema1763884800000];
+export const MIGRATIONS = [InitialSchema1763884800000, ApiKeys1763884900000];

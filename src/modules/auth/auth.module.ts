@@ -6,10 +6,12 @@ import { AuthenticationGuard } from '../../common/auth/authentication.guard';
 import { PermissionsGuard } from '../../common/auth/permissions.guard';
 import { PrincipalResolver } from '../../common/auth/principal-resolver';
 import { ScopesGuard } from '../../common/auth/scopes.guard';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenCache } from './access-token.cache';
+import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
@@ -19,6 +21,7 @@ import { RevokedAccessToken } from './sessions/revoked-access-token.entity';
 import { Session } from './sessions/session.entity';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
+import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
 
 /**
@@ -31,6 +34,7 @@ import { JwtStrategy } from './strategies/jwt.strategy';
     TypeOrmModule.forFeature([Session, RefreshToken, RevokedAccessToken]),
     UsersModule,
     OrganizationsModule,
+    ApiKeysModule,
     TokensModule,
   ],
   controllers: [AuthController],
@@ -41,6 +45,8 @@ import { JwtStrategy } from './strategies/jwt.strategy';
     AccessTokenCache,
     LoginThrottle,
     JwtStrategy,
+    ApiKeyStrategy,
+    ApiKeyAuthenticator,
     { provide: PrincipalResolver, useClass: CredentialPrincipalResolver },
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: ScopesGuard },

@@ -13,7 +13,8 @@ import { MembershipRolesCache } from '../organizations/membership-roles.cache';
 import { Role } from '../organizations/roles';
 import type { AccessTokenClaims } from '../tokens/access-tokens.service';
 import { AccessTokenCache } from './access-token.cache';
-import { JWT_STRATEGY, PRESENTED_CREDENTIAL } from './strategies/jwt.strategy';
+import { ApiKeyAuthenticator } from './api-key-authenticator';
+import { JwtStrategy, PRESENTED_CREDENTIAL } from './strategies/jwt.strategy';
 import { runStrategy } from './strategies/run-strategy';
 
 /**
@@ -27,6 +28,8 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
 
   constructor(
     private readonly accessTokens: AccessTokenCache,
+    private readonly apiKeys: ApiKeyAuthenticator,
+    private readonly jwtStrategy: JwtStrategy,
     private readonly roles: MembershipRolesCache,
     private readonly scopes: ScopeCatalogue,
     config: ConfigService<EnvironmentVariables, true>,
@@ -41,7 +44,7 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
       return this.administrator(requestedOrganizationId(request));
     }
     if (credential.startsWith(this.apiKeyPrefix)) {
-      throw new UnauthorizedError();
+      return this.apiKeys.authenticate(credential, request);
     }
     const claims = await this.verifyAccessToken(credential, request);
     return this.userPrincipal(claims, request);
@@ -67,7 +70,7 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
     const cached = this.accessTokens.get(token);
     if (cached) return cached;
     (request as FastifyRequest & { [PRESENTED_CREDENTIAL]?: string })[PRESENTED_CREDENTIAL] = token;
-    const claims = await runStrategy<AccessTokenClaims>(JWT_STRATEGY, request);
+    const claims = await runStrategy<AccessTokenClaims>(this.jwtStrategy, request);
     if (!claims) throw new UnauthorizedError();
     this.accessTokens.remember(token, claims);
     return claims;

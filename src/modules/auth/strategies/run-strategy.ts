@@ -1,19 +1,37 @@
 import type { FastifyRequest } from 'fastify';
-import passport from 'passport';
+import type { Strategy } from 'passport';
+
+type Augmented = Strategy & {
+  success(user: unknown): void;
+  fail(...args: unknown[]): void;
+  error(error: unknown): void;
+  pass(): void;
+  redirect(): void;
+};
 
 /**
- * Runs a registered Passport strategy against a request and resolves with what its `validate`
- * returned (false when the credential was refused). Errors thrown by the strategy reject.
+ * Runs one Passport strategy instance against a request, the way passport.authenticate() does
+ * (a per-call object with success/fail/error), and resolves with what its `validate` returned,
+ * or false when the credential was refused.
+ *
+ * The instance is called directly rather than by name through passport's process-wide registry:
+ * two Tessera apps in one process (tests, or an embedding host) would otherwise share whichever
+ * strategy registered last, with the other app's database behind it.
  */
-export function runStrategy<T>(name: string, request: FastifyRequest): Promise<T | false> {
+export function runStrategy<T>(strategy: Strategy, request: FastifyRequest): Promise<T | false> {
   return new Promise((resolve, reject) => {
-    const authenticate = passport.authenticate(
-      name,
-      { session: false },
-      (error: unknown, result: T | false) => (error ? reject(error) : resolve(result ?? false)),
-    ) as (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
-    authenticate(request, {}, (error?: unknown) =>
-      reject(error ?? new Error('strategy called next()')),
-    );
+    const attempt = Object.create(strategy) as Augmented;
+    attempt.success = (user) => resolve(user as T);
+    attempt.fail = () => resolve(false);
+    attempt.error = (error) => reject(error instanceof Error ? error : new Error(String(error)));
+    attempt.pass = () => resolve(false);
+    attempt.redirect = () => resolve(false);
+    try {
+      (attempt.authenticate as (req: unknown, options: unknown) => void).call(attempt, request, {
+        session: false,
+      });
+    } catch (error) {
+      reject(error instanceof Error ? error : new Error(String(error)));
+    }
   });
 }

@@ -1,0 +1,105 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { EnvironmentVariables } from '../../config/env.schema';
+import { ApiKeysRepository } from './api-keys.repository';
+
+interface HourCounts {
+  keyId: string;
+  organizationId: string;
+  periodStart: Date;
+  requests: number;
+  rejected: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Counts each key's requests and rejections per hour in memory, on the request path, and writes
+ * them (with last_used / last_ip) to the database in one batch every few seconds and at shutdown.
+ * A crash loses at most one interval of counts, never a request.
+ */
+@Injectable()
+export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ApiKeyUsageRecorder.name);
+  private counts = new Map<string, HourCounts>();
+  private lastUse = new Map<string, { at: Date; ip: string }>();
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly intervalMs: number;
+
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.intervalMs = config.get('API_KEY_USAGE_FLUSH_MS', { infer: true });
+  }
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  record(keyId: string, organizationId: string, ip: string, accepted: boolean): void {
+    const now = Date.now();
+    const periodStart = now - (now % HOUR_MS);
+    const slot = `${keyId}|${periodStart}`;
+    let counts = this.counts.get(slot);
+    if (!counts) {
+      counts = {
+        keyId,
+        organizationId,
+        periodStart: new Date(periodStart),
+        requests: 0,
+        rejected: 0,
+      };
+      this.counts.set(slot, counts);
+    }
+    if (accepted) {
+      counts.requests += 1;
+      this.lastUse.set(keyId, { at: new Date(now), ip });
+    } else {
+      counts.rejected += 1;
+    }
+  }
+
+  /** Writes what has been counted so far; concurrent callers share one write. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.write());
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    if (this.counts.size === 0 && this.lastUse.size === 0) return;
+    const counts = this.counts;
+    const lastUse = this.lastUse;
+    this.counts = new Map();
+    this.lastUse = new Map();
+    try {
+      // Each row leaves the batch once written, so a failure re-queues only what was not.
+      for (const [slot, row] of counts) {
+        await this.keys.addUsage(row);
+        counts.delete(slot);
+      }
+      for (const [keyId, use] of lastUse) {
+        await this.keys.recordLastUse(keyId, use.at, use.ip);
+        lastUse.delete(keyId);
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Could not write API key usage; will retry');
+      for (const [slot, row] of counts) {
+        const pending = this.counts.get(slot);
+        if (pending) {
+          pending.requests += row.requests;
+          pending.rejected += row.rejected;
+        } else this.counts.set(slot, row);
+      }
+      for (const [keyId, use] of lastUse)
+        if (!this.lastUse.has(keyId)) this.lastUse.set(keyId, use);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { Column, Entity, Index } from 'typeorm';
+import { RefColumn, TimeColumn } from '../../database/columns';
+import type { KeyEnvironment } from './api-key-format';
+
+/**
+ * An API key. Only the keyed hash of the secret is stored; `start` (e.g. `tk_live_AbC1`) is kept
+ * so people can tell their keys apart.
+ */
+@Entity('api_keys')
+@Index('ix_api_keys_org', ['organizationId', 'id'])
+export class ApiKey {
+  /** `key_<uuidv7 hex>`: sorts by creation time, so lists page by id. */
+  @Column({ type: 'varchar', length: 40, primary: true })
+  id: string;
+
+  @RefColumn('organization_id')
+  organizationId: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name: string;
+
+  @Column({ name: 'key_hash', type: 'varchar', length: 64, unique: true })
+  keyHash: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  start: string;
+
+  @Column({ type: 'varchar', length: 10 })
+  environment: KeyEnvironment;
+
+  /** Space-separated. */
+  @Column({ type: 'text' })
+  scopes: string;
+
+  @Column({ name: 'rate_limit_per_hour', type: 'integer' })
+  rateLimitPerHour: number;
+
+  /** JSON array of canonical addresses/CIDRs; empty = any address. */
+  @Column({ name: 'allowed_ips', type: 'text' })
+  allowedIps: string;
+
+  @RefColumn('service_account_id', { nullable: true })
+  serviceAccountId: string | null;
+
+  @Column({ name: 'created_by', type: 'varchar', length: 80 })
+  createdBy: string;
+
+  @Column({ name: 'rotated_from', type: 'varchar', length: 40, nullable: true })
+  rotatedFrom: string | null;
+
+  @TimeColumn('created_at')
+  createdAt: Date;
+
+  @TimeColumn('expires_at', { nullable: true })
+  expiresAt: Date | null;
+
+  @TimeColumn('revoked_at', { nullable: true })
+  revokedAt: Date | null;
+
+  @TimeColumn('last_used_at', { nullable: true })
+  lastUsedAt: Date | null;
+
+  @Column({ name: 'last_ip', type: 'varchar', length: 45, nullable: true })
+  lastIp: string | null;
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UsersModule } from '../users/users.module';
+import { ApiKeyCache } from './api-key-cache';
+import { ApiKeyPepper } from './api-key-pepper';
+import { ApiKeyUsageRecorder } from './api-key-usage.recorder';
+import { ApiKeyUsage } from './api-key-usage.entity';
+import { ApiKey } from './api-key.entity';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysRepository } from './api-keys.repository';
+import { ApiKeysService } from './api-keys.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ApiKey, ApiKeyUsage]), UsersModule],
+  controllers: [ApiKeysController],
+  providers: [ApiKeysRepository, ApiKeysService, ApiKeyCache, ApiKeyPepper, ApiKeyUsageRecorder],
+  exports: [ApiKeysRepository, ApiKeyCache, ApiKeyPepper, ApiKeyUsageRecorder],
+})
+export class ApiKeysModule {}

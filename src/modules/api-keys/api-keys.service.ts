@@ -1,0 +1,302 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { uuidv7 } from '../../common/ids';
+import { actingOrganizationId } from '../../common/auth/authorization';
+import type { Principal } from '../../common/auth/principal';
+import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
+import { isSubsetOf } from '../../common/auth/scopes';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../../common/errors/api-errors';
+import { normalizeAllowedIp } from '../../common/http/ip-allowlist';
+import { DEFAULT_PAGE_SIZE, ListPage, toPage } from '../../common/http/pagination';
+import { EnvironmentVariables } from '../../config/env.schema';
+import { UsersRepository } from '../users/users.repository';
+import { ApiKeyCache } from './api-key-cache';
+import { generateApiKey } from './api-key-format';
+import { ApiKeyPepper } from './api-key-pepper';
+import { ApiKeyUsageRecorder } from './api-key-usage.recorder';
+import { ApiKey } from './api-key.entity';
+import { allowedIpsOf, scopesOf, toApiKeyDto } from './api-keys.mapper';
+import { ApiKeysRepository } from './api-keys.repository';
+import {
+  ApiKeyDto,
+  ApiKeyListQueryDto,
+  CreatedApiKeyDto,
+  UsageDto,
+  UsageQueryDto,
+} from './dto/api-key.dto';
+import { CreateApiKeyDto } from './dto/create-api-key.dto';
+import { UpdateApiKeyDto } from './dto/update-api-key.dto';
+import { parseDuration } from './expiration';
+
+const DEFAULT_RATE_LIMIT_PER_HOUR = 1000;
+const DEFAULT_GRACE_PERIOD_HOURS = 24;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Issuing and managing API keys. The rules: a caller never mints a key wider than its own scopes;
+ * a user who enrolled MFA must have passed it to create, rotate or revoke; every change drops the
+ * key from the verification cache so it takes effect on the very next request.
+ */
+@Injectable()
+export class ApiKeysService {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly cache: ApiKeyCache,
+    private readonly pepper: ApiKeyPepper,
+    private readonly usage: ApiKeyUsageRecorder,
+    private readonly catalogue: ScopeCatalogue,
+    private readonly users: UsersRepository,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
+  }
+
+  async create(caller: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    const organizationId = actingOrganizationId(caller);
+    await this.assertMfaIfEnrolled(caller);
+    const scopes = this.requestedScopes(dto);
+    this.assertCallerCovers(caller, scopes);
+    const now = Date.now();
+    return this.issue(caller, organizationId, {
+      name: dto.name,
+      environment: dto.environment ?? 'live',
+      scopes,
+      rateLimitPerHour: dto.rate_limit_per_hour ?? DEFAULT_RATE_LIMIT_PER_HOUR,
+      allowedIps: this.normalizeAllowedIps(dto.allowed_ips ?? []),
+      expiresAt: this.expiryOf(dto, now),
+      serviceAccountId: dto.service_account_id ?? null,
+      rotatedFrom: null,
+    });
+  }
+
+  async list(caller: Principal, query: ApiKeyListQueryDto): Promise<ListPage<ApiKeyDto>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.keys.list(actingOrganizationId(caller), {
+      limit,
+      startingAfter: query.starting_after,
+      environment: query.environment,
+      status: query.status,
+    });
+    return toPage(rows, limit, toApiKeyDto);
+  }
+
+  async get(caller: Principal, id: string): Promise<ApiKeyDto> {
+    return toApiKeyDto(await this.require(caller, id));
+  }
+
+  async update(caller: Principal, id: string, dto: UpdateApiKeyDto): Promise<ApiKeyDto> {
+    const key = await this.require(caller, id);
+    const patch: Parameters<ApiKeysRepository['update']>[2] = {};
+    if (dto.name !== undefined) patch.name = dto.name;
+    if (dto.rate_limit_per_hour !== undefined) patch.rateLimitPerHour = dto.rate_limit_per_hour;
+    if (dto.allowed_ips !== undefined)
+      patch.allowedIps = JSON.stringify(this.normalizeAllowedIps(dto.allowed_ips));
+    if (dto.scopes !== undefined) {
+      const scopes = this.validScopes(dto.scopes);
+      if (!isSubsetOf(scopes, scopesOf(key))) {
+        throw new ForbiddenError(
+          'Scopes can only be narrowed; create a new key for wider access',
+          'scope_escalation',
+        );
+      }
+      patch.scopes = scopes.join(' ');
+    }
+    await this.keys.update(key.organizationId, key.id, patch);
+    this.cache.forget(key.id);
+    return this.get(caller, id);
+  }
+
+  async revoke(caller: Principal, id: string): Promise<void> {
+    const key = await this.require(caller, id);
+    await this.assertMfaIfEnrolled(caller);
+    if (!key.revokedAt)
+      await this.keys.update(key.organizationId, key.id, { revokedAt: new Date() });
+    this.cache.forget(key.id);
+  }
+
+  /**
+   * A new key with the same settings. The old one keeps working for the grace period (default
+   * 24 hours; 0 stops it at once) and then expires.
+   */
+  async rotate(
+    caller: Principal,
+    id: string,
+    gracePeriodHours?: number,
+  ): Promise<CreatedApiKeyDto> {
+    const old = await this.require(caller, id);
+    await this.assertMfaIfEnrolled(caller);
+    if (old.revokedAt) throw new BadRequestError('A revoked key cannot be rotated', 'key_revoked');
+    const scopes = scopesOf(old);
+    this.assertCallerCovers(caller, scopes);
+
+    const now = Date.now();
+    const graceEnds = new Date(now + (gracePeriodHours ?? DEFAULT_GRACE_PERIOD_HOURS) * HOUR_MS);
+    const oldExpires = old.expiresAt && old.expiresAt < graceEnds ? old.expiresAt : graceEnds;
+    const created = await this.issue(caller, old.organizationId, {
+      name: old.name,
+      environment: old.environment,
+      scopes,
+      rateLimitPerHour: old.rateLimitPerHour,
+      allowedIps: allowedIpsOf(old),
+      expiresAt: old.expiresAt,
+      serviceAccountId: old.serviceAccountId,
+      rotatedFrom: old.id,
+    });
+    await this.keys.update(old.organizationId, old.id, { expiresAt: oldExpires });
+    this.cache.forget(old.id);
+    return { ...created, rotated_from: { id: old.id, expires: oldExpires.toISOString() } };
+  }
+
+  async usageOf(caller: Principal, id: string, query: UsageQueryDto): Promise<UsageDto> {
+    const key = await this.require(caller, id);
+    await this.usage.flush(); // include what this instance counted but has not written yet
+    const granularity = query.granularity ?? 'hour';
+    const until = query.until ? new Date(query.until) : new Date();
+    const since = query.since
+      ? new Date(query.since)
+      : new Date(until.getTime() - (granularity === 'hour' ? DAY_MS : 30 * DAY_MS));
+    if (since > until) throw new BadRequestError('since must be before until');
+    const hours = await this.keys.listUsage(
+      key.organizationId,
+      key.id,
+      new Date(since.getTime() - (since.getTime() % HOUR_MS)),
+      until,
+    );
+    const periods = new Map<number, { requests: number; rejected: number }>();
+    for (const hour of hours) {
+      const start = hour.periodStart.getTime();
+      const period = granularity === 'day' ? start - (start % DAY_MS) : start;
+      const sum = periods.get(period) ?? { requests: 0, rejected: 0 };
+      sum.requests += hour.requests;
+      sum.rejected += hour.rejected;
+      periods.set(period, sum);
+    }
+    const fresh = await this.require(caller, id);
+    return {
+      data: [...periods].map(([start, sum]) => ({
+        period_start: new Date(start).toISOString(),
+        ...sum,
+      })),
+      last_used: fresh.lastUsedAt?.toISOString() ?? null,
+      last_ip: fresh.lastIp,
+    };
+  }
+
+  private async issue(
+    caller: Principal,
+    organizationId: string,
+    settings: Pick<
+      ApiKey,
+      'name' | 'environment' | 'rateLimitPerHour' | 'expiresAt' | 'serviceAccountId' | 'rotatedFrom'
+    > & {
+      scopes: string[];
+      allowedIps: string[];
+    },
+  ): Promise<CreatedApiKeyDto> {
+    const { key, start } = generateApiKey(this.prefix, settings.environment);
+    const entity: ApiKey = {
+      id: `key_${randomUUIDv7Hex()}`,
+      organizationId,
+      name: settings.name,
+      keyHash: this.pepper.hash(key),
+      start,
+      environment: settings.environment,
+      scopes: settings.scopes.join(' '),
+      rateLimitPerHour: settings.rateLimitPerHour,
+      allowedIps: JSON.stringify(settings.allowedIps),
+      serviceAccountId: settings.serviceAccountId,
+      createdBy: `${caller.type}:${caller.subject}`,
+      rotatedFrom: settings.rotatedFrom,
+      createdAt: new Date(),
+      expiresAt: settings.expiresAt,
+      revokedAt: null,
+      lastUsedAt: null,
+      lastIp: null,
+    };
+    await this.keys.insert(entity);
+    return { ...toApiKeyDto(entity), key };
+  }
+
+  private async require(caller: Principal, id: string): Promise<ApiKey> {
+    const key = await this.keys.findInOrganization(actingOrganizationId(caller), id);
+    if (!key) throw new NotFoundError('API key not found');
+    return key;
+  }
+
+  /** `scopes`, or its alias `permissions`, or the `access` shorthand; exactly one of them. */
+  private requestedScopes(dto: CreateApiKeyDto): string[] {
+    const given = [dto.scopes, dto.permissions, dto.access].filter((v) => v !== undefined);
+    if (given.length !== 1) {
+      throw new BadRequestError(
+        'Give exactly one of scopes, permissions or access',
+        'scopes_required',
+      );
+    }
+    return this.validScopes(
+      dto.access ? this.catalogue.expand(dto.access) : (dto.scopes ?? dto.permissions)!,
+    );
+  }
+
+  private validScopes(scopes: string[]): string[] {
+    const unique = [...new Set(scopes.map((s) => s.trim()))];
+    if (unique.length === 0)
+      throw new BadRequestError('A key needs at least one scope', 'scopes_required');
+    const unknown = unique.filter((s) => !this.catalogue.isKnown(s));
+    if (unknown.length)
+      throw new BadRequestError(`Unknown scope: ${unknown.join(', ')}`, 'unknown_scope');
+    return unique;
+  }
+
+  private assertCallerCovers(caller: Principal, scopes: string[]): void {
+    if (caller.type === 'instance_admin') return;
+    const beyond = scopes.filter((s) => !isSubsetOf([s], caller.scopes));
+    if (beyond.length) {
+      throw new ForbiddenError(
+        `Cannot grant scopes you do not have: ${beyond.join(', ')}`,
+        'scope_escalation',
+      );
+    }
+  }
+
+  private async assertMfaIfEnrolled(caller: Principal): Promise<void> {
+    if (caller.type !== 'user' || caller.mfa) return;
+    const user = await this.users.findById(caller.subject);
+    if (user?.mfaEnabledAt) {
+      throw new ForbiddenError(
+        'This action needs a session that passed MFA; log in with mfa_code',
+        'mfa_required',
+      );
+    }
+  }
+
+  private normalizeAllowedIps(entries: string[]): string[] {
+    const normalized = entries.map((entry) => ({ entry, ip: normalizeAllowedIp(entry) }));
+    const invalid = normalized.filter((n) => n.ip === null).map((n) => n.entry);
+    if (invalid.length)
+      throw new BadRequestError(
+        `Invalid IP address or CIDR range: ${invalid.join(', ')}`,
+        'invalid_allowed_ips',
+      );
+    return [...new Set(normalized.map((n) => n.ip!))];
+  }
+
+  private expiryOf(dto: CreateApiKeyDto, now: number): Date | null {
+    if (dto.expires_in_days !== undefined && dto.expiration !== undefined) {
+      throw new BadRequestError('Give expires_in_days or expiration, not both');
+    }
+    if (dto.expires_in_days !== undefined) return new Date(now + dto.expires_in_days * DAY_MS);
+    if (dto.expiration !== undefined) {
+      const ms = parseDuration(dto.expiration);
+      if (ms === null) throw new BadRequestError('expiration must look like "30d" or "12h"');
+      return new Date(now + ms);
+    }
+    return null;
+  }
+}
+
+function randomUUIDv7Hex(): string {
+  return uuidv7().replace(/-/g, '');
+}

@@ -1,0 +1,78 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional } from 'class-validator';
+import { ListQueryDto } from '../../../common/http/pagination';
+import { KEY_ENVIRONMENTS, KeyEnvironment } from '../api-key-format';
+import type { ApiKeyStatus } from '../api-keys.repository';
+
+const STATUSES: ApiKeyStatus[] = ['active', 'revoked', 'expired'];
+
+export class ApiKeyDto {
+  @ApiProperty({ example: 'key_01a207be76577c3197ffec7da96c2b83' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ example: 'tk_live_AbC1' }) start: string;
+  @ApiProperty({ enum: KEY_ENVIRONMENTS }) environment: KeyEnvironment;
+  @ApiProperty({ type: [String] }) scopes: string[];
+  @ApiProperty() created: string;
+  @ApiProperty({ nullable: true, type: String }) expires: string | null;
+  @ApiProperty() rate_limit_per_hour: number;
+  @ApiProperty({ type: [String] }) allowed_ips: string[];
+  @ApiProperty({ nullable: true, type: String }) last_used: string | null;
+  @ApiProperty({ nullable: true, type: String }) revoked_at: string | null;
+  @ApiProperty({ enum: STATUSES }) status: ApiKeyStatus;
+  @ApiPropertyOptional({ nullable: true, type: String }) service_account_id: string | null;
+}
+
+export class CreatedApiKeyDto extends ApiKeyDto {
+  @ApiProperty({ description: 'The secret. Shown once, never again.', example: 'tk_live_…' })
+  key: string;
+  @ApiPropertyOptional({
+    description: 'After a rotation: the replaced key and when it stops working',
+  })
+  rotated_from?: { id: string; expires: string | null };
+}
+
+export class ApiKeyListDto {
+  @ApiProperty({ type: [ApiKeyDto] }) data: ApiKeyDto[];
+  @ApiProperty() has_more: boolean;
+}
+
+export class ApiKeyListQueryDto extends ListQueryDto {
+  @ApiPropertyOptional({ enum: KEY_ENVIRONMENTS })
+  @IsOptional()
+  @IsIn(KEY_ENVIRONMENTS)
+  environment?: KeyEnvironment;
+
+  @ApiPropertyOptional({ enum: STATUSES })
+  @IsOptional()
+  @IsIn(STATUSES)
+  status?: ApiKeyStatus;
+}
+
+export class UsageQueryDto {
+  @ApiPropertyOptional({ description: 'ISO-8601; default: 24 hours (hour) or 30 days (day) ago' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ description: 'ISO-8601; default: now' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
+
+  @ApiPropertyOptional({ enum: ['hour', 'day'], default: 'hour' })
+  @IsOptional()
+  @IsIn(['hour', 'day'])
+  granularity?: 'hour' | 'day';
+}
+
+class UsagePeriodDto {
+  @ApiProperty() period_start: string;
+  @ApiProperty() requests: number;
+  @ApiProperty() rejected: number;
+}
+
+export class UsageDto {
+  @ApiProperty({ type: [UsagePeriodDto] }) data: UsagePeriodDto[];
+  @ApiProperty({ nullable: true, type: String }) last_used: string | null;
+  @ApiProperty({ nullable: true, type: String }) last_ip: string | null;
+}

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { FastifyRequest } from 'fastify';
+import { requestedOrganizationId } from '../../common/auth/credential';
+import type { Principal } from '../../common/auth/principal';
+import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
+import { compileAllowlist } from '../../common/http/ip-allowlist';
+import { EnvironmentVariables } from '../../config/env.schema';
+import { ApiKeyCache, VerifiedApiKey } from '../api-keys/api-key-cache';
+import { parseApiKey } from '../api-keys/api-key-format';
+import { ApiKeyPepper } from '../api-keys/api-key-pepper';
+import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage.recorder';
+import { ApiKey } from '../api-keys/api-key.entity';
+import { allowedIpsOf, scopesOf } from '../api-keys/api-keys.mapper';
+import { ApiKeyStrategy, PRESENTED_API_KEY_HEADER } from './strategies/api-key.strategy';
+import { runStrategy } from './strategies/run-strategy';
+
+/**
+ * Request-time verification of an API key. Hot path, in order: checksum (offline, rejects typos
+ * and guesses with no look-up), keyed hash, in-memory cache (the Passport strategy and the
+ * database only on a miss), then the checks: revoked, expired, IP allowed, organization.
+ * Each outcome is counted in the key's usage in memory.
+ */
+@Injectable()
+export class ApiKeyAuthenticator {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly cache: ApiKeyCache,
+    private readonly pepper: ApiKeyPepper,
+    private readonly usage: ApiKeyUsageRecorder,
+    private readonly strategy: ApiKeyStrategy,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
+  }
+
+  async authenticate(presented: string, request: FastifyRequest): Promise<Principal> {
+    if (!parseApiKey(presented, this.prefix)) throw new UnauthorizedError();
+    const key = await this.lookUp(presented, request);
+
+    const now = Date.now();
+    let refusal: string | null = null;
+    if (key.revokedAt !== null && key.revokedAt <= now) refusal = 'API key revoked';
+    else if (key.expiresAt !== null && key.expiresAt <= now) refusal = 'API key expired';
+    else if (!key.allowlist.allows(request.ip)) refusal = 'IP address not allowed';
+    if (refusal) {
+      this.usage.record(key.id, key.organizationId, request.ip, false);
+      throw new UnauthorizedError(refusal, 'api_key_refused');
+    }
+    const requested = requestedOrganizationId(request);
+    if (requested && requested !== key.organizationId) {
+      this.usage.record(key.id, key.organizationId, request.ip, false);
+      throw new ForbiddenError(
+        'API key does not belong to this organization',
+        'organization_mismatch',
+      );
+    }
+    this.usage.record(key.id, key.organizationId, request.ip, true);
+    return {
+      type: 'api_key',
+      subject: key.id,
+      organizationId: key.organizationId,
+      scopes: key.scopes,
+      role: null,
+      environment: key.environment,
+      expiresAt: key.expiresAt === null ? null : new Date(key.expiresAt),
+      sessionId: null,
+      tokenId: null,
+      mfa: false,
+    };
+  }
+
+  private async lookUp(presented: string, request: FastifyRequest): Promise<VerifiedApiKey> {
+    const keyHash = this.pepper.hash(presented);
+    const cached = this.cache.get(keyHash);
+    if (cached !== undefined) {
+      if (ApiKeyCache.isUnknown(cached)) throw new UnauthorizedError();
+      return cached;
+    }
+    request.headers[PRESENTED_API_KEY_HEADER] = presented;
+    let row: ApiKey | false;
+    try {
+      row = await runStrategy<ApiKey>(this.strategy, request);
+    } finally {
+      delete request.headers[PRESENTED_API_KEY_HEADER];
+    }
+    if (!row) {
+      this.cache.rememberUnknown(keyHash);
+      throw new UnauthorizedError();
+    }
+    const verified: VerifiedApiKey = {
+      id: row.id,
+      organizationId: row.organizationId,
+      scopes: scopesOf(row),
+      environment: row.environment,
+      expiresAt: row.expiresAt?.getTime() ?? null,
+      revokedAt: row.revokedAt?.getTime() ?? null,
+      rateLimitPerHour: row.rateLimitPerHour,
+      allowlist: compileAllowlist(allowedIpsOf(row)),
+    };
+    this.cache.remember(keyHash, verified);
+    return verified;
+  }
+}

@@ -1,0 +1,115 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import { Principal, Scopes } from '../../common/auth/decorators';
+import type { Principal as Caller } from '../../common/auth/principal';
+import { ApiErrors } from '../../common/http/api-docs';
+
+class TranslateDto {
+  @ApiProperty({ example: 'Hello, world' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(5000)
+  text: string;
+
+  @ApiProperty({ example: 'de' })
+  @IsString()
+  @MaxLength(10)
+  target_language: string;
+
+  @ApiPropertyOptional({ example: 'en' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(10)
+  source_language?: string;
+}
+
+class DocumentDto {
+  @ApiProperty({ example: 'contract.pdf' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+
+  @ApiPropertyOptional({ enum: ['text/plain', 'application/pdf'] })
+  @IsOptional()
+  @IsIn(['text/plain', 'application/pdf'])
+  content_type?: string;
+}
+
+const MODELS = [
+  { id: 'tessera-mt-small', name: 'Tessera MT small', languages: ['en', 'de', 'fr'] },
+  { id: 'tessera-mt-large', name: 'Tessera MT large', languages: ['en', 'de', 'fr', 'es', 'ja'] },
+];
+
+/**
+ * Example resources that show per-method scope enforcement with @Scopes. They do no real work:
+ * they echo who called and in which environment (`test`/`dev` keys are sandbox traffic).
+ */
+@ApiTags('examples')
+@ApiBearerAuth()
+@ApiSecurity('api_key')
+@ApiErrors(401, 403)
+@Controller('v1')
+export class ExamplesController {
+  @Post('translate')
+  @Scopes('translate:write')
+  @ApiOperation({ summary: 'Example: needs translate:write' })
+  @ApiErrors(422)
+  translate(@Principal() caller: Caller, @Body() dto: TranslateDto) {
+    return {
+      id: `tr_${randomUUID().replace(/-/g, '')}`,
+      source_language: dto.source_language ?? 'auto',
+      target_language: dto.target_language,
+      translated_text: `[${dto.target_language}] ${dto.text}`,
+      environment: caller.environment ?? 'live',
+      organization_id: caller.organizationId,
+    };
+  }
+
+  @Get('translate/:id')
+  @Scopes('translate:read')
+  @ApiOperation({ summary: 'Example: needs translate:read' })
+  getTranslation(@Principal() caller: Caller, @Param('id') id: string) {
+    return { id, status: 'completed', environment: caller.environment ?? 'live' };
+  }
+
+  @Get('models')
+  @Scopes('models:read')
+  @ApiOperation({ summary: 'Example: needs models:read' })
+  models() {
+    return { data: MODELS, has_more: false };
+  }
+
+  @Get('models/:id/download')
+  @Scopes('models:download')
+  @ApiOperation({ summary: 'Example: needs models:download' })
+  download(@Param('id') id: string) {
+    return {
+      id,
+      download_url: `https://models.invalid/${encodeURIComponent(id)}`,
+      expires_in: 300,
+    };
+  }
+
+  @Post('documents')
+  @Scopes('documents:write')
+  @ApiOperation({ summary: 'Example: needs documents:write' })
+  @ApiErrors(422)
+  createDocument(@Principal() caller: Caller, @Body() dto: DocumentDto) {
+    return {
+      id: `doc_${randomUUID().replace(/-/g, '')}`,
+      name: dto.name,
+      content_type: dto.content_type ?? 'text/plain',
+      environment: caller.environment ?? 'live',
+    };
+  }
+}

@@ -1,0 +1,628 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { ApiKeyUsageRecorder } from '../../src/modules/api-keys/api-key-usage.recorder';
+import { asKey, createApiKey } from '../utils/api-keys';
+import { createTestApp, TestApp } from '../utils/create-app';
+import { bearer, createUser, TestUser } from '../utils/factories';
+import { TEST_ADMIN_TOKEN } from '../utils/test-env';
+
+const KEY_FORMAT = /^tk_(live|test|dev)_[0-9A-Za-z]{38}$/;
+
+describe('API keys', () => {
+  let t: TestApp;
+  let owner: TestUser;
+  beforeAll(async () => {
+    t = await createTestApp({ API_KEY_USAGE_FLUSH_MS: '600000' });
+    owner = await createUser(t, 'keys-owner');
+  });
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
+  });
+
+  const verify = (headers: Record<string, string>) =>
+    request(t.http).get('/v1/auth/verify').set(headers);
+
+  describe('POST /v1/api-keys', () => {
+    it('returns the secret once, in the contract shape, and never again', async () => {
+      const created = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'worker',
+        scopes: ['translate:write', 'translate:read'],
+        expires_in_days: 30,
+        allowed_ips: ['10.0.0.0/8', '127.0.0.1'],
+      });
+      expect(created).toEqual(
+        expect.objectContaining({
+          id: expect.stringMatching(/^key_[0-9a-f]{32}$/),
+          name: 'worker',
+          key: expect.stringMatching(KEY_FORMAT),
+          start: created.key.slice(0, 12),
+          environment: 'live',
+          scopes: ['translate:write', 'translate:read'],
+          created: expect.any(String),
+          expires: expect.any(String),
+          rate_limit_per_hour: 1000,
+          allowed_ips: ['10.0.0.0/8', '127.0.0.1'],
+        }),
+      );
+      const days =
+        (Date.parse(created.expires as string) - Date.parse(created.created as string)) /
+        86_400_000;
+      expect(days).toBeCloseTo(30, 3);
+
+      const one = await request(t.http)
+        .get(`/v1/api-keys/${created.id}`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      const list = await request(t.http)
+        .get('/v1/api-keys?limit=100')
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      for (const body of [one.body, list.body])
+        expect(JSON.stringify(body)).not.toContain(created.key);
+      expect(one.body).not.toHaveProperty('key');
+      expect(one.body.status).toBe('active');
+      await verify(asKey(created.key)).expect(200);
+      expect(t.logs.lines.join('\n')).not.toContain(created.key);
+    });
+
+    it('accepts permissions and access shorthands, environments and "12h" expirations', async () => {
+      const readOnly = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'ro',
+        access: 'read-only',
+        environment: 'test',
+      });
+      expect(readOnly.key).toMatch(/^tk_test_/);
+      expect(readOnly.scopes).toEqual(expect.arrayContaining(['translate:read', 'models:read']));
+      expect((readOnly.scopes as string[]).every((s) => s.endsWith(':read'))).toBe(true);
+      const viaPermissions = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'perm',
+        permissions: ['models:read'],
+        environment: 'dev',
+        expiration: '12h',
+      });
+      expect(viaPermissions.scopes).toEqual(['models:read']);
+      const hours =
+        (Date.parse(viaPermissions.expires as string) -
+          Date.parse(viaPermissions.created as string)) /
+        3_600_000;
+      expect(hours).toBeCloseTo(12, 3);
+    });
+
+    it('refuses bad input with a clear 4xx', async () => {
+      const owner2 = bearer(owner.accessToken);
+      await request(t.http)
+        .post('/v1/api-keys')
+        .set(owner2)
+        .send({ name: 'x', scopes: ['nope:read'] })
+        .expect(400);
+      await request(t.http).post('/v1/api-keys').set(owner2).send({ name: 'x' }).expect(400);
+      await request(t.http)
+        .post('/v1/api-keys')
+        .set(owner2)
+        .send({ name: 'x', scopes: ['models:read'], environment: 'prod' })
+        .expect(422);
+      await request(t.http)
+        .post('/v1/api-keys')
+        .set(owner2)
+        .send({ name: 'x', scopes: ['models:read'], rate_limit_per_hour: 5 })
+        .expect(422);
+      const badIp = await request(t.http)
+        .post('/v1/api-keys')
+        .set(owner2)
+        .send({ name: 'x', scopes: ['models:read'], allowed_ips: ['10.0.0.0/33', 'not-an-ip'] })
+        .expect(400);
+      expect(badIp.body.detail).toBe('Invalid IP address or CIDR range: 10.0.0.0/33, not-an-ip');
+      await request(t.http)
+        .post('/v1/api-keys')
+        .set(owner2)
+        .send({ name: 'x', scopes: ['models:read'], expiration: 'soon' })
+        .expect(422);
+    });
+
+    it('refuses to mint a key with scopes the caller does not hold', async () => {
+      const limited = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'minter',
+        scopes: ['api_keys:write', 'translate:read'],
+      });
+      const child = await createApiKey(t, asKey(limited.key), {
+        name: 'child',
+        scopes: ['translate:read'],
+      });
+      expect(child.scopes).toEqual(['translate:read']);
+      const escalation = await request(t.http)
+        .post('/v1/api-keys')
+        .set(asKey(limited.key))
+        .send({ name: 'wider', scopes: ['translate:write'] })
+        .expect(403);
+      expect(escalation.body.detail).toBe('Cannot grant scopes you do not have: translate:write');
+      await request(t.http)
+        .post('/v1/api-keys')
+        .set(asKey(limited.key))
+        .send({ name: 'admin', access: 'admin' })
+        .expect(403);
+      const readOnly = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'reader',
+        scopes: ['api_keys:read'],
+      });
+      await request(t.http)
+        .post('/v1/api-keys')
+        .set(asKey(readOnly.key))
+        .send({ name: 'x', scopes: ['api_keys:read'] })
+        .expect(403, { detail: 'Missing permission: api_keys.write', code: 'missing_permission' });
+    });
+  });
+
+  describe('authentication with a key', () => {
+    it('works over all three transports and describes the key in /v1/auth/verify', async () => {
+      const created = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'transports',
+        scopes: ['translate:read'],
+        environment: 'test',
+        expires_in_days: 7,
+      });
+      for (const req of [
+        verify(asKey(created.key)),
+        verify(bearer(created.key)),
+        request(t.http).get(`/v1/auth/verify?api_key=${created.key}`),
+      ]) {
+        const response = await req.expect(200);
+        expect(response.body).toEqual({
+          authenticated: true,
+          principal_type: 'api_key',
+          subject: created.id,
+          organization_id: owner.organizationId,
+          scopes: ['translate:read'],
+          environment: 'test',
+          expires_at: created.expires,
+        });
+      }
+    });
+
+    it('answers the generic 401 for an unknown key, a typo and garbage', async () => {
+      const created = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'typo',
+        scopes: ['translate:read'],
+      });
+      const typo = created.key.slice(0, -1) + (created.key.endsWith('A') ? 'B' : 'A');
+      for (const candidate of [typo, 'tk_live_' + 'A'.repeat(38), 'tk_live_short']) {
+        const response = await verify(asKey(candidate)).expect(401);
+        expect(response.body).toEqual({ detail: 'Invalid or expired token' });
+      }
+    });
+
+    it('enforces scopes per method on the example resources', async () => {
+      const reader = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'reader',
+        scopes: ['translate:read', 'models:read'],
+        environment: 'test',
+      });
+      const denied = await request(t.http)
+        .post('/v1/translate')
+        .set(asKey(reader.key))
+        .send({ text: 'Hi', target_language: 'de' })
+        .expect(403);
+      expect(denied.body).toEqual({
+        detail: 'Missing scope: translate:write',
+        code: 'missing_scope',
+      });
+      await request(t.http).get('/v1/translate/tr_1').set(asKey(reader.key)).expect(200);
+      await request(t.http).get('/v1/models').set(asKey(reader.key)).expect(200);
+      await request(t.http)
+        .get('/v1/models/tessera-mt-small/download')
+        .set(asKey(reader.key))
+        .expect(403, {
+          detail: 'Missing scope: models:download',
+          code: 'missing_scope',
+        });
+      await request(t.http)
+        .post('/v1/documents')
+        .set(asKey(reader.key))
+        .send({ name: 'a.txt' })
+        .expect(403);
+
+      const writer = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'writer',
+        scopes: ['translate:*'],
+        environment: 'test',
+      });
+      const translated = await request(t.http)
+        .post('/v1/translate')
+        .set(asKey(writer.key))
+        .send({ text: 'Hi', target_language: 'de' })
+        .expect(201);
+      expect(translated.body).toEqual(
+        expect.objectContaining({ translated_text: '[de] Hi', environment: 'test' }),
+      );
+      const live = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'live',
+        scopes: ['translate:write'],
+      });
+      const liveCall = await request(t.http)
+        .post('/v1/translate')
+        .set(asKey(live.key))
+        .send({ text: 'Hi', target_language: 'fr' })
+        .expect(201);
+      expect(liveCall.body.environment).toBe('live');
+    });
+
+    it('refuses an address outside allowed_ips and accepts a CIDR containing 127.0.0.1', async () => {
+      const outside = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'outside',
+        scopes: ['translate:read'],
+        allowed_ips: ['203.0.113.0/24', '2001:db8::/32'],
+      });
+      const refused = await verify(asKey(outside.key)).expect(401);
+      expect(refused.body).toEqual({ detail: 'IP address not allowed', code: 'api_key_refused' });
+      const inside = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'inside',
+        scopes: ['translate:read'],
+        allowed_ips: ['127.0.0.0/8'],
+      });
+      await verify(asKey(inside.key)).expect(200);
+
+      // Narrowing allowed_ips applies on the very next request, even though the key is cached.
+      await request(t.http)
+        .patch(`/v1/api-keys/${inside.id}`)
+        .set(bearer(owner.accessToken))
+        .send({ allowed_ips: ['198.51.100.7'] })
+        .expect(200);
+      await verify(asKey(inside.key)).expect(401);
+    });
+
+    it('does not honour X-Forwarded-For unless TRUST_PROXY says so', async () => {
+      const key = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'xff',
+        scopes: ['translate:read'],
+        allowed_ips: ['203.0.113.9'],
+      });
+      await verify({ ...asKey(key.key), 'X-Forwarded-For': '203.0.113.9' }).expect(401);
+      const proxied = await createTestApp({ TRUST_PROXY: 'true' });
+      try {
+        const user = await createUser(proxied, 'proxied');
+        const behindProxy = await createApiKey(proxied, bearer(user.accessToken), {
+          name: 'xff',
+          scopes: ['translate:read'],
+          allowed_ips: ['203.0.113.9'],
+        });
+        await request(proxied.http)
+          .get('/v1/auth/verify')
+          .set({ ...asKey(behindProxy.key), 'X-Forwarded-For': '203.0.113.9' })
+          .expect(200);
+        await request(proxied.http)
+          .get('/v1/auth/verify')
+          .set({ ...asKey(behindProxy.key), 'X-Forwarded-For': '203.0.113.10' })
+          .expect(401);
+      } finally {
+        await proxied.close();
+      }
+    });
+
+    it('refuses a key sent with another organization in X-Organization-ID', async () => {
+      const other = await createUser(t, 'other-org');
+      const key = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'org',
+        scopes: ['translate:read'],
+      });
+      await verify({ ...asKey(key.key), 'X-Organization-ID': owner.organizationId }).expect(200);
+      await verify({ ...asKey(key.key), 'X-Organization-ID': other.organizationId }).expect(403);
+    });
+
+    it('does not query the database for a cached valid key', async () => {
+      const key = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'cached',
+        scopes: ['translate:read'],
+      });
+      await verify(asKey(key.key)).expect(200); // first use: strategy + database, then cached
+      const logger = t.app.get(DataSource).logger;
+      const spy = jest.spyOn(logger, 'logQuery');
+      try {
+        for (let i = 0; i < 5; i++) await verify(asKey(key.key)).expect(200);
+        await request(t.http).get('/v1/translate/tr_1').set(asKey(key.key)).expect(200);
+        expect(spy).not.toHaveBeenCalled();
+        // The counter works: an uncached key does query.
+        const fresh = await createApiKey(t, bearer(owner.accessToken), {
+          name: 'fresh',
+          scopes: ['translate:read'],
+        });
+        spy.mockClear();
+        await verify(asKey(fresh.key)).expect(200);
+        expect(spy).toHaveBeenCalled();
+      } finally {
+        spy.mockRestore();
+      }
+    });
+  });
+
+  describe('revoke, rotate, update', () => {
+    it('revokes at once, on the very next request', async () => {
+      const key = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'doomed',
+        scopes: ['translate:read'],
+      });
+      await verify(asKey(key.key)).expect(200);
+      await request(t.http)
+        .delete(`/v1/api-keys/${key.id}`)
+        .set(bearer(owner.accessToken))
+        .expect(204);
+      const refused = await verify(asKey(key.key)).expect(401);
+      expect(refused.body).toEqual({ detail: 'API key revoked', code: 'api_key_refused' });
+      const shown = await request(t.http)
+        .get(`/v1/api-keys/${key.id}`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(shown.body).toEqual(
+        expect.objectContaining({ status: 'revoked', revoked_at: expect.any(String) }),
+      );
+    });
+
+    it('rotates: both keys work, and the old one expires after the grace period', async () => {
+      const old = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'rotating',
+        scopes: ['translate:read'],
+        rate_limit_per_hour: 500,
+        allowed_ips: ['127.0.0.1'],
+      });
+      await verify(asKey(old.key)).expect(200);
+      const before = Date.now();
+      const rotated = await request(t.http)
+        .post(`/v1/api-keys/${old.id}/rotate`)
+        .set(bearer(owner.accessToken))
+        .send({ grace_period_hours: 2 })
+        .expect(201);
+      expect(rotated.body).toEqual(
+        expect.objectContaining({
+          key: expect.stringMatching(KEY_FORMAT),
+          name: 'rotating',
+          scopes: ['translate:read'],
+          rate_limit_per_hour: 500,
+          allowed_ips: ['127.0.0.1'],
+          rotated_from: { id: old.id, expires: expect.any(String) },
+        }),
+      );
+      expect(rotated.body.id).not.toBe(old.id);
+      await verify(asKey(old.key)).expect(200);
+      await verify(asKey(rotated.body.key)).expect(200);
+      const oldNow = await request(t.http)
+        .get(`/v1/api-keys/${old.id}`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      const graceMs = Date.parse(oldNow.body.expires) - before;
+      expect(graceMs).toBeGreaterThan(2 * 3_600_000 - 60_000);
+      expect(graceMs).toBeLessThanOrEqual(2 * 3_600_000 + 60_000);
+    });
+
+    it('with no grace period, the old key stops at once as expired', async () => {
+      const old = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'now',
+        scopes: ['translate:read'],
+      });
+      await verify(asKey(old.key)).expect(200);
+      await request(t.http)
+        .post(`/v1/api-keys/${old.id}/rotate`)
+        .set(bearer(owner.accessToken))
+        .send({ grace_period_hours: 0 })
+        .expect(201);
+      expect((await verify(asKey(old.key)).expect(401)).body.detail).toBe('API key expired');
+      const expired = await request(t.http)
+        .get('/v1/api-keys?status=expired&limit=100')
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(expired.body.data.map((k: { id: string }) => k.id)).toContain(old.id);
+    });
+
+    it('narrows scopes but never widens them', async () => {
+      const key = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'narrow',
+        scopes: ['translate:read', 'translate:write'],
+      });
+      await request(t.http)
+        .post('/v1/translate')
+        .set(asKey(key.key))
+        .send({ text: 'a', target_language: 'de' })
+        .expect(201);
+      const narrowed = await request(t.http)
+        .patch(`/v1/api-keys/${key.id}`)
+        .set(bearer(owner.accessToken))
+        .send({ scopes: ['translate:read'], name: 'narrowed' })
+        .expect(200);
+      expect(narrowed.body).toEqual(
+        expect.objectContaining({ name: 'narrowed', scopes: ['translate:read'] }),
+      );
+      await request(t.http)
+        .post('/v1/translate')
+        .set(asKey(key.key))
+        .send({ text: 'a', target_language: 'de' })
+        .expect(403);
+      await request(t.http)
+        .patch(`/v1/api-keys/${key.id}`)
+        .set(bearer(owner.accessToken))
+        .send({ scopes: ['translate:write'] })
+        .expect(403);
+    });
+
+    it('needs a session that passed MFA when the user enrolled it', async () => {
+      const { Secret, TOTP } = await import('otpauth');
+      const user = await createUser(t, 'mfa-keys');
+      const enrolled = await request(t.http)
+        .post('/v1/auth/mfa/totp/enroll')
+        .set(bearer(user.accessToken))
+        .expect(201);
+      const totp = new TOTP({ secret: Secret.fromBase32(enrolled.body.secret) });
+      await request(t.http)
+        .post('/v1/auth/mfa/totp/verify')
+        .set(bearer(user.accessToken))
+        .send({ code: totp.generate() })
+        .expect(200);
+      const refused = await request(t.http)
+        .post('/v1/api-keys')
+        .set(bearer(user.accessToken))
+        .send({ name: 'x', scopes: ['models:read'] })
+        .expect(403);
+      expect(refused.body.code).toBe('mfa_required');
+      const login = await request(t.http)
+        .post('/v1/auth/login')
+        .send({
+          email: user.email,
+          password: user.password,
+          mfa_code: totp.generate({ timestamp: Date.now() + 30_000 }),
+        })
+        .expect(200);
+      await createApiKey(t, bearer(login.body.access_token), {
+        name: 'x',
+        scopes: ['models:read'],
+      });
+    });
+  });
+
+  describe('lists, usage and tenants', () => {
+    it('pages newest first with has_more and starting_after, and filters', async () => {
+      const user = await createUser(t, 'pager');
+      const ids: string[] = [];
+      for (const environment of ['live', 'test', 'live']) {
+        ids.push(
+          (
+            await createApiKey(t, bearer(user.accessToken), {
+              name: `k-${environment}`,
+              scopes: ['models:read'],
+              environment,
+            })
+          ).id,
+        );
+      }
+      const first = await request(t.http)
+        .get('/v1/api-keys?limit=2')
+        .set(bearer(user.accessToken))
+        .expect(200);
+      expect(first.body.data.map((k: { id: string }) => k.id)).toEqual([ids[2], ids[1]]);
+      expect(first.body.has_more).toBe(true);
+      expect(Object.keys(first.body.data[0]).sort()).toEqual(
+        expect.arrayContaining([
+          'id',
+          'name',
+          'start',
+          'environment',
+          'scopes',
+          'created',
+          'expires',
+          'last_used',
+          'revoked_at',
+          'status',
+        ]),
+      );
+      const second = await request(t.http)
+        .get(`/v1/api-keys?limit=2&starting_after=${ids[1]}`)
+        .set(bearer(user.accessToken))
+        .expect(200);
+      expect(second.body).toEqual({
+        data: [expect.objectContaining({ id: ids[0] })],
+        has_more: false,
+      });
+      const tests = await request(t.http)
+        .get('/v1/api-keys?environment=test')
+        .set(bearer(user.accessToken))
+        .expect(200);
+      expect(tests.body.data.map((k: { id: string }) => k.id)).toEqual([ids[1]]);
+      await request(t.http)
+        .get('/v1/api-keys?status=weird')
+        .set(bearer(user.accessToken))
+        .expect(422);
+    });
+
+    it('reports usage per hour with rejections, last_used and last_ip', async () => {
+      const key = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'usage',
+        scopes: ['translate:read'],
+      });
+      for (let i = 0; i < 3; i++) await verify(asKey(key.key)).expect(200);
+      await request(t.http)
+        .post('/v1/translate')
+        .set(asKey(key.key))
+        .send({ text: 'a', target_language: 'de' })
+        .expect(403);
+      await request(t.http)
+        .patch(`/v1/api-keys/${key.id}`)
+        .set(bearer(owner.accessToken))
+        .send({ allowed_ips: ['203.0.113.1'] })
+        .expect(200);
+      await verify(asKey(key.key)).expect(401);
+      const usage = await request(t.http)
+        .get(`/v1/api-keys/${key.id}/usage`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(usage.body.data).toEqual([
+        { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 4, rejected: 1 },
+      ]);
+      expect(usage.body.last_used).toEqual(expect.any(String));
+      expect(usage.body.last_ip).toMatch(/127\.0\.0\.1/);
+      const daily = await request(t.http)
+        .get(`/v1/api-keys/${key.id}/usage?granularity=day`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(daily.body.data).toEqual([
+        { period_start: expect.stringMatching(/T00:00:00\.000Z$/), requests: 4, rejected: 1 },
+      ]);
+      expect(t.app.get(ApiKeyUsageRecorder)).toBeDefined();
+    });
+
+    it('never lets another organization read, change, rotate or revoke a key', async () => {
+      const key = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'private',
+        scopes: ['translate:read'],
+      });
+      const intruder = await createUser(t, 'intruder');
+      const as = bearer(intruder.accessToken);
+      await request(t.http)
+        .get(`/v1/api-keys/${key.id}`)
+        .set(as)
+        .expect(404, { detail: 'API key not found' });
+      await request(t.http)
+        .patch(`/v1/api-keys/${key.id}`)
+        .set(as)
+        .send({ name: 'mine' })
+        .expect(404);
+      await request(t.http).post(`/v1/api-keys/${key.id}/rotate`).set(as).send({}).expect(404);
+      await request(t.http).delete(`/v1/api-keys/${key.id}`).set(as).expect(404);
+      await request(t.http).get(`/v1/api-keys/${key.id}/usage`).set(as).expect(404);
+      const list = await request(t.http).get('/v1/api-keys').set(as).expect(200);
+      expect(list.body.data).toEqual([]);
+      const intruderKey = await createApiKey(t, as, { name: 'theirs', access: 'admin' });
+      await request(t.http)
+        .delete(`/v1/api-keys/${key.id}`)
+        .set(asKey(intruderKey.key))
+        .expect(404);
+      await request(t.http)
+        .get(`/v1/api-keys/${key.id}`)
+        .set({ ...as, 'X-Organization-ID': owner.organizationId })
+        .expect(403);
+      await verify(asKey(key.key)).expect(200);
+    });
+
+    it('lets the instance administrator manage any organization’s keys with X-Organization-ID', async () => {
+      const admin = { ...bearer(TEST_ADMIN_TOKEN), 'X-Organization-ID': owner.organizationId };
+      const key = await createApiKey(t, admin, { name: 'by-admin', scopes: ['models:read'] });
+      const list = await request(t.http)
+        .get('/v1/api-keys?limit=100')
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(list.body.data.map((k: { id: string }) => k.id)).toContain(key.id);
+      await request(t.http).delete(`/v1/api-keys/${key.id}`).set(admin).expect(204);
+      await request(t.http).get('/v1/api-keys').set(bearer(TEST_ADMIN_TOKEN)).expect(400);
+    });
+  });
+
+  it('can switch the ?api_key= transport off', async () => {
+    const strict = await createTestApp({ API_KEY_QUERY_PARAM_ENABLED: 'false' });
+    try {
+      const user = await createUser(strict, 'strict');
+      const key = await createApiKey(strict, bearer(user.accessToken), {
+        name: 'q',
+        scopes: ['models:read'],
+      });
+      await request(strict.http).get(`/v1/auth/verify?api_key=${key.key}`).expect(401);
+      await request(strict.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+    } finally {
+      await strict.close();
+    }
+  });
+});
