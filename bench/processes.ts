@@ -47,7 +47,9 @@ class OutputTail {
   }
 
   toString(): string {
-    return this.lines.length > 0 ? this.lines.map((line) => `    ${line}`).join('\n') : '    (no output)';
+    return this.lines.length > 0
+      ? this.lines.map((line) => `    ${line}`).join('\n')
+      : '    (no output)';
   }
 }
 
@@ -56,7 +58,12 @@ function track(child: ChildProcess): void {
   child.once('exit', () => running.delete(child));
 }
 
-function exitedBeforeReady(name: string, tail: OutputTail, code: number | null, signal: string | null) {
+function exitedBeforeReady(
+  name: string,
+  tail: OutputTail,
+  code: number | null,
+  signal: string | null,
+) {
   return new Error(`${name} exited (code ${code}, signal ${signal}) before it was ready:\n${tail}`);
 }
 
@@ -126,7 +133,8 @@ export async function startTessera(options: { redisUrl?: string }): Promise<Runn
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(baseUrl, child, tail);
   child.once('exit', (code, signal) => {
-    if (!stopping) console.error(`\nTessera exited unexpectedly (code ${code}, signal ${signal}):\n${tail}`);
+    if (!stopping)
+      console.error(`\nTessera exited unexpectedly (code ${code}, signal ${signal}):\n${tail}`);
   });
   return { baseUrl, adminToken };
 }

@@ -1,0 +1,275 @@
+// `npm run bench`: how fast Tessera verifies a credential, next to /v1/health (the framework's
+// floor) and a bare node:http server (the machine's ceiling). The servers run as child processes;
+// autocannon, the load generator, runs here. Results go to stdout and bench/results.json.
+//
+//   BENCH_DURATION=10  seconds measured per row      BENCH_WARMUP=3  seconds of warm-up before
+//   BENCH_REDIS_URL    run Tessera with REDIS_URL (default: no Redis)
+import autocannon from 'autocannon';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { constants, cpus } from 'node:os';
+import { join } from 'node:path';
+import {
+  killAllNow,
+  REPO_ROOT,
+  RunningTessera,
+  startBareServer,
+  startTessera,
+  stopAll,
+} from './processes';
+import {
+  addRatios,
+  checkTargets,
+  formatChecks,
+  formatTable,
+  isMeasured,
+  MeasuredRow,
+  Row,
+  RowId,
+  toRow,
+  writeResults,
+} from './report';
+
+const CONNECTIONS = 50;
+/** The highest per-key limit the API accepts; more than a 10 s run normally sends. */
+const API_KEY_RATE_LIMIT_PER_HOUR = 100_000;
+/** The highest per-organization limit the API accepts (enterprise plan). */
+const ORGANIZATION_RATE_LIMIT_PER_MINUTE = 1_000_000;
+const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results.json');
+
+interface Settings {
+  durationSeconds: number;
+  warmupSeconds: number;
+  redisUrl?: string;
+}
+
+function secondsFromEnv(name: string, fallback: number, minimum: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < minimum) {
+    throw new Error(`${name} must be a number of seconds >= ${minimum}, got "${raw}"`);
+  }
+  return value;
+}
+
+function readSettings(): Settings {
+  return {
+    durationSeconds: secondsFromEnv('BENCH_DURATION', 10, 1),
+    warmupSeconds: secondsFromEnv('BENCH_WARMUP', 3, 0),
+    redisUrl: process.env.BENCH_REDIS_URL || undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tenant whose credentials are verified under load
+
+interface ApiAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+async function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string } = {},
+): Promise<ApiAnswer> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    body = { detail: text.slice(0, 200) };
+  }
+  return { status: response.status, body };
+}
+
+function describe(answer: ApiAnswer): string {
+  const detail = answer.body.detail;
+  return `${answer.status} ${typeof detail === 'string' ? detail : JSON.stringify(answer.body)}`;
+}
+
+function expectStatus(answer: ApiAnswer, status: number, what: string): void {
+  if (answer.status !== status) throw new Error(`${what} answered ${describe(answer)}`);
+}
+
+interface Credentials {
+  accessToken: string;
+  apiKey?: string;
+  /** Why there is no API key (the endpoint may not exist yet). */
+  apiKeyProblem?: string;
+}
+
+async function createBenchTenant(tessera: RunningTessera): Promise<Credentials> {
+  const { baseUrl } = tessera;
+  const email = `bench-${randomUUID()}@example.com`;
+  const password = `bench-${randomBytes(12).toString('base64url')}`;
+
+  const registered = await call(baseUrl, 'POST', '/v1/auth/register', {
+    body: { email, password, full_name: 'Bench User' },
+  });
+  expectStatus(registered, 201, 'POST /v1/auth/register');
+
+  // A new organization is on the free plan (60 requests a minute). The bench measures
+  // verification, not the limiter's 429s, so the administrator lifts the tenant's limit.
+  const lifted = await call(
+    baseUrl,
+    'PATCH',
+    `/v1/organizations/${String(registered.body.organization_id)}`,
+    {
+      token: tessera.adminToken,
+      body: { plan: 'enterprise', rate_limit_per_minute: ORGANIZATION_RATE_LIMIT_PER_MINUTE },
+    },
+  );
+  if (lifted.status !== 200) {
+    console.warn(`note: could not lift the organization's rate limit (${describe(lifted)})`);
+  }
+
+  const login = await call(baseUrl, 'POST', '/v1/auth/login', { body: { email, password } });
+  expectStatus(login, 200, 'POST /v1/auth/login');
+  const accessToken = login.body.access_token;
+  if (typeof accessToken !== 'string')
+    throw new Error('POST /v1/auth/login returned no access_token');
+
+  const created = await call(baseUrl, 'POST', '/v1/api-keys', {
+    token: accessToken,
+    body: {
+      name: 'bench',
+      scopes: ['translate:read'],
+      rate_limit_per_hour: API_KEY_RATE_LIMIT_PER_HOUR,
+    },
+  });
+  if (created.status === 201 && typeof created.body.key === 'string') {
+    return { accessToken, apiKey: created.body.key };
+  }
+  return { accessToken, apiKeyProblem: `POST /v1/api-keys answered ${describe(created)}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+async function measure(
+  settings: Settings,
+  id: RowId,
+  name: string,
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<MeasuredRow> {
+  const options = { url, connections: CONNECTIONS, headers };
+  process.stdout.write(`  ${name} ... `);
+  // The warm-up lets V8 optimise the hot path and fills the service's caches; it is discarded.
+  if (settings.warmupSeconds > 0)
+    await autocannon({ ...options, duration: settings.warmupSeconds });
+  const row = toRow(id, name, await autocannon({ ...options, duration: settings.durationSeconds }));
+  console.log(
+    `${Math.round(row.requests_per_second)} req/s${row.non_2xx > 0 ? `, ${row.non_2xx} non-2xx` : ''}`,
+  );
+  return row;
+}
+
+function notesFor(rows: Row[]): string[] {
+  const notes: string[] = [];
+  for (const row of rows.filter(isMeasured)) {
+    if (row.errors > 0) {
+      notes.push(`${row.name}: ${row.errors} connection errors (${row.timeouts} timeouts)`);
+    }
+    if ((row.status_codes['429'] ?? 0) > 0) {
+      const limit =
+        row.id === 'api_key'
+          ? ` The key allows ${API_KEY_RATE_LIMIT_PER_HOUR} requests per hour (the API's maximum) and warm-up plus measurement may send more; shorten BENCH_DURATION/BENCH_WARMUP or rotate keys per run.`
+          : '';
+      notes.push(
+        `${row.name}: ${row.status_codes['429']} answers were 429 (rate limited).${limit}`,
+      );
+    }
+  }
+  return notes;
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  console.log(
+    `Tessera bench: ${CONNECTIONS} connections, ${settings.warmupSeconds} s warm-up + ` +
+      `${settings.durationSeconds} s per row; node ${process.version}, ${cpus().length} CPUs, ` +
+      `Redis ${settings.redisUrl ? 'on' : 'off'}`,
+  );
+
+  const bare = await startBareServer();
+  const tessera = await startTessera({ redisUrl: settings.redisUrl });
+  const credentials = await createBenchTenant(tessera);
+  if (credentials.apiKeyProblem) {
+    console.log(`note: no API key, skipping its row (${credentials.apiKeyProblem})`);
+  }
+
+  const verifyUrl = `${tessera.baseUrl}/v1/auth/verify`;
+  const apiKeyRowName = 'GET /v1/auth/verify (X-API-Key)';
+  const rows: Row[] = [
+    await measure(settings, 'bare', 'bare node:http', `${bare.baseUrl}/`),
+    await measure(settings, 'health', 'GET /v1/health', `${tessera.baseUrl}/v1/health`),
+    credentials.apiKey
+      ? await measure(settings, 'api_key', apiKeyRowName, verifyUrl, {
+          'x-api-key': credentials.apiKey,
+        })
+      : { id: 'api_key', name: apiKeyRowName, skipped: credentials.apiKeyProblem ?? 'no API key' },
+    await measure(settings, 'jwt', 'GET /v1/auth/verify (Bearer JWT)', verifyUrl, {
+      authorization: `Bearer ${credentials.accessToken}`,
+    }),
+  ];
+
+  const results = addRatios(rows);
+  const checks = checkTargets(results);
+  console.log(`\n${formatTable(results)}\n\n${formatChecks(checks)}`);
+  for (const note of notesFor(results)) console.log(`note: ${note}`);
+
+  writeResults(RESULTS_FILE, {
+    timestamp: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: cpus().length,
+    cpu_model: cpus()[0]?.model ?? 'unknown',
+    settings: {
+      connections: CONNECTIONS,
+      duration_seconds: settings.durationSeconds,
+      warmup_seconds: settings.warmupSeconds,
+      redis: settings.redisUrl !== undefined,
+      latency_resolution_ms: 1,
+    },
+    rows: results,
+    targets: checks,
+  });
+  console.log(`\nwrote ${RESULTS_FILE}`);
+}
+
+// Whatever happens, the child processes go: on success, on error, on Ctrl-C, and (as a last
+// resort, synchronously) when this process exits for any other reason.
+process.once('exit', killAllNow);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the servers`);
+    void stopAll().finally(() => process.exit(128 + constants.signals[signal]));
+  });
+}
+
+async function run(): Promise<number> {
+  try {
+    await main();
+    return 0;
+  } catch (error) {
+    console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    await stopAll();
+  }
+}
+
+// Exit explicitly: a keep-alive socket left by the load generator must not hold the process open.
+void run().then((code) => process.exit(code));
