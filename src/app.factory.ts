@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
+import { requestContext } from './common/http/request-context';
 import { requestIdFor } from './common/http/request-id';
 import { EnvironmentVariables, validateEnvironment } from './config/env.schema';
 import { setupOpenApi } from './openapi';
@@ -47,6 +48,20 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+  });
+  // The request context (request id, client IP, user agent; the principal once known) for the
+  // audit log. Entered in preHandler, after the body is read, so the async context is not lost
+  // to the socket's data events; the route handler (guards included) runs inside it.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const userAgent = request.headers['user-agent'];
+    requestContext.run(
+      {
+        requestId: String(request.id),
+        ip: request.ip,
+        userAgent: typeof userAgent === 'string' ? userAgent : null,
+      },
+      done,
+    );
   });
   await app.register(helmet, {
     contentSecurityPolicy: {

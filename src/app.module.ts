@@ -11,6 +11,7 @@ import { redactUrl } from './common/http/redaction';
 import { EnvironmentVariables } from './config/env.schema';
 import { buildDataSourceOptions } from './database/data-source';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
+import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ExamplesModule } from './modules/examples/examples.module';
 import { HealthModule } from './modules/health/health.module';
@@ -85,6 +86,7 @@ export class AppModule {
           }),
         ),
         CommonModule,
+        AuditModule,
         UsersModule,
         OrganizationsModule,
         TokensModule,

@@ -131,6 +131,12 @@ export class EnvironmentVariables {
   @Min(100)
   API_KEY_USAGE_FLUSH_MS = 5000;
 
+  /** Audit events older than this are pruned (a checkpoint keeps the chain verifiable). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  AUDIT_RETENTION_DAYS = 365;
+
   /** Space-separated extra scopes added to the default catalogue. */
   @IsString()
   TESSERA_EXTRA_SCOPES = '';

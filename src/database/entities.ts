@@ -1,5 +1,7 @@
 import { ApiKeyUsage } from '../modules/api-keys/api-key-usage.entity';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
+import { AuditCheckpoint } from '../modules/audit/audit-checkpoint.entity';
+import { AuditEvent } from '../modules/audit/audit-event.entity';
 import { RefreshToken } from '../modules/auth/sessions/refresh-token.entity';
 import { RevokedAccessToken } from '../modules/auth/sessions/revoked-access-token.entity';
 import { Session } from '../modules/auth/sessions/session.entity';
@@ -18,4 +20,6 @@ export const ENTITIES = [
   SigningKey,
   ApiKey,
   ApiKeyUsage,
+  AuditEvent,
+  AuditCheckpoint,
 ];

@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { UnauthorizedError } from '../errors/api-errors';
+import { requestContext } from '../http/request-context';
 import { extractCredential } from './credential';
 import { Public } from './decorators';
 import { PrincipalResolver } from './principal-resolver';
@@ -33,6 +34,8 @@ export class AuthenticationGuard implements CanActivate {
     const credential = extractCredential(request, this.allowQueryParam);
     if (!credential) throw new UnauthorizedError('Missing credentials', 'missing_credentials');
     request.principal = await this.resolver.authenticate(credential, request);
+    const current = requestContext.current();
+    if (current) current.principal = request.principal;
     return true;
   }
 }

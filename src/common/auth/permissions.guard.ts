@@ -4,7 +4,11 @@ import type { FastifyRequest } from 'fastify';
 import { MissingPermissionError, NotFoundError } from '../errors/api-errors';
 import { principalHasPermission } from './authorization';
 import { OrganizationFromPath, Permissions } from './decorators';
+import { AUDIT_ACTIONS } from '../../modules/audit/audit-actions';
+import { AuditService } from '../../modules/audit/audit.service';
 import { PrincipalResolver } from './principal-resolver';
+import { routeOf } from './scopes.guard';
+import { requestContext } from '../http/request-context';
 
 /**
  * Enforces @Permissions(...) in the organization the request acts in. With
@@ -16,6 +20,7 @@ export class PermissionsGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly resolver: PrincipalResolver,
+    private readonly audit: AuditService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -33,10 +38,23 @@ export class PermissionsGuard implements CanActivate {
         const there = await this.resolver.inOrganization(principal, organizationId);
         if (!there) throw new NotFoundError('Organization not found');
         principal = request.principal = there;
+        const current = requestContext.current();
+        if (current) current.principal = there;
       }
     }
     const missing = required.find((permission) => !principalHasPermission(principal, permission));
-    if (missing) throw new MissingPermissionError(missing);
+    if (missing) {
+      this.audit.recordSampled(
+        `denied:${principal.subject}:permission:${missing}`,
+        AUDIT_ACTIONS.accessDenied,
+        {
+          organizationId: principal.organizationId,
+          outcome: 'denied',
+          metadata: { missing_permission: missing, route: routeOf(context) },
+        },
+      );
+      throw new MissingPermissionError(missing);
+    }
     return true;
   }
 }

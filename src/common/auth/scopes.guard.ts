@@ -3,12 +3,17 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { MissingScopeError } from '../errors/api-errors';
 import { principalHasScope } from './authorization';
+import { AUDIT_ACTIONS } from '../../modules/audit/audit-actions';
+import { AuditService } from '../../modules/audit/audit.service';
 import { Scopes } from './decorators';
 
 /** Enforces @Scopes(...): each listed scope must be covered by the caller's scopes. */
 @Injectable()
 export class ScopesGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditService,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const required = this.reflector.getAllAndOverride(Scopes.KEY, [
@@ -19,7 +24,24 @@ export class ScopesGuard implements CanActivate {
     const principal = context.switchToHttp().getRequest<FastifyRequest>().principal;
     if (!principal) return true; // @Public route: nothing to check
     const missing = required.find((scope) => !principalHasScope(principal, scope));
-    if (missing) throw new MissingScopeError(missing);
+    if (missing) {
+      this.audit.recordSampled(
+        `denied:${principal.subject}:scope:${missing}`,
+        AUDIT_ACTIONS.accessDenied,
+        {
+          organizationId: principal.organizationId,
+          outcome: 'denied',
+          metadata: { missing_scope: missing, route: routeOf(context) },
+        },
+      );
+      throw new MissingScopeError(missing);
+    }
     return true;
   }
+}
+
+/** `POST /v1/translate`: the route pattern, never the concrete URL (which may carry secrets). */
+export function routeOf(context: ExecutionContext): string {
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
+  return `${request.method} ${request.routeOptions?.url ?? ''}`;
 }

@@ -9,6 +9,8 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '../../common/err
 import { normalizeAllowedIp } from '../../common/http/ip-allowlist';
 import { DEFAULT_PAGE_SIZE, ListPage, toPage } from '../../common/http/pagination';
 import { EnvironmentVariables } from '../../config/env.schema';
+import { AUDIT_ACTIONS } from '../audit/audit-actions';
+import { AuditService } from '../audit/audit.service';
 import { UsersRepository } from '../users/users.repository';
 import { ApiKeyCache } from './api-key-cache';
 import { generateApiKey } from './api-key-format';
@@ -49,6 +51,7 @@ export class ApiKeysService {
     private readonly usage: ApiKeyUsageRecorder,
     private readonly catalogue: ScopeCatalogue,
     private readonly users: UsersRepository,
+    private readonly audit: AuditService,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
@@ -60,7 +63,7 @@ export class ApiKeysService {
     const scopes = this.requestedScopes(dto);
     this.assertCallerCovers(caller, scopes);
     const now = Date.now();
-    return this.issue(caller, organizationId, {
+    const created = await this.issue(caller, organizationId, {
       name: dto.name,
       environment: dto.environment ?? 'live',
       scopes,
@@ -70,6 +73,17 @@ export class ApiKeysService {
       serviceAccountId: dto.service_account_id ?? null,
       rotatedFrom: null,
     });
+    this.audit.record(AUDIT_ACTIONS.apiKeyCreated, {
+      organizationId,
+      target: { type: 'api_key', id: created.id },
+      metadata: {
+        name: created.name,
+        start: created.start,
+        environment: created.environment,
+        scopes: created.scopes,
+      },
+    });
+    return created;
   }
 
   async list(caller: Principal, query: ApiKeyListQueryDto): Promise<ListPage<ApiKeyDto>> {
@@ -106,6 +120,11 @@ export class ApiKeysService {
     }
     await this.keys.update(key.organizationId, key.id, patch);
     this.cache.forget(key.id);
+    this.audit.record(AUDIT_ACTIONS.apiKeyUpdated, {
+      organizationId: key.organizationId,
+      target: { type: 'api_key', id: key.id },
+      metadata: { changed: Object.keys(dto), ...dto },
+    });
     return this.get(caller, id);
   }
 
@@ -115,6 +134,11 @@ export class ApiKeysService {
     if (!key.revokedAt)
       await this.keys.update(key.organizationId, key.id, { revokedAt: new Date() });
     this.cache.forget(key.id);
+    this.audit.record(AUDIT_ACTIONS.apiKeyRevoked, {
+      organizationId: key.organizationId,
+      target: { type: 'api_key', id: key.id },
+      metadata: { name: key.name, start: key.start },
+    });
   }
 
   /**
@@ -147,6 +171,11 @@ export class ApiKeysService {
     });
     await this.keys.update(old.organizationId, old.id, { expiresAt: oldExpires });
     this.cache.forget(old.id);
+    this.audit.record(AUDIT_ACTIONS.apiKeyRotated, {
+      organizationId: old.organizationId,
+      target: { type: 'api_key', id: old.id },
+      metadata: { new_key_id: created.id, old_key_expires: oldExpires.toISOString() },
+    });
     return { ...created, rotated_from: { id: old.id, expires: oldExpires.toISOString() } };
   }
 

@@ -6,6 +6,8 @@ import type { Principal } from '../../common/auth/principal';
 import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
 import { compileAllowlist } from '../../common/http/ip-allowlist';
 import { EnvironmentVariables } from '../../config/env.schema';
+import { AUDIT_ACTIONS } from '../audit/audit-actions';
+import { AuditService } from '../audit/audit.service';
 import { ApiKeyCache, VerifiedApiKey } from '../api-keys/api-key-cache';
 import { parseApiKey } from '../api-keys/api-key-format';
 import { ApiKeyPepper } from '../api-keys/api-key-pepper';
@@ -30,6 +32,7 @@ export class ApiKeyAuthenticator {
     private readonly pepper: ApiKeyPepper,
     private readonly usage: ApiKeyUsageRecorder,
     private readonly strategy: ApiKeyStrategy,
+    private readonly audit: AuditService,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
@@ -45,12 +48,12 @@ export class ApiKeyAuthenticator {
     else if (key.expiresAt !== null && key.expiresAt <= now) refusal = 'API key expired';
     else if (!key.allowlist.allows(request.ip)) refusal = 'IP address not allowed';
     if (refusal) {
-      this.usage.record(key.id, key.organizationId, request.ip, false);
+      this.refuse(key, refusal, request);
       throw new UnauthorizedError(refusal, 'api_key_refused');
     }
     const requested = requestedOrganizationId(request);
     if (requested && requested !== key.organizationId) {
-      this.usage.record(key.id, key.organizationId, request.ip, false);
+      this.refuse(key, 'organization mismatch', request);
       throw new ForbiddenError(
         'API key does not belong to this organization',
         'organization_mismatch',
@@ -69,6 +72,18 @@ export class ApiKeyAuthenticator {
       tokenId: null,
       mfa: false,
     };
+  }
+
+  /** Counted in usage every time; in the audit log sampled, so a flood cannot flood it. */
+  private refuse(key: VerifiedApiKey, reason: string, request: FastifyRequest): void {
+    this.usage.record(key.id, key.organizationId, request.ip, false);
+    this.audit.recordSampled(`api-key-refused:${key.id}:${reason}`, AUDIT_ACTIONS.apiKeyRefused, {
+      organizationId: key.organizationId,
+      actor: { type: 'api_key', id: key.id },
+      target: { type: 'api_key', id: key.id },
+      outcome: 'failure',
+      metadata: { reason },
+    });
   }
 
   private async lookUp(presented: string, request: FastifyRequest): Promise<VerifiedApiKey> {

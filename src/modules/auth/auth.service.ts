@@ -5,6 +5,8 @@ import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { MasterKeyService } from '../../common/crypto/master-key';
 import { ConflictError, ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
 import { uuidv7 } from '../../common/ids';
+import { AUDIT_ACTIONS, AuditAction } from '../audit/audit-actions';
+import { AuditService } from '../audit/audit.service';
 import { MembershipRolesCache } from '../organizations/membership-roles.cache';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
 import { AccessTokensService } from '../tokens/access-tokens.service';
@@ -38,6 +40,7 @@ export class AuthService {
     private readonly scopes: ScopeCatalogue,
     private readonly throttle: LoginThrottle,
     private readonly masterKey: MasterKeyService,
+    private readonly audit: AuditService,
   ) {}
 
   /** A user and their personal organization (owner), in one transaction. */
@@ -65,6 +68,12 @@ export class AuthService {
           manager,
         );
       });
+      this.audit.record(AUDIT_ACTIONS.userRegistered, {
+        organizationId: organization.id,
+        actor: { type: 'user', id: user.id },
+        target: { type: 'user', id: user.id },
+        metadata: { email },
+      });
       return { user_id: user.id, email, organization_id: organization.id };
     } catch (error) {
       // Two registrations racing for one email: the unique index decides.
@@ -76,12 +85,26 @@ export class AuthService {
   }
 
   async login(dto: LoginDto, ip: string): Promise<TokenResponseDto> {
-    this.throttle.assertAllowed(dto.email, ip);
+    try {
+      this.throttle.assertAllowed(dto.email, ip);
+    } catch (error) {
+      this.audit.recordSampled(
+        `login-throttled:${dto.email.toLowerCase()}`,
+        AUDIT_ACTIONS.loginFailed,
+        {
+          organizationId: null,
+          outcome: 'denied',
+          metadata: { email: dto.email.toLowerCase(), reason: 'too_many_failures' },
+        },
+      );
+      throw error;
+    }
     const user = await this.users.findByEmail(dto.email);
     const passwordOk = user ? await verifyPassword(user.passwordHash, dto.password) : false;
     if (!user) await burnPasswordCheck(dto.password);
     if (!user || !passwordOk) {
       this.throttle.recordFailure(dto.email, ip);
+      await this.recordLoginFailure(dto.email, user, user ? 'wrong_password' : 'unknown_email');
       throw new UnauthorizedError(INVALID_LOGIN, 'invalid_credentials');
     }
 
@@ -90,6 +113,7 @@ export class AuthService {
       if (!dto.mfa_code) throw new UnauthorizedError('MFA code required', 'mfa_required');
       if (!(await this.acceptTotp(user, dto.mfa_code))) {
         this.throttle.recordFailure(dto.email, ip);
+        await this.recordLoginFailure(dto.email, user, 'invalid_mfa_code', AUDIT_ACTIONS.mfaFailed);
         throw new UnauthorizedError('Invalid MFA code', 'invalid_mfa_code');
       }
       amr.push('otp');
@@ -103,7 +127,30 @@ export class AuthService {
       membership.organizationId,
       amr,
     );
+    this.audit.record(AUDIT_ACTIONS.loginSucceeded, {
+      organizationId: membership.organizationId,
+      actor: { type: 'user', id: user.id },
+      target: { type: 'session', id: session.id },
+      metadata: { email: user.email, amr },
+    });
     return this.tokenResponse(session, refreshToken);
+  }
+
+  /** A failed login is recorded in the user's default organization, or at instance level. */
+  private async recordLoginFailure(
+    email: string,
+    user: User | null,
+    reason: string,
+    action: AuditAction = AUDIT_ACTIONS.loginFailed,
+  ): Promise<void> {
+    const membership = user ? await this.organizations.firstOrganizationOf(user.id) : null;
+    this.audit.record(action, {
+      organizationId: membership?.organizationId ?? null,
+      actor: { type: user ? 'user' : 'anonymous', id: user?.id ?? null },
+      target: { type: 'user', id: user?.id ?? null },
+      outcome: 'failure',
+      metadata: { email: email.toLowerCase(), reason },
+    });
   }
 
   async refresh(presented: string): Promise<TokenResponseDto> {
@@ -116,6 +163,10 @@ export class AuthService {
     const caller = this.requireUser(principal);
     await this.sessions.revoke(caller.sessionId!, 'logout');
     await this.sessions.denylistAccessToken(caller.tokenId!, caller.expiresAt!);
+    this.audit.record(AUDIT_ACTIONS.sessionLoggedOut, {
+      organizationId: caller.organizationId,
+      target: { type: 'session', id: caller.sessionId },
+    });
   }
 
   verify(principal: Principal): VerifyResponseDto {
@@ -146,8 +197,21 @@ export class AuthService {
     if (!user.totpSecretEncrypted)
       throw new ConflictError('Start with POST /v1/auth/mfa/totp/enroll', 'mfa_not_enrolled');
     const step = matchTotpStep(this.masterKey.decrypt(user.totpSecretEncrypted), code);
-    if (step === null) throw new UnauthorizedError('Invalid MFA code', 'invalid_mfa_code');
+    if (step === null) {
+      this.audit.record(AUDIT_ACTIONS.mfaFailed, {
+        organizationId: principal.organizationId,
+        target: { type: 'user', id: user.id },
+        outcome: 'failure',
+        metadata: { reason: 'invalid_code_at_enrolment' },
+      });
+      throw new UnauthorizedError('Invalid MFA code', 'invalid_mfa_code');
+    }
     await this.users.enableMfa(user.id, step);
+    this.audit.record(AUDIT_ACTIONS.mfaEnrolled, {
+      organizationId: principal.organizationId,
+      target: { type: 'user', id: user.id },
+      metadata: { method: 'totp' },
+    });
     return { mfa_enabled: true };
   }
 

@@ -7,6 +7,8 @@ import {
   NotFoundError,
 } from '../../common/errors/api-errors';
 import { DEFAULT_PAGE_SIZE, ListPage, ListQueryDto, toPage } from '../../common/http/pagination';
+import { AUDIT_ACTIONS } from '../audit/audit-actions';
+import { AuditService } from '../audit/audit.service';
 import { UsersRepository } from '../users/users.repository';
 import { AddMemberDto, MemberDto } from './dto/member.dto';
 import { OrganizationDto, UpdateOrganizationDto } from './dto/organization.dto';
@@ -26,6 +28,7 @@ export class OrganizationsService {
     private readonly organizations: OrganizationsRepository,
     private readonly users: UsersRepository,
     private readonly roles: MembershipRolesCache,
+    private readonly audit: AuditService,
   ) {}
 
   async list(principal: Principal, query: ListQueryDto): Promise<ListPage<OrganizationDto>> {
@@ -56,6 +59,11 @@ export class OrganizationsService {
       { name, personal: false },
       principal.subject,
     );
+    this.audit.record(AUDIT_ACTIONS.organizationCreated, {
+      organizationId: organization.id,
+      target: { type: 'organization', id: organization.id },
+      metadata: { name },
+    });
     return toOrganizationDto(organization, 'owner');
   }
 
@@ -87,6 +95,11 @@ export class OrganizationsService {
           ? { customRateLimitPerMinute: null }
           : {}),
     });
+    this.audit.record(AUDIT_ACTIONS.organizationUpdated, {
+      organizationId,
+      target: { type: 'organization', id: organizationId },
+      metadata: { changed: Object.keys(dto), ...dto },
+    });
     return this.get(principal, organizationId);
   }
 
@@ -110,6 +123,11 @@ export class OrganizationsService {
     }
     const membership = await this.organizations.addMember(organizationId, user.id, dto.role);
     this.roles.forget(user.id, organizationId);
+    this.audit.record(AUDIT_ACTIONS.memberAdded, {
+      organizationId,
+      target: { type: 'user', id: user.id },
+      metadata: { role: dto.role, email: user.email },
+    });
     return toMemberDto({ membership, user });
   }
 
@@ -126,6 +144,11 @@ export class OrganizationsService {
       await this.assertNotLastOwner(organizationId);
     await this.organizations.updateMemberRole(organizationId, userId, role);
     this.roles.forget(userId, organizationId);
+    this.audit.record(AUDIT_ACTIONS.memberRoleChanged, {
+      organizationId,
+      target: { type: 'user', id: userId },
+      metadata: { from: membership.role, to: role },
+    });
     const user = (await this.users.findById(userId))!;
     return toMemberDto({ membership: { ...membership, role }, user });
   }
@@ -136,6 +159,11 @@ export class OrganizationsService {
     if (membership.role === 'owner') await this.assertNotLastOwner(organizationId);
     await this.organizations.removeMember(organizationId, userId);
     this.roles.forget(userId, organizationId);
+    this.audit.record(AUDIT_ACTIONS.memberRemoved, {
+      organizationId,
+      target: { type: 'user', id: userId },
+      metadata: { role: membership.role },
+    });
   }
 
   private async requireOrganization(organizationId: string) {

@@ -4,6 +4,8 @@ import { randomOpaqueToken, sha256Hex } from '../../../common/crypto/secrets';
 import { UnauthorizedError } from '../../../common/errors/api-errors';
 import { uuidv7 } from '../../../common/ids';
 import { EnvironmentVariables } from '../../../config/env.schema';
+import { AUDIT_ACTIONS } from '../../audit/audit-actions';
+import { AuditService } from '../../audit/audit.service';
 import { AccessTokenCache } from '../access-token.cache';
 import { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
@@ -27,6 +29,7 @@ export class SessionsService {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly accessTokens: AccessTokenCache,
+    private readonly audit: AuditService,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.refreshTtlMs = config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true }) * 86_400_000;
@@ -63,12 +66,24 @@ export class SessionsService {
       stored.usedAt === null && (await this.sessions.markRefreshTokenUsed(stored.id));
     if (!firstUse) {
       await this.revoke(session.id, 'refresh_token_reuse');
+      this.audit.record(AUDIT_ACTIONS.sessionReuseDetected, {
+        organizationId: session.organizationId,
+        actor: { type: 'user', id: session.userId },
+        target: { type: 'session', id: session.id },
+        outcome: 'failure',
+        metadata: { reason: 'refresh_token_reused', session_revoked: true },
+      });
       throw new UnauthorizedError(
         'Refresh token reuse detected; the session was revoked',
         'refresh_token_reused',
       );
     }
     if (stored.expiresAt.getTime() < Date.now()) throw invalid;
+    this.audit.record(AUDIT_ACTIONS.sessionRefreshed, {
+      organizationId: session.organizationId,
+      actor: { type: 'user', id: session.userId },
+      target: { type: 'session', id: session.id },
+    });
     return { session, refreshToken: await this.issueRefreshToken(session) };
   }
 

@@ -1,0 +1,29 @@
+/**
+ * Every audit action, in one place. Names are dotted and stable: clients filter and alert on
+ * them, so never rename one; add a new one instead. Listed in README.md too.
+ */
+export const AUDIT_ACTIONS = {
+  userRegistered: 'user.registered',
+  loginSucceeded: 'auth.login.succeeded',
+  loginFailed: 'auth.login.failed',
+  mfaEnrolled: 'auth.mfa.enrolled',
+  mfaFailed: 'auth.mfa.failed',
+  sessionRefreshed: 'session.refreshed',
+  sessionReuseDetected: 'session.refresh_token_reused',
+  sessionLoggedOut: 'session.logged_out',
+  organizationCreated: 'organization.created',
+  organizationUpdated: 'organization.updated',
+  memberAdded: 'organization.member.added',
+  memberRemoved: 'organization.member.removed',
+  memberRoleChanged: 'organization.member.role_changed',
+  apiKeyCreated: 'api_key.created',
+  apiKeyUpdated: 'api_key.updated',
+  apiKeyRotated: 'api_key.rotated',
+  apiKeyRevoked: 'api_key.revoked',
+  apiKeyRefused: 'api_key.authentication_refused',
+  accessDenied: 'authorization.denied',
+  rateLimited: 'rate_limit.exceeded',
+} as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];
+export type AuditOutcome = 'success' | 'failure' | 'denied';

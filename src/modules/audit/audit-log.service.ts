@@ -1,0 +1,151 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Readable } from 'node:stream';
+import { BadRequestError } from '../../common/errors/api-errors';
+import { DEFAULT_PAGE_SIZE, ListPage, toPage } from '../../common/http/pagination';
+import { EnvironmentVariables } from '../../config/env.schema';
+import { eventHash, GENESIS_HASH } from './audit-chain';
+import { AuditEvent } from './audit-event.entity';
+import { chainedFields, AuditWriter } from './audit-writer';
+import { AuditRepository } from './audit.repository';
+import { AuditEventDto, AuditListQueryDto, AuditVerifyDto } from './dto/audit.dto';
+
+const BATCH = 500;
+const DAY_MS = 86_400_000;
+const PRUNE_INTERVAL_MS = 6 * 3_600_000;
+
+export function toAuditEventDto(event: AuditEvent): AuditEventDto {
+  return {
+    id: event.id,
+    occurred_at: event.occurredAt.toISOString(),
+    organization_id: event.organizationId,
+    actor: {
+      type: event.actorType,
+      id: event.actorId,
+      ip: event.actorIp,
+      user_agent: event.actorUserAgent,
+    },
+    action: event.action,
+    target: { type: event.targetType, id: event.targetId },
+    outcome: event.outcome,
+    request_id: event.requestId,
+    metadata: JSON.parse(event.metadata) as Record<string, unknown>,
+    seq: event.seq,
+    prev_hash: event.prevHash,
+    hash: event.hash,
+  };
+}
+
+/** Reading, exporting, verifying and pruning an organization's audit chain. */
+@Injectable()
+export class AuditLogService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(AuditLogService.name);
+  private readonly retentionDays: number;
+  private pruneTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly writer: AuditWriter,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.retentionDays = config.get('AUDIT_RETENTION_DAYS', { infer: true });
+  }
+
+  onModuleInit(): void {
+    this.pruneTimer = setInterval(() => {
+      this.prune().catch((error) =>
+        this.logger.warn({ err: error }, 'Audit retention pruning failed'),
+      );
+    }, PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.pruneTimer);
+  }
+
+  async list(organizationId: string, query: AuditListQueryDto): Promise<ListPage<AuditEventDto>> {
+    await this.writer.drain(); // what this instance recorded is readable at once
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const since = query.since ? new Date(query.since) : undefined;
+    const until = query.until ? new Date(query.until) : undefined;
+    if (since && until && since > until) throw new BadRequestError('since must be before until');
+    const rows = await this.repository.list(
+      organizationId,
+      {
+        action: query.action,
+        actorId: query.actor_id,
+        targetId: query.target_id,
+        outcome: query.outcome,
+        since,
+        until,
+      },
+      limit,
+      query.starting_after,
+    );
+    return toPage(rows, limit, toAuditEventDto);
+  }
+
+  /** The whole chain, oldest first, one JSON object a line; read in batches, never all at once. */
+  export(organizationId: string): Readable {
+    const repository = this.repository;
+    const writer = this.writer;
+    async function* lines(): AsyncGenerator<string> {
+      await writer.drain();
+      let afterSeq = 0;
+      for (;;) {
+        const batch = await repository.batch(organizationId, afterSeq, BATCH);
+        if (batch.length === 0) return;
+        yield batch.map((event) => JSON.stringify(toAuditEventDto(event)) + '\n').join('');
+        afterSeq = batch[batch.length - 1].seq;
+      }
+    }
+    return Readable.from(lines(), { objectMode: false });
+  }
+
+  /**
+   * Recomputes the chain: every event must follow the previous one (or the retention checkpoint)
+   * with no gap in `seq`, point at its hash, and hash to what it stores.
+   */
+  async verify(organizationId: string): Promise<AuditVerifyDto> {
+    await this.writer.drain();
+    const checkpoint = await this.repository.checkpoint(organizationId);
+    let expectedSeq = (checkpoint?.lastPrunedSeq ?? 0) + 1;
+    let expectedPrev = checkpoint?.lastPrunedHash ?? GENESIS_HASH;
+    let checked = 0;
+    let afterSeq = expectedSeq - 1;
+    for (;;) {
+      const batch = await this.repository.batch(organizationId, afterSeq, BATCH);
+      if (batch.length === 0) return { valid: true, events_checked: checked };
+      for (const event of batch) {
+        checked += 1;
+        const intact =
+          event.seq === expectedSeq &&
+          event.prevHash === expectedPrev &&
+          eventHash(chainedFields(event)) === event.hash;
+        if (!intact) return { valid: false, events_checked: checked, first_broken_id: event.id };
+        expectedSeq += 1;
+        expectedPrev = event.hash;
+      }
+      afterSeq = batch[batch.length - 1].seq;
+    }
+  }
+
+  /**
+   * Retention: removes each chain's events older than AUDIT_RETENTION_DAYS, as a whole oldest
+   * prefix, after storing a checkpoint (the last removed seq and hash) that `verify` starts from.
+   */
+  async prune(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.retentionDays * DAY_MS);
+    let removed = 0;
+    for (const chain of await this.repository.chainsWithEventsBefore(cutoff)) {
+      const last = await this.repository.lastEventBefore(chain, cutoff);
+      if (last) removed += await this.repository.prunePrefix(chain, last);
+    }
+    if (removed > 0)
+      this.logger.log(
+        `Audit retention removed ${removed} events older than ${cutoff.toISOString()}`,
+      );
+    return removed;
+  }
+}

@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import type { Principal } from '../../common/auth/principal';
+import { uuidv7 } from '../../common/ids';
+import { requestContext } from '../../common/http/request-context';
+import { AuditAction, AuditOutcome } from './audit-actions';
+import { withoutSecrets } from './audit-chain';
+import { AuditWriter } from './audit-writer';
+
+export const INSTANCE_CHAIN = 'instance';
+
+export interface AuditRecord {
+  /** The organization the event belongs to; null for instance-level events (unknown email). */
+  organizationId: string | null;
+  target?: { type: string; id: string | null };
+  outcome?: AuditOutcome;
+  metadata?: Record<string, unknown>;
+  /** Who acted, when it is not the request's authenticated principal (e.g. a login). */
+  actor?: { type: string; id: string | null };
+}
+
+/** One sampled window: when it ends, and how many like events were left out in it. */
+interface SampleWindow {
+  endsAt: number;
+  suppressed: number;
+}
+
+const SAMPLE_WINDOW_MS = 60_000;
+
+/**
+ * The one way domain code records a security event. Actor, IP, user agent and request id come
+ * from the request context; secrets are stripped from metadata whatever the caller passes.
+ */
+@Injectable()
+export class AuditService {
+  private readonly samples = new LRUCache<string, SampleWindow>({
+    max: 50_000,
+    ttl: 10 * SAMPLE_WINDOW_MS,
+  });
+
+  constructor(private readonly writer: AuditWriter) {}
+
+  record(action: AuditAction, record: AuditRecord): void {
+    const context = requestContext.current();
+    const actor = record.actor ?? actorOf(context?.principal);
+    this.writer.enqueue({
+      id: `evt_${uuidv7().replace(/-/g, '')}`,
+      chain: record.organizationId ?? INSTANCE_CHAIN,
+      occurredAt: new Date(),
+      organizationId: record.organizationId,
+      actorType: actor.type,
+      actorId: actor.id,
+      actorIp: context?.ip ?? null,
+      actorUserAgent: context?.userAgent?.slice(0, 300) ?? null,
+      action,
+      targetType: record.target?.type ?? null,
+      targetId: record.target?.id ?? null,
+      outcome: record.outcome ?? 'success',
+      requestId: context?.requestId ?? null,
+      metadata: JSON.stringify(withoutSecrets(record.metadata ?? {})),
+    });
+  }
+
+  /**
+   * For events an attacker can produce at will (refused keys, denied scopes, rate limits): the
+   * first of a kind per minute is written, carrying the count of like events left out in the
+   * previous window, so a flood cannot flood the log and the total stays known.
+   */
+  recordSampled(sampleKey: string, action: AuditAction, record: AuditRecord): void {
+    const now = Date.now();
+    const window = this.samples.get(sampleKey);
+    if (window && now < window.endsAt) {
+      window.suppressed += 1;
+      return;
+    }
+    this.samples.set(sampleKey, { endsAt: now + SAMPLE_WINDOW_MS, suppressed: 0 });
+    this.record(action, {
+      ...record,
+      metadata: {
+        ...record.metadata,
+        sampled: true,
+        sample_window_seconds: SAMPLE_WINDOW_MS / 1000,
+        suppressed_in_previous_window: window?.suppressed ?? 0,
+      },
+    });
+  }
+}
+
+function actorOf(principal: Principal | undefined): { type: string; id: string | null } {
+  return principal
+    ? { type: principal.type, id: principal.subject }
+    : { type: 'anonymous', id: null };
+}

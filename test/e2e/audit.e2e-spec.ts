@@ -1,0 +1,380 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AuditRepository } from '../../src/modules/audit/audit.repository';
+import { AuditWriter } from '../../src/modules/audit/audit-writer';
+import { AuditLogService } from '../../src/modules/audit/audit-log.service';
+import { asKey, createApiKey } from '../utils/api-keys';
+import { createTestApp, TestApp } from '../utils/create-app';
+import { bearer, createUser, login, TestUser } from '../utils/factories';
+
+interface Event {
+  id: string;
+  action: string;
+  outcome: string;
+  organization_id: string;
+  request_id: string | null;
+  actor: { type: string; id: string | null; ip: string | null; user_agent: string | null };
+  target: { type: string | null; id: string | null };
+  metadata: Record<string, unknown>;
+}
+
+describe('audit log', () => {
+  let t: TestApp;
+  let owner: TestUser;
+  beforeAll(async () => {
+    t = await createTestApp();
+    owner = await createUser(t, 'audited');
+  });
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
+  });
+
+  const events = async (user: TestUser, query = ''): Promise<Event[]> =>
+    (
+      await request(t.http)
+        .get(`/v1/audit-logs?limit=100${query}`)
+        .set(bearer(user.accessToken))
+        .expect(200)
+    ).body.data;
+
+  it('records a failed login with the actor, IP, outcome and request id', async () => {
+    await request(t.http)
+      .post('/v1/auth/login')
+      .set({ 'X-Request-Id': 'failed-login-1', 'User-Agent': 'audit-test/1.0' })
+      .send({ email: owner.email, password: 'wrong-password' })
+      .expect(401);
+    const [event] = await events(owner, '&action=auth.login.failed');
+    expect(event).toEqual(
+      expect.objectContaining({
+        action: 'auth.login.failed',
+        outcome: 'failure',
+        organization_id: owner.organizationId,
+        request_id: 'failed-login-1',
+        actor: {
+          type: 'user',
+          id: owner.userId,
+          ip: expect.stringMatching(/127\.0\.0\.1/),
+          user_agent: 'audit-test/1.0',
+        },
+        metadata: { email: owner.email, reason: 'wrong_password' },
+      }),
+    );
+  });
+
+  it('records an API key created and revoked, by whom', async () => {
+    const key = await createApiKey(
+      t,
+      { ...bearer(owner.accessToken), 'X-Request-Id': 'create-key-1' },
+      { name: 'audited', scopes: ['translate:read'] },
+    );
+    await request(t.http)
+      .delete(`/v1/api-keys/${key.id}`)
+      .set({ ...bearer(owner.accessToken), 'X-Request-Id': 'revoke-key-1' })
+      .expect(204);
+    const log = await events(owner, `&target_id=${key.id}`);
+    expect(log.map((e) => e.action)).toEqual(['api_key.revoked', 'api_key.created']);
+    expect(log[1]).toEqual(
+      expect.objectContaining({
+        outcome: 'success',
+        request_id: 'create-key-1',
+        actor: expect.objectContaining({
+          type: 'user',
+          id: owner.userId,
+          ip: expect.stringMatching(/127\.0\.0\.1/),
+        }),
+        target: { type: 'api_key', id: key.id },
+        metadata: expect.objectContaining({ name: 'audited', scopes: ['translate:read'] }),
+      }),
+    );
+    expect(log[0].request_id).toBe('revoke-key-1');
+    // Refusals of the revoked key are recorded, sampled: one event for many attempts.
+    for (let i = 0; i < 5; i++)
+      await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(401);
+    const refused = await events(
+      owner,
+      `&action=api_key.authentication_refused&target_id=${key.id}`,
+    );
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toEqual(
+      expect.objectContaining({
+        outcome: 'failure',
+        actor: expect.objectContaining({ type: 'api_key', id: key.id }),
+      }),
+    );
+  });
+
+  it('records a member role change', async () => {
+    const member = await createUser(t, 'promoted');
+    await request(t.http)
+      .post(`/v1/organizations/${owner.organizationId}/members`)
+      .set(bearer(owner.accessToken))
+      .send({ email: member.email, role: 'viewer' })
+      .expect(201);
+    await request(t.http)
+      .patch(`/v1/organizations/${owner.organizationId}/members/${member.userId}`)
+      .set({ ...bearer(owner.accessToken), 'X-Request-Id': 'role-change-1' })
+      .send({ role: 'admin' })
+      .expect(200);
+    const [event] = await events(owner, '&action=organization.member.role_changed');
+    expect(event).toEqual(
+      expect.objectContaining({
+        outcome: 'success',
+        request_id: 'role-change-1',
+        actor: expect.objectContaining({ type: 'user', id: owner.userId }),
+        target: { type: 'user', id: member.userId },
+        metadata: { from: 'viewer', to: 'admin' },
+      }),
+    );
+  });
+
+  it('records a denied scope', async () => {
+    const key = await createApiKey(t, bearer(owner.accessToken), {
+      name: 'reader',
+      scopes: ['translate:read'],
+    });
+    await request(t.http)
+      .post('/v1/translate')
+      .set({ ...asKey(key.key), 'X-Request-Id': 'denied-scope-1' })
+      .send({ text: 'hi', target_language: 'de' })
+      .expect(403);
+    const [event] = await events(owner, '&action=authorization.denied&outcome=denied');
+    expect(event).toEqual(
+      expect.objectContaining({
+        request_id: 'denied-scope-1',
+        actor: expect.objectContaining({
+          type: 'api_key',
+          id: key.id,
+          ip: expect.stringMatching(/127\.0\.0\.1/),
+        }),
+        metadata: expect.objectContaining({
+          missing_scope: 'translate:write',
+          route: 'POST /v1/translate',
+        }),
+      }),
+    );
+  });
+
+  it('needs compliance:read (or audit.read) and shows only the caller’s organization', async () => {
+    const key = await createApiKey(t, bearer(owner.accessToken), {
+      name: 'no-compliance',
+      scopes: ['translate:read'],
+    });
+    await request(t.http).get('/v1/audit-logs').set(asKey(key.key)).expect(403);
+    const auditor = await createApiKey(t, bearer(owner.accessToken), {
+      name: 'auditor',
+      scopes: ['compliance:read'],
+    });
+    const own = await request(t.http)
+      .get('/v1/audit-logs?limit=100')
+      .set(asKey(auditor.key))
+      .expect(200);
+    expect(own.body.data.length).toBeGreaterThan(3);
+    expect(own.body.data.every((e: Event) => e.organization_id === owner.organizationId)).toBe(
+      true,
+    );
+    const stranger = await createUser(t, 'stranger');
+    const theirs = await events(stranger);
+    expect(theirs.every((e) => e.organization_id === stranger.organizationId)).toBe(true);
+    expect(JSON.stringify(theirs)).not.toContain(owner.userId);
+    await request(t.http)
+      .get('/v1/audit-logs/verify')
+      .set({ ...bearer(stranger.accessToken), 'X-Organization-ID': owner.organizationId })
+      .expect(403);
+  });
+
+  it('pages with has_more and starting_after', async () => {
+    const first = await request(t.http)
+      .get('/v1/audit-logs?limit=2')
+      .set(bearer(owner.accessToken))
+      .expect(200);
+    expect(first.body.has_more).toBe(true);
+    const next = await request(t.http)
+      .get(`/v1/audit-logs?limit=2&starting_after=${first.body.data[1].id}`)
+      .set(bearer(owner.accessToken))
+      .expect(200);
+    expect(next.body.data[0].id < first.body.data[1].id).toBe(true);
+  });
+
+  it('keeps one unforked chain under 50 concurrent key creations', async () => {
+    const user = await createUser(t, 'concurrent');
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        request(t.http)
+          .post('/v1/api-keys')
+          .set(bearer(user.accessToken))
+          .send({ name: `k${i}`, scopes: ['models:read'] })
+          .expect(201),
+      ),
+    );
+    const verify = await request(t.http)
+      .get('/v1/audit-logs/verify')
+      .set(bearer(user.accessToken))
+      .expect(200);
+    expect(verify.body).toEqual({ valid: true, events_checked: expect.any(Number) });
+    expect(verify.body.events_checked).toBeGreaterThanOrEqual(52); // registered, logged in, 50 keys
+    const created = await events(user, '&action=api_key.created');
+    expect(created).toHaveLength(50);
+  });
+
+  it('reports the first event edited in the database', async () => {
+    const user = await createUser(t, 'tampered');
+    for (let i = 0; i < 3; i++)
+      await createApiKey(t, bearer(user.accessToken), { name: `k${i}`, scopes: ['models:read'] });
+    expect(
+      (await request(t.http).get('/v1/audit-logs/verify').set(bearer(user.accessToken)).expect(200))
+        .body.valid,
+    ).toBe(true);
+    const [victim] = await events(user, '&action=api_key.created');
+    const target = (await events(user)).find((e) => e.id === victim.id)!;
+    await t.app
+      .get(DataSource)
+      .query('UPDATE audit_events SET metadata = ? WHERE id = ?', [
+        JSON.stringify({ ...target.metadata, name: 'innocent' }),
+        victim.id,
+      ]);
+    const verify = await request(t.http)
+      .get('/v1/audit-logs/verify')
+      .set(bearer(user.accessToken))
+      .expect(200);
+    expect(verify.body).toEqual({
+      valid: false,
+      events_checked: expect.any(Number),
+      first_broken_id: victim.id,
+    });
+  });
+
+  it('reports a deleted event as a break in the chain', async () => {
+    const user = await createUser(t, 'deleted');
+    for (let i = 0; i < 3; i++)
+      await createApiKey(t, bearer(user.accessToken), { name: `k${i}`, scopes: ['models:read'] });
+    const log = await events(user, '&action=api_key.created');
+    await t.app.get(DataSource).query('DELETE FROM audit_events WHERE id = ?', [log[1].id]);
+    const verify = await request(t.http)
+      .get('/v1/audit-logs/verify')
+      .set(bearer(user.accessToken))
+      .expect(200);
+    expect(verify.body).toEqual({
+      valid: false,
+      events_checked: expect.any(Number),
+      first_broken_id: log[0].id,
+    });
+  });
+
+  it('exports NDJSON with no key secret, password or refresh token in it', async () => {
+    const user = await createUser(t, 'exported');
+    const key = await createApiKey(t, bearer(user.accessToken), {
+      name: 'secret-holder',
+      scopes: ['translate:read'],
+    });
+    await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+    await request(t.http)
+      .post('/v1/auth/refresh')
+      .send({ refresh_token: user.refreshToken })
+      .expect(200);
+    await request(t.http)
+      .post('/v1/auth/refresh')
+      .send({ refresh_token: user.refreshToken })
+      .expect(401); // reuse
+    await request(t.http)
+      .post('/v1/auth/login')
+      .send({ email: user.email, password: `${user.password}-typo` })
+      .expect(401);
+    // The reuse revoked that session; an auditor signs in again.
+    const fresh = await login(t, user.email, user.password);
+    const response = await request(t.http)
+      .get('/v1/audit-logs/export')
+      .set(bearer(fresh.access_token))
+      .buffer(true)
+      .parse((res, done) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => done(null, text));
+      })
+      .expect(200)
+      .expect('content-type', /application\/x-ndjson/);
+    const text = response.body as string;
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Event);
+    expect(lines.map((e) => e.action)).toEqual(
+      expect.arrayContaining([
+        'user.registered',
+        'api_key.created',
+        'session.refreshed',
+        'session.refresh_token_reused',
+        'auth.login.failed',
+      ]),
+    );
+    for (const secret of [
+      key.key,
+      user.password,
+      `${user.password}-typo`,
+      user.refreshToken,
+      user.accessToken,
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    const listed = await request(t.http)
+      .get('/v1/audit-logs?limit=100')
+      .set(bearer(fresh.access_token))
+      .expect(200);
+    expect(JSON.stringify(listed.body)).not.toContain(key.key);
+  });
+
+  it('does not lose an event whose write fails: it is retried until stored', async () => {
+    const user = await createUser(t, 'retried');
+    const repository = t.app.get(AuditRepository);
+    const original = repository.append.bind(repository);
+    let failures = 0;
+    const spy = jest.spyOn(repository, 'append').mockImplementation(async (event) => {
+      if (event.action === 'api_key.created' && failures < 2) {
+        failures += 1;
+        throw Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
+      }
+      return original(event);
+    });
+    try {
+      const key = await createApiKey(t, bearer(user.accessToken), {
+        name: 'retried',
+        scopes: ['models:read'],
+      });
+      await t.app.get(AuditWriter).drain();
+      expect(failures).toBe(2);
+      const log = await events(user, `&target_id=${key.id}`);
+      expect(log.map((e) => e.action)).toEqual(['api_key.created']);
+      expect(
+        (
+          await request(t.http)
+            .get('/v1/audit-logs/verify')
+            .set(bearer(user.accessToken))
+            .expect(200)
+        ).body.valid,
+      ).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('prunes whole old prefixes and still verifies after pruning', async () => {
+    const user = await createUser(t, 'pruned');
+    for (let i = 0; i < 3; i++)
+      await createApiKey(t, bearer(user.accessToken), { name: `k${i}`, scopes: ['models:read'] });
+    await t.app.get(AuditWriter).drain();
+    const before = await events(user);
+    const auditLog = t.app.get(AuditLogService);
+    // Everything up to now is "older than the retention" from a year and a day ahead.
+    const removed = await auditLog.prune(new Date(Date.now() + 366 * 86_400_000));
+    expect(removed).toBeGreaterThanOrEqual(before.length);
+    await createApiKey(t, bearer(user.accessToken), {
+      name: 'after-prune',
+      scopes: ['models:read'],
+    });
+    const verify = await request(t.http)
+      .get('/v1/audit-logs/verify')
+      .set(bearer(user.accessToken))
+      .expect(200);
+    expect(verify.body).toEqual({ valid: true, events_checked: 1 });
+  });
+});
