@@ -4,6 +4,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { ClusterModule } from './common/cluster/cluster.module';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { ContractValidationPipe } from './common/errors/validation.pipe';
@@ -86,6 +87,7 @@ export class AppModule {
           }),
         ),
         CommonModule,
+        ClusterModule,
         AuditModule,
         UsersModule,
         OrganizationsModule,

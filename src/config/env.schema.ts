@@ -137,6 +137,17 @@ export class EnvironmentVariables {
   @Min(1)
   AUDIT_RETENTION_DAYS = 365;
 
+  /** Turn request rate limits off (e.g. behind a gateway that limits already). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  RATE_LIMITS_ENABLED = true;
+
+  /** Requests per minute per client IP on unauthenticated routes (login, register, refresh). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  PUBLIC_RATE_LIMIT_PER_MINUTE = 120;
+
   /** Space-separated extra scopes added to the default catalogue. */
   @IsString()
   TESSERA_EXTRA_SCOPES = '';

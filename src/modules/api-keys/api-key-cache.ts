@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import { LRUCache } from 'lru-cache';
 import type { KeyEnvironment } from './api-key-format';
 import type { IpAllowlist } from '../../common/http/ip-allowlist';
@@ -19,8 +20,8 @@ const UNKNOWN = 'unknown' as const;
 
 /**
  * Keys by keyed hash, so a verified key costs no database round trip. Entries live 60 s at most;
- * expiry is checked against the cached `expiresAt` on every request, and every change made here
- * (revoke, rotate, update) drops the entry at once. Hashes that matched no key are remembered
+ * expiry is checked against the cached `expiresAt` on every request, and every change (revoke,
+ * rotate, update) drops the entry at once, on every instance through the invalidation bus. Hashes that matched no key are remembered
  * briefly too, so a flood of made-up (checksum-valid) keys does not become a flood of queries.
  */
 @Injectable()
@@ -35,6 +36,10 @@ export class ApiKeyCache {
     },
   });
 
+  constructor(private readonly bus: CacheInvalidationBus) {
+    bus.on('api_key', (event) => event.kind === 'api_key' && this.forgetHere(event.id));
+  }
+
   get(keyHash: string): VerifiedApiKey | typeof UNKNOWN | undefined {
     return this.cache.get(keyHash);
   }
@@ -44,11 +49,23 @@ export class ApiKeyCache {
     this.hashById.set(key.id, keyHash);
   }
 
+  /** The hourly limit of a key verified on this request (always cached by then). */
+  rateLimitOf(keyId: string): number | null {
+    const keyHash = this.hashById.get(keyId);
+    const entry = keyHash ? this.cache.peek(keyHash) : undefined;
+    return entry && entry !== UNKNOWN ? entry.rateLimitPerHour : null;
+  }
+
   rememberUnknown(keyHash: string): void {
     this.cache.set(keyHash, UNKNOWN, { ttl: 10_000 });
   }
 
-  forget(keyId: string): void {
+  /** Drops the key from this instance's cache and every other instance's. */
+  forget(keyId: string): Promise<void> {
+    return this.bus.publish({ kind: 'api_key', id: keyId });
+  }
+
+  private forgetHere(keyId: string): void {
     const keyHash = this.hashById.get(keyId);
     if (keyHash) this.cache.delete(keyHash);
     this.hashById.delete(keyId);

@@ -119,7 +119,7 @@ export class ApiKeysService {
       patch.scopes = scopes.join(' ');
     }
     await this.keys.update(key.organizationId, key.id, patch);
-    this.cache.forget(key.id);
+    await this.cache.forget(key.id);
     this.audit.record(AUDIT_ACTIONS.apiKeyUpdated, {
       organizationId: key.organizationId,
       target: { type: 'api_key', id: key.id },
@@ -133,7 +133,7 @@ export class ApiKeysService {
     await this.assertMfaIfEnrolled(caller);
     if (!key.revokedAt)
       await this.keys.update(key.organizationId, key.id, { revokedAt: new Date() });
-    this.cache.forget(key.id);
+    await this.cache.forget(key.id);
     this.audit.record(AUDIT_ACTIONS.apiKeyRevoked, {
       organizationId: key.organizationId,
       target: { type: 'api_key', id: key.id },
@@ -170,7 +170,7 @@ export class ApiKeysService {
       rotatedFrom: old.id,
     });
     await this.keys.update(old.organizationId, old.id, { expiresAt: oldExpires });
-    this.cache.forget(old.id);
+    await this.cache.forget(old.id);
     this.audit.record(AUDIT_ACTIONS.apiKeyRotated, {
       organizationId: old.organizationId,
       target: { type: 'api_key', id: old.id },

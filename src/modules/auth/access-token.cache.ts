@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import { LRUCache } from 'lru-cache';
 import type { AccessTokenClaims } from '../tokens/access-tokens.service';
 
@@ -15,6 +16,10 @@ export class AccessTokenCache {
     ttlAutopurge: false,
   });
 
+  constructor(private readonly bus: CacheInvalidationBus) {
+    bus.on('session', (event) => event.kind === 'session' && this.forgetSessionHere(event.id));
+  }
+
   get(token: string): AccessTokenClaims | undefined {
     const claims = this.cache.get(token);
     if (claims && claims.exp * 1000 <= Date.now()) {
@@ -29,8 +34,13 @@ export class AccessTokenCache {
     if (ttl > 0) this.cache.set(token, claims, { ttl });
   }
 
+  /** Drops the session's tokens here and on every other instance. */
+  forgetSession(sessionId: string): Promise<void> {
+    return this.bus.publish({ kind: 'session', id: sessionId });
+  }
+
   /** Rare (logout, reuse detection): a scan of the bounded cache is cheaper than an index. */
-  forgetSession(sessionId: string): void {
+  private forgetSessionHere(sessionId: string): void {
     for (const [token, claims] of this.cache.entries()) {
       if (claims.sid === sessionId) this.cache.delete(token);
     }

@@ -8,6 +8,8 @@ import { PrincipalResolver } from '../../common/auth/principal-resolver';
 import { ScopesGuard } from '../../common/auth/scopes.guard';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
+import { RateLimitGuard } from '../rate-limits/rate-limit.guard';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenCache } from './access-token.cache';
@@ -26,7 +28,7 @@ import { JwtStrategy } from './strategies/jwt.strategy';
 
 /**
  * Users' sign-in and the request authentication every module relies on: the global guards run in
- * this order: authentication (deny by default), then @Scopes, then @Permissions.
+ * this order: authentication (deny by default), rate limits, then @Scopes, then @Permissions.
  */
 @Module({
   imports: [
@@ -35,6 +37,7 @@ import { JwtStrategy } from './strategies/jwt.strategy';
     UsersModule,
     OrganizationsModule,
     ApiKeysModule,
+    RateLimitsModule,
     TokensModule,
   ],
   controllers: [AuthController],
@@ -49,6 +52,7 @@ import { JwtStrategy } from './strategies/jwt.strategy';
     ApiKeyAuthenticator,
     { provide: PrincipalResolver, useClass: CredentialPrincipalResolver },
     { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useExisting: RateLimitGuard },
     { provide: APP_GUARD, useClass: ScopesGuard },
     { provide: APP_GUARD, useClass: PermissionsGuard },
   ],

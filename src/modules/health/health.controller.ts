@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../../common/auth/decorators';
 import { HealthService } from './health.service';
 
@@ -22,6 +23,7 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Public()
+  @SkipThrottle()
   @Get()
   @ApiOperation({ summary: 'Liveness and dependencies; 503 when the database is down' })
   @ApiOkResponse({ type: HealthDto })

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { RedisConnections } from '../../common/cluster/redis-connections';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -9,11 +10,16 @@ export interface HealthReport {
 
 @Injectable()
 export class HealthService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly redis: RedisConnections,
+  ) {}
 
   async check(): Promise<HealthReport> {
     const database = await this.databaseState();
-    return { status: database === 'up' ? 'ok' : 'degraded', database, redis: 'disabled' };
+    // Redis down is not "not ok": the instance keeps serving with local limits, so a load
+    // balancer must not take it out of rotation for that.
+    return { status: database === 'up' ? 'ok' : 'degraded', database, redis: this.redis.state() };
   }
 
   private async databaseState(): Promise<'up' | 'down'> {

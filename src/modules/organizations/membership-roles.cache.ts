@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import { LRUCache } from 'lru-cache';
 import { OrganizationsRepository } from './organizations.repository';
 import { Role } from './roles';
@@ -7,8 +8,7 @@ const NO_MEMBERSHIP = 'none' as const;
 
 /**
  * A user's role per organization, read on every user-token request. Cached in memory for a short
- * time; every role change or removal made here drops the entry at once (other instances see it
- * within the TTL until cross-instance invalidation lands).
+ * time; every role change or removal drops the entry at once, on every instance.
  */
 @Injectable()
 export class MembershipRolesCache {
@@ -17,7 +17,14 @@ export class MembershipRolesCache {
     ttl: 30_000,
   });
 
-  constructor(private readonly organizations: OrganizationsRepository) {}
+  constructor(
+    private readonly organizations: OrganizationsRepository,
+    private readonly bus: CacheInvalidationBus,
+  ) {
+    bus.on('membership', (event) => {
+      if (event.kind === 'membership') this.cache.delete(`${event.userId}:${event.organizationId}`);
+    });
+  }
 
   async roleOf(userId: string, organizationId: string): Promise<Role | null> {
     const key = `${userId}:${organizationId}`;
@@ -28,7 +35,8 @@ export class MembershipRolesCache {
     return membership?.role ?? null;
   }
 
-  forget(userId: string, organizationId: string): void {
-    this.cache.delete(`${userId}:${organizationId}`);
+  /** Drops the entry here and on every other instance. */
+  forget(userId: string, organizationId: string): Promise<void> {
+    return this.bus.publish({ kind: 'membership', userId, organizationId });
   }
 }

@@ -9,6 +9,7 @@ import {
 import { DEFAULT_PAGE_SIZE, ListPage, ListQueryDto, toPage } from '../../common/http/pagination';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
+import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import { UsersRepository } from '../users/users.repository';
 import { AddMemberDto, MemberDto } from './dto/member.dto';
 import { OrganizationDto, UpdateOrganizationDto } from './dto/organization.dto';
@@ -29,6 +30,7 @@ export class OrganizationsService {
     private readonly users: UsersRepository,
     private readonly roles: MembershipRolesCache,
     private readonly audit: AuditService,
+    private readonly bus: CacheInvalidationBus,
   ) {}
 
   async list(principal: Principal, query: ListQueryDto): Promise<ListPage<OrganizationDto>> {
@@ -95,6 +97,7 @@ export class OrganizationsService {
           ? { customRateLimitPerMinute: null }
           : {}),
     });
+    if (changesPlan) await this.bus.publish({ kind: 'organization', id: organizationId });
     this.audit.record(AUDIT_ACTIONS.organizationUpdated, {
       organizationId,
       target: { type: 'organization', id: organizationId },
@@ -122,7 +125,7 @@ export class OrganizationsService {
       throw new ConflictError('User is already a member of this organization', 'already_member');
     }
     const membership = await this.organizations.addMember(organizationId, user.id, dto.role);
-    this.roles.forget(user.id, organizationId);
+    await this.roles.forget(user.id, organizationId);
     this.audit.record(AUDIT_ACTIONS.memberAdded, {
       organizationId,
       target: { type: 'user', id: user.id },
@@ -143,7 +146,7 @@ export class OrganizationsService {
     if (membership.role === 'owner' && role !== 'owner')
       await this.assertNotLastOwner(organizationId);
     await this.organizations.updateMemberRole(organizationId, userId, role);
-    this.roles.forget(userId, organizationId);
+    await this.roles.forget(userId, organizationId);
     this.audit.record(AUDIT_ACTIONS.memberRoleChanged, {
       organizationId,
       target: { type: 'user', id: userId },
@@ -158,7 +161,7 @@ export class OrganizationsService {
     this.assertMayAssign(principal, membership.role);
     if (membership.role === 'owner') await this.assertNotLastOwner(organizationId);
     await this.organizations.removeMember(organizationId, userId);
-    this.roles.forget(userId, organizationId);
+    await this.roles.forget(userId, organizationId);
     this.audit.record(AUDIT_ACTIONS.memberRemoved, {
       organizationId,
       target: { type: 'user', id: userId },

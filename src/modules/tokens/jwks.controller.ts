@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../../common/auth/decorators';
 import { SigningKeysService } from './signing-keys.service';
 
@@ -9,6 +10,7 @@ export class JwksController {
   constructor(private readonly signingKeys: SigningKeysService) {}
 
   @Public()
+  @SkipThrottle()
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: 'RS256 public keys that verify Tessera access tokens, by kid' })

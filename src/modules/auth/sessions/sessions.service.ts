@@ -90,7 +90,7 @@ export class SessionsService {
   /** Revokes the session: its refresh tokens stop at once, its access tokens on the next request. */
   async revoke(sessionId: string, reason: string): Promise<void> {
     await this.sessions.revokeSession(sessionId, reason);
-    this.accessTokens.forgetSession(sessionId);
+    await this.accessTokens.forgetSession(sessionId);
   }
 
   async denylistAccessToken(jti: string, expiresAt: Date): Promise<void> {

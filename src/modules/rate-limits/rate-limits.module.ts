@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { RedisConnections } from '../../common/cluster/redis-connections';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { OrganizationsModule } from '../organizations/organizations.module';
+import { OrganizationLimitsCache } from './organization-limits.cache';
+import { RateLimitGuard } from './rate-limit.guard';
+import { ResilientThrottlerStorage } from './resilient-throttler.storage';
+
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [RedisConnections],
+      // Limits are computed per request by RateLimitGuard; this default is never used alone.
+      useFactory: (redis: RedisConnections) => ({
+        throttlers: [{ name: 'default', ttl: 60_000, limit: 60 }],
+        storage: new ResilientThrottlerStorage(redis),
+      }),
+    }),
+    OrganizationsModule,
+    ApiKeysModule,
+  ],
+  providers: [OrganizationLimitsCache, RateLimitGuard],
+  exports: [RateLimitGuard, OrganizationLimitsCache],
+})
+export class RateLimitsModule {}

@@ -1,0 +1,42 @@
+import { Logger } from '@nestjs/common';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { RedisConnections } from '../../common/cluster/redis-connections';
+import { FixedWindowMemoryStorage } from './fixed-window-memory.storage';
+
+/**
+ * Counters in Redis (shared by every instance) when Redis is configured and reachable; in this
+ * instance's memory otherwise. A Redis failure never fails a request: the limit is then enforced
+ * per instance until Redis is back.
+ */
+export class ResilientThrottlerStorage implements ThrottlerStorage {
+  private readonly logger = new Logger(ResilientThrottlerStorage.name);
+  private readonly shared: ThrottlerStorageRedisService | null;
+  private readonly local = new FixedWindowMemoryStorage();
+  private lastFailureLoggedAt = 0;
+
+  constructor(private readonly redis: RedisConnections) {
+    this.shared = redis.commands ? new ThrottlerStorageRedisService(redis.commands) : null;
+  }
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    if (this.shared && this.redis.isReady()) {
+      try {
+        return await this.shared.increment(key, ttl, limit, blockDuration, throttlerName);
+      } catch (error) {
+        if (Date.now() - this.lastFailureLoggedAt > 10_000) {
+          this.lastFailureLoggedAt = Date.now();
+          this.logger.warn({ err: error }, 'Redis rate-limit counter failed; counting locally');
+        }
+      }
+    }
+    return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+  }
+}

@@ -1,0 +1,181 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { asKey, createApiKey } from '../utils/api-keys';
+import { createTestApp, TestApp } from '../utils/create-app';
+import { bearer, createUser } from '../utils/factories';
+import {
+  awayFromWindowEdge,
+  DisposableRedis,
+  requireRedis,
+  TEST_REDIS_URL,
+  waitFor,
+} from '../utils/redis';
+import { testDatabaseUrl } from '../utils/test-env';
+
+/** Two instances of the app on one database (MariaDB in CI's second run, else one SQLite file). */
+async function twoInstances(env: Record<string, string>): Promise<[TestApp, TestApp]> {
+  const shared = testDatabaseUrl()
+    ? {}
+    : { SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'tessera-cluster-')), 'shared.sqlite') };
+  const a = await createTestApp({ ...shared, ...env });
+  const b = await createTestApp({ ...shared, ...env });
+  return [a, b];
+}
+
+describe('several instances on shared database and Redis', () => {
+  let enabled = false;
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    enabled = await requireRedis();
+    if (!enabled) return;
+    [a, b] = await twoInstances({
+      REDIS_URL: TEST_REDIS_URL,
+      RATE_LIMITS_ENABLED: 'true',
+      PUBLIC_RATE_LIMIT_PER_MINUTE: '1000',
+    });
+    await waitFor(() => a.app.get(RedisState).isReady() && b.app.get(RedisState).isReady(), 5000);
+  });
+  afterAll(async () => {
+    if (!enabled) return;
+    expect([...a.logs.serverErrors(), ...b.logs.serverErrors()]).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('reports Redis up', async () => {
+    if (!enabled) return;
+    await request(a.http)
+      .get('/v1/health')
+      .expect(200, { status: 'ok', database: 'up', redis: 'up' });
+  });
+
+  it('counts requests on both instances against one limit: the 61st across both is refused', async () => {
+    if (!enabled) return;
+    await awayFromWindowEdge(60_000);
+    const user = await createUser(a, 'shared-limit');
+    const key = await createApiKey(a, bearer(user.accessToken), {
+      name: 'k',
+      scopes: ['translate:read'],
+      rate_limit_per_hour: 100000,
+    });
+    // Key creation counted 1; 59 more alternate between the instances.
+    for (let i = 0; i < 59; i++) {
+      const instance = i % 2 === 0 ? b : a;
+      await request(instance.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+    }
+    const last = await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(429);
+    expect(last.headers['retry-after']).toBeDefined();
+    await request(a.http).get('/v1/auth/verify').set(asKey(key.key)).expect(429);
+  });
+
+  it('refuses on B, on the very next request, a key revoked through A while B had it cached', async () => {
+    if (!enabled) return;
+    const user = await createUser(a, 'revoke-across');
+    const key = await createApiKey(a, bearer(user.accessToken), {
+      name: 'k',
+      scopes: ['translate:read'],
+    });
+    await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200); // B caches it
+    await request(a.http)
+      .delete(`/v1/api-keys/${key.id}`)
+      .set(bearer(user.accessToken))
+      .expect(204);
+    const refused = await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(401);
+    expect(refused.body.detail).toBe('API key revoked');
+  });
+
+  it('logs a user out everywhere: B refuses the access token it had cached', async () => {
+    if (!enabled) return;
+    const user = await createUser(a, 'logout-across');
+    await request(b.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(200);
+    await request(a.http).post('/v1/auth/logout').set(bearer(user.accessToken)).expect(204);
+    await request(b.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(401);
+  });
+
+  it('applies a role change made on A to B’s next request', async () => {
+    if (!enabled) return;
+    const owner = await createUser(a, 'owner-across');
+    const member = await createUser(a, 'member-across');
+    await request(a.http)
+      .post(`/v1/organizations/${owner.organizationId}/members`)
+      .set(bearer(owner.accessToken))
+      .send({ email: member.email, role: 'viewer' })
+      .expect(201);
+    const asMember = { ...bearer(member.accessToken), 'X-Organization-ID': owner.organizationId };
+    await request(b.http)
+      .get('/v1/auth/verify')
+      .set(asMember)
+      .expect(200)
+      .expect((r) => expect(r.body.role).toBe('viewer'));
+    await request(a.http)
+      .delete(`/v1/organizations/${owner.organizationId}/members/${member.userId}`)
+      .set(bearer(owner.accessToken))
+      .expect(204);
+    await request(b.http).get('/v1/auth/verify').set(asMember).expect(403);
+  });
+});
+
+describe('when Redis goes away', () => {
+  const redis = new DisposableRedis(6390 + Math.floor(Math.random() * 500));
+  let t: TestApp;
+  let available = false;
+
+  beforeAll(async () => {
+    try {
+      await redis.start();
+      available = true;
+    } catch (error) {
+      if (process.env.CI) throw error;
+      console.warn('Skipping: cannot start redis-server', error);
+      return;
+    }
+    t = await createTestApp({
+      REDIS_URL: redis.url,
+      RATE_LIMITS_ENABLED: 'true',
+      PUBLIC_RATE_LIMIT_PER_MINUTE: '1000',
+    });
+  });
+  afterAll(async () => {
+    if (!available) return;
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
+    await redis.stop();
+  });
+
+  it('keeps answering with local limits, reports redis down, and recovers', async () => {
+    if (!available) return;
+    const health = () => request(t.http).get('/v1/health').expect(200);
+    await waitFor(async () => (await health()).body.redis === 'up', 5000);
+    const user = await createUser(t, 'redis-outage');
+    const key = await createApiKey(t, bearer(user.accessToken), {
+      name: 'k',
+      scopes: ['translate:read'],
+    });
+    await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+
+    await redis.stop();
+    await waitFor(async () => (await health()).body.redis === 'down', 5000);
+    expect((await health()).body).toEqual({ status: 'ok', database: 'up', redis: 'down' });
+    for (let i = 0; i < 5; i++) {
+      const response = await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+      expect(response.headers['x-ratelimit-remaining']).toBeDefined(); // counted locally
+    }
+    const another = await createApiKey(t, bearer(user.accessToken), {
+      name: 'during-outage',
+      scopes: ['translate:read'],
+    });
+    await request(t.http)
+      .delete(`/v1/api-keys/${another.id}`)
+      .set(bearer(user.accessToken))
+      .expect(204);
+    await request(t.http).get('/v1/auth/verify').set(asKey(another.key)).expect(401);
+
+    await redis.start();
+    await waitFor(async () => (await health()).body.redis === 'up', 10000);
+    await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+  });
+});
+
+import { RedisConnections as RedisState } from '../../src/common/cluster/redis-connections';

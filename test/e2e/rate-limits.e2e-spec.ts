@@ -1,0 +1,133 @@
+import request from 'supertest';
+import { asKey, createApiKey } from '../utils/api-keys';
+import { createTestApp, TestApp } from '../utils/create-app';
+import { bearer, createUser, TestUser } from '../utils/factories';
+import { awayFromWindowEdge } from '../utils/redis';
+import { TEST_ADMIN_TOKEN } from '../utils/test-env';
+
+describe('rate limits (one instance, in-memory counters)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ RATE_LIMITS_ENABLED: 'true', PUBLIC_RATE_LIMIT_PER_MINUTE: '1000' });
+  });
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
+  });
+
+  /** A user in a fresh free organization and a key with a high hourly limit. */
+  async function freeOrganization(): Promise<{ user: TestUser; key: string }> {
+    const user = await createUser(t, 'limited');
+    const key = await createApiKey(t, bearer(user.accessToken), {
+      name: 'k',
+      scopes: ['translate:read'],
+      rate_limit_per_hour: 100000,
+    });
+    return { user, key: key.key };
+  }
+
+  it('refuses the 61st request in a minute from a free organization, with Retry-After', async () => {
+    await awayFromWindowEdge(60_000);
+    const { key } = await freeOrganization();
+    const remaining: number[] = [];
+    // Creating the key already counted 1 request against the organization.
+    for (let i = 0; i < 59; i++) {
+      const response = await request(t.http).get('/v1/auth/verify').set(asKey(key)).expect(200);
+      remaining.push(Number(response.headers['x-ratelimit-remaining']));
+      expect(response.headers['x-ratelimit-limit']).toBe('60');
+    }
+    expect(remaining[0]).toBe(58);
+    expect(remaining[58]).toBe(0);
+    expect(remaining).toEqual([...remaining].sort((a, b) => b - a));
+    const refused = await request(t.http).get('/v1/auth/verify').set(asKey(key)).expect(429);
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.body).toEqual({
+      detail: `Rate limit exceeded. Retry after ${retryAfter} seconds.`,
+      code: 'rate_limited',
+    });
+    const reset = Number(refused.headers['x-ratelimit-reset']);
+    expect(reset * 1000).toBeGreaterThan(Date.now());
+    expect(reset % 60).toBe(0);
+  });
+
+  it('refuses the 11th request of a key limited to 10 an hour, and counts it as rejected', async () => {
+    await awayFromWindowEdge(3_600_000, 5000);
+    const user = await createUser(t, 'hourly');
+    await request(t.http)
+      .patch(`/v1/organizations/${user.organizationId}`)
+      .set(bearer(TEST_ADMIN_TOKEN))
+      .send({ plan: 'pro' })
+      .expect(200);
+    const key = await createApiKey(t, bearer(user.accessToken), {
+      name: 'ten',
+      scopes: ['translate:read'],
+      rate_limit_per_hour: 10,
+    });
+    for (let i = 0; i < 10; i++) {
+      const response = await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+      expect(response.headers['x-ratelimit-limit']).toBe('10'); // tighter than the plan's 300
+      expect(response.headers['x-ratelimit-remaining']).toBe(String(9 - i));
+    }
+    const refused = await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(refused.headers['x-ratelimit-reset']) % 3600).toBe(0);
+    const usage = await request(t.http)
+      .get(`/v1/api-keys/${key.id}/usage`)
+      .set(bearer(user.accessToken))
+      .expect(200);
+    expect(usage.body.data[0]).toEqual(expect.objectContaining({ rejected: 1 }));
+  });
+
+  it('applies the plan the administrator sets, at once', async () => {
+    await awayFromWindowEdge(60_000);
+    const { user, key } = await freeOrganization();
+    await request(t.http)
+      .get('/v1/auth/verify')
+      .set(asKey(key))
+      .expect(200)
+      .expect('x-ratelimit-limit', '60');
+    await request(t.http)
+      .patch(`/v1/organizations/${user.organizationId}`)
+      .set(bearer(TEST_ADMIN_TOKEN))
+      .send({ plan: 'enterprise', rate_limit_per_minute: 5000 })
+      .expect(200);
+    await request(t.http)
+      .get('/v1/auth/verify')
+      .set(asKey(key))
+      .expect(200)
+      .expect('x-ratelimit-limit', '5000');
+  });
+
+  it('never limits /v1/health', async () => {
+    for (let i = 0; i < 150; i++) {
+      const response = await request(t.http).get('/v1/health').expect(200);
+      expect(response.headers['x-ratelimit-limit']).toBeUndefined();
+    }
+  });
+
+  it('limits unauthenticated routes per client IP', async () => {
+    const strict = await createTestApp({
+      RATE_LIMITS_ENABLED: 'true',
+      PUBLIC_RATE_LIMIT_PER_MINUTE: '3',
+    });
+    try {
+      await awayFromWindowEdge(60_000);
+      for (let i = 0; i < 3; i++) {
+        await request(strict.http)
+          .post('/v1/auth/refresh')
+          .send({ refresh_token: 'rt_nope' })
+          .expect(401);
+      }
+      const refused = await request(strict.http)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: 'rt_nope' })
+        .expect(429);
+      expect(refused.headers['retry-after']).toBeDefined();
+      await request(strict.http).get('/v1/health').expect(200);
+    } finally {
+      await strict.close();
+    }
+  });
+});
