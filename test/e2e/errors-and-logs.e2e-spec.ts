@@ -120,7 +120,10 @@ describe('error shapes and request logs', () => {
   });
 
   it('carries the request id in the request log line', async () => {
-    await request(t.http).get('/v1/health').set('X-Request-Id', 'req-id-in-logs').expect(200);
+    await request(t.http)
+      .get('/.well-known/jwks.json')
+      .set('X-Request-Id', 'req-id-in-logs')
+      .expect(200);
     const line = t.logs
       .entries()
       .find((entry) => (entry.req as { id?: string } | undefined)?.id === 'req-id-in-logs');

@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { UnauthorizedError } from '../errors/api-errors';
-import { requestContext } from '../http/request-context';
+import { originOf } from '../http/request-origin';
 import { extractCredential } from './credential';
 import { Public } from './decorators';
 import { PrincipalResolver } from './principal-resolver';
@@ -33,9 +33,9 @@ export class AuthenticationGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const credential = extractCredential(request, this.allowQueryParam);
     if (!credential) throw new UnauthorizedError('Missing credentials', 'missing_credentials');
-    request.principal = await this.resolver.authenticate(credential, request);
-    const current = requestContext.current();
-    if (current) current.principal = request.principal;
+    const principal = await this.resolver.authenticate(credential, request);
+    principal.origin = originOf(request);
+    request.principal = principal;
     return true;
   }
 }

@@ -8,7 +8,6 @@ import { AUDIT_ACTIONS } from '../../modules/audit/audit-actions';
 import { AuditService } from '../../modules/audit/audit.service';
 import { PrincipalResolver } from './principal-resolver';
 import { routeOf } from './scopes.guard';
-import { requestContext } from '../http/request-context';
 
 /**
  * Enforces @Permissions(...) in the organization the request acts in. With
@@ -38,8 +37,6 @@ export class PermissionsGuard implements CanActivate {
         const there = await this.resolver.inOrganization(principal, organizationId);
         if (!there) throw new NotFoundError('Organization not found');
         principal = request.principal = there;
-        const current = requestContext.current();
-        if (current) current.principal = there;
       }
     }
     const missing = required.find((permission) => !principalHasPermission(principal, permission));
@@ -49,6 +46,7 @@ export class PermissionsGuard implements CanActivate {
         AUDIT_ACTIONS.accessDenied,
         {
           organizationId: principal.organizationId,
+          by: principal,
           outcome: 'denied',
           metadata: { missing_permission: missing, route: routeOf(context) },
         },

@@ -1,4 +1,5 @@
 import type { Role } from '../../modules/organizations/roles';
+import type { RequestOrigin } from '../http/request-origin';
 
 export type PrincipalType =
   'user' | 'api_key' | 'service_account' | 'oauth_client' | 'instance_admin';
@@ -26,6 +27,8 @@ export interface Principal {
   tokenId: string | null;
   /** The session passed a second factor (the token's `amr` contains `otp`). */
   mfa: boolean;
+  /** The request it came with (set by the authentication guard), for the audit log. */
+  origin?: RequestOrigin;
 }
 
 declare module 'fastify' {

@@ -30,6 +30,7 @@ export class ScopesGuard implements CanActivate {
         AUDIT_ACTIONS.accessDenied,
         {
           organizationId: principal.organizationId,
+          by: principal,
           outcome: 'denied',
           metadata: { missing_scope: missing, route: routeOf(context) },
         },

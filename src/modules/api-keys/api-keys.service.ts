@@ -75,6 +75,7 @@ export class ApiKeysService {
     });
     this.audit.record(AUDIT_ACTIONS.apiKeyCreated, {
       organizationId,
+      by: caller,
       target: { type: 'api_key', id: created.id },
       metadata: {
         name: created.name,
@@ -122,6 +123,7 @@ export class ApiKeysService {
     await this.cache.forget(key.id);
     this.audit.record(AUDIT_ACTIONS.apiKeyUpdated, {
       organizationId: key.organizationId,
+      by: caller,
       target: { type: 'api_key', id: key.id },
       metadata: { changed: Object.keys(dto), ...dto },
     });
@@ -136,6 +138,7 @@ export class ApiKeysService {
     await this.cache.forget(key.id);
     this.audit.record(AUDIT_ACTIONS.apiKeyRevoked, {
       organizationId: key.organizationId,
+      by: caller,
       target: { type: 'api_key', id: key.id },
       metadata: { name: key.name, start: key.start },
     });
@@ -173,6 +176,7 @@ export class ApiKeysService {
     await this.cache.forget(old.id);
     this.audit.record(AUDIT_ACTIONS.apiKeyRotated, {
       organizationId: old.organizationId,
+      by: caller,
       target: { type: 'api_key', id: old.id },
       metadata: { new_key_id: created.id, old_key_expires: oldExpires.toISOString() },
     });

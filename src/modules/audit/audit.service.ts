@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../../common/auth/principal';
 import { uuidv7 } from '../../common/ids';
-import { requestContext } from '../../common/http/request-context';
+import type { RequestOrigin } from '../../common/http/request-origin';
 import { AuditAction, AuditOutcome } from './audit-actions';
 import { withoutSecrets } from './audit-chain';
 import { AuditWriter } from './audit-writer';
@@ -12,10 +12,14 @@ export const INSTANCE_CHAIN = 'instance';
 export interface AuditRecord {
   /** The organization the event belongs to; null for instance-level events (unknown email). */
   organizationId: string | null;
+  /** The authenticated caller: the actor, and (through `origin`) IP, user agent and request id. */
+  by?: Principal;
+  /** Where the request came from, when there is no authenticated caller (login, refresh). */
+  origin?: RequestOrigin;
   target?: { type: string; id: string | null };
   outcome?: AuditOutcome;
   metadata?: Record<string, unknown>;
-  /** Who acted, when it is not the request's authenticated principal (e.g. a login). */
+  /** Who acted, when it is not `by` (e.g. the user a login is for). */
   actor?: { type: string; id: string | null };
 }
 
@@ -29,7 +33,8 @@ const SAMPLE_WINDOW_MS = 60_000;
 
 /**
  * The one way domain code records a security event. Actor, IP, user agent and request id come
- * from the request context; secrets are stripped from metadata whatever the caller passes.
+ * from the caller (`by`, its `origin`) or are given; secrets are stripped from metadata whatever
+ * the caller passes.
  */
 @Injectable()
 export class AuditService {
@@ -41,8 +46,8 @@ export class AuditService {
   constructor(private readonly writer: AuditWriter) {}
 
   record(action: AuditAction, record: AuditRecord): void {
-    const context = requestContext.current();
-    const actor = record.actor ?? actorOf(context?.principal);
+    const actor = record.actor ?? actorOf(record.by);
+    const origin = record.origin ?? record.by?.origin;
     this.writer.enqueue({
       id: `evt_${uuidv7().replace(/-/g, '')}`,
       chain: record.organizationId ?? INSTANCE_CHAIN,
@@ -50,13 +55,13 @@ export class AuditService {
       organizationId: record.organizationId,
       actorType: actor.type,
       actorId: actor.id,
-      actorIp: context?.ip ?? null,
-      actorUserAgent: context?.userAgent?.slice(0, 300) ?? null,
+      actorIp: origin?.ip ?? null,
+      actorUserAgent: origin?.userAgent ?? null,
       action,
       targetType: record.target?.type ?? null,
       targetId: record.target?.id ?? null,
       outcome: record.outcome ?? 'success',
-      requestId: context?.requestId ?? null,
+      requestId: origin?.requestId ?? null,
       metadata: JSON.stringify(withoutSecrets(record.metadata ?? {})),
     });
   }

@@ -5,6 +5,7 @@ import { requestedOrganizationId } from '../../common/auth/credential';
 import type { Principal } from '../../common/auth/principal';
 import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
 import { compileAllowlist } from '../../common/http/ip-allowlist';
+import { originOf } from '../../common/http/request-origin';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
@@ -80,6 +81,7 @@ export class ApiKeyAuthenticator {
     this.audit.recordSampled(`api-key-refused:${key.id}:${reason}`, AUDIT_ACTIONS.apiKeyRefused, {
       organizationId: key.organizationId,
       actor: { type: 'api_key', id: key.id },
+      origin: originOf(request),
       target: { type: 'api_key', id: key.id },
       outcome: 'failure',
       metadata: { reason },

@@ -12,6 +12,7 @@ import type { FastifyRequest } from 'fastify';
 import { Authenticated, Principal, Public } from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
 import { ApiErrors } from '../../common/http/api-docs';
+import { originOf } from '../../common/http/request-origin';
 import { AuthService } from './auth.service';
 import {
   LoginDto,
@@ -35,8 +36,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Create a user and their personal organization (owner)' })
   @ApiCreatedResponse({ type: RegisterResponseDto })
   @ApiErrors(409, 422)
-  register(@Body() dto: RegisterDto) {
-    return this.auth.register(dto);
+  register(@Body() dto: RegisterDto, @Req() request: FastifyRequest) {
+    return this.auth.register(dto, originOf(request));
   }
 
   @Public()
@@ -46,7 +47,7 @@ export class AuthController {
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiErrors(401, 422, 429)
   login(@Body() dto: LoginDto, @Req() request: FastifyRequest) {
-    return this.auth.login(dto, request.ip);
+    return this.auth.login(dto, originOf(request));
   }
 
   @Public()
@@ -55,8 +56,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Rotate a refresh token; reusing an old one revokes the session' })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiErrors(401, 422)
-  refresh(@Body() dto: RefreshDto) {
-    return this.auth.refresh(dto.refresh_token);
+  refresh(@Body() dto: RefreshDto, @Req() request: FastifyRequest) {
+    return this.auth.refresh(dto.refresh_token, originOf(request));
   }
 
   @Authenticated()

@@ -5,6 +5,7 @@ import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { MasterKeyService } from '../../common/crypto/master-key';
 import { ConflictError, ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
 import { uuidv7 } from '../../common/ids';
+import type { RequestOrigin } from '../../common/http/request-origin';
 import { AUDIT_ACTIONS, AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { MembershipRolesCache } from '../organizations/membership-roles.cache';
@@ -44,7 +45,7 @@ export class AuthService {
   ) {}
 
   /** A user and their personal organization (owner), in one transaction. */
-  async register(dto: RegisterDto): Promise<RegisterResponseDto> {
+  async register(dto: RegisterDto, origin: RequestOrigin): Promise<RegisterResponseDto> {
     const email = dto.email.toLowerCase();
     if (await this.users.findByEmail(email)) {
       throw new ConflictError('An account with this email already exists', 'email_taken');
@@ -71,6 +72,7 @@ export class AuthService {
       this.audit.record(AUDIT_ACTIONS.userRegistered, {
         organizationId: organization.id,
         actor: { type: 'user', id: user.id },
+        origin,
         target: { type: 'user', id: user.id },
         metadata: { email },
       });
@@ -84,7 +86,8 @@ export class AuthService {
     }
   }
 
-  async login(dto: LoginDto, ip: string): Promise<TokenResponseDto> {
+  async login(dto: LoginDto, origin: RequestOrigin): Promise<TokenResponseDto> {
+    const ip = origin.ip;
     try {
       this.throttle.assertAllowed(dto.email, ip);
     } catch (error) {
@@ -93,6 +96,7 @@ export class AuthService {
         AUDIT_ACTIONS.loginFailed,
         {
           organizationId: null,
+          origin,
           outcome: 'denied',
           metadata: { email: dto.email.toLowerCase(), reason: 'too_many_failures' },
         },
@@ -104,7 +108,12 @@ export class AuthService {
     if (!user) await burnPasswordCheck(dto.password);
     if (!user || !passwordOk) {
       this.throttle.recordFailure(dto.email, ip);
-      await this.recordLoginFailure(dto.email, user, user ? 'wrong_password' : 'unknown_email');
+      await this.recordLoginFailure(
+        dto.email,
+        user,
+        user ? 'wrong_password' : 'unknown_email',
+        origin,
+      );
       throw new UnauthorizedError(INVALID_LOGIN, 'invalid_credentials');
     }
 
@@ -113,7 +122,13 @@ export class AuthService {
       if (!dto.mfa_code) throw new UnauthorizedError('MFA code required', 'mfa_required');
       if (!(await this.acceptTotp(user, dto.mfa_code))) {
         this.throttle.recordFailure(dto.email, ip);
-        await this.recordLoginFailure(dto.email, user, 'invalid_mfa_code', AUDIT_ACTIONS.mfaFailed);
+        await this.recordLoginFailure(
+          dto.email,
+          user,
+          'invalid_mfa_code',
+          origin,
+          AUDIT_ACTIONS.mfaFailed,
+        );
         throw new UnauthorizedError('Invalid MFA code', 'invalid_mfa_code');
       }
       amr.push('otp');
@@ -130,6 +145,7 @@ export class AuthService {
     this.audit.record(AUDIT_ACTIONS.loginSucceeded, {
       organizationId: membership.organizationId,
       actor: { type: 'user', id: user.id },
+      origin,
       target: { type: 'session', id: session.id },
       metadata: { email: user.email, amr },
     });
@@ -141,20 +157,22 @@ export class AuthService {
     email: string,
     user: User | null,
     reason: string,
+    origin: RequestOrigin,
     action: AuditAction = AUDIT_ACTIONS.loginFailed,
   ): Promise<void> {
     const membership = user ? await this.organizations.firstOrganizationOf(user.id) : null;
     this.audit.record(action, {
       organizationId: membership?.organizationId ?? null,
       actor: { type: user ? 'user' : 'anonymous', id: user?.id ?? null },
+      origin,
       target: { type: 'user', id: user?.id ?? null },
       outcome: 'failure',
       metadata: { email: email.toLowerCase(), reason },
     });
   }
 
-  async refresh(presented: string): Promise<TokenResponseDto> {
-    const { session, refreshToken } = await this.sessions.rotate(presented);
+  async refresh(presented: string, origin: RequestOrigin): Promise<TokenResponseDto> {
+    const { session, refreshToken } = await this.sessions.rotate(presented, origin);
     return this.tokenResponse(session, refreshToken);
   }
 
@@ -165,6 +183,7 @@ export class AuthService {
     await this.sessions.denylistAccessToken(caller.tokenId!, caller.expiresAt!);
     this.audit.record(AUDIT_ACTIONS.sessionLoggedOut, {
       organizationId: caller.organizationId,
+      by: caller,
       target: { type: 'session', id: caller.sessionId },
     });
   }
@@ -200,6 +219,7 @@ export class AuthService {
     if (step === null) {
       this.audit.record(AUDIT_ACTIONS.mfaFailed, {
         organizationId: principal.organizationId,
+        by: principal,
         target: { type: 'user', id: user.id },
         outcome: 'failure',
         metadata: { reason: 'invalid_code_at_enrolment' },
@@ -209,6 +229,7 @@ export class AuthService {
     await this.users.enableMfa(user.id, step);
     this.audit.record(AUDIT_ACTIONS.mfaEnrolled, {
       organizationId: principal.organizationId,
+      by: principal,
       target: { type: 'user', id: user.id },
       metadata: { method: 'totp' },
     });

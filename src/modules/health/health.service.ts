@@ -15,7 +15,21 @@ export class HealthService {
     private readonly redis: RedisConnections,
   ) {}
 
-  async check(): Promise<HealthReport> {
+  private recent?: { at: number; report: Promise<HealthReport> };
+
+  /**
+   * Load balancers probe often: one database check per second serves them all (single flight).
+   * A closed connection is reported at once, without waiting for the next check.
+   */
+  check(): Promise<HealthReport> {
+    const now = Date.now();
+    if (!this.dataSource.isInitialized || !this.recent || now - this.recent.at >= 1000) {
+      this.recent = { at: now, report: this.compute() };
+    }
+    return this.recent.report;
+  }
+
+  private async compute(): Promise<HealthReport> {
     const database = await this.databaseState();
     // Redis down is not "not ok": the instance keeps serving with local limits, so a load
     // balancer must not take it out of rotation for that.

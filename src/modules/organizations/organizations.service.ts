@@ -63,6 +63,7 @@ export class OrganizationsService {
     );
     this.audit.record(AUDIT_ACTIONS.organizationCreated, {
       organizationId: organization.id,
+      by: principal,
       target: { type: 'organization', id: organization.id },
       metadata: { name },
     });
@@ -100,6 +101,7 @@ export class OrganizationsService {
     if (changesPlan) await this.bus.publish({ kind: 'organization', id: organizationId });
     this.audit.record(AUDIT_ACTIONS.organizationUpdated, {
       organizationId,
+      by: principal,
       target: { type: 'organization', id: organizationId },
       metadata: { changed: Object.keys(dto), ...dto },
     });
@@ -128,6 +130,7 @@ export class OrganizationsService {
     await this.roles.forget(user.id, organizationId);
     this.audit.record(AUDIT_ACTIONS.memberAdded, {
       organizationId,
+      by: principal,
       target: { type: 'user', id: user.id },
       metadata: { role: dto.role, email: user.email },
     });
@@ -149,6 +152,7 @@ export class OrganizationsService {
     await this.roles.forget(userId, organizationId);
     this.audit.record(AUDIT_ACTIONS.memberRoleChanged, {
       organizationId,
+      by: principal,
       target: { type: 'user', id: userId },
       metadata: { from: membership.role, to: role },
     });
@@ -164,6 +168,7 @@ export class OrganizationsService {
     await this.roles.forget(userId, organizationId);
     this.audit.record(AUDIT_ACTIONS.memberRemoved, {
       organizationId,
+      by: principal,
       target: { type: 'user', id: userId },
       metadata: { role: membership.role },
     });

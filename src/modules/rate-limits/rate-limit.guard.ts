@@ -3,8 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../../common/auth/principal';
 import { TooManyRequestsError } from '../../common/errors/api-errors';
+import { originOf } from '../../common/http/request-origin';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { ApiKeyCache } from '../api-keys/api-key-cache';
 import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage.recorder';
@@ -87,7 +87,7 @@ export class RateLimitGuard implements CanActivate {
     const blocked = decisions.filter((d) => d.blocked);
     if (blocked.length === 0) return true;
     const retryAfter = Math.max(...blocked.map((d) => (d.resetsAt - now) / 1000));
-    this.recordRejection(request.principal, blocked[0].limit, request.ip);
+    this.recordRejection(request, blocked[0].limit);
     throw new TooManyRequestsError(retryAfter);
   }
 
@@ -144,15 +144,18 @@ export class RateLimitGuard implements CanActivate {
     };
   }
 
-  private recordRejection(principal: Principal | undefined, limit: Limit, ip: string): void {
+  private recordRejection(request: FastifyRequest, limit: Limit): void {
+    const principal = request.principal;
     if (principal?.type === 'api_key' && principal.organizationId) {
-      this.usage.record(principal.subject, principal.organizationId, ip, false);
+      this.usage.record(principal.subject, principal.organizationId, request.ip, false);
     }
     this.audit.recordSampled(
       `rate-limited:${limit.name}:${limit.tracker}`,
       AUDIT_ACTIONS.rateLimited,
       {
         organizationId: principal?.organizationId ?? null,
+        by: principal,
+        origin: principal ? undefined : originOf(request),
         outcome: 'denied',
         metadata: {
           limit: limit.name,

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomOpaqueToken, sha256Hex } from '../../../common/crypto/secrets';
 import { UnauthorizedError } from '../../../common/errors/api-errors';
 import { uuidv7 } from '../../../common/ids';
+import type { RequestOrigin } from '../../../common/http/request-origin';
 import { EnvironmentVariables } from '../../../config/env.schema';
 import { AUDIT_ACTIONS } from '../../audit/audit-actions';
 import { AuditService } from '../../audit/audit.service';
@@ -51,7 +52,7 @@ export class SessionsService {
     return { session, refreshToken: await this.issueRefreshToken(session) };
   }
 
-  async rotate(presented: string): Promise<IssuedRefreshToken> {
+  async rotate(presented: string, origin: RequestOrigin): Promise<IssuedRefreshToken> {
     const invalid = new UnauthorizedError(
       'Invalid or expired refresh token',
       'invalid_refresh_token',
@@ -69,6 +70,7 @@ export class SessionsService {
       this.audit.record(AUDIT_ACTIONS.sessionReuseDetected, {
         organizationId: session.organizationId,
         actor: { type: 'user', id: session.userId },
+        origin,
         target: { type: 'session', id: session.id },
         outcome: 'failure',
         metadata: { reason: 'refresh_token_reused', session_revoked: true },
@@ -82,6 +84,7 @@ export class SessionsService {
     this.audit.record(AUDIT_ACTIONS.sessionRefreshed, {
       organizationId: session.organizationId,
       actor: { type: 'user', id: session.userId },
+      origin,
       target: { type: 'session', id: session.id },
     });
     return { session, refreshToken: await this.issueRefreshToken(session) };

@@ -1,0 +1,72 @@
+import type { LoggerService } from '@nestjs/common';
+import pino, { DestinationStream, Logger } from 'pino';
+
+/**
+ * The one pino logger of an app: JSON lines to stdout (asynchronously buffered, flushed at exit)
+ * or to the stream a test passes. Credentials never reach it: request lines are built field by
+ * field (no headers, URL with secret parameters masked) and these paths are censored anyway.
+ */
+export function createLogger(level: string, stream?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      redact: {
+        paths: [
+          '*.authorization',
+          '*["x-api-key"]',
+          '*.password',
+          '*.refresh_token',
+          '*.access_token',
+          '*.key',
+        ],
+        censor: '[REDACTED]',
+      },
+    },
+    stream ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+  );
+}
+
+type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';
+
+/** Nest's LoggerService over pino: `logger.log('msg')` and `logger.error({ err }, 'msg')` both work. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  private write(level: Level, message: unknown, params: unknown[]): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    // Nest passes the logger's context (class name) as the last string parameter.
+    const rest = [...params];
+    const context =
+      rest.length > 0 && typeof rest[rest.length - 1] === 'string'
+        ? (rest.pop() as string)
+        : undefined;
+    const text = rest.find((p): p is string => typeof p === 'string');
+    if (message !== null && typeof message === 'object' && !(message instanceof Error)) {
+      this.logger[level]({ context, ...(message as object) }, text);
+    } else if (message instanceof Error) {
+      this.logger[level]({ context, err: message }, text ?? message.message);
+    } else {
+      this.logger[level]({ context }, String(message));
+    }
+  }
+}
