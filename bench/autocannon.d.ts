@@ -15,6 +15,13 @@ declare module 'autocannon' {
       timeout?: number;
       pipelining?: number;
       title?: string;
+      /** Each connection sends these in turn, then starts over. */
+      requests?: {
+        method?: string;
+        path?: string;
+        headers?: Record<string, string>;
+        body?: string;
+      }[];
     }
 
     /** hdr-histogram-percentiles-obj: latency in ms, requests and throughput per second. */

@@ -4,7 +4,6 @@ import type { FastifyRequest } from 'fastify';
 import { MissingPermissionError, NotFoundError } from '../errors/api-errors';
 import { principalHasPermission } from './authorization';
 import { OrganizationFromPath, Permissions } from './decorators';
-import { AUDIT_ACTIONS } from '../../modules/audit/audit-actions';
 import { AuditService } from '../../modules/audit/audit.service';
 import { PrincipalResolver } from './principal-resolver';
 import { routeOf } from './scopes.guard';
@@ -41,16 +40,7 @@ export class PermissionsGuard implements CanActivate {
     }
     const missing = required.find((permission) => !principalHasPermission(principal, permission));
     if (missing) {
-      this.audit.recordSampled(
-        `denied:${principal.subject}:permission:${missing}`,
-        AUDIT_ACTIONS.accessDenied,
-        {
-          organizationId: principal.organizationId,
-          by: principal,
-          outcome: 'denied',
-          metadata: { missing_permission: missing, route: routeOf(context) },
-        },
-      );
+      this.audit.recordDenied(principal, { missing_permission: missing, route: routeOf(context) });
       throw new MissingPermissionError(missing);
     }
     return true;

@@ -3,7 +3,6 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { MissingScopeError } from '../errors/api-errors';
 import { principalHasScope } from './authorization';
-import { AUDIT_ACTIONS } from '../../modules/audit/audit-actions';
 import { AuditService } from '../../modules/audit/audit.service';
 import { Scopes } from './decorators';
 
@@ -25,16 +24,7 @@ export class ScopesGuard implements CanActivate {
     if (!principal) return true; // @Public route: nothing to check
     const missing = required.find((scope) => !principalHasScope(principal, scope));
     if (missing) {
-      this.audit.recordSampled(
-        `denied:${principal.subject}:scope:${missing}`,
-        AUDIT_ACTIONS.accessDenied,
-        {
-          organizationId: principal.organizationId,
-          by: principal,
-          outcome: 'denied',
-          metadata: { missing_scope: missing, route: routeOf(context) },
-        },
-      );
+      this.audit.recordDenied(principal, { missing_scope: missing, route: routeOf(context) });
       throw new MissingScopeError(missing);
     }
     return true;

@@ -14,26 +14,10 @@ const BATCH = 500;
 const DAY_MS = 86_400_000;
 const PRUNE_INTERVAL_MS = 6 * 3_600_000;
 
+/** What clients see: exactly what the hash covers (less the internal chain id), and the hash. */
 export function toAuditEventDto(event: AuditEvent): AuditEventDto {
-  return {
-    id: event.id,
-    occurred_at: event.occurredAt.toISOString(),
-    organization_id: event.organizationId,
-    actor: {
-      type: event.actorType,
-      id: event.actorId,
-      ip: event.actorIp,
-      user_agent: event.actorUserAgent,
-    },
-    action: event.action,
-    target: { type: event.targetType, id: event.targetId },
-    outcome: event.outcome,
-    request_id: event.requestId,
-    metadata: JSON.parse(event.metadata) as Record<string, unknown>,
-    seq: event.seq,
-    prev_hash: event.prevHash,
-    hash: event.hash,
-  };
+  const { chain: _chain, ...fields } = chainedFields(event);
+  return { ...fields, hash: event.hash };
 }
 
 /** Reading, exporting, verifying and pruning an organization's audit chain. */

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Principal } from '../../common/auth/principal';
 import { uuidv7 } from '../../common/ids';
 import type { RequestOrigin } from '../../common/http/request-origin';
-import { AuditAction, AuditOutcome } from './audit-actions';
+import { AUDIT_ACTIONS, AuditAction, AuditOutcome } from './audit-actions';
 import { withoutSecrets } from './audit-chain';
 import { AuditWriter } from './audit-writer';
 
@@ -66,6 +66,16 @@ export class AuditService {
     });
   }
 
+  /** A caller refused for a missing scope or permission (sampled). */
+  recordDenied(principal: Principal, detail: { route: string } & Record<string, string>): void {
+    this.recordSampled(deniedKey(principal, detail), AUDIT_ACTIONS.accessDenied, {
+      organizationId: principal.organizationId,
+      by: principal,
+      outcome: 'denied',
+      metadata: detail,
+    });
+  }
+
   /**
    * For events an attacker can produce at will (refused keys, denied scopes, rate limits): the
    * first of a kind per minute is written, carrying the count of like events left out in the
@@ -89,6 +99,11 @@ export class AuditService {
       },
     });
   }
+}
+
+/** A missing scope or permission: sampled per caller and what was missing. */
+export function deniedKey(principal: Principal, detail: Record<string, string>): string {
+  return `denied:${principal.subject}:${Object.values(detail).join(':')}`;
 }
 
 function actorOf(principal: Principal | undefined): { type: string; id: string | null } {
