@@ -17,6 +17,9 @@ const shared = {
 };
 module.exports = {
   maxWorkers: 2,
+  // Global: a per-project testTimeout is ignored. Rate-limit tests may wait up to 8 s for a
+  // fresh calendar window.
+  testTimeout: 30000,
   projects: [
     {
       ...shared,
@@ -28,7 +31,6 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
-      testTimeout: 30000,
     },
   ],
 };
