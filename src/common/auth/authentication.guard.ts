@@ -6,7 +6,7 @@ import { EnvironmentVariables } from '../../config/env.schema';
 import { UnauthorizedError } from '../errors/api-errors';
 import { originOf } from '../http/request-origin';
 import { extractCredential } from './credential';
-import { Public } from './decorators';
+import { routePolicy } from './route-policy';
 import { PrincipalResolver } from './principal-resolver';
 
 /**
@@ -27,8 +27,7 @@ export class AuthenticationGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride(Public, targets)) return true;
+    if (routePolicy(this.reflector, context).isPublic) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const credential = extractCredential(request, this.allowQueryParam);

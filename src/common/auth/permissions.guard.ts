@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { MissingPermissionError, NotFoundError } from '../errors/api-errors';
 import { principalHasPermission } from './authorization';
-import { OrganizationFromPath, Permissions } from './decorators';
+import { routePolicy, RoutePolicy } from './route-policy';
 import { AuditService } from '../../modules/audit/audit.service';
 import { PrincipalResolver } from './principal-resolver';
 import { routeOf } from './scopes.guard';
@@ -21,15 +21,20 @@ export class PermissionsGuard implements CanActivate {
     private readonly audit: AuditService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    const required = this.reflector.getAllAndOverride(Permissions.KEY, targets);
-    if (!required?.length) return true;
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    // Synchronous when the route demands no permission: most requests never await here.
+    const policy = routePolicy(this.reflector, context);
+    if (policy.permissions.length === 0) return true;
+    return this.check(context, policy);
+  }
+
+  private async check(context: ExecutionContext, policy: RoutePolicy): Promise<boolean> {
+    const required = policy.permissions;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     let principal = request.principal;
     if (!principal) return true; // @Public route: nothing to check
 
-    const pathParam = this.reflector.getAllAndOverride(OrganizationFromPath, targets);
+    const pathParam = policy.organizationParam;
     if (pathParam) {
       const organizationId = (request.params as Record<string, string>)[pathParam];
       if (organizationId !== principal.organizationId) {

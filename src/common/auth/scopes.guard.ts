@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { MissingScopeError } from '../errors/api-errors';
 import { principalHasScope } from './authorization';
 import { AuditService } from '../../modules/audit/audit.service';
-import { Scopes } from './decorators';
+import { routePolicy } from './route-policy';
 
 /** Enforces @Scopes(...): each listed scope must be covered by the caller's scopes. */
 @Injectable()
@@ -15,11 +15,8 @@ export class ScopesGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const required = this.reflector.getAllAndOverride(Scopes.KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (!required?.length) return true;
+    const required = routePolicy(this.reflector, context).scopes;
+    if (required.length === 0) return true;
     const principal = context.switchToHttp().getRequest<FastifyRequest>().principal;
     if (!principal) return true; // @Public route: nothing to check
     const missing = required.find((scope) => !principalHasScope(principal, scope));

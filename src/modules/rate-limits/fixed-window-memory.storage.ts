@@ -1,11 +1,14 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
-import { LRUCache } from 'lru-cache';
 
 interface Window {
   hits: number;
   expiresAt: number;
 }
+
+/** Bound on live counters; past it, the oldest are dropped (they are the first to expire). */
+const MAX_WINDOWS = 500_000;
+const SWEEP_EVERY_MS = 10_000;
 
 /**
  * In-memory ThrottlerStorage with one counter per key (a fixed window), used without Redis and
@@ -17,7 +20,8 @@ interface Window {
  * counter per key is exact, O(1), and behaves like the Redis storage's INCR script.
  */
 export class FixedWindowMemoryStorage implements ThrottlerStorage {
-  private readonly windows = new LRUCache<string, Window>({ max: 500_000, ttlAutopurge: false });
+  private readonly windows = new Map<string, Window>();
+  private nextSweepAt = 0;
 
   async increment(
     key: string,
@@ -26,12 +30,17 @@ export class FixedWindowMemoryStorage implements ThrottlerStorage {
     _blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    return this.incrementNow(`${throttlerName}:${key}`, ttl, limit);
+  }
+
+  /** The synchronous core, for callers on the hot path that need no promise. */
+  incrementNow(slot: string, ttl: number, limit: number): ThrottlerStorageRecord {
     const now = Date.now();
-    const slot = `${throttlerName}:${key}`;
+    if (now >= this.nextSweepAt) this.sweep(now);
     let window = this.windows.get(slot);
     if (!window || window.expiresAt <= now) {
       window = { hits: 0, expiresAt: now + ttl };
-      this.windows.set(slot, window, { ttl });
+      this.windows.set(slot, window);
     }
     window.hits += 1;
     const timeToExpire = Math.ceil((window.expiresAt - now) / 1000);
@@ -42,5 +51,17 @@ export class FixedWindowMemoryStorage implements ThrottlerStorage {
       isBlocked,
       timeToBlockExpire: isBlocked ? timeToExpire : 0,
     };
+  }
+
+  private sweep(now: number): void {
+    this.nextSweepAt = now + SWEEP_EVERY_MS;
+    for (const [slot, window] of this.windows) {
+      if (window.expiresAt <= now) this.windows.delete(slot);
+    }
+    // Insertion order is creation order: the oldest windows go first.
+    for (const slot of this.windows.keys()) {
+      if (this.windows.size <= MAX_WINDOWS) break;
+      this.windows.delete(slot);
+    }
   }
 }

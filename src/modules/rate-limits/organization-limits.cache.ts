@@ -19,6 +19,11 @@ export class OrganizationLimitsCache {
     bus.on('organization', (event) => event.kind === 'organization' && this.cache.delete(event.id));
   }
 
+  /** The cached limit, if any: the hot path's synchronous look-up. */
+  cached(organizationId: string): number | undefined {
+    return this.cache.get(organizationId);
+  }
+
   async perMinute(organizationId: string): Promise<number | null> {
     const cached = this.cache.get(organizationId);
     if (cached !== undefined) return cached;

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { routePolicy } from '../../common/auth/route-policy';
 import { TooManyRequestsError } from '../../common/errors/api-errors';
 import { originOf } from '../../common/http/request-origin';
 import { EnvironmentVariables } from '../../config/env.schema';
@@ -12,7 +13,6 @@ import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { OrganizationLimitsCache } from './organization-limits.cache';
 
-const THROTTLER_SKIP_DEFAULT = 'THROTTLER:SKIPdefault';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
@@ -57,38 +57,36 @@ export class RateLimitGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (!this.enabled) return true;
-    if (
-      this.reflector.getAllAndOverride<boolean>(THROTTLER_SKIP_DEFAULT, [
-        context.getHandler(),
-        context.getClass(),
-      ])
-    ) {
-      return true;
-    }
+    if (!this.enabled || routePolicy(this.reflector, context).skipRateLimit) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const limits = await this.limitsFor(request);
     if (limits.length === 0) return true;
 
     const now = Date.now();
-    const decisions = await Promise.all(limits.map((limit) => this.count(limit, now)));
-    const tightest = decisions.reduce((a, b) =>
-      b.remaining < a.remaining || (b.remaining === a.remaining && b.limit.limit < a.limit.limit)
-        ? b
-        : a,
-    );
+    let tightest: Decision | undefined;
+    let blocked: Decision | undefined;
+    for (const limit of limits) {
+      const decision = await this.count(limit, now);
+      if (
+        !tightest ||
+        decision.remaining < tightest.remaining ||
+        (decision.remaining === tightest.remaining && limit.limit < tightest.limit.limit)
+      ) {
+        tightest = decision;
+      }
+      if (decision.blocked && (!blocked || decision.resetsAt > blocked.resetsAt))
+        blocked = decision;
+    }
     void http
       .getResponse<FastifyReply>()
-      .header('X-RateLimit-Limit', String(tightest.limit.limit))
-      .header('X-RateLimit-Remaining', String(tightest.remaining))
-      .header('X-RateLimit-Reset', String(Math.ceil(tightest.resetsAt / 1000)));
+      .header('X-RateLimit-Limit', String(tightest!.limit.limit))
+      .header('X-RateLimit-Remaining', String(tightest!.remaining))
+      .header('X-RateLimit-Reset', String(Math.ceil(tightest!.resetsAt / 1000)));
 
-    const blocked = decisions.filter((d) => d.blocked);
-    if (blocked.length === 0) return true;
-    const retryAfter = Math.max(...blocked.map((d) => (d.resetsAt - now) / 1000));
-    this.recordRejection(request, blocked[0].limit);
-    throw new TooManyRequestsError(retryAfter);
+    if (!blocked) return true;
+    this.recordRejection(request, blocked.limit);
+    throw new TooManyRequestsError((blocked.resetsAt - now) / 1000);
   }
 
   private async limitsFor(request: FastifyRequest): Promise<Limit[]> {
@@ -101,7 +99,9 @@ export class RateLimitGuard implements CanActivate {
     if (principal.type === 'instance_admin') return [];
     const limits: Limit[] = [];
     if (principal.organizationId) {
-      const perMinute = await this.organizationLimits.perMinute(principal.organizationId);
+      const perMinute =
+        this.organizationLimits.cached(principal.organizationId) ??
+        (await this.organizationLimits.perMinute(principal.organizationId));
       if (perMinute !== null) {
         limits.push({
           name: 'organization',
