@@ -6,6 +6,7 @@ import { EnvironmentVariables } from '../../config/env.schema';
 import { UnauthorizedError } from '../errors/api-errors';
 import { originOf } from '../http/request-origin';
 import { extractCredential } from './credential';
+import type { Principal } from './principal';
 import { routePolicy } from './route-policy';
 import { PrincipalResolver } from './principal-resolver';
 
@@ -26,15 +27,19 @@ export class AuthenticationGuard implements CanActivate {
     this.allowQueryParam = config.get('API_KEY_QUERY_PARAM_ENABLED', { infer: true });
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (routePolicy(this.reflector, context).isPublic) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const credential = extractCredential(request, this.allowQueryParam);
     if (!credential) throw new UnauthorizedError('Missing credentials', 'missing_credentials');
-    const principal = await this.resolver.authenticate(credential, request);
-    principal.origin = originOf(request);
-    request.principal = principal;
-    return true;
+    const attach = (principal: Principal): boolean => {
+      principal.origin = originOf(request);
+      request.principal = principal;
+      return true;
+    };
+    // Cached credentials resolve synchronously: no promise on the hot path.
+    const resolved = this.resolver.authenticate(credential, request);
+    return resolved instanceof Promise ? resolved.then(attach) : attach(resolved);
   }
 }

@@ -7,7 +7,10 @@ import type { Principal } from './principal';
  */
 export abstract class PrincipalResolver {
   /** Throws UnauthorizedError (401) or ForbiddenError (403, wrong organization). */
-  abstract authenticate(credential: string, request: FastifyRequest): Promise<Principal>;
+  abstract authenticate(
+    credential: string,
+    request: FastifyRequest,
+  ): Principal | Promise<Principal>;
 
   /** The same caller acting in another organization, or null when it has no access there. */
   abstract inOrganization(principal: Principal, organizationId: string): Promise<Principal | null>;

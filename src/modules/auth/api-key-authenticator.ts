@@ -37,10 +37,20 @@ export class ApiKeyAuthenticator {
     this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
   }
 
-  async authenticate(presented: string, request: FastifyRequest): Promise<Principal> {
+  /** Synchronous for a cached key (no promise on the hot path); a promise on a cache miss. */
+  authenticate(presented: string, request: FastifyRequest): Principal | Promise<Principal> {
     if (!parseApiKey(presented, this.prefix)) throw new UnauthorizedError();
-    const key = await this.lookUp(presented, request);
+    const cacheKey = ApiKeyCache.keyOf(presented);
+    const cached = this.cache.get(cacheKey);
+    if (cached === undefined) {
+      return this.lookUp(presented, cacheKey, request).then((key) => this.admit(key, request));
+    }
+    if (ApiKeyCache.isUnknown(cached)) throw new UnauthorizedError();
+    return this.admit(cached, request);
+  }
 
+  /** The checks every request makes, on a cached or a freshly loaded key. */
+  private admit(key: VerifiedApiKey, request: FastifyRequest): Principal {
     const now = Date.now();
     let refusal: string | null = null;
     if (key.revokedAt !== null && key.revokedAt <= now) refusal = 'API key revoked';
@@ -86,13 +96,12 @@ export class ApiKeyAuthenticator {
     });
   }
 
-  private async lookUp(presented: string, request: FastifyRequest): Promise<VerifiedApiKey> {
-    const cacheKey = ApiKeyCache.keyOf(presented);
-    const cached = this.cache.get(cacheKey);
-    if (cached !== undefined) {
-      if (ApiKeyCache.isUnknown(cached)) throw new UnauthorizedError();
-      return cached;
-    }
+  /** A cache miss: the Passport strategy looks the key up in the database. */
+  private async lookUp(
+    presented: string,
+    cacheKey: string,
+    request: FastifyRequest,
+  ): Promise<VerifiedApiKey> {
     request.headers[PRESENTED_API_KEY_HEADER] = presented;
     let row: ApiKey | false;
     try {

@@ -44,13 +44,23 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
     this.isAdminToken = adminToken ? secretMatcher(adminToken) : null;
   }
 
-  async authenticate(credential: string, request: FastifyRequest): Promise<Principal> {
+  /** Synchronous when every look-up hits a cache; a promise otherwise. */
+  authenticate(credential: string, request: FastifyRequest): Principal | Promise<Principal> {
     if (credential.startsWith(this.apiKeyPrefix)) {
       return this.apiKeys.authenticate(credential, request);
     }
     if (looksLikeJwt(credential)) {
-      const claims = await this.verifyAccessToken(credential, request);
-      return this.userPrincipal(claims, request);
+      const cached = this.accessTokens.get(credential);
+      if (cached) {
+        const role = this.roles.cachedRoleOf(
+          cached.sub,
+          requestedOrganizationId(request) ?? cached.org_id,
+        );
+        if (role) return this.userPrincipalWithRole(cached, request, role);
+      }
+      return this.verifyAccessToken(credential, request).then((claims) =>
+        this.userPrincipal(claims, request),
+      );
     }
     if (this.isAdminToken?.(credential)) {
       return this.administrator(requestedOrganizationId(request));
@@ -95,6 +105,15 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
       if (requested) throw new ForbiddenError('Not a member of this organization', 'not_a_member');
       throw new UnauthorizedError('No longer a member of the token’s organization');
     }
+    return this.userPrincipalWithRole(claims, request, role);
+  }
+
+  private userPrincipalWithRole(
+    claims: AccessTokenClaims,
+    request: FastifyRequest,
+    role: Role,
+  ): Principal {
+    const organizationId = requestedOrganizationId(request) ?? claims.org_id;
     const principal: Principal = {
       type: 'user',
       subject: claims.sub,

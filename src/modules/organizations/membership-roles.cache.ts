@@ -26,6 +26,12 @@ export class MembershipRolesCache {
     });
   }
 
+  /** The cached role, or undefined when only the database can tell (or there is none). */
+  cachedRoleOf(userId: string, organizationId: string): Role | undefined {
+    const cached = this.cache.get(`${userId}:${organizationId}`);
+    return cached === undefined || cached === NO_MEMBERSHIP ? undefined : cached;
+  }
+
   async roleOf(userId: string, organizationId: string): Promise<Role | null> {
     const key = `${userId}:${organizationId}`;
     const cached = this.cache.get(key);
