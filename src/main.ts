@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 
 async function bootstrap(): Promise<void> {
@@ -6,6 +7,7 @@ async function bootstrap(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '0.0.0.0';
   await app.listen(port, host);
+  new Logger('Bootstrap').log(`Tessera listening on http://${host}:${port}`);
 }
 
 bootstrap().catch((error: unknown) => {
