@@ -46,6 +46,9 @@ export class RedisConnections implements OnApplicationShutdown {
       // Keep trying, at most every 2 s, for as long as the instance runs.
       retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
       lazyConnect: false,
+      // Commands issued in the same tick (the limits of one request, and those of concurrent
+      // requests) travel in one round trip.
+      enableAutoPipelining: true,
     });
     connection.on('ready', () => this.transition('up', role));
     connection.on('error', () => this.transition('down', role));
