@@ -1,8 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  IsArray,
   IsIn,
   IsInt,
   IsOptional,
@@ -15,6 +13,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { KEY_ENVIRONMENTS, KeyEnvironment } from '../api-key-format';
+import { OptionalHourlyLimit, OptionalStringList } from './fields';
 
 export const ACCESS_LEVELS = ['read-only', 'write', 'admin'] as const;
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];
@@ -26,20 +25,10 @@ export class CreateApiKeyDto {
   @MaxLength(200)
   name: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['translate:write', 'translate:read'] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @MaxLength(100, { each: true })
+  @OptionalStringList(100, { example: ['translate:write', 'translate:read'] })
   scopes?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Alias of scopes' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @MaxLength(100, { each: true })
+  @OptionalStringList(100, { description: 'Alias of scopes' })
   permissions?: string[];
 
   @ApiPropertyOptional({ enum: ACCESS_LEVELS, description: 'Shorthand for a set of scopes' })
@@ -66,19 +55,10 @@ export class CreateApiKeyDto {
   @Matches(/^\d{1,6}[mhdwy]$/, { message: 'expiration must look like "30d" or "12h"' })
   expiration?: string;
 
-  @ApiPropertyOptional({ minimum: 10, maximum: 100000, default: 1000 })
-  @IsOptional()
-  @IsInt()
-  @Min(10)
-  @Max(100000)
+  @OptionalHourlyLimit({ default: 1000 })
   rate_limit_per_hour?: number;
 
-  @ApiPropertyOptional({ type: [String], example: ['203.0.113.0/24', '2001:db8::/32'] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @MaxLength(64, { each: true })
+  @OptionalStringList(64, { example: ['203.0.113.0/24', '2001:db8::/32'] })
   allowed_ips?: string[];
 
   @ApiPropertyOptional({ format: 'uuid' })

@@ -1,15 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsInt,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { OptionalHourlyLimit, OptionalStringList } from './fields';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export class UpdateApiKeyDto {
   @ApiPropertyOptional()
@@ -19,27 +10,13 @@ export class UpdateApiKeyDto {
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @MaxLength(64, { each: true })
+  @OptionalStringList(64)
   allowed_ips?: string[];
 
-  @ApiPropertyOptional({ minimum: 10, maximum: 100000 })
-  @IsOptional()
-  @IsInt()
-  @Min(10)
-  @Max(100000)
+  @OptionalHourlyLimit()
   rate_limit_per_hour?: number;
 
-  @ApiPropertyOptional({ type: [String], description: 'Only narrower than the current scopes' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @MaxLength(100, { each: true })
+  @OptionalStringList(100, { description: 'Only narrower than the current scopes' })
   scopes?: string[];
 }
 
