@@ -94,6 +94,23 @@ describe('several instances on shared database and Redis', () => {
     await request(b.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(401);
   });
 
+  it('counts failed logins on both instances against one lockout', async () => {
+    if (!enabled) return;
+    const user = await createUser(a, 'lockout-across');
+    // The default limit is 5 failures per email: 3 on A and 2 on B lock the email on A.
+    for (const instance of [a, b, a, b, a]) {
+      await request(instance.http)
+        .post('/v1/auth/login')
+        .send({ email: user.email, password: 'wrong-password' })
+        .expect(401);
+    }
+    const locked = await request(a.http)
+      .post('/v1/auth/login')
+      .send({ email: user.email, password: user.password })
+      .expect(429);
+    expect(locked.headers['retry-after']).toBeDefined();
+  });
+
   it('applies a role change made on A to B’s next request', async () => {
     if (!enabled) return;
     const owner = await createUser(a, 'owner-across');

@@ -107,7 +107,7 @@ export class AuthService {
     const passwordOk = user ? await verifyPassword(user.passwordHash, dto.password) : false;
     if (!user) await burnPasswordCheck(dto.password);
     if (!user || !passwordOk) {
-      this.throttle.recordFailure(dto.email, ip);
+      await this.throttle.recordFailure(dto.email, ip);
       await this.recordLoginFailure(
         dto.email,
         user,
@@ -121,7 +121,7 @@ export class AuthService {
     if (user.mfaEnabledAt) {
       if (!dto.mfa_code) throw new UnauthorizedError('MFA code required', 'mfa_required');
       if (!(await this.acceptTotp(user, dto.mfa_code))) {
-        this.throttle.recordFailure(dto.email, ip);
+        await this.throttle.recordFailure(dto.email, ip);
         await this.recordLoginFailure(
           dto.email,
           user,

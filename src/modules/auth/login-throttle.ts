@@ -1,62 +1,74 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import { LRUCache } from 'lru-cache';
+import { sha256Hex } from '../../common/crypto/secrets';
 import { TooManyRequestsError } from '../../common/errors/api-errors';
 import { EnvironmentVariables } from '../../config/env.schema';
 
-interface FailureWindow {
-  failures: number;
-  resetsAt: number;
-}
-
 /**
- * Counts failed logins per email and per client IP in a fixed window. Past the limit, logins are
- * refused with 429 before any password check, whether or not the email exists, so a locked-out
- * attacker learns nothing about which accounts are real. In memory on each instance for now.
+ * Failed logins per email and per client IP, counted in @nestjs/throttler's storage (Redis when
+ * configured, so every instance counts into the same window). Past the limit, logins are refused
+ * with 429 before any password check, whether or not the email exists, so a locked-out attacker
+ * learns nothing about which accounts are real.
+ *
+ * The storage can count but not peek, so the lock itself is remembered where a failure hit the
+ * limit: an instance that has not seen the lock yet learns it from the next failure there. With N
+ * instances an attacker gets at most N - 1 guesses beyond the limit per window.
  */
 @Injectable()
 export class LoginThrottle {
-  private readonly windows = new LRUCache<string, FailureWindow>({ max: 100_000 });
+  private readonly lockedUntil = new LRUCache<string, number>({ max: 100_000 });
   private readonly maxPerEmail: number;
   private readonly maxPerIp: number;
   private readonly windowMs: number;
 
-  constructor(config: ConfigService<EnvironmentVariables, true>) {
+  constructor(
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
     this.maxPerEmail = config.get('LOGIN_MAX_FAILURES_PER_EMAIL', { infer: true });
     this.maxPerIp = config.get('LOGIN_MAX_FAILURES_PER_IP', { infer: true });
     this.windowMs = config.get('LOGIN_FAILURE_WINDOW_SECONDS', { infer: true }) * 1000;
   }
 
   assertAllowed(email: string, ip: string): void {
-    const retryAfterMs = Math.max(
-      this.lockedFor(`email:${email.toLowerCase()}`, this.maxPerEmail),
-      this.lockedFor(`ip:${ip}`, this.maxPerIp),
+    const now = Date.now();
+    const until = Math.max(
+      this.lockedUntil.get(emailKey(email)) ?? 0,
+      this.lockedUntil.get(`ip:${ip}`) ?? 0,
     );
-    if (retryAfterMs > 0) throw new TooManyRequestsError(retryAfterMs / 1000);
+    if (until > now) throw new TooManyRequestsError((until - now) / 1000);
   }
 
-  recordFailure(email: string, ip: string): void {
-    this.increment(`email:${email.toLowerCase()}`);
-    this.increment(`ip:${ip}`);
+  async recordFailure(email: string, ip: string): Promise<void> {
+    await Promise.all([
+      this.count(emailKey(email), this.maxPerEmail),
+      this.count(`ip:${ip}`, this.maxPerIp),
+    ]);
   }
 
   recordSuccess(email: string): void {
-    this.windows.delete(`email:${email.toLowerCase()}`);
+    this.lockedUntil.delete(emailKey(email));
   }
 
-  private lockedFor(key: string, max: number): number {
-    const window = this.windows.get(key);
-    if (!window || window.resetsAt <= Date.now() || window.failures < max) return 0;
-    return window.resetsAt - Date.now();
-  }
-
-  private increment(key: string): void {
+  /** Fixed windows aligned to the window length, named in the key, as the rate limits are. */
+  private async count(tracker: string, max: number): Promise<void> {
     const now = Date.now();
-    const window = this.windows.get(key);
-    if (!window || window.resetsAt <= now) {
-      this.windows.set(key, { failures: 1, resetsAt: now + this.windowMs });
-    } else {
-      window.failures += 1;
-    }
+    const windowStart = now - (now % this.windowMs);
+    const ttl = windowStart + this.windowMs - now;
+    const record = await this.storage.increment(
+      `${tracker}:${windowStart}`,
+      ttl,
+      max,
+      ttl,
+      'login-failures',
+    );
+    if (record.totalHits >= max) this.lockedUntil.set(tracker, windowStart + this.windowMs);
   }
+}
+
+/** Emails are hashed: the storage (Redis) never holds them in clear. */
+function emailKey(email: string): string {
+  return `email:${sha256Hex(email.trim().toLowerCase())}`;
 }

@@ -21,6 +21,7 @@ import { ResilientThrottlerStorage } from './resilient-throttler.storage';
     ApiKeysModule,
   ],
   providers: [OrganizationLimitsCache, RateLimitGuard],
-  exports: [RateLimitGuard, OrganizationLimitsCache],
+  // ThrottlerModule re-exported: its storage also counts failed logins (auth module).
+  exports: [RateLimitGuard, OrganizationLimitsCache, ThrottlerModule],
 })
 export class RateLimitsModule {}
