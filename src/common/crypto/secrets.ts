@@ -5,16 +5,6 @@ export function sha256Hex(value: string): string {
 }
 
 /**
- * Constant-time comparison of two secrets of any length: both sides are hashed first, so neither
- * the content nor the length of the expected secret leaks through timing.
- */
-export function secretsEqual(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-/**
  * A constant-time check against one fixed secret, its digest computed once: each call costs one
  * SHA-256 of the presented value.
  */
