@@ -1,6 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { SigningKeysService } from '../../src/modules/tokens/signing-keys.service';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, uniqueEmail } from '../utils/factories';
@@ -277,6 +278,30 @@ describe('users and sessions', () => {
         .set(bearer(tampered))
         .expect(401);
       expect(response.body).toEqual({ detail: 'Invalid or expired token' });
+    });
+  });
+
+  describe('forged tokens', () => {
+    it('cannot make every request query the database with unknown key ids', async () => {
+      const user = await createUser(t, 'forged');
+      const [, payload, signature] = user.accessToken.split('.');
+      const logger = t.app.get(DataSource).logger;
+      const spy = jest.spyOn(logger, 'logQuery');
+      try {
+        for (let i = 0; i < 20; i++) {
+          const header = Buffer.from(
+            JSON.stringify({ alg: 'RS256', kid: `forged-${i}`, typ: 'JWT' }),
+          ).toString('base64url');
+          await request(t.http)
+            .get('/v1/auth/verify')
+            .set(bearer(`${header}.${payload}.${signature}`))
+            .expect(401);
+        }
+        const keyQueries = spy.mock.calls.filter(([sql]) => String(sql).includes('signing_keys'));
+        expect(keyQueries.length).toBeLessThanOrEqual(1);
+      } finally {
+        spy.mockRestore();
+      }
     });
   });
 

@@ -27,6 +27,8 @@ interface PublicKeyEntry {
 
 /** How often an instance looks for a key rotated elsewhere (by the CLI or another instance). */
 const RELOAD_INTERVAL_MS = 60_000;
+/** At most one database look-up per this interval for tokens whose kid is unknown here. */
+const UNKNOWN_KID_RELOAD_MS = 5_000;
 
 /**
  * The RS256 key pairs that sign access tokens. The newest unretired key signs; retired keys stay
@@ -38,6 +40,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private active: ActiveSigningKey;
   private publicKeys = new Map<string, PublicKeyEntry>();
   private reloadTimer?: NodeJS.Timeout;
+  private unknownKidReload?: { at: number; done: Promise<void> };
 
   constructor(
     @InjectRepository(SigningKey) private readonly keys: Repository<SigningKey>,
@@ -69,7 +72,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   /** The public key for a token's `kid` as PEM; looks in the database once for an unknown kid. */
   async publicKeyPem(kid: string): Promise<string | null> {
-    if (!this.publicKeys.has(kid)) await this.reload();
+    if (!this.publicKeys.has(kid)) await this.reloadForUnknownKid();
     const entry = this.publicKeys.get(kid);
     if (!entry || (entry.verifyUntil && entry.verifyUntil.getTime() < Date.now())) return null;
     return entry.pem;
@@ -118,6 +121,23 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     });
     this.logger.log(`Created signing key ${kid}`);
     return kid;
+  }
+
+  /**
+   * A token names a kid this instance does not know: a key rotated elsewhere, or a forged token.
+   * Anyone can send the latter, so the database is asked at most once per interval, and
+   * concurrent requests share that one query.
+   */
+  private reloadForUnknownKid(): Promise<void> {
+    const now = Date.now();
+    if (this.unknownKidReload && now - this.unknownKidReload.at < UNKNOWN_KID_RELOAD_MS) {
+      return this.unknownKidReload.done;
+    }
+    const done = this.reload().catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'Could not reload signing keys');
+    });
+    this.unknownKidReload = { at: now, done };
+    return done;
   }
 
   private async reload(): Promise<void> {
