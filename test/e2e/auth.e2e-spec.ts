@@ -2,6 +2,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { SessionsService } from '../../src/modules/auth/sessions/sessions.service';
 import { SigningKeysService } from '../../src/modules/tokens/signing-keys.service';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, uniqueEmail } from '../utils/factories';
@@ -233,6 +234,32 @@ describe('users and sessions', () => {
         .post('/v1/auth/refresh')
         .send({ refresh_token: user.refreshToken })
         .expect(401);
+    });
+
+    it('prunes denylist entries once the tokens have expired, and keeps live sessions', async () => {
+      const user = await createUser(t, 'pruned');
+      const jti = JSON.parse(
+        Buffer.from(user.accessToken.split('.')[1], 'base64url').toString(),
+      ).jti;
+      await request(t.http).post('/v1/auth/logout').set(bearer(user.accessToken)).expect(204);
+      const live = await createUser(t, 'still-live');
+      const dataSource = t.app.get(DataSource);
+      const denylisted = async () =>
+        (await dataSource.query('SELECT jti FROM revoked_access_tokens WHERE jti = ?', [jti]))
+          .length;
+      const sessions = t.app.get(SessionsService);
+
+      await sessions.pruneExpired(new Date());
+      expect(await denylisted()).toBe(1); // the token could still be presented
+      // Past the access token's lifetime (1 hour) but well within the sessions' (30 days). The
+      // database is shared with other suites on MariaDB, so nothing later than that is pruned.
+      await sessions.pruneExpired(new Date(Date.now() + 2 * 3_600_000));
+      expect(await denylisted()).toBe(0);
+      await request(t.http).get('/v1/auth/verify').set(bearer(live.accessToken)).expect(200);
+      await request(t.http)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: live.refreshToken })
+        .expect(200);
     });
 
     it('keeps other sessions of the same user alive after a logout', async () => {

@@ -54,7 +54,13 @@ export class SessionsRepository {
     return (await this.revokedTokens.countBy({ jti })) > 0;
   }
 
-  async pruneExpiredDenylist(): Promise<void> {
-    await this.revokedTokens.delete({ expiresAt: LessThan(new Date()) });
+  /**
+   * Rows nothing can use any more: denylisted access tokens past their expiry (the signature
+   * check refuses them anyway) and sessions past theirs (their refresh tokens go with them).
+   */
+  async pruneExpired(now: Date): Promise<number> {
+    const tokens = await this.revokedTokens.delete({ expiresAt: LessThan(now) });
+    const sessions = await this.sessions.delete({ expiresAt: LessThan(now) });
+    return (tokens.affected ?? 0) + (sessions.affected ?? 0);
   }
 }

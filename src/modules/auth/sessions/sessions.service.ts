@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomOpaqueToken, sha256Hex } from '../../../common/crypto/secrets';
 import { UnauthorizedError } from '../../../common/errors/api-errors';
@@ -12,6 +12,7 @@ import { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
 
 const REFRESH_TOKEN_PREFIX = 'rt_';
+const PRUNE_INTERVAL_MS = 3_600_000;
 
 export interface IssuedRefreshToken {
   session: Session;
@@ -24,8 +25,10 @@ export interface IssuedRefreshToken {
  * refresh and access token descending from the login) is revoked.
  */
 @Injectable()
-export class SessionsService {
+export class SessionsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(SessionsService.name);
   private readonly refreshTtlMs: number;
+  private pruneTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -34,6 +37,24 @@ export class SessionsService {
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.refreshTtlMs = config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true }) * 86_400_000;
+  }
+
+  onModuleInit(): void {
+    this.pruneTimer = setInterval(() => {
+      this.pruneExpired().catch((error) =>
+        this.logger.warn({ err: error }, 'Session pruning failed'),
+      );
+    }, PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.pruneTimer);
+  }
+
+  /** Removes expired sessions (with their refresh tokens) and expired denylist entries. */
+  pruneExpired(now = new Date()): Promise<number> {
+    return this.sessions.pruneExpired(now);
   }
 
   async start(userId: string, organizationId: string, amr: string[]): Promise<IssuedRefreshToken> {
