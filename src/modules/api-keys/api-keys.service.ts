@@ -184,8 +184,9 @@ export class ApiKeysService {
   }
 
   async usageOf(caller: Principal, id: string, query: UsageQueryDto): Promise<UsageDto> {
+    // Written first, so the counts and last_used include what this instance has not flushed yet.
+    await this.usage.flush();
     const key = await this.require(caller, id);
-    await this.usage.flush(); // include what this instance counted but has not written yet
     const granularity = query.granularity ?? 'hour';
     const until = query.until ? new Date(query.until) : new Date();
     const since = query.since
@@ -207,14 +208,13 @@ export class ApiKeysService {
       sum.rejected += hour.rejected;
       periods.set(period, sum);
     }
-    const fresh = await this.require(caller, id);
     return {
       data: [...periods].map(([start, sum]) => ({
         period_start: new Date(start).toISOString(),
         ...sum,
       })),
-      last_used: fresh.lastUsedAt?.toISOString() ?? null,
-      last_ip: fresh.lastIp,
+      last_used: key.lastUsedAt?.toISOString() ?? null,
+      last_ip: key.lastIp,
     };
   }
 

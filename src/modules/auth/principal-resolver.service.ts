@@ -13,6 +13,7 @@ import { MembershipRolesCache } from '../organizations/membership-roles.cache';
 import { Role } from '../organizations/roles';
 import type { AccessTokenClaims } from '../tokens/access-tokens.service';
 import { AccessTokenCache } from './access-token.cache';
+import { looksLikeApiKey } from '../api-keys/api-key-format';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { JwtStrategy, PRESENTED_CREDENTIAL } from './strategies/jwt.strategy';
 import { runStrategy } from './strategies/run-strategy';
@@ -35,9 +36,12 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     super();
-    this.apiKeyPrefix = `${config.get('TESSERA_KEY_PREFIX', { infer: true })}_`;
+    this.apiKeyPrefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
     const adminToken = config.get('TESSERA_ADMIN_TOKEN', { infer: true });
-    if (adminToken && (adminToken.startsWith(this.apiKeyPrefix) || looksLikeJwt(adminToken))) {
+    if (
+      adminToken &&
+      (looksLikeApiKey(adminToken, this.apiKeyPrefix) || looksLikeJwt(adminToken))
+    ) {
       // Credentials are told apart by shape; an administrator token must not look like the others.
       throw new Error('TESSERA_ADMIN_TOKEN must not look like an API key or a JWT');
     }
@@ -46,7 +50,7 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
 
   /** Synchronous when every look-up hits a cache; a promise otherwise. */
   authenticate(credential: string, request: FastifyRequest): Principal | Promise<Principal> {
-    if (credential.startsWith(this.apiKeyPrefix)) {
+    if (looksLikeApiKey(credential, this.apiKeyPrefix)) {
       return this.apiKeys.authenticate(credential, request);
     }
     if (looksLikeJwt(credential)) {
