@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { RedisConnections } from './redis-connections';
 
 const CHANNEL = 'tessera:cache-invalidation';
@@ -23,18 +24,24 @@ export class CacheInvalidationBus implements OnModuleInit {
   private readonly logger = new Logger(CacheInvalidationBus.name);
   private readonly handlers = new Map<Invalidation['kind'], Handler[]>();
 
+  /** Tells this instance's messages apart when Redis echoes them back. */
+  private readonly instanceId = randomUUID();
+
   constructor(private readonly redis: RedisConnections) {}
 
   onModuleInit(): void {
     const subscriber = this.redis.subscriber;
     if (!subscriber) return;
-    // Subscriptions are re-established by ioredis after a reconnect.
-    subscriber.subscribe(CHANNEL).catch(() => undefined);
-    subscriber.on('ready', () => void subscriber.subscribe(CHANNEL).catch(() => undefined));
+    // Commands fail fast while disconnected (no offline queue), so subscribe once connected and
+    // again after every reconnect; SUBSCRIBE to a channel already subscribed is a no-op.
+    const subscribe = () => void subscriber.subscribe(CHANNEL).catch(() => undefined);
+    if (subscriber.status === 'ready') subscribe();
+    subscriber.on('ready', subscribe);
     subscriber.on('message', (channel, message) => {
       if (channel !== CHANNEL) return;
       try {
-        this.apply(JSON.parse(message) as Invalidation);
+        const { origin, event } = JSON.parse(message) as { origin: string; event: Invalidation };
+        if (origin !== this.instanceId) this.apply(event); // our own were applied at publish
       } catch (error) {
         this.logger.warn({ err: error }, 'Ignored a malformed cache invalidation message');
       }
@@ -54,7 +61,10 @@ export class CacheInvalidationBus implements OnModuleInit {
     this.apply(event);
     if (!this.redis.isReady()) return;
     try {
-      await this.redis.commands!.publish(CHANNEL, JSON.stringify(event));
+      await this.redis.commands!.publish(
+        CHANNEL,
+        JSON.stringify({ origin: this.instanceId, event }),
+      );
     } catch (error) {
       this.logger.warn({ err: error }, 'Could not publish a cache invalidation');
     }

@@ -28,6 +28,11 @@ const UNKNOWN = 'unknown' as const;
 @Injectable()
 export class ApiKeyCache {
   private readonly hashById = new Map<string, string>();
+  /**
+   * Bumped by every invalidation. A fill reads it before its database look-up and caches only if
+   * it has not moved: a key revoked while the look-up was in flight is not cached as active.
+   */
+  private invalidations = 0;
   private readonly cache = new LRUCache<string, VerifiedApiKey | typeof UNKNOWN>({
     max: 100_000,
     ttl: 60_000,
@@ -54,7 +59,13 @@ export class ApiKeyCache {
     return this.cache.get(keyHash);
   }
 
-  remember(keyHash: string, key: VerifiedApiKey): void {
+  /** Taken before a database look-up, passed back to `remember`. */
+  generation(): number {
+    return this.invalidations;
+  }
+
+  remember(keyHash: string, key: VerifiedApiKey, generation: number): void {
+    if (generation !== this.invalidations) return;
     this.cache.set(keyHash, key);
     this.hashById.set(key.id, keyHash);
   }
@@ -76,6 +87,7 @@ export class ApiKeyCache {
   }
 
   private forgetHere(keyId: string): void {
+    this.invalidations += 1;
     const keyHash = this.hashById.get(keyId);
     if (keyHash) this.cache.delete(keyHash);
     this.hashById.delete(keyId);

@@ -16,6 +16,9 @@ export class AccessTokenCache {
     ttlAutopurge: false,
   });
 
+  /** Bumped by every invalidation; see ApiKeyCache: a fill racing a logout is not cached. */
+  private invalidations = 0;
+
   constructor(private readonly bus: CacheInvalidationBus) {
     bus.on('session', (event) => event.kind === 'session' && this.forgetSessionHere(event.id));
   }
@@ -29,7 +32,12 @@ export class AccessTokenCache {
     return claims;
   }
 
-  remember(token: string, claims: AccessTokenClaims): void {
+  generation(): number {
+    return this.invalidations;
+  }
+
+  remember(token: string, claims: AccessTokenClaims, generation: number): void {
+    if (generation !== this.invalidations) return;
     const ttl = claims.exp * 1000 - Date.now();
     if (ttl > 0) this.cache.set(token, claims, { ttl });
   }
@@ -41,6 +49,7 @@ export class AccessTokenCache {
 
   /** Rare (logout, reuse detection): a scan of the bounded cache is cheaper than an index. */
   private forgetSessionHere(sessionId: string): void {
+    this.invalidations += 1;
     for (const [token, claims] of this.cache.entries()) {
       if (claims.sid === sessionId) this.cache.delete(token);
     }

@@ -102,6 +102,7 @@ export class ApiKeyAuthenticator {
     cacheKey: string,
     request: FastifyRequest,
   ): Promise<VerifiedApiKey> {
+    const generation = this.cache.generation();
     request.headers[PRESENTED_API_KEY_HEADER] = presented;
     let row: ApiKey | false;
     try {
@@ -123,7 +124,7 @@ export class ApiKeyAuthenticator {
       rateLimitPerHour: row.rateLimitPerHour,
       allowlist: compileAllowlist(allowedIpsOf(row)),
     };
-    this.cache.remember(cacheKey, verified);
+    this.cache.remember(cacheKey, verified, generation);
     return verified;
   }
 }

@@ -91,10 +91,11 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
   ): Promise<AccessTokenClaims> {
     const cached = this.accessTokens.get(token);
     if (cached) return cached;
+    const generation = this.accessTokens.generation();
     (request as FastifyRequest & { [PRESENTED_CREDENTIAL]?: string })[PRESENTED_CREDENTIAL] = token;
     const claims = await runStrategy<AccessTokenClaims>(this.jwtStrategy, request);
     if (!claims) throw new UnauthorizedError();
-    this.accessTokens.remember(token, claims);
+    this.accessTokens.remember(token, claims, generation);
     return claims;
   }
 

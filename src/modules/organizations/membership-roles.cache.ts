@@ -12,6 +12,8 @@ const NO_MEMBERSHIP = 'none' as const;
  */
 @Injectable()
 export class MembershipRolesCache {
+  /** Bumped by every invalidation: a look-up racing a role change does not cache the old role. */
+  private invalidations = 0;
   private readonly cache = new LRUCache<string, Role | typeof NO_MEMBERSHIP>({
     max: 50_000,
     ttl: 30_000,
@@ -22,7 +24,9 @@ export class MembershipRolesCache {
     private readonly bus: CacheInvalidationBus,
   ) {
     bus.on('membership', (event) => {
-      if (event.kind === 'membership') this.cache.delete(`${event.userId}:${event.organizationId}`);
+      if (event.kind !== 'membership') return;
+      this.invalidations += 1;
+      this.cache.delete(`${event.userId}:${event.organizationId}`);
     });
   }
 
@@ -36,8 +40,9 @@ export class MembershipRolesCache {
     const key = `${userId}:${organizationId}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached === NO_MEMBERSHIP ? null : cached;
+    const generation = this.invalidations;
     const membership = await this.organizations.findMembership(organizationId, userId);
-    this.cache.set(key, membership?.role ?? NO_MEMBERSHIP);
+    if (generation === this.invalidations) this.cache.set(key, membership?.role ?? NO_MEMBERSHIP);
     return membership?.role ?? null;
   }
 

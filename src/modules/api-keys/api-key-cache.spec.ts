@@ -1,0 +1,39 @@
+import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
+import type { RedisConnections } from '../../common/cluster/redis-connections';
+import { compileAllowlist } from '../../common/http/ip-allowlist';
+import { ApiKeyCache, VerifiedApiKey } from './api-key-cache';
+
+const noRedis = {
+  subscriber: null,
+  commands: null,
+  isReady: () => false,
+} as unknown as RedisConnections;
+
+const key = (id: string): VerifiedApiKey => ({
+  id,
+  organizationId: 'org',
+  scopes: ['translate:read'],
+  environment: 'live',
+  expiresAt: null,
+  revokedAt: null,
+  rateLimitPerHour: 1000,
+  allowlist: compileAllowlist([]),
+});
+
+describe('ApiKeyCache', () => {
+  it('caches a looked-up key and drops it when the key changes', async () => {
+    const cache = new ApiKeyCache(new CacheInvalidationBus(noRedis));
+    cache.remember('h1', key('key_1'), cache.generation());
+    expect(cache.get('h1')).toEqual(expect.objectContaining({ id: 'key_1' }));
+    await cache.forget('key_1');
+    expect(cache.get('h1')).toBeUndefined();
+  });
+
+  it('does not cache a look-up that raced an invalidation (a revoke during the query)', async () => {
+    const cache = new ApiKeyCache(new CacheInvalidationBus(noRedis));
+    const generation = cache.generation(); // the look-up starts: row read as active
+    await cache.forget('key_1'); // revoked meanwhile; nothing was cached yet to drop
+    cache.remember('h1', key('key_1'), generation); // the stale row arrives
+    expect(cache.get('h1')).toBeUndefined();
+  });
+});
