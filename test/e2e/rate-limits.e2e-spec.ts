@@ -78,6 +78,8 @@ describe('rate limits (one instance, in-memory counters)', () => {
       .set(bearer(user.accessToken))
       .expect(200);
     expect(usage.body.data[0]).toEqual(expect.objectContaining({ rejected: 1 }));
+    // Counted once, by outcome: ten served, one refused.
+    expect(usage.body.data[0]).toEqual(expect.objectContaining({ requests: 10 }));
   });
 
   it('applies the plan the administrator sets, at once', async () => {

@@ -67,6 +67,18 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
     }
   }
 
+  /**
+   * A request authentication accepted (and counted) but a later check refused (rate limit): it
+   * moves from `requests` to `rejected`, so each request is counted once, by its outcome.
+   */
+  reclassifyAsRejected(keyId: string): void {
+    const now = Date.now();
+    const counts = this.counts.get(`${keyId}|${now - (now % HOUR_MS)}`);
+    if (!counts || counts.requests === 0) return;
+    counts.requests -= 1;
+    counts.rejected += 1;
+  }
+
   /** Writes what has been counted so far; concurrent callers share one write. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(() => this.write());

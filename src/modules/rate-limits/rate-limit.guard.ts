@@ -149,7 +149,7 @@ export class RateLimitGuard implements CanActivate {
   private recordRejection(request: FastifyRequest, limit: Limit): void {
     const principal = request.principal;
     if (principal?.type === 'api_key' && principal.organizationId) {
-      this.usage.record(principal.subject, principal.organizationId, request.ip, false);
+      this.usage.reclassifyAsRejected(principal.subject);
     }
     this.audit.recordSampled(
       `rate-limited:${limit.name}:${limit.tracker}`,
