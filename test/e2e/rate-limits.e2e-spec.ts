@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { generateApiKey } from '../../src/modules/api-keys/api-key-format';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
@@ -106,6 +108,35 @@ describe('rate limits (one instance, in-memory counters)', () => {
     for (let i = 0; i < 150; i++) {
       const response = await request(t.http).get('/v1/health').expect(200);
       expect(response.headers['x-ratelimit-limit']).toBeUndefined();
+    }
+  });
+
+  it('refuses made-up keys past the per-IP limit before asking the database', async () => {
+    const strict = await createTestApp({
+      RATE_LIMITS_ENABLED: 'true',
+      PUBLIC_RATE_LIMIT_PER_MINUTE: '3',
+    });
+    try {
+      await awayFromWindowEdge(60_000);
+      // Well-formed keys with valid checksums that no one issued: each is a cache miss.
+      for (let i = 0; i < 3; i++) {
+        const { key } = generateApiKey('tk', 'live');
+        await request(strict.http).get('/v1/auth/verify').set(asKey(key)).expect(401);
+      }
+      const logger = strict.app.get(DataSource).logger;
+      const spy = jest.spyOn(logger, 'logQuery');
+      try {
+        const refused = await request(strict.http)
+          .get('/v1/auth/verify')
+          .set(asKey(generateApiKey('tk', 'live').key))
+          .expect(429);
+        expect(refused.headers['retry-after']).toBeDefined();
+        expect(spy.mock.calls.filter(([sql]) => String(sql).includes('api_keys'))).toEqual([]);
+      } finally {
+        spy.mockRestore();
+      }
+    } finally {
+      await strict.close();
     }
   });
 

@@ -3,7 +3,13 @@ import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
 import { requestedOrganizationId } from '../../common/auth/credential';
 import type { Principal } from '../../common/auth/principal';
-import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
+import {
+  ForbiddenError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from '../../common/errors/api-errors';
+import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
+import { countInWindow } from '../rate-limits/calendar-window';
 import { compileAllowlist } from '../../common/http/ip-allowlist';
 import { originOf } from '../../common/http/request-origin';
 import { EnvironmentVariables } from '../../config/env.schema';
@@ -26,15 +32,21 @@ import { runStrategy } from './strategies/run-strategy';
 @Injectable()
 export class ApiKeyAuthenticator {
   private readonly prefix: string;
+  /** null when rate limits are switched off. */
+  private readonly lookUpsPerMinute: number | null;
 
   constructor(
     private readonly cache: ApiKeyCache,
     private readonly usage: ApiKeyUsageRecorder,
     private readonly strategy: ApiKeyStrategy,
     private readonly audit: AuditService,
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
+    this.lookUpsPerMinute = config.get('RATE_LIMITS_ENABLED', { infer: true })
+      ? config.get('PUBLIC_RATE_LIMIT_PER_MINUTE', { infer: true })
+      : null;
   }
 
   /** Synchronous for a cached key (no promise on the hot path); a promise on a cache miss. */
@@ -96,12 +108,31 @@ export class ApiKeyAuthenticator {
     });
   }
 
+  /**
+   * The checksum is public, so anyone can mint well-formed keys that no cache has seen: each
+   * would cost a query. Look-ups of uncached keys are counted per client IP (in the throttler
+   * storage, shared through Redis), and past the per-IP limit of unauthenticated routes the
+   * request is refused before the database is asked.
+   */
+  private async limitLookUps(ip: string): Promise<void> {
+    if (this.lookUpsPerMinute === null) return;
+    const counted = await countInWindow(
+      this.storage,
+      'api-key-lookups',
+      ip,
+      this.lookUpsPerMinute,
+      60_000,
+    );
+    if (counted.blocked) throw new TooManyRequestsError((counted.resetsAt - Date.now()) / 1000);
+  }
+
   /** A cache miss: the Passport strategy looks the key up in the database. */
   private async lookUp(
     presented: string,
     cacheKey: string,
     request: FastifyRequest,
   ): Promise<VerifiedApiKey> {
+    await this.limitLookUps(request.ip);
     const generation = this.cache.generation();
     request.headers[PRESENTED_API_KEY_HEADER] = presented;
     let row: ApiKey | false;

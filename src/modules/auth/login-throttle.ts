@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { sha256Hex } from '../../common/crypto/secrets';
 import { TooManyRequestsError } from '../../common/errors/api-errors';
 import { EnvironmentVariables } from '../../config/env.schema';
+import { countInWindow } from '../rate-limits/calendar-window';
 
 /**
  * Failed logins per email and per client IP, counted in @nestjs/throttler's storage (Redis when
@@ -52,19 +53,15 @@ export class LoginThrottle {
     this.lockedUntil.delete(emailKey(email));
   }
 
-  /** Fixed windows aligned to the window length, named in the key, as the rate limits are. */
   private async count(tracker: string, max: number): Promise<void> {
-    const now = Date.now();
-    const windowStart = now - (now % this.windowMs);
-    const ttl = windowStart + this.windowMs - now;
-    const record = await this.storage.increment(
-      `${tracker}:${windowStart}`,
-      ttl,
-      max,
-      ttl,
+    const counted = await countInWindow(
+      this.storage,
       'login-failures',
+      tracker,
+      max,
+      this.windowMs,
     );
-    if (record.totalHits >= max) this.lockedUntil.set(tracker, windowStart + this.windowMs);
+    if (counted.totalHits >= max) this.lockedUntil.set(tracker, counted.resetsAt);
   }
 }
 

@@ -11,6 +11,7 @@ import { ApiKeyCache } from '../api-keys/api-key-cache';
 import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage.recorder';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
+import { countInWindow } from './calendar-window';
 import { OrganizationLimitsCache } from './organization-limits.cache';
 
 const MINUTE_MS = 60_000;
@@ -128,22 +129,15 @@ export class RateLimitGuard implements CanActivate {
 
   /** One calendar-aligned window: the storage key names it, so it resets on the minute/hour. */
   private async count(limit: Limit, now: number): Promise<Decision> {
-    const windowStart = now - (now % limit.windowMs);
-    const resetsAt = windowStart + limit.windowMs;
-    const ttl = Math.max(1, resetsAt - now);
-    const record = await this.storage.increment(
-      `${limit.tracker}:${windowStart}`,
-      ttl,
-      limit.limit,
-      ttl,
+    const counted = await countInWindow(
+      this.storage,
       limit.name,
+      limit.tracker,
+      limit.limit,
+      limit.windowMs,
+      now,
     );
-    return {
-      limit,
-      remaining: Math.max(0, limit.limit - record.totalHits),
-      resetsAt,
-      blocked: record.isBlocked || record.totalHits > limit.limit,
-    };
+    return { limit, ...counted };
   }
 
   private recordRejection(request: FastifyRequest, limit: Limit): void {
