@@ -4,6 +4,11 @@ import { randomBytes } from 'node:crypto';
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Ids sort by creation time,
  * so lists can page by id alone (`starting_after`) on both SQLite and MySQL.
  */
+/** `key_0190f…`: a UUIDv7 without dashes behind a type prefix, sortable by creation time. */
+export function prefixedId(prefix: string): string {
+  return `${prefix}_${uuidv7().replace(/-/g, '')}`;
+}
+
 export function uuidv7(now = Date.now()): string {
   const bytes = randomBytes(16);
   bytes.writeUIntBE(now, 0, 6);

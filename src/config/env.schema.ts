@@ -11,6 +11,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { API_KEY_PREFIX_PATTERN } from '../modules/api-keys/api-key-format';
 
 const toBoolean = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
@@ -63,8 +64,8 @@ export class EnvironmentVariables {
   @IsString()
   TESSERA_AUDIENCE?: string;
 
-  @Matches(/^[a-z][a-z0-9]{1,11}$/, {
-    message: 'TESSERA_KEY_PREFIX must be 2-12 lowercase letters or digits, starting with a letter',
+  @Matches(API_KEY_PREFIX_PATTERN, {
+    message: 'TESSERA_KEY_PREFIX must be 1-16 lowercase letters or digits',
   })
   TESSERA_KEY_PREFIX = 'tk';
 

@@ -1,9 +1,9 @@
 import type { Role } from '../../modules/organizations/roles';
+import type { KeyEnvironment } from '../../modules/api-keys/api-key-format';
 import type { RequestOrigin } from '../http/request-origin';
 
 export type PrincipalType =
   'user' | 'api_key' | 'service_account' | 'oauth_client' | 'instance_admin';
-export type KeyEnvironment = 'live' | 'test' | 'dev';
 
 /**
  * Who is calling, whatever the credential. Every authentication path (user JWT, API key, the

@@ -70,12 +70,6 @@ export class TooManyRequestsError extends ApiError {
   }
 }
 
-export class ServiceUnavailableError extends ApiError {
-  constructor() {
-    super(HttpStatus.SERVICE_UNAVAILABLE, 'Service unavailable');
-  }
-}
-
 /** One entry of a 422 answer, in the contract's (FastAPI-like) shape. */
 export interface ValidationIssue {
   loc: (string | number)[];

@@ -10,8 +10,6 @@ import { crc32 } from 'node:zlib';
 export const KEY_ENVIRONMENTS = ['live', 'test', 'dev'] as const;
 export type KeyEnvironment = (typeof KEY_ENVIRONMENTS)[number];
 
-export const DEFAULT_API_KEY_PREFIX = 'tk';
-
 /** 32 base62 characters carry 32 * log2(62) ≈ 190 bits, above the contract's 160. */
 export const API_KEY_RANDOM_LENGTH = 32;
 /** 62^6 > 2^32, so six characters hold any CRC32 value. */
@@ -20,7 +18,7 @@ export const API_KEY_CHECKSUM_LENGTH = 6;
 const START_RANDOM_LENGTH = 4;
 
 // Lowercase only and no `_`, so the prefix can never swallow the environment separator.
-const PREFIX_PATTERN = /^[a-z0-9]{1,16}$/;
+export const API_KEY_PREFIX_PATTERN = /^[a-z0-9]{1,16}$/;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const UNDERSCORE = 0x5f;
 // 248 = 4 * 62: bytes at or above it are dropped, so `byte % 62` is uniform
@@ -48,7 +46,7 @@ export interface ParsedApiKey {
 }
 
 export function isValidApiKeyPrefix(prefix: string): boolean {
-  return PREFIX_PATTERN.test(prefix);
+  return API_KEY_PREFIX_PATTERN.test(prefix);
 }
 
 export function generateApiKey(prefix: string, environment: KeyEnvironment): GeneratedApiKey {

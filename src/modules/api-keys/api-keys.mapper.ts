@@ -2,7 +2,7 @@ import { ApiKeyDto } from './dto/api-key.dto';
 import { ApiKey } from './api-key.entity';
 import type { ApiKeyStatus } from './api-keys.repository';
 
-export function statusOf(key: ApiKey, now = Date.now()): ApiKeyStatus {
+function statusOf(key: ApiKey, now = Date.now()): ApiKeyStatus {
   if (key.revokedAt) return 'revoked';
   if (key.expiresAt && key.expiresAt.getTime() <= now) return 'expired';
   return 'active';

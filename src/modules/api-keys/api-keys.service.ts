@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { uuidv7 } from '../../common/ids';
-import { actingOrganizationId } from '../../common/auth/authorization';
+import { prefixedId } from '../../common/ids';
+import { actingOrganizationId, principalHasScope } from '../../common/auth/authorization';
 import type { Principal } from '../../common/auth/principal';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { isSubsetOf } from '../../common/auth/scopes';
@@ -231,7 +231,7 @@ export class ApiKeysService {
   ): Promise<CreatedApiKeyDto> {
     const { key, start } = generateApiKey(this.prefix, settings.environment);
     const entity: ApiKey = {
-      id: `key_${randomUUIDv7Hex()}`,
+      id: prefixedId('key'),
       organizationId,
       name: settings.name,
       keyHash: this.pepper.hash(key),
@@ -284,8 +284,7 @@ export class ApiKeysService {
   }
 
   private assertCallerCovers(caller: Principal, scopes: string[]): void {
-    if (caller.type === 'instance_admin') return;
-    const beyond = scopes.filter((s) => !isSubsetOf([s], caller.scopes));
+    const beyond = scopes.filter((scope) => !principalHasScope(caller, scope));
     if (beyond.length) {
       throw new ForbiddenError(
         `Cannot grant scopes you do not have: ${beyond.join(', ')}`,
@@ -328,8 +327,4 @@ export class ApiKeysService {
     }
     return null;
   }
-}
-
-function randomUUIDv7Hex(): string {
-  return uuidv7().replace(/-/g, '');
 }

@@ -52,10 +52,6 @@ export class AuditWriter implements OnApplicationShutdown {
     while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
   }
 
-  get queued(): number {
-    return this.pending;
-  }
-
   async onApplicationShutdown(): Promise<void> {
     await Promise.race([
       this.drain(),

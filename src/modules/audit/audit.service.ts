@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../../common/auth/principal';
-import { uuidv7 } from '../../common/ids';
+import { prefixedId } from '../../common/ids';
 import type { RequestOrigin } from '../../common/http/request-origin';
 import { AUDIT_ACTIONS, AuditAction, AuditOutcome } from './audit-actions';
 import { withoutSecrets } from './audit-chain';
@@ -49,7 +49,7 @@ export class AuditService {
     const actor = record.actor ?? actorOf(record.by);
     const origin = record.origin ?? record.by?.origin;
     this.writer.enqueue({
-      id: `evt_${uuidv7().replace(/-/g, '')}`,
+      id: prefixedId('evt'),
       chain: record.organizationId ?? INSTANCE_CHAIN,
       occurredAt: new Date(),
       organizationId: record.organizationId,
@@ -102,7 +102,7 @@ export class AuditService {
 }
 
 /** A missing scope or permission: sampled per caller and what was missing. */
-export function deniedKey(principal: Principal, detail: Record<string, string>): string {
+function deniedKey(principal: Principal, detail: Record<string, string>): string {
   return `denied:${principal.subject}:${Object.values(detail).join(':')}`;
 }
 

@@ -113,25 +113,24 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
     return this.userPrincipalWithRole(claims, request, role);
   }
 
+  /** The user as a principal of the organization it acts in, with that role's scopes. */
   private userPrincipalWithRole(
     claims: AccessTokenClaims,
     request: FastifyRequest,
     role: Role,
   ): Principal {
-    const organizationId = requestedOrganizationId(request) ?? claims.org_id;
-    const principal: Principal = {
+    return {
       type: 'user',
       subject: claims.sub,
-      organizationId,
-      scopes: [],
-      role: null,
+      organizationId: requestedOrganizationId(request) ?? claims.org_id,
+      scopes: this.scopes.scopesOfRole(role),
+      role,
       environment: null,
       expiresAt: new Date(claims.exp * 1000),
       sessionId: claims.sid,
       tokenId: claims.jti,
       mfa: Array.isArray(claims.amr) && claims.amr.includes('otp'),
     };
-    return this.withRole(principal, organizationId, role);
   }
 
   private withRole(principal: Principal, organizationId: string, role: Role): Principal {

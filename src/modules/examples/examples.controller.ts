@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { randomUUID } from 'node:crypto';
+import { prefixedId } from '../../common/ids';
 import { Principal, Scopes } from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
 import { ApiErrors } from '../../common/http/api-docs';
@@ -66,7 +66,7 @@ export class ExamplesController {
   @ApiErrors(422)
   translate(@Principal() caller: Caller, @Body() dto: TranslateDto) {
     return {
-      id: `tr_${randomUUID().replace(/-/g, '')}`,
+      id: prefixedId('tr'),
       source_language: dto.source_language ?? 'auto',
       target_language: dto.target_language,
       translated_text: `[${dto.target_language}] ${dto.text}`,
@@ -106,7 +106,7 @@ export class ExamplesController {
   @ApiErrors(422)
   createDocument(@Principal() caller: Caller, @Body() dto: DocumentDto) {
     return {
-      id: `doc_${randomUUID().replace(/-/g, '')}`,
+      id: prefixedId('doc'),
       name: dto.name,
       content_type: dto.content_type ?? 'text/plain',
       environment: caller.environment ?? 'live',

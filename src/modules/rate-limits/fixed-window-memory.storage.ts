@@ -33,8 +33,7 @@ export class FixedWindowMemoryStorage implements ThrottlerStorage {
     return this.incrementNow(`${throttlerName}:${key}`, ttl, limit);
   }
 
-  /** The synchronous core, for callers on the hot path that need no promise. */
-  incrementNow(slot: string, ttl: number, limit: number): ThrottlerStorageRecord {
+  private incrementNow(slot: string, ttl: number, limit: number): ThrottlerStorageRecord {
     const now = Date.now();
     if (now >= this.nextSweepAt) this.sweep(now);
     let window = this.windows.get(slot);

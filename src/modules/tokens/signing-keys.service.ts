@@ -2,14 +2,9 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { exportJWK, JWK } from 'jose';
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  KeyObject,
-  randomUUID,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { IsNull, MoreThan, Repository } from 'typeorm';
+import { prefixedId } from '../../common/ids';
 import { MasterKeyService } from '../../common/crypto/master-key';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { SigningKey } from './signing-key.entity';
@@ -107,7 +102,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   private async createKey(): Promise<string> {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const kid = `sk_${randomUUID().replace(/-/g, '')}`;
+    const kid = prefixedId('sk');
     const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     await this.keys.insert({
