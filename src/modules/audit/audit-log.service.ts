@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { repeatInBackground } from '../../common/jobs/background-job';
 import { ConfigService } from '@nestjs/config';
 import { Readable } from 'node:stream';
 import { BadRequestError } from '../../common/errors/api-errors';
@@ -25,7 +26,7 @@ export function toAuditEventDto(event: AuditEvent): AuditEventDto {
 export class AuditLogService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AuditLogService.name);
   private readonly retentionDays: number;
-  private pruneTimer?: NodeJS.Timeout;
+  private stopPruning?: () => void;
 
   constructor(
     private readonly repository: AuditRepository,
@@ -36,16 +37,16 @@ export class AuditLogService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.pruneTimer = setInterval(() => {
-      this.prune().catch((error) =>
-        this.logger.warn({ err: error }, 'Audit retention pruning failed'),
-      );
-    }, PRUNE_INTERVAL_MS);
-    this.pruneTimer.unref();
+    this.stopPruning = repeatInBackground(
+      PRUNE_INTERVAL_MS,
+      () => this.prune(),
+      this.logger,
+      'Audit retention pruning failed',
+    );
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.pruneTimer);
+    this.stopPruning?.();
   }
 
   async list(organizationId: string, query: AuditListQueryDto): Promise<ListPage<AuditEventDto>> {

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { repeatInBackground } from '../../common/jobs/background-job';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { exportJWK, JWK } from 'jose';
@@ -34,7 +35,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SigningKeysService.name);
   private active: ActiveSigningKey;
   private publicKeys = new Map<string, PublicKeyEntry>();
-  private reloadTimer?: NodeJS.Timeout;
+  private stopReloading?: () => void;
   private unknownKidReload?: { at: number; done: Promise<void> };
 
   constructor(
@@ -49,16 +50,16 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       await this.createKey();
       await this.reload();
     }
-    this.reloadTimer = setInterval(() => {
-      this.reload().catch((error) =>
-        this.logger.warn({ err: error }, 'Could not reload signing keys'),
-      );
-    }, RELOAD_INTERVAL_MS);
-    this.reloadTimer.unref();
+    this.stopReloading = repeatInBackground(
+      RELOAD_INTERVAL_MS,
+      () => this.reload(),
+      this.logger,
+      'Could not reload signing keys',
+    );
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.reloadTimer);
+    this.stopReloading?.();
   }
 
   activeKey(): ActiveSigningKey {

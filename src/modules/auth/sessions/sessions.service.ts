@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { repeatInBackground } from '../../../common/jobs/background-job';
 import { ConfigService } from '@nestjs/config';
 import { randomOpaqueToken, sha256Hex } from '../../../common/crypto/secrets';
 import { UnauthorizedError } from '../../../common/errors/api-errors';
@@ -28,7 +29,7 @@ export interface IssuedRefreshToken {
 export class SessionsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SessionsService.name);
   private readonly refreshTtlMs: number;
-  private pruneTimer?: NodeJS.Timeout;
+  private stopPruning?: () => void;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -40,16 +41,16 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.pruneTimer = setInterval(() => {
-      this.pruneExpired().catch((error) =>
-        this.logger.warn({ err: error }, 'Session pruning failed'),
-      );
-    }, PRUNE_INTERVAL_MS);
-    this.pruneTimer.unref();
+    this.stopPruning = repeatInBackground(
+      PRUNE_INTERVAL_MS,
+      () => this.pruneExpired(),
+      this.logger,
+      'Session pruning failed',
+    );
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.pruneTimer);
+    this.stopPruning?.();
   }
 
   /** Removes expired sessions (with their refresh tokens) and expired denylist entries. */
