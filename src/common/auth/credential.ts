@@ -10,8 +10,8 @@ export function extractCredential(
 ): string | null {
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (match) return match[1];
+    const bearer = bearerToken(authorization);
+    if (bearer) return bearer;
   }
   const headerKey = request.headers['x-api-key'];
   if (typeof headerKey === 'string' && headerKey.length > 0) return headerKey.trim();
@@ -21,6 +21,19 @@ export function extractCredential(
     if (typeof queryKey === 'string' && queryKey.length > 0) return queryKey;
   }
   return null;
+}
+
+/**
+ * `Bearer <token>` (RFC 6750; the scheme case-insensitive) without scanning the token: it is
+ * ~800 characters for an access token and this runs on every request. Whatever follows is
+ * checked by its shape and signature (a JWT) or its hash (an API key) later.
+ */
+function bearerToken(authorization: string): string | null {
+  if (authorization.length < 8 || authorization.slice(0, 7).toLowerCase() !== 'bearer ') {
+    return null;
+  }
+  const token = authorization.slice(7).trim();
+  return token.length > 0 ? token : null;
 }
 
 /** X-Organization-ID, or its alias X-Client-ID. */

@@ -22,7 +22,8 @@ const HOUR_MS = 3_600_000;
 export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ApiKeyUsageRecorder.name);
   private counts = new Map<string, HourCounts>();
-  private lastUse = new Map<string, { at: Date; ip: string }>();
+  /** Updated in place on every accepted request (no allocation on the hot path). */
+  private lastUse = new Map<string, { at: number; ip: string }>();
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private readonly intervalMs: number;
@@ -61,7 +62,11 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
     }
     if (accepted) {
       counts.requests += 1;
-      this.lastUse.set(keyId, { at: new Date(now), ip });
+      const last = this.lastUse.get(keyId);
+      if (last) {
+        last.at = now;
+        last.ip = ip;
+      } else this.lastUse.set(keyId, { at: now, ip });
     } else {
       counts.rejected += 1;
     }
@@ -98,7 +103,7 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
         counts.delete(slot);
       }
       for (const [keyId, use] of lastUse) {
-        await this.keys.recordLastUse(keyId, use.at, use.ip);
+        await this.keys.recordLastUse(keyId, new Date(use.at), use.ip);
         lastUse.delete(keyId);
       }
     } catch (error) {

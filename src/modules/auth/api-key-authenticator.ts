@@ -24,9 +24,9 @@ import { ApiKeyStrategy, PRESENTED_API_KEY_HEADER } from './strategies/api-key.s
 import { runStrategy } from './strategies/run-strategy';
 
 /**
- * Request-time verification of an API key. Hot path, in order: checksum (offline, rejects typos
- * and guesses with no look-up), keyed hash, in-memory cache (the Passport strategy and the
- * database only on a miss), then the checks: revoked, expired, IP allowed, organization.
+ * Request-time verification of an API key. Hot path, in order: in-memory cache by hash; on a miss
+ * the checksum (offline, rejects typos and guesses with no look-up), then the Passport strategy
+ * and the database; then the checks: revoked, expired, IP allowed, organization.
  * Each outcome is counted in the key's usage in memory.
  */
 @Injectable()
@@ -49,12 +49,16 @@ export class ApiKeyAuthenticator {
       : null;
   }
 
-  /** Synchronous for a cached key (no promise on the hot path); a promise on a cache miss. */
+  /**
+   * Synchronous for a cached key (no promise on the hot path); a promise on a cache miss. Only
+   * keys that passed the checksum are ever cached, so a hit needs no second checksum; on a miss
+   * the checksum turns typos and made-up keys away before the database is asked.
+   */
   authenticate(presented: string, request: FastifyRequest): Principal | Promise<Principal> {
-    if (!parseApiKey(presented, this.prefix)) throw new UnauthorizedError();
     const cacheKey = ApiKeyCache.keyOf(presented);
     const cached = this.cache.get(cacheKey);
     if (cached === undefined) {
+      if (!parseApiKey(presented, this.prefix)) throw new UnauthorizedError();
       return this.lookUp(presented, cacheKey, request).then((key) => this.admit(key, request));
     }
     if (ApiKeyCache.isUnknown(cached)) throw new UnauthorizedError();

@@ -188,18 +188,20 @@ export class AuthService {
     });
   }
 
+  /** Runs on every verify call: one object, no spreads (measured on `npm run bench`). */
   verify(principal: Principal): VerifyResponseDto {
-    return {
+    const answer: VerifyResponseDto = {
       authenticated: true,
       principal_type: principal.type,
       subject: principal.subject,
       organization_id: principal.organizationId,
-      scopes: [...principal.scopes],
-      ...(principal.environment ? { environment: principal.environment } : {}),
+      scopes: principal.scopes,
       expires_at: principal.expiresAt?.toISOString() ?? null,
-      ...(principal.role ? { role: principal.role } : {}),
-      ...(principal.type === 'user' ? { mfa: principal.mfa } : {}),
     };
+    if (principal.environment) answer.environment = principal.environment;
+    if (principal.role) answer.role = principal.role;
+    if (principal.type === 'user') answer.mfa = principal.mfa;
+    return answer;
   }
 
   async enrollTotp(principal: Principal): Promise<TotpEnrollResponseDto> {

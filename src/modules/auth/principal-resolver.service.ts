@@ -153,12 +153,11 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
   }
 }
 
-/** Three dot-separated parts: the compact serialization of a JWS. */
+/** Three non-empty dot-separated parts: the compact serialization of a JWS (no split: hot path). */
 function looksLikeJwt(credential: string): boolean {
   const first = credential.indexOf('.');
+  const second = first > 0 ? credential.indexOf('.', first + 1) : -1;
   return (
-    first > 0 &&
-    credential.indexOf('.', first + 1) > first + 1 &&
-    credential.split('.').length === 3
+    second > first + 1 && second < credential.length - 1 && credential.indexOf('.', second + 1) < 0
   );
 }

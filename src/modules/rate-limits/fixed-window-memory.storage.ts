@@ -30,10 +30,17 @@ export class FixedWindowMemoryStorage implements ThrottlerStorage {
     _blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
-    return this.incrementNow(`${throttlerName}:${key}`, ttl, limit);
+    return this.incrementNow(key, ttl, limit, throttlerName);
   }
 
-  private incrementNow(slot: string, ttl: number, limit: number): ThrottlerStorageRecord {
+  /** The same count, synchronously (the hot path skips the promise). */
+  incrementNow(
+    key: string,
+    ttl: number,
+    limit: number,
+    throttlerName: string,
+  ): ThrottlerStorageRecord {
+    const slot = `${throttlerName}:${key}`;
     const now = Date.now();
     if (now >= this.nextSweepAt) this.sweep(now);
     let window = this.windows.get(slot);

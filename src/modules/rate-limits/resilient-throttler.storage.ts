@@ -39,4 +39,19 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
     }
     return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
   }
+
+  /**
+   * Counted here and now when this instance keeps the counters itself (no Redis configured, or
+   * Redis not ready); null when Redis should count it (then call `increment`).
+   */
+  incrementIfLocal(
+    key: string,
+    ttl: number,
+    limit: number,
+    _blockDuration: number,
+    throttlerName: string,
+  ): ThrottlerStorageRecord | null {
+    if (this.shared && this.redis.isReady()) return null;
+    return this.local.incrementNow(key, ttl, limit, throttlerName);
+  }
 }

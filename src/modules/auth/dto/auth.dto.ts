@@ -71,7 +71,7 @@ export class VerifyResponseDto {
   principal_type: string;
   @ApiProperty() subject: string;
   @ApiProperty({ nullable: true, type: String }) organization_id: string | null;
-  @ApiProperty({ type: [String] }) scopes: string[];
+  @ApiProperty({ type: [String] }) scopes: readonly string[];
   @ApiPropertyOptional({ enum: ['live', 'test', 'dev'] }) environment?: string;
   @ApiProperty({ nullable: true, type: String }) expires_at: string | null;
   @ApiPropertyOptional() role?: string;
