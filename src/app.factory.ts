@@ -4,7 +4,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { redactUrl } from './common/http/redaction';
 import { requestIdFor } from './common/http/request-id';
-import { securityHeaders } from './common/http/security-headers';
+import { DOCUMENT_PATH_PREFIX, securityHeaders } from './common/http/security-headers';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { EnvironmentVariables, validateEnvironment } from './config/env.schema';
 import { setupOpenApi } from './openapi';
@@ -53,9 +53,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Declared up front so every request object has the same shape (Fastify's advice: adding a
+  // property per request changes its hidden class on the hot path).
+  fastify.decorateRequest('principal', undefined);
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(headers).header('x-request-id', request.id);
+    const set = request.url.startsWith(DOCUMENT_PATH_PREFIX) ? headers.documents : headers.api;
+    void reply.headers(set).header('x-request-id', request.id);
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {

@@ -26,15 +26,25 @@ describe('operations', () => {
     expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('sends security headers', async () => {
-    const response = await request(t.http).get('/v1/health').expect(200);
-    expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['strict-transport-security']).toContain('max-age=');
-    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+  it('sends the API security headers, also on errors: nothing cached, framed or sniffed', async () => {
+    for (const response of [
+      await request(t.http).get('/v1/health').expect(200),
+      await request(t.http).get('/v1/auth/verify').expect(401),
+    ]) {
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['x-frame-options']).toBe('DENY');
+      expect(response.headers['strict-transport-security']).toContain('max-age=');
+      expect(response.headers['content-security-policy']).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      );
+    }
   });
 
-  it('serves Swagger UI at /docs and the OpenAPI document at /openapi.json', async () => {
-    await request(t.http).get('/docs').expect(200).expect('content-type', /html/);
+  it('serves Swagger UI at /docs (with a CSP that lets it run) and /openapi.json', async () => {
+    const page = await request(t.http).get('/docs').expect(200).expect('content-type', /html/);
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
     const document = await request(t.http).get('/openapi.json').expect(200);
     expect(document.body.openapi).toMatch(/^3\./);
     expect(Object.keys(document.body.components.securitySchemes)).toEqual(
