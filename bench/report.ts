@@ -17,6 +17,8 @@ export interface MeasuredRow {
   /** Connection errors, timeouts included: requests that got no answer at all. */
   errors: number;
   timeouts: number;
+  /** Requests/s of each slice, in the order they ran (how much the machine drifted). */
+  slices_requests_per_second: number[];
   ratio_to_health: number | null;
   ratio_to_bare: number | null;
 }
@@ -87,20 +89,32 @@ export function isMeasured(row: Row): row is MeasuredRow {
   return !('skipped' in row);
 }
 
-export function toRow(id: RowId, name: string, result: Result): MeasuredRow {
-  const statusCodes = Object.fromEntries(
-    Object.entries(result.statusCodeStats).map(([code, stats]) => [code, stats.count]),
-  );
+/**
+ * One row from the autocannon runs (slices) of one load: requests/s over all of them, the median
+ * slice's p50 and the worst slice's p99 (autocannon reports percentiles, not histograms, so the
+ * p99 is the conservative choice), and every status code and error summed.
+ */
+export function toRow(id: RowId, name: string, slices: Result[]): MeasuredRow {
+  const statusCodes: Record<string, number> = {};
+  for (const result of slices) {
+    for (const [code, stats] of Object.entries(result.statusCodeStats)) {
+      statusCodes[code] = (statusCodes[code] ?? 0) + stats.count;
+    }
+  }
+  const sum = (value: (result: Result) => number) =>
+    slices.reduce((total, result) => total + value(result), 0);
+  const p50s = slices.map((result) => result.latency.p50).sort((a, b) => a - b);
   return {
     id,
     name,
-    requests_per_second: result.requests.average,
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    non_2xx: result.non2xx,
+    requests_per_second: sum((result) => result.requests.total) / sum((result) => result.duration),
+    p50_ms: p50s[Math.floor(p50s.length / 2)],
+    p99_ms: Math.max(...slices.map((result) => result.latency.p99)),
+    non_2xx: sum((result) => result.non2xx),
     status_codes: statusCodes,
-    errors: result.errors,
-    timeouts: result.timeouts,
+    errors: sum((result) => result.errors),
+    timeouts: sum((result) => result.timeouts),
+    slices_requests_per_second: slices.map((result) => result.requests.total / result.duration),
     ratio_to_health: null,
     ratio_to_bare: null,
   };
