@@ -140,6 +140,37 @@ describe('rate limits (one instance, in-memory counters)', () => {
     }
   });
 
+  it('never counts look-ups of real keys: many keys behind one IP, all at once, are all served', async () => {
+    const strict = await createTestApp({
+      RATE_LIMITS_ENABLED: 'true',
+      PUBLIC_RATE_LIMIT_PER_MINUTE: '3',
+    });
+    try {
+      await awayFromWindowEdge(60_000);
+      const user = await createUser(strict, 'many-keys');
+      const keys: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const created = await createApiKey(strict, bearer(user.accessToken), {
+          name: `k${i}`,
+          scopes: ['translate:read'],
+        });
+        keys.push(created.key);
+      }
+      // 6 uncached keys, 4 concurrent requests each: twice the per-IP limit in look-ups if
+      // they were counted, and a thundering herd on each key if fills were not shared.
+      const responses = await Promise.all(
+        keys.flatMap((key) =>
+          Array.from({ length: 4 }, () =>
+            request(strict.http).get('/v1/auth/verify').set(asKey(key)),
+          ),
+        ),
+      );
+      expect(responses.map((response) => response.status)).toEqual(Array(24).fill(200));
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('limits unauthenticated routes per client IP', async () => {
     const strict = await createTestApp({
       RATE_LIMITS_ENABLED: 'true',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import { requestedOrganizationId } from '../../common/auth/credential';
 import type { Principal } from '../../common/auth/principal';
 import {
@@ -34,6 +35,10 @@ export class ApiKeyAuthenticator {
   private readonly prefix: string;
   /** null when rate limits are switched off. */
   private readonly lookUpsPerMinute: number | null;
+  /** Client IPs whose uncached keys are refused until the time given (epoch ms). */
+  private readonly lookUpsLockedUntil = new LRUCache<string, number>({ max: 100_000 });
+  /** Look-ups in flight, by cache key. */
+  private readonly fills = new Map<string, Promise<VerifiedApiKey>>();
 
   constructor(
     private readonly cache: ApiKeyCache,
@@ -114,11 +119,23 @@ export class ApiKeyAuthenticator {
 
   /**
    * The checksum is public, so anyone can mint well-formed keys that no cache has seen: each
-   * would cost a query. Look-ups of uncached keys are counted per client IP (in the throttler
-   * storage, shared through Redis), and past the per-IP limit of unauthenticated routes the
-   * request is refused before the database is asked.
+   * would cost a query. Look-ups that find no key are counted per client IP (in the throttler
+   * storage, shared through Redis); past the per-IP limit of unauthenticated routes, that IP's
+   * uncached keys are refused before the database is asked until the window ends. Look-ups of
+   * real keys are not counted: a service behind one address with many keys, or many
+   * connections refilling the cache at once, must never lock itself out.
+   *
+   * The storage can count but not peek, so the lock is remembered where a failure hit the limit
+   * (as for failed logins): another instance learns it from its own next failure.
    */
-  private async limitLookUps(ip: string): Promise<void> {
+  private assertLookUpAllowed(ip: string): void {
+    const until = this.lookUpsLockedUntil.get(ip);
+    if (until !== undefined && until > Date.now()) {
+      throw new TooManyRequestsError((until - Date.now()) / 1000);
+    }
+  }
+
+  private async countUnknownLookUp(ip: string): Promise<void> {
     if (this.lookUpsPerMinute === null) return;
     const counted = await countInWindow(
       this.storage,
@@ -127,16 +144,34 @@ export class ApiKeyAuthenticator {
       this.lookUpsPerMinute,
       60_000,
     );
-    if (counted.blocked) throw new TooManyRequestsError((counted.resetsAt - Date.now()) / 1000);
+    if (counted.totalHits >= this.lookUpsPerMinute) {
+      this.lookUpsLockedUntil.set(ip, counted.resetsAt);
+    }
   }
 
-  /** A cache miss: the Passport strategy looks the key up in the database. */
-  private async lookUp(
+  /**
+   * A cache miss. Concurrent misses of one key share a single look-up: when a popular key's
+   * entry expires, the requests already in flight for it do not each query the database.
+   */
+  private lookUp(
     presented: string,
     cacheKey: string,
     request: FastifyRequest,
   ): Promise<VerifiedApiKey> {
-    await this.limitLookUps(request.ip);
+    const pending = this.fills.get(cacheKey);
+    if (pending) return pending;
+    this.assertLookUpAllowed(request.ip);
+    const fill = this.fill(presented, cacheKey, request).finally(() => this.fills.delete(cacheKey));
+    this.fills.set(cacheKey, fill);
+    return fill;
+  }
+
+  /** The Passport strategy looks the key up in the database. */
+  private async fill(
+    presented: string,
+    cacheKey: string,
+    request: FastifyRequest,
+  ): Promise<VerifiedApiKey> {
     const generation = this.cache.generation();
     request.headers[PRESENTED_API_KEY_HEADER] = presented;
     let row: ApiKey | false;
@@ -147,6 +182,7 @@ export class ApiKeyAuthenticator {
     }
     if (!row) {
       this.cache.rememberUnknown(cacheKey);
+      await this.countUnknownLookUp(request.ip);
       throw new UnauthorizedError();
     }
     const verified: VerifiedApiKey = {
