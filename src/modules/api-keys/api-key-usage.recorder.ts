@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { repeatInBackground } from '../../common/jobs/background-job';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { ApiKeysRepository } from './api-keys.repository';
 
@@ -24,7 +25,7 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
   private counts = new Map<string, HourCounts>();
   /** Updated in place on every accepted request (no allocation on the hot path). */
   private lastUse = new Map<string, { at: number; ip: string }>();
-  private timer?: NodeJS.Timeout;
+  private stopFlushing?: () => void;
   private flushing: Promise<void> = Promise.resolve();
   private readonly intervalMs: number;
 
@@ -36,12 +37,16 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush(), this.intervalMs);
-    this.timer.unref();
+    this.stopFlushing = repeatInBackground(
+      this.intervalMs,
+      () => this.flush(),
+      this.logger,
+      'API key usage flush failed',
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopFlushing?.();
     await this.flush();
   }
 
