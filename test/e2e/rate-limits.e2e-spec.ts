@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
+import { ApiKeyCache } from '../../src/modules/api-keys/api-key-cache';
 import { ApiKeyAuthenticator } from '../../src/modules/auth/api-key-authenticator';
 import { generateApiKey } from '../../src/modules/api-keys/api-key-format';
 import { asKey, createApiKey } from '../utils/api-keys';
@@ -191,6 +192,28 @@ describe('rate limits (one instance, in-memory counters)', () => {
       expect(first.subject).toBe(second.subject);
       const lookUps = spy.mock.calls.filter(([sql]) => /^SELECT[\s\S]*key_hash/i.test(String(sql)));
       expect(lookUps).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('does not hand a look-up begun before a revoke to a request that arrives after it', async () => {
+    const { key } = await freeOrganization();
+    const authenticator = t.app.get(ApiKeyAuthenticator);
+    const spy = jest.spyOn(t.app.get(DataSource).logger, 'logQuery');
+    try {
+      const caller = () => ({ ip: '127.0.0.1', headers: {} }) as unknown as FastifyRequest;
+      const cache = t.app.get(ApiKeyCache);
+      const keyId = (await authenticator.authenticate(key, caller())).subject;
+      void cache.forget(keyId); // not cached: the next request looks it up
+      spy.mockClear();
+      const during = authenticator.authenticate(key, caller());
+      // The key changes (revoke, rotate, update) while that look-up is in flight.
+      void cache.forget(keyId);
+      const after = authenticator.authenticate(key, caller());
+      await Promise.all([during, after]);
+      const lookUps = spy.mock.calls.filter(([sql]) => /^SELECT[\s\S]*key_hash/i.test(String(sql)));
+      expect(lookUps).toHaveLength(2);
     } finally {
       spy.mockRestore();
     }

@@ -27,6 +27,11 @@ export interface Principal {
   tokenId: string | null;
   /** The session passed a second factor (the token's `amr` contains `otp`). */
   mfa: boolean;
+  /**
+   * The credential's own hourly request limit (an API key's `rate_limit_per_hour`); null when it
+   * has none. Carried here so the rate limiter needs no second look-up of the credential.
+   */
+  rateLimitPerHour: number | null;
   /** The request it came with (set by the authentication guard), for the audit log. */
   origin?: RequestOrigin;
 }

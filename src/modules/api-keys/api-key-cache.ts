@@ -70,13 +70,6 @@ export class ApiKeyCache {
     this.hashById.set(key.id, keyHash);
   }
 
-  /** The hourly limit of a key verified on this request (always cached by then). */
-  rateLimitOf(keyId: string): number | null {
-    const keyHash = this.hashById.get(keyId);
-    const entry = keyHash ? this.cache.peek(keyHash) : undefined;
-    return entry && entry !== UNKNOWN ? entry.rateLimitPerHour : null;
-  }
-
   rememberUnknown(keyHash: string): void {
     this.cache.set(keyHash, UNKNOWN, { ttl: 10_000 });
   }

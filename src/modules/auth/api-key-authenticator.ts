@@ -37,8 +37,8 @@ export class ApiKeyAuthenticator {
   private readonly lookUpsPerMinute: number | null;
   /** Client IPs whose uncached keys are refused until the time given (epoch ms). */
   private readonly lookUpsLockedUntil = new LRUCache<string, number>({ max: 100_000 });
-  /** Look-ups in flight, by cache key. */
-  private readonly fills = new Map<string, Promise<VerifiedApiKey>>();
+  /** Look-ups in flight, by cache key, with the cache generation each started in. */
+  private readonly fills = new Map<string, { generation: number; key: Promise<VerifiedApiKey> }>();
 
   constructor(
     private readonly cache: ApiKeyCache,
@@ -101,6 +101,7 @@ export class ApiKeyAuthenticator {
       sessionId: null,
       tokenId: null,
       mfa: false,
+      rateLimitPerHour: key.rateLimitPerHour,
     };
   }
 
@@ -151,19 +152,25 @@ export class ApiKeyAuthenticator {
 
   /**
    * A cache miss. Concurrent misses of one key share a single look-up: when a popular key's
-   * entry expires, the requests already in flight for it do not each query the database.
+   * entry expires, the requests already in flight for it do not each query the database. A
+   * look-up that began before an invalidation (a revoke, say) is not joined: its row may be
+   * stale, so a later request reads the database again.
    */
   private lookUp(
     presented: string,
     cacheKey: string,
     request: FastifyRequest,
   ): Promise<VerifiedApiKey> {
+    const generation = this.cache.generation();
     const pending = this.fills.get(cacheKey);
-    if (pending) return pending;
+    if (pending?.generation === generation) return pending.key;
     this.assertLookUpAllowed(request.ip);
-    const fill = this.fill(presented, cacheKey, request).finally(() => this.fills.delete(cacheKey));
-    this.fills.set(cacheKey, fill);
-    return fill;
+    const entry = { generation, key: this.fill(presented, cacheKey, request, generation) };
+    this.fills.set(cacheKey, entry);
+    // A newer look-up may have taken the slot meanwhile: only this one's entry is removed.
+    const forget = () => this.fills.get(cacheKey) === entry && this.fills.delete(cacheKey);
+    entry.key.then(forget, forget);
+    return entry.key;
   }
 
   /** The Passport strategy looks the key up in the database. */
@@ -171,8 +178,8 @@ export class ApiKeyAuthenticator {
     presented: string,
     cacheKey: string,
     request: FastifyRequest,
+    generation: number,
   ): Promise<VerifiedApiKey> {
-    const generation = this.cache.generation();
     request.headers[PRESENTED_API_KEY_HEADER] = presented;
     let row: ApiKey | false;
     try {

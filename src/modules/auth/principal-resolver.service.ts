@@ -130,6 +130,7 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
       sessionId: claims.sid,
       tokenId: claims.jti,
       mfa: Array.isArray(claims.amr) && claims.amr.includes('otp'),
+      rateLimitPerHour: null,
     };
   }
 
@@ -149,6 +150,7 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
       sessionId: null,
       tokenId: null,
       mfa: false,
+      rateLimitPerHour: null,
     };
   }
 }

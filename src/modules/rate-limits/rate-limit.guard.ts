@@ -8,7 +8,6 @@ import { routePolicy } from '../../common/auth/route-policy';
 import { TooManyRequestsError } from '../../common/errors/api-errors';
 import { originOf } from '../../common/http/request-origin';
 import { EnvironmentVariables } from '../../config/env.schema';
-import { ApiKeyCache } from '../api-keys/api-key-cache';
 import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage.recorder';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
@@ -63,7 +62,6 @@ export class RateLimitGuard implements CanActivate {
     private readonly reflector: Reflector,
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
     private readonly organizationLimits: OrganizationLimitsCache,
-    private readonly apiKeys: ApiKeyCache,
     private readonly usage: ApiKeyUsageRecorder,
     private readonly audit: AuditService,
     config: ConfigService<EnvironmentVariables, true>,
@@ -151,10 +149,9 @@ export class RateLimitGuard implements CanActivate {
       );
   }
 
-  /** Adds an API key's own hourly limit. */
+  /** Adds the credential's own hourly limit (an API key's), carried on the principal. */
   private keyLimits(principal: Principal, limits: Limit[]): Limit[] {
-    if (principal.type !== 'api_key') return limits;
-    const perHour = this.apiKeys.rateLimitOf(principal.subject);
+    const perHour = principal.rateLimitPerHour;
     if (perHour !== null) {
       limits.push({
         name: 'api_key',
