@@ -11,6 +11,7 @@ export function createLogger(level: string, stream?: DestinationStream): Logger 
     {
       level,
       base: { pid: process.pid },
+      serializers: { err: serializeError },
       redact: {
         paths: [
           '*.authorization',
@@ -23,8 +24,28 @@ export function createLogger(level: string, stream?: DestinationStream): Logger 
         censor: '[REDACTED]',
       },
     },
-    stream ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+    // Buffered for throughput, and flushed every second so a quiet instance's last lines are
+    // not held back until 4 KB have piled up.
+    stream ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 1000 }),
   );
+}
+
+/**
+ * pino's error serializer copies every enumerable property. A TypeORM QueryFailedError carries
+ * the statement and its bound values (password hashes, key hashes, emails), and mysql2 adds the
+ * SQL with the values inlined: those never reach a log line. Code and message stay.
+ */
+const QUERY_FIELDS = ['query', 'parameters', 'sql', 'sqlMessage'] as const;
+
+function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  for (const field of QUERY_FIELDS) delete serialized[field];
+  const driverError = serialized.driverError as Record<string, unknown> | undefined;
+  if (driverError && typeof driverError === 'object') {
+    serialized.driverError = { code: driverError.code, errno: driverError.errno };
+  }
+  return serialized;
 }
 
 type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';
