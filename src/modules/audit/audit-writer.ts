@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { isUniqueViolation } from '../../database/errors';
 import { AuditEvent } from './audit-event.entity';
 import { ChainedFields, eventHash, GENESIS_HASH } from './audit-chain';
 import { AuditRepository } from './audit.repository';
@@ -7,15 +8,6 @@ import { AuditRepository } from './audit.repository';
 export type PendingAuditEvent = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
 
 const MAX_BACKOFF_MS = 30_000;
-
-function isUniqueViolation(error: unknown): boolean {
-  const code =
-    (error as { driverError?: { code?: string }; code?: string }).driverError?.code ??
-    (error as { code?: string }).code;
-  return (
-    code === 'ER_DUP_ENTRY' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT'))
-  );
-}
 
 /**
  * Appends events to their organization's hash chain.
@@ -47,9 +39,27 @@ export class AuditWriter implements OnApplicationShutdown {
     this.tails.set(event.chain, tail);
   }
 
-  /** Resolves once every event recorded so far is stored. */
+  /** Resolves once every event recorded so far, in every chain, is stored (shutdown, tests). */
   async drain(): Promise<void> {
     while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
+  }
+
+  /**
+   * Waits for the events this instance has queued in one chain so far, so a read sees them, but
+   * never longer than `maxWaitMs`: other tenants' traffic never delays it, and while the
+   * database refuses writes a read answers with what is stored rather than hang.
+   */
+  async settle(chain: string, maxWaitMs: number): Promise<void> {
+    const tail = this.tails.get(chain);
+    if (!tail) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      tail,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, maxWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   async onApplicationShutdown(): Promise<void> {

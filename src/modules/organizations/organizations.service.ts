@@ -14,6 +14,7 @@ import { UsersRepository } from '../users/users.repository';
 import { AddMemberDto, MemberDto } from './dto/member.dto';
 import { OrganizationDto, UpdateOrganizationDto } from './dto/organization.dto';
 import { MembershipRolesCache } from './membership-roles.cache';
+import { isUniqueViolation } from '../../database/errors';
 import { toMemberDto, toOrganizationDto } from './organizations.mapper';
 import { OrganizationsRepository } from './organizations.repository';
 import { Role, ROLE_RANK } from './roles';
@@ -123,10 +124,16 @@ export class OrganizationsService {
     this.assertMayAssign(principal, dto.role);
     const user = await this.users.findByEmail(dto.email);
     if (!user) throw new NotFoundError('No user with this email; they must register first');
-    if (await this.organizations.findMembership(organizationId, user.id)) {
-      throw new ConflictError('User is already a member of this organization', 'already_member');
-    }
-    const membership = await this.organizations.addMember(organizationId, user.id, dto.role);
+    const alreadyMember = () =>
+      new ConflictError('User is already a member of this organization', 'already_member');
+    if (await this.organizations.findMembership(organizationId, user.id)) throw alreadyMember();
+    // Two identical requests racing past the check: the unique index decides, and the loser
+    // gets the same 409 rather than a 500.
+    const membership = await this.organizations
+      .addMember(organizationId, user.id, dto.role)
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error) ? alreadyMember() : error;
+      });
     await this.roles.forget(user.id, organizationId);
     this.audit.record(AUDIT_ACTIONS.memberAdded, {
       organizationId,
