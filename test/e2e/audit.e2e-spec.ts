@@ -357,6 +357,33 @@ describe('audit log', () => {
     }
   });
 
+  it("answers an organization's audit reads while another organization's writes keep failing", async () => {
+    const reader = await createUser(t, 'unaffected-reader');
+    const stuck = await createUser(t, 'stuck-writer');
+    const repository = t.app.get(AuditRepository);
+    const original = repository.append.bind(repository);
+    let release = false;
+    const spy = jest.spyOn(repository, 'append').mockImplementation(async (event) => {
+      if (event.chain === stuck.organizationId && !release) {
+        throw Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
+      }
+      return original(event);
+    });
+    try {
+      await createApiKey(t, bearer(stuck.accessToken), { name: 'stuck', scopes: ['models:read'] });
+      // The other tenant's queue never empties; this organization's reads still answer.
+      await request(t.http).get('/v1/audit-logs').set(bearer(reader.accessToken)).expect(200);
+      await request(t.http)
+        .get('/v1/audit-logs/verify')
+        .set(bearer(reader.accessToken))
+        .expect(200);
+    } finally {
+      release = true;
+      await t.app.get(AuditWriter).drain();
+      spy.mockRestore();
+    }
+  });
+
   it('prunes whole old prefixes and still verifies after pruning', async () => {
     const user = await createUser(t, 'pruned');
     for (let i = 0; i < 3; i++)

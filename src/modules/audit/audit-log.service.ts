@@ -14,6 +14,8 @@ import { AuditEventDto, AuditListQueryDto, AuditVerifyDto } from './dto/audit.dt
 const BATCH = 500;
 const DAY_MS = 86_400_000;
 const PRUNE_INTERVAL_MS = 6 * 3_600_000;
+/** How long a read waits for this instance's queued events of the organization to be stored. */
+const READ_WAIT_MS = 3_000;
 
 /** What clients see: exactly what the hash covers (less the internal chain id), and the hash. */
 export function toAuditEventDto(event: AuditEvent): AuditEventDto {
@@ -50,7 +52,8 @@ export class AuditLogService implements OnModuleInit, OnModuleDestroy {
   }
 
   async list(organizationId: string, query: AuditListQueryDto): Promise<ListPage<AuditEventDto>> {
-    await this.writer.drain(); // what this instance recorded is readable at once
+    // What this instance recorded is readable at once.
+    await this.writer.settle(organizationId, READ_WAIT_MS);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const since = query.since ? new Date(query.since) : undefined;
     const until = query.until ? new Date(query.until) : undefined;
@@ -76,7 +79,7 @@ export class AuditLogService implements OnModuleInit, OnModuleDestroy {
     const repository = this.repository;
     const writer = this.writer;
     async function* lines(): AsyncGenerator<string> {
-      await writer.drain();
+      await writer.settle(organizationId, READ_WAIT_MS);
       let afterSeq = 0;
       for (;;) {
         const batch = await repository.batch(organizationId, afterSeq, BATCH);
@@ -93,7 +96,7 @@ export class AuditLogService implements OnModuleInit, OnModuleDestroy {
    * with no gap in `seq`, point at its hash, and hash to what it stores.
    */
   async verify(organizationId: string): Promise<AuditVerifyDto> {
-    await this.writer.drain();
+    await this.writer.settle(organizationId, READ_WAIT_MS);
     const checkpoint = await this.repository.checkpoint(organizationId);
     let expectedSeq = (checkpoint?.lastPrunedSeq ?? 0) + 1;
     let expectedPrev = checkpoint?.lastPrunedHash ?? GENESIS_HASH;
