@@ -1,16 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
-import { LRUCache } from 'lru-cache';
 import { requestedOrganizationId } from '../../common/auth/credential';
 import type { Principal } from '../../common/auth/principal';
-import {
-  ForbiddenError,
-  TooManyRequestsError,
-  UnauthorizedError,
-} from '../../common/errors/api-errors';
+import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
-import { countInWindow } from '../rate-limits/calendar-window';
+import { FailureLock } from '../rate-limits/failure-lock';
 import { compileAllowlist } from '../../common/http/ip-allowlist';
 import { originOf } from '../../common/http/request-origin';
 import { EnvironmentVariables } from '../../config/env.schema';
@@ -35,8 +30,8 @@ export class ApiKeyAuthenticator {
   private readonly prefix: string;
   /** null when rate limits are switched off. */
   private readonly lookUpsPerMinute: number | null;
-  /** Client IPs whose uncached keys are refused until the time given (epoch ms). */
-  private readonly lookUpsLockedUntil = new LRUCache<string, number>({ max: 100_000 });
+  /** Client IPs whose uncached keys are refused for the rest of the minute. */
+  private readonly unknownLookUps: FailureLock;
   /** Look-ups in flight, by cache key, with the cache generation each started in. */
   private readonly fills = new Map<string, { generation: number; key: Promise<VerifiedApiKey> }>();
 
@@ -45,10 +40,11 @@ export class ApiKeyAuthenticator {
     private readonly usage: ApiKeyUsageRecorder,
     private readonly strategy: ApiKeyStrategy,
     private readonly audit: AuditService,
-    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
+    this.unknownLookUps = new FailureLock(storage, 'api-key-lookups', 60_000);
     this.lookUpsPerMinute = config.get('RATE_LIMITS_ENABLED', { infer: true })
       ? config.get('PUBLIC_RATE_LIMIT_PER_MINUTE', { infer: true })
       : null;
@@ -120,34 +116,15 @@ export class ApiKeyAuthenticator {
 
   /**
    * The checksum is public, so anyone can mint well-formed keys that no cache has seen: each
-   * would cost a query. Look-ups that find no key are counted per client IP (in the throttler
-   * storage, shared through Redis); past the per-IP limit of unauthenticated routes, that IP's
-   * uncached keys are refused before the database is asked until the window ends. Look-ups of
-   * real keys are not counted: a service behind one address with many keys, or many
-   * connections refilling the cache at once, must never lock itself out.
-   *
-   * The storage can count but not peek, so the lock is remembered where a failure hit the limit
-   * (as for failed logins): another instance learns it from its own next failure.
+   * would cost a query. Look-ups that find no key are failures counted per client IP; past the
+   * per-IP limit of unauthenticated routes, that IP's uncached keys are refused before the
+   * database is asked until the window ends. Look-ups of real keys are not counted: a service
+   * behind one address with many keys, or many connections refilling the cache at once, must
+   * never lock itself out.
    */
-  private assertLookUpAllowed(ip: string): void {
-    const until = this.lookUpsLockedUntil.get(ip);
-    if (until !== undefined && until > Date.now()) {
-      throw new TooManyRequestsError((until - Date.now()) / 1000);
-    }
-  }
-
   private async countUnknownLookUp(ip: string): Promise<void> {
-    if (this.lookUpsPerMinute === null) return;
-    const counted = await countInWindow(
-      this.storage,
-      'api-key-lookups',
-      ip,
-      this.lookUpsPerMinute,
-      60_000,
-    );
-    if (counted.totalHits >= this.lookUpsPerMinute) {
-      this.lookUpsLockedUntil.set(ip, counted.resetsAt);
-    }
+    if (this.lookUpsPerMinute !== null)
+      await this.unknownLookUps.countFailure(ip, this.lookUpsPerMinute);
   }
 
   /**
@@ -164,7 +141,7 @@ export class ApiKeyAuthenticator {
     const generation = this.cache.generation();
     const pending = this.fills.get(cacheKey);
     if (pending?.generation === generation) return pending.key;
-    this.assertLookUpAllowed(request.ip);
+    this.unknownLookUps.assertOpen(request.ip);
     const entry = { generation, key: this.fill(presented, cacheKey, request, generation) };
     this.fills.set(cacheKey, entry);
     // A newer look-up may have taken the slot meanwhile: only this one's entry is removed.

@@ -1,0 +1,41 @@
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import { LRUCache } from 'lru-cache';
+import { TooManyRequestsError } from '../../common/errors/api-errors';
+import { countInWindow } from './calendar-window';
+
+/**
+ * Failures counted per tracker (an email, a client IP) in a calendar window of the throttler
+ * storage, Redis when configured, so every instance counts into the same window. At `max` the
+ * tracker is locked until the window ends.
+ *
+ * The storage can count but not peek, so the lock is remembered where a failure hit the limit:
+ * another instance learns it from its own next failure there. With N instances an attacker
+ * gets at most N - 1 attempts beyond the limit per window.
+ */
+export class FailureLock {
+  private readonly lockedUntil = new LRUCache<string, number>({ max: 100_000 });
+
+  constructor(
+    private readonly storage: ThrottlerStorage,
+    /** Names the counters in the storage. */
+    private readonly name: string,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Refuses with 429 (Retry-After: the longest remaining lock) if any tracker is locked. */
+  assertOpen(...trackers: string[]): void {
+    const now = Date.now();
+    const until = Math.max(0, ...trackers.map((tracker) => this.lockedUntil.get(tracker) ?? 0));
+    if (until > now) throw new TooManyRequestsError((until - now) / 1000);
+  }
+
+  async countFailure(tracker: string, max: number): Promise<void> {
+    const counted = await countInWindow(this.storage, this.name, tracker, max, this.windowMs);
+    if (counted.totalHits >= max) this.lockedUntil.set(tracker, counted.resetsAt);
+  }
+
+  /** Lifts this instance's lock (a success proves the caller is no longer guessing). */
+  unlock(tracker: string): void {
+    this.lockedUntil.delete(tracker);
+  }
+}
