@@ -74,8 +74,8 @@ export function looksLikeApiKey(candidate: string, prefix: string): boolean {
 }
 
 /**
- * Checks shape and checksum only; runs on every request before any hash or cache lookup, so it
- * walks the string once without regexes and allocates nothing beyond the checksum input.
+ * Checks shape and checksum only, with no look-up: it turns typos and made-up keys away before
+ * the database is asked (on a cache miss), walking the string once without regexes.
  * Returns null for anything that cannot be a key we issued.
  */
 export function parseApiKey(candidate: string, prefix: string): ParsedApiKey | null {
