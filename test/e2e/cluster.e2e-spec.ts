@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import request from 'supertest';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
@@ -192,6 +193,14 @@ describe('when Redis goes away', () => {
     await redis.start();
     await waitFor(async () => (await health()).body.redis === 'up', 10000);
     await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+    // Counted in the restarted Redis again (whose script cache is empty), not only locally.
+    const client = new Redis(redis.url, { lazyConnect: true });
+    try {
+      await client.connect();
+      expect(await client.keys(`{${key.id}:*:api_key}:hits`)).toHaveLength(1);
+    } finally {
+      client.disconnect();
+    }
   });
 });
 

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { RedisConnections } from '../../common/cluster/redis-connections';
+import { CachedScriptRedisStorage } from './cached-script-redis.storage';
 import { FixedWindowMemoryStorage } from './fixed-window-memory.storage';
 
 /**
@@ -12,12 +12,12 @@ import { FixedWindowMemoryStorage } from './fixed-window-memory.storage';
  */
 export class ResilientThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger(ResilientThrottlerStorage.name);
-  private readonly shared: ThrottlerStorageRedisService | null;
+  private readonly shared: CachedScriptRedisStorage | null;
   private readonly local = new FixedWindowMemoryStorage();
   private lastFailureLoggedAt = 0;
 
   constructor(private readonly redis: RedisConnections) {
-    this.shared = redis.commands ? new ThrottlerStorageRedisService(redis.commands) : null;
+    this.shared = redis.commands ? new CachedScriptRedisStorage(redis.commands) : null;
   }
 
   async increment(
