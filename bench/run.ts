@@ -34,7 +34,9 @@ const CONNECTIONS = 50;
 const API_KEY_RATE_LIMIT_PER_HOUR = 100_000;
 /** The highest per-organization limit the API accepts (enterprise plan). */
 const ORGANIZATION_RATE_LIMIT_PER_MINUTE = 1_000_000;
-const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results.json');
+/** Runs with and without Redis keep separate files, so neither overwrites the other. */
+const resultsFile = (redis: boolean) =>
+  join(REPO_ROOT, 'bench', redis ? 'results-redis.json' : 'results.json');
 
 interface Settings {
   durationSeconds: number;
@@ -301,7 +303,8 @@ async function main(): Promise<void> {
   for (const note of notesFor(results)) console.log(`note: ${note}`);
   console.log(roundByRound(results));
 
-  writeResults(RESULTS_FILE, {
+  const file = resultsFile(settings.redisUrl !== undefined);
+  writeResults(file, {
     timestamp: new Date().toISOString(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
@@ -318,7 +321,7 @@ async function main(): Promise<void> {
     rows: results,
     targets: checks,
   });
-  console.log(`\nwrote ${RESULTS_FILE}`);
+  console.log(`\nwrote ${file}`);
 }
 
 // Whatever happens, the child processes go: on success, on error, on Ctrl-C, and (as a last
