@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { hash } from 'node:crypto';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
-import { LRUCache } from 'lru-cache';
+import { InvalidatableCache } from '../../common/cache/invalidatable-cache';
 import type { KeyEnvironment } from './api-key-format';
 import type { IpAllowlist } from '../../common/http/ip-allowlist';
 
@@ -28,12 +28,8 @@ const UNKNOWN = 'unknown' as const;
 @Injectable()
 export class ApiKeyCache {
   private readonly hashById = new Map<string, string>();
-  /**
-   * Bumped by every invalidation. A fill reads it before its database look-up and caches only if
-   * it has not moved: a key revoked while the look-up was in flight is not cached as active.
-   */
-  private invalidations = 0;
-  private readonly cache = new LRUCache<string, VerifiedApiKey | typeof UNKNOWN>({
+  /** A key revoked while its look-up was in flight is not cached as active. */
+  private readonly cache = new InvalidatableCache<string, VerifiedApiKey | typeof UNKNOWN>({
     max: 100_000,
     ttl: 60_000,
     dispose: (entry, keyHash) => {
@@ -61,17 +57,15 @@ export class ApiKeyCache {
 
   /** Taken before a database look-up, passed back to `remember`. */
   generation(): number {
-    return this.invalidations;
+    return this.cache.generation();
   }
 
   remember(keyHash: string, key: VerifiedApiKey, generation: number): void {
-    if (generation !== this.invalidations) return;
-    this.cache.set(keyHash, key);
-    this.hashById.set(key.id, keyHash);
+    if (this.cache.setIfCurrent(keyHash, key, generation)) this.hashById.set(key.id, keyHash);
   }
 
-  rememberUnknown(keyHash: string): void {
-    this.cache.set(keyHash, UNKNOWN, { ttl: 10_000 });
+  rememberUnknown(keyHash: string, generation: number): void {
+    this.cache.setIfCurrent(keyHash, UNKNOWN, generation, { ttl: 10_000 });
   }
 
   /** Drops the key from this instance's cache and every other instance's. */
@@ -80,10 +74,9 @@ export class ApiKeyCache {
   }
 
   private forgetHere(keyId: string): void {
-    this.invalidations += 1;
     const keyHash = this.hashById.get(keyId);
-    if (keyHash) this.cache.delete(keyHash);
     this.hashById.delete(keyId);
+    this.cache.invalidate(keyHash);
   }
 
   static isUnknown(entry: VerifiedApiKey | typeof UNKNOWN): entry is typeof UNKNOWN {

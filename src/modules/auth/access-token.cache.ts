@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { InvalidatableCache } from '../../common/cache/invalidatable-cache';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
-import { LRUCache } from 'lru-cache';
 import type { AccessTokenClaims } from '../tokens/access-tokens.service';
 
 interface CachedToken {
@@ -27,13 +27,11 @@ function keyOf(token: string): string {
  */
 @Injectable()
 export class AccessTokenCache {
-  private readonly cache = new LRUCache<string, CachedToken>({
+  /** A verification racing a logout is not cached. */
+  private readonly cache = new InvalidatableCache<string, CachedToken>({
     max: 20_000,
     ttlAutopurge: false,
   });
-
-  /** Bumped by every invalidation; see ApiKeyCache: a fill racing a logout is not cached. */
-  private invalidations = 0;
 
   constructor(private readonly bus: CacheInvalidationBus) {
     bus.on('session', (event) => event.kind === 'session' && this.forgetSessionHere(event.id));
@@ -50,14 +48,14 @@ export class AccessTokenCache {
     return entry.claims;
   }
 
+  /** Read before verifying a token; pass it back to `remember`. */
   generation(): number {
-    return this.invalidations;
+    return this.cache.generation();
   }
 
   remember(token: string, claims: AccessTokenClaims, generation: number): void {
-    if (generation !== this.invalidations) return;
     const ttl = claims.exp * 1000 - Date.now();
-    if (ttl > 0) this.cache.set(keyOf(token), { token, claims }, { ttl });
+    if (ttl > 0) this.cache.setIfCurrent(keyOf(token), { token, claims }, generation, { ttl });
   }
 
   /** Drops the session's tokens here and on every other instance. */
@@ -67,9 +65,6 @@ export class AccessTokenCache {
 
   /** Rare (logout, reuse detection): a scan of the bounded cache is cheaper than an index. */
   private forgetSessionHere(sessionId: string): void {
-    this.invalidations += 1;
-    for (const [key, entry] of this.cache.entries()) {
-      if (entry.claims.sid === sessionId) this.cache.delete(key);
-    }
+    this.cache.invalidateWhere((entry) => entry.claims.sid === sessionId);
   }
 }

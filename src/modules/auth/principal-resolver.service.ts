@@ -55,16 +55,17 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
     }
     if (looksLikeJwt(credential)) {
       const cached = this.accessTokens.get(credential);
-      if (cached) {
-        const role = this.roles.cachedRoleOf(
-          cached.sub,
-          requestedOrganizationId(request) ?? cached.org_id,
+      if (!cached) {
+        return this.verifyAccessToken(credential, request).then((claims) =>
+          this.userPrincipal(claims, request),
         );
-        if (role) return this.userPrincipalWithRole(cached, request, role);
       }
-      return this.verifyAccessToken(credential, request).then((claims) =>
-        this.userPrincipal(claims, request),
-      );
+      // Fully synchronous when the token and the caller's role there are both cached.
+      const organizationId = requestedOrganizationId(request) ?? cached.org_id;
+      const role = this.roles.cachedRoleOf(cached.sub, organizationId);
+      return role
+        ? this.userPrincipalWithRole(cached, organizationId, role)
+        : this.userPrincipal(cached, request);
     }
     if (this.isAdminToken?.(credential)) {
       return this.administrator(requestedOrganizationId(request));
@@ -85,12 +86,11 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
     }
   }
 
+  /** A token not cached: the Passport strategy checks signature, denylist and session. */
   private async verifyAccessToken(
     token: string,
     request: FastifyRequest,
   ): Promise<AccessTokenClaims> {
-    const cached = this.accessTokens.get(token);
-    if (cached) return cached;
     const generation = this.accessTokens.generation();
     (request as FastifyRequest & { [PRESENTED_CREDENTIAL]?: string })[PRESENTED_CREDENTIAL] = token;
     const claims = await runStrategy<AccessTokenClaims>(this.jwtStrategy, request);
@@ -110,19 +110,19 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
       if (requested) throw new ForbiddenError('Not a member of this organization', 'not_a_member');
       throw new UnauthorizedError('No longer a member of the token’s organization');
     }
-    return this.userPrincipalWithRole(claims, request, role);
+    return this.userPrincipalWithRole(claims, organizationId, role);
   }
 
   /** The user as a principal of the organization it acts in, with that role's scopes. */
   private userPrincipalWithRole(
     claims: AccessTokenClaims,
-    request: FastifyRequest,
+    organizationId: string,
     role: Role,
   ): Principal {
     return {
       type: 'user',
       subject: claims.sub,
-      organizationId: requestedOrganizationId(request) ?? claims.org_id,
+      organizationId,
       scopes: this.scopes.scopesOfRole(role),
       role,
       environment: null,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { InvalidatableCache } from '../../common/cache/invalidatable-cache';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
-import { LRUCache } from 'lru-cache';
 import { OrganizationsRepository } from './organizations.repository';
 import { Role } from './roles';
 
@@ -12,9 +12,8 @@ const NO_MEMBERSHIP = 'none' as const;
  */
 @Injectable()
 export class MembershipRolesCache {
-  /** Bumped by every invalidation: a look-up racing a role change does not cache the old role. */
-  private invalidations = 0;
-  private readonly cache = new LRUCache<string, Role | typeof NO_MEMBERSHIP>({
+  /** A look-up racing a role change does not cache the old role. */
+  private readonly cache = new InvalidatableCache<string, Role | typeof NO_MEMBERSHIP>({
     max: 50_000,
     ttl: 30_000,
   });
@@ -24,9 +23,8 @@ export class MembershipRolesCache {
     private readonly bus: CacheInvalidationBus,
   ) {
     bus.on('membership', (event) => {
-      if (event.kind !== 'membership') return;
-      this.invalidations += 1;
-      this.cache.delete(`${event.userId}:${event.organizationId}`);
+      if (event.kind === 'membership')
+        this.cache.invalidate(`${event.userId}:${event.organizationId}`);
     });
   }
 
@@ -37,13 +35,11 @@ export class MembershipRolesCache {
   }
 
   async roleOf(userId: string, organizationId: string): Promise<Role | null> {
-    const key = `${userId}:${organizationId}`;
-    const cached = this.cache.get(key);
-    if (cached !== undefined) return cached === NO_MEMBERSHIP ? null : cached;
-    const generation = this.invalidations;
-    const membership = await this.organizations.findMembership(organizationId, userId);
-    if (generation === this.invalidations) this.cache.set(key, membership?.role ?? NO_MEMBERSHIP);
-    return membership?.role ?? null;
+    const role = await this.cache.getOrLoad(`${userId}:${organizationId}`, async () => {
+      const membership = await this.organizations.findMembership(organizationId, userId);
+      return membership?.role ?? NO_MEMBERSHIP;
+    });
+    return role === NO_MEMBERSHIP || role === undefined ? null : role;
   }
 
   /** Drops the entry here and on every other instance. */

@@ -1,0 +1,71 @@
+import { LRUCache } from 'lru-cache';
+
+/**
+ * A bounded in-memory cache of database look-ups that a change (a revoke, a logout, a role or
+ * plan change) can invalidate while a look-up is still in flight. Every invalidation bumps a
+ * generation; a look-up reads the generation before it asks the database and its answer is
+ * cached only if none came meanwhile, so a row read just before a change is never cached as
+ * current. The counter is per cache, not per key: invalidations are rare, and a look-up that
+ * loses its caching to an unrelated one costs only one more query later.
+ */
+export class InvalidatableCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>> {
+  private readonly entries: LRUCache<K, V>;
+  private invalidations = 0;
+
+  constructor(options: LRUCache.Options<K, V, unknown>) {
+    this.entries = new LRUCache<K, V>(options);
+  }
+
+  get(key: K): V | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Read before a database look-up; pass it back to `setIfCurrent`. */
+  generation(): number {
+    return this.invalidations;
+  }
+
+  /** Caches a look-up's answer unless an invalidation came since `generation` was read. */
+  setIfCurrent(
+    key: K,
+    value: V,
+    generation: number,
+    options?: LRUCache.SetOptions<K, V, unknown>,
+  ): boolean {
+    if (generation !== this.invalidations) return false;
+    this.entries.set(key, value, options);
+    return true;
+  }
+
+  /** The cached answer, or `load`'s, cached unless invalidated meanwhile (undefined is not). */
+  async getOrLoad(key: K, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    const cached = this.entries.get(key);
+    if (cached !== undefined) return cached;
+    const generation = this.invalidations;
+    const loaded = await load();
+    if (loaded !== undefined) this.setIfCurrent(key, loaded, generation);
+    return loaded;
+  }
+
+  /** Drops an entry that simply ran out (not a change: look-ups in flight stay cacheable). */
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+
+  /**
+   * Something changed: drops its entry (if this instance has one) and makes every look-up in
+   * flight uncacheable.
+   */
+  invalidate(key?: K): void {
+    this.invalidations += 1;
+    if (key !== undefined) this.entries.delete(key);
+  }
+
+  /** As `invalidate`, for the entries that match (rare changes: a scan of the bounded cache). */
+  invalidateWhere(matches: (value: V) => boolean): void {
+    this.invalidations += 1;
+    for (const [key, value] of this.entries.entries()) {
+      if (matches(value)) this.entries.delete(key);
+    }
+  }
+}
