@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { repeatInBackground } from '../../common/jobs/background-job';
+import { BackgroundJobs } from '../../common/jobs/background-jobs';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { ApiKeysRepository } from './api-keys.repository';
 
@@ -25,28 +25,22 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
   private counts = new Map<string, HourCounts>();
   /** Updated in place on every accepted request (no allocation on the hot path). */
   private lastUse = new Map<string, { at: number; ip: string }>();
-  private stopFlushing?: () => void;
   private flushing: Promise<void> = Promise.resolve();
   private readonly intervalMs: number;
 
   constructor(
     private readonly keys: ApiKeysRepository,
+    private readonly jobs: BackgroundJobs,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.intervalMs = config.get('API_KEY_USAGE_FLUSH_MS', { infer: true });
   }
 
   onModuleInit(): void {
-    this.stopFlushing = repeatInBackground(
-      this.intervalMs,
-      () => this.flush(),
-      this.logger,
-      'API key usage flush failed',
-    );
+    this.jobs.every(this.intervalMs, 'API key usage flush failed', () => this.flush());
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopFlushing?.();
     await this.flush();
   }
 

@@ -1,5 +1,5 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { repeatInBackground } from '../../common/jobs/background-job';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { BackgroundJobs } from '../../common/jobs/background-jobs';
 import { ConfigService } from '@nestjs/config';
 import { Readable } from 'node:stream';
 import { BadRequestError } from '../../common/errors/api-errors';
@@ -25,30 +25,21 @@ export function toAuditEventDto(event: AuditEvent): AuditEventDto {
 
 /** Reading, exporting, verifying and pruning an organization's audit chain. */
 @Injectable()
-export class AuditLogService implements OnModuleInit, OnModuleDestroy {
+export class AuditLogService implements OnModuleInit {
   private readonly logger = new Logger(AuditLogService.name);
   private readonly retentionDays: number;
-  private stopPruning?: () => void;
 
   constructor(
     private readonly repository: AuditRepository,
     private readonly writer: AuditWriter,
+    private readonly jobs: BackgroundJobs,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.retentionDays = config.get('AUDIT_RETENTION_DAYS', { infer: true });
   }
 
   onModuleInit(): void {
-    this.stopPruning = repeatInBackground(
-      PRUNE_INTERVAL_MS,
-      () => this.prune(),
-      this.logger,
-      'Audit retention pruning failed',
-    );
-  }
-
-  onModuleDestroy(): void {
-    this.stopPruning?.();
+    this.jobs.every(PRUNE_INTERVAL_MS, 'Audit retention pruning failed', () => this.prune());
   }
 
   async list(organizationId: string, query: AuditListQueryDto): Promise<ListPage<AuditEventDto>> {

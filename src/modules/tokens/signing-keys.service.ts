@@ -1,5 +1,5 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { repeatInBackground } from '../../common/jobs/background-job';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { BackgroundJobs } from '../../common/jobs/background-jobs';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { exportJWK, JWK } from 'jose';
@@ -31,16 +31,16 @@ const UNKNOWN_KID_RELOAD_MS = 5_000;
  * in the JWKS (and verify) until the last token they signed has expired.
  */
 @Injectable()
-export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
+export class SigningKeysService implements OnModuleInit {
   private readonly logger = new Logger(SigningKeysService.name);
   private active: ActiveSigningKey;
   private publicKeys = new Map<string, PublicKeyEntry>();
-  private stopReloading?: () => void;
   private unknownKidReload?: { at: number; done: Promise<void> };
 
   constructor(
     @InjectRepository(SigningKey) private readonly keys: Repository<SigningKey>,
     private readonly masterKey: MasterKeyService,
+    private readonly jobs: BackgroundJobs,
     private readonly config: ConfigService<EnvironmentVariables, true>,
   ) {}
 
@@ -50,16 +50,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       await this.createKey();
       await this.reload();
     }
-    this.stopReloading = repeatInBackground(
-      RELOAD_INTERVAL_MS,
-      () => this.reload(),
-      this.logger,
-      'Could not reload signing keys',
-    );
-  }
-
-  onModuleDestroy(): void {
-    this.stopReloading?.();
+    this.jobs.every(RELOAD_INTERVAL_MS, 'Could not reload signing keys', () => this.reload());
   }
 
   activeKey(): ActiveSigningKey {

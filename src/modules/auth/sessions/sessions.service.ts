@@ -1,5 +1,5 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { repeatInBackground } from '../../../common/jobs/background-job';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { BackgroundJobs } from '../../../common/jobs/background-jobs';
 import { ConfigService } from '@nestjs/config';
 import { randomOpaqueToken, sha256Hex } from '../../../common/crypto/secrets';
 import { UnauthorizedError } from '../../../common/errors/api-errors';
@@ -26,31 +26,21 @@ export interface IssuedRefreshToken {
  * refresh and access token descending from the login) is revoked.
  */
 @Injectable()
-export class SessionsService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(SessionsService.name);
+export class SessionsService implements OnModuleInit {
   private readonly refreshTtlMs: number;
-  private stopPruning?: () => void;
 
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly accessTokens: AccessTokenCache,
     private readonly audit: AuditService,
+    private readonly jobs: BackgroundJobs,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.refreshTtlMs = config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true }) * 86_400_000;
   }
 
   onModuleInit(): void {
-    this.stopPruning = repeatInBackground(
-      PRUNE_INTERVAL_MS,
-      () => this.pruneExpired(),
-      this.logger,
-      'Session pruning failed',
-    );
-  }
-
-  onModuleDestroy(): void {
-    this.stopPruning?.();
+    this.jobs.every(PRUNE_INTERVAL_MS, 'Session pruning failed', () => this.pruneExpired());
   }
 
   /** Removes expired sessions (with their refresh tokens) and expired denylist entries. */

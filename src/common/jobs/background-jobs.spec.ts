@@ -1,0 +1,40 @@
+import { BackgroundJobs } from './background-jobs';
+
+/** Lets the promise callbacks of a finished run settle. */
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
+
+describe('BackgroundJobs', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('never starts a run while the previous one is still going, and stops at shutdown', async () => {
+    const jobs = new BackgroundJobs();
+    let finish!: () => void;
+    const task = jest.fn(() => new Promise<void>((resolve) => (finish = resolve)));
+    jobs.every(1000, 'failed', task);
+    jest.advanceTimersByTime(3500); // three ticks while the first run hangs
+    expect(task).toHaveBeenCalledTimes(1);
+    finish();
+    await settle();
+    jest.advanceTimersByTime(1000);
+    expect(task).toHaveBeenCalledTimes(2);
+    jobs.onModuleDestroy();
+    finish();
+    await settle();
+    jest.advanceTimersByTime(5000);
+    expect(task).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps running after a failed run', async () => {
+    const jobs = new BackgroundJobs();
+    const task = jest.fn().mockRejectedValueOnce(new Error('database down')).mockResolvedValue(0);
+    jobs.every(1000, 'failed', task);
+    jest.advanceTimersByTime(1000);
+    await settle();
+    jest.advanceTimersByTime(1000);
+    expect(task).toHaveBeenCalledTimes(2);
+    jobs.onModuleDestroy();
+  });
+});
