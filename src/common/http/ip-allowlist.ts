@@ -112,7 +112,7 @@ function ipv4Bytes(address: string): number[] {
 }
 
 /** Expects text that passed `isIPv6`, without a zone. */
-function ipv6Bytes(address: string): number[] {
+export function ipv6Bytes(address: string): number[] {
   // Rewrite an embedded IPv4 tail (`::ffff:1.2.3.4`) as its two hex groups.
   const lastColon = address.lastIndexOf(':');
   const tail = address.slice(lastColon + 1);
@@ -142,6 +142,6 @@ function hostBitsAreZero(bytes: number[], prefix: number): boolean {
   });
 }
 
-function isIpv4Mapped(bytes: number[]): boolean {
+export function isIpv4Mapped(bytes: number[]): boolean {
   return bytes.slice(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
 }

@@ -4,9 +4,11 @@ import type { FastifyRequest } from 'fastify';
 import { requestedOrganizationId } from '../../common/auth/credential';
 import type { Principal } from '../../common/auth/principal';
 import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
-import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
+import { InjectThrottlerStorage } from '@nestjs/throttler';
 import { FailureLock } from '../rate-limits/failure-lock';
+import { ResilientThrottlerStorage } from '../rate-limits/resilient-throttler.storage';
 import { compileAllowlist } from '../../common/http/ip-allowlist';
+import { clientNetworkOf } from '../../common/http/client-network';
 import { originOf } from '../../common/http/request-origin';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
@@ -40,7 +42,7 @@ export class ApiKeyAuthenticator {
     private readonly usage: ApiKeyUsageRecorder,
     private readonly strategy: ApiKeyStrategy,
     private readonly audit: AuditService,
-    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    @InjectThrottlerStorage() storage: ResilientThrottlerStorage,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
@@ -124,7 +126,7 @@ export class ApiKeyAuthenticator {
    */
   private async countUnknownLookUp(ip: string): Promise<void> {
     if (this.lookUpsPerMinute !== null)
-      await this.unknownLookUps.countFailure(ip, this.lookUpsPerMinute);
+      await this.unknownLookUps.countFailure(clientNetworkOf(ip), this.lookUpsPerMinute);
   }
 
   /**
@@ -141,7 +143,7 @@ export class ApiKeyAuthenticator {
     const generation = this.cache.generation();
     const pending = this.fills.get(cacheKey);
     if (pending?.generation === generation) return pending.key;
-    this.unknownLookUps.assertOpen(request.ip);
+    this.unknownLookUps.assertOpen(clientNetworkOf(request.ip));
     const entry = { generation, key: this.fill(presented, cacheKey, request, generation) };
     this.fills.set(cacheKey, entry);
     // A newer look-up may have taken the slot meanwhile: only this one's entry is removed.
@@ -165,7 +167,7 @@ export class ApiKeyAuthenticator {
       delete request.headers[PRESENTED_API_KEY_HEADER];
     }
     if (!row) {
-      this.cache.rememberUnknown(cacheKey);
+      this.cache.rememberUnknown(cacheKey, generation);
       await this.countUnknownLookUp(request.ip);
       throw new UnauthorizedError();
     }

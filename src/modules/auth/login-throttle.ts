@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
+import { InjectThrottlerStorage } from '@nestjs/throttler';
 import { sha256Hex } from '../../common/crypto/secrets';
+import { clientNetworkOf } from '../../common/http/client-network';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { FailureLock } from '../rate-limits/failure-lock';
+import { ResilientThrottlerStorage } from '../rate-limits/resilient-throttler.storage';
 
 /**
  * Failed logins per email and per client IP (a FailureLock: shared through Redis when
@@ -17,7 +19,7 @@ export class LoginThrottle {
   private readonly maxPerIp: number;
 
   constructor(
-    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    @InjectThrottlerStorage() storage: ResilientThrottlerStorage,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.maxPerEmail = config.get('LOGIN_MAX_FAILURES_PER_EMAIL', { infer: true });
@@ -27,13 +29,13 @@ export class LoginThrottle {
   }
 
   assertAllowed(email: string, ip: string): void {
-    this.failures.assertOpen(emailKey(email), `ip:${ip}`);
+    this.failures.assertOpen(emailKey(email), ipKey(ip));
   }
 
   async recordFailure(email: string, ip: string): Promise<void> {
     await Promise.all([
       this.failures.countFailure(emailKey(email), this.maxPerEmail),
-      this.failures.countFailure(`ip:${ip}`, this.maxPerIp),
+      this.failures.countFailure(ipKey(ip), this.maxPerIp),
     ]);
   }
 
@@ -45,4 +47,9 @@ export class LoginThrottle {
 /** Emails are hashed: the storage (Redis) never holds them in clear. */
 function emailKey(email: string): string {
   return `email:${sha256Hex(email.trim().toLowerCase())}`;
+}
+
+/** Per client network: every address of an IPv6 /64 counts as one client. */
+function ipKey(ip: string): string {
+  return `ip:${clientNetworkOf(ip)}`;
 }

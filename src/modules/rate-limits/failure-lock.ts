@@ -1,7 +1,6 @@
-import type { ThrottlerStorage } from '@nestjs/throttler';
 import { LRUCache } from 'lru-cache';
 import { TooManyRequestsError } from '../../common/errors/api-errors';
-import { countInWindow } from './calendar-window';
+import type { ResilientThrottlerStorage } from './resilient-throttler.storage';
 
 /**
  * Failures counted per tracker (an email, a client IP) in a calendar window of the throttler
@@ -16,7 +15,7 @@ export class FailureLock {
   private readonly lockedUntil = new LRUCache<string, number>({ max: 100_000 });
 
   constructor(
-    private readonly storage: ThrottlerStorage,
+    private readonly storage: ResilientThrottlerStorage,
     /** Names the counters in the storage. */
     private readonly name: string,
     private readonly windowMs: number,
@@ -30,7 +29,9 @@ export class FailureLock {
   }
 
   async countFailure(tracker: string, max: number): Promise<void> {
-    const counted = await countInWindow(this.storage, this.name, tracker, max, this.windowMs);
+    const [counted] = await this.storage.count([
+      { name: this.name, tracker, limit: max, windowMs: this.windowMs },
+    ]);
     if (counted.totalHits >= max) this.lockedUntil.set(tracker, counted.resetsAt);
   }
 

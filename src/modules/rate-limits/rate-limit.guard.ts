@@ -1,48 +1,30 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
+import { InjectThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../common/auth/principal';
 import { routePolicy } from '../../common/auth/route-policy';
 import { TooManyRequestsError } from '../../common/errors/api-errors';
+import { clientNetworkOf } from '../../common/http/client-network';
 import { originOf } from '../../common/http/request-origin';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage.recorder';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
-import { countInWindow, WindowCount } from './calendar-window';
+import { WindowCount, WindowLimit } from './calendar-window';
 import { OrganizationLimitsCache } from './organization-limits.cache';
+import { ResilientThrottlerStorage } from './resilient-throttler.storage';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
-
-/** Built field by field: an object spread here cost measurably on every request. */
-function decision(limit: Limit, counted: WindowCount): Decision {
-  return {
-    limit,
-    remaining: counted.remaining,
-    resetsAt: counted.resetsAt,
-    blocked: counted.blocked,
-  };
-}
 
 function organizationLimit(organizationId: string, perMinute: number): Limit {
   return { name: 'organization', tracker: organizationId, limit: perMinute, windowMs: MINUTE_MS };
 }
 
-interface Limit {
+interface Limit extends WindowLimit {
   name: 'organization' | 'api_key' | 'ip';
-  tracker: string;
-  limit: number;
-  windowMs: number;
-}
-
-interface Decision {
-  limit: Limit;
-  remaining: number;
-  resetsAt: number;
-  blocked: boolean;
 }
 
 /**
@@ -50,8 +32,8 @@ interface Decision {
  * minute for plans and client IPs, the hour for API keys, so an hourly key limit resets on the
  * hour). Limits that apply: the organization's plan per minute, the API key's own hourly limit,
  * and for unauthenticated routes the client IP. Headers describe the tightest one. Routes opt
- * out with @SkipThrottle(). Hot path: counters are one Redis round trip (or a Map lookup) each;
- * plan limits and key limits come from in-memory caches.
+ * out with @SkipThrottle(). Hot path: a request's counters are one Redis round trip together (or
+ * a Map lookup each); plan limits and key limits come from in-memory caches.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
@@ -60,7 +42,7 @@ export class RateLimitGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    @InjectThrottlerStorage() private readonly storage: ResilientThrottlerStorage,
     private readonly organizationLimits: OrganizationLimitsCache,
     private readonly usage: ApiKeyUsageRecorder,
     private readonly audit: AuditService,
@@ -89,40 +71,41 @@ export class RateLimitGuard implements CanActivate {
   ): boolean | Promise<boolean> {
     if (limits.length === 0) return true;
     const now = Date.now();
-    const decisions = limits.map((limit) => this.count(limit, now));
-    // With Redis, the counters of a request are sent together: one pipelined round trip.
-    return decisions.some((decision) => decision instanceof Promise)
-      ? Promise.all(decisions).then((counted) => this.decide(counted, request, reply, now))
-      : this.decide(decisions as Decision[], request, reply, now);
+    // With Redis, every counter of the request in one round trip.
+    const counted = this.storage.count(limits, now);
+    return counted instanceof Promise
+      ? counted.then((counts) => this.decide(limits, counts, request, reply, now))
+      : this.decide(limits, counted, request, reply, now);
   }
 
   private decide(
-    decisions: Decision[],
+    limits: Limit[],
+    counts: WindowCount[],
     request: FastifyRequest,
     reply: FastifyReply,
     now: number,
   ): boolean {
-    let tightest = decisions[0];
-    let blocked: Decision | undefined;
-    for (const decision of decisions) {
-      const limit = decision.limit;
+    let tightest = 0;
+    let blocked = -1;
+    for (let i = 0; i < limits.length; i++) {
+      const count = counts[i];
+      const best = counts[tightest];
       if (
-        decision.remaining < tightest.remaining ||
-        (decision.remaining === tightest.remaining && limit.limit < tightest.limit.limit)
+        count.remaining < best.remaining ||
+        (count.remaining === best.remaining && limits[i].limit < limits[tightest].limit)
       ) {
-        tightest = decision;
+        tightest = i;
       }
-      if (decision.blocked && (!blocked || decision.resetsAt > blocked.resetsAt))
-        blocked = decision;
+      if (count.blocked && (blocked < 0 || count.resetsAt > counts[blocked].resetsAt)) blocked = i;
     }
     void reply
-      .header('X-RateLimit-Limit', String(tightest.limit.limit))
-      .header('X-RateLimit-Remaining', String(tightest.remaining))
-      .header('X-RateLimit-Reset', String(Math.ceil(tightest.resetsAt / 1000)));
+      .header('X-RateLimit-Limit', String(limits[tightest].limit))
+      .header('X-RateLimit-Remaining', String(counts[tightest].remaining))
+      .header('X-RateLimit-Reset', String(Math.ceil(counts[tightest].resetsAt / 1000)));
 
-    if (!blocked) return true;
-    this.recordRejection(request, blocked.limit);
-    throw new TooManyRequestsError((blocked.resetsAt - now) / 1000);
+    if (blocked < 0) return true;
+    this.recordRejection(request, limits[blocked]);
+    throw new TooManyRequestsError((counts[blocked].resetsAt - now) / 1000);
   }
 
   /** The limits that apply to this caller; synchronous when its organization's limit is cached. */
@@ -130,7 +113,12 @@ export class RateLimitGuard implements CanActivate {
     const principal = request.principal;
     if (!principal) {
       return [
-        { name: 'ip', tracker: request.ip, limit: this.publicPerMinute, windowMs: MINUTE_MS },
+        {
+          name: 'ip',
+          tracker: clientNetworkOf(request.ip),
+          limit: this.publicPerMinute,
+          windowMs: MINUTE_MS,
+        },
       ];
     }
     if (principal.type === 'instance_admin') return [];
@@ -161,21 +149,6 @@ export class RateLimitGuard implements CanActivate {
       });
     }
     return limits;
-  }
-
-  /** One calendar-aligned window: the storage key names it, so it resets on the minute/hour. */
-  private count(limit: Limit, now: number): Decision | Promise<Decision> {
-    const counted = countInWindow(
-      this.storage,
-      limit.name,
-      limit.tracker,
-      limit.limit,
-      limit.windowMs,
-      now,
-    );
-    return counted instanceof Promise
-      ? counted.then((window) => decision(limit, window))
-      : decision(limit, counted);
   }
 
   private recordRejection(request: FastifyRequest, limit: Limit): void {

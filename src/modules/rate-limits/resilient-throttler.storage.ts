@@ -2,56 +2,103 @@ import { Logger } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { RedisConnections } from '../../common/cluster/redis-connections';
-import { CachedScriptRedisStorage } from './cached-script-redis.storage';
+import {
+  counterKey,
+  countOf,
+  slotOf,
+  WindowCount,
+  WindowLimit,
+  WindowSlot,
+} from './calendar-window';
 import { FixedWindowMemoryStorage } from './fixed-window-memory.storage';
+import { CounterState, RedisWindowCounters } from './redis-window-counters';
 
 /**
- * Counters in Redis (shared by every instance) when Redis is configured and reachable; in this
- * instance's memory otherwise. A Redis failure never fails a request: the limit is then enforced
- * per instance until Redis is back.
+ * Rate-limit counters in Redis (shared by every instance) when Redis is configured and reachable;
+ * in this instance's memory otherwise. A Redis failure never fails a request: the limit is then
+ * enforced per instance until Redis is back.
+ *
+ * It is @nestjs/throttler's storage (ThrottlerModule provides it, @InjectThrottlerStorage() gets
+ * it), and Tessera's limits use `count`, which counts several calendar windows at once.
  */
 export class ResilientThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger(ResilientThrottlerStorage.name);
-  private readonly shared: CachedScriptRedisStorage | null;
+  private readonly shared: RedisWindowCounters | null;
   private readonly local = new FixedWindowMemoryStorage();
   private lastFailureLoggedAt = 0;
 
   constructor(private readonly redis: RedisConnections) {
-    this.shared = redis.commands ? new CachedScriptRedisStorage(redis.commands) : null;
-  }
-
-  async increment(
-    key: string,
-    ttl: number,
-    limit: number,
-    blockDuration: number,
-    throttlerName: string,
-  ): Promise<ThrottlerStorageRecord> {
-    if (this.shared && this.redis.isReady()) {
-      try {
-        return await this.shared.increment(key, ttl, limit, blockDuration, throttlerName);
-      } catch (error) {
-        if (Date.now() - this.lastFailureLoggedAt > 10_000) {
-          this.lastFailureLoggedAt = Date.now();
-          this.logger.warn({ err: error }, 'Redis rate-limit counter failed; counting locally');
-        }
-      }
-    }
-    return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    this.shared = redis.commands ? new RedisWindowCounters(redis.commands) : null;
   }
 
   /**
-   * Counted here and now when this instance keeps the counters itself (no Redis configured, or
-   * Redis not ready); null when Redis should count it (then call `increment`).
+   * Counts one hit against each limit. Synchronous when this instance keeps the counters itself
+   * (no Redis configured, or Redis not ready): it runs on every authenticated request, and a
+   * promise per counter was measurable there (`npm run bench`, JWT row: about +7% req/s in an
+   * A/B of two builds). With Redis, all of them in one round trip.
    */
-  incrementIfLocal(
+  count(limits: readonly WindowLimit[], now = Date.now()): WindowCount[] | Promise<WindowCount[]> {
+    const slots = limits.map((limit) => slotOf(limit, now));
+    const hits = this.hit(slots, now);
+    return hits instanceof Promise
+      ? hits.then((counted) => countsOf(limits, slots, counted))
+      : countsOf(limits, slots, hits);
+  }
+
+  /** @nestjs/throttler's interface: one counter, blocked exactly while over the limit. */
+  async increment(
     key: string,
     ttl: number,
     limit: number,
     _blockDuration: number,
     throttlerName: string,
-  ): ThrottlerStorageRecord | null {
-    if (this.shared && this.redis.isReady()) return null;
-    return this.local.incrementNow(key, ttl, limit, throttlerName);
+  ): Promise<ThrottlerStorageRecord> {
+    const now = Date.now();
+    const [counter] = await this.hit(
+      [{ key: counterKey(key, throttlerName), ttlMs: ttl, resetsAt: now + ttl }],
+      now,
+    );
+    const totalHits = counter.hits;
+    const timeToExpire = Math.ceil(counter.msLeft / 1000);
+    const isBlocked = totalHits > limit;
+    return { totalHits, timeToExpire, isBlocked, timeToBlockExpire: isBlocked ? timeToExpire : 0 };
   }
+
+  private hit(slots: WindowSlot[], now: number): CounterState[] | Promise<CounterState[]> {
+    if (this.shared && this.redis.isReady()) return this.hitShared(this.shared, slots);
+    return this.hitLocally(slots, now);
+  }
+
+  private hitLocally(slots: WindowSlot[], now: number): CounterState[] {
+    return slots.map((slot) => {
+      const window = this.local.hit(slot.key, slot.ttlMs, now);
+      return { hits: window.hits, msLeft: window.expiresAt - now };
+    });
+  }
+
+  private async hitShared(
+    shared: RedisWindowCounters,
+    slots: WindowSlot[],
+  ): Promise<CounterState[]> {
+    try {
+      return await shared.increment(
+        slots.map((slot) => slot.key),
+        slots.map((slot) => slot.ttlMs),
+      );
+    } catch (error) {
+      if (Date.now() - this.lastFailureLoggedAt > 10_000) {
+        this.lastFailureLoggedAt = Date.now();
+        this.logger.warn({ err: error }, 'Redis rate-limit counter failed; counting locally');
+      }
+      return this.hitLocally(slots, Date.now());
+    }
+  }
+}
+
+function countsOf(
+  limits: readonly WindowLimit[],
+  slots: WindowSlot[],
+  counters: CounterState[],
+): WindowCount[] {
+  return limits.map((limit, i) => countOf(counters[i].hits, limit.limit, slots[i].resetsAt));
 }

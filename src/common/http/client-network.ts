@@ -1,0 +1,34 @@
+import { isIP, isIPv6 } from 'node:net';
+import { ipv6Bytes, isIpv4Mapped } from './ip-allowlist';
+
+/**
+ * The key a per-client-address limit counts under: an IPv4 address as it is, an IPv6 address by
+ * its /64. One host or subscriber is normally given a whole /64 (RFC 6177), so counting single
+ * IPv6 addresses would let one client rotate through 2^64 of them, each with a fresh limit, and
+ * flood the in-memory counters until older ones (someone's failed logins) were evicted.
+ */
+export function clientNetworkOf(ip: string): string {
+  if (!isIPv6(ip)) return withoutPort(ip);
+  const zone = ip.indexOf('%');
+  const bytes = ipv6Bytes(zone < 0 ? ip : ip.slice(0, zone));
+  // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d: the same client as a.b.c.d.
+  if (isIpv4Mapped(bytes)) return bytes.slice(12).join('.');
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  return `${groups.join(':')}::/64`;
+}
+
+/**
+ * Some proxies put the client's port in X-Forwarded-For (`203.0.113.7:51234`,
+ * `[2001:db8::1]:443`): without it, a client would get a fresh limit per source port.
+ */
+function withoutPort(address: string): string {
+  const bracketed = /^\[([^\]]+)\]:\d{1,5}$/.exec(address);
+  if (bracketed && isIPv6(bracketed[1])) return clientNetworkOf(bracketed[1]);
+  const colon = address.lastIndexOf(':');
+  if (colon > 0 && /^\d{1,5}$/.test(address.slice(colon + 1))) {
+    const host = address.slice(0, colon);
+    if (isIP(host) === 4) return host;
+  }
+  return address;
+}
