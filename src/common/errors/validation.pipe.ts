@@ -1,4 +1,10 @@
-import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  Injectable,
+  PipeTransform,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
 import { RequestValidationError, ValidationIssue } from './api-errors';
 
 /** class-validator constraint names mapped to the contract's error `type` values. */
@@ -52,18 +58,23 @@ function toIssues(errors: ValidationError[], parent: (string | number)[] = []): 
  * starting at `body`, `query` or `path`.
  */
 @Injectable()
-export class ContractValidationPipe extends ValidationPipe {
-  constructor() {
-    super({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      transformOptions: { enableImplicitConversion: false },
-      exceptionFactory: (errors) => new RequestValidationError(toIssues(errors)),
-    });
+export class ContractValidationPipe implements PipeTransform {
+  private readonly validation = new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    exceptionFactory: (errors) => new RequestValidationError(toIssues(errors)),
+  });
+
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    // Custom parameter decorators (@Principal()) carry no client input and are never validated:
+    // answered at once, without the two promises the validation path costs on every request.
+    if (metadata.type === 'custom') return value;
+    return this.validate(value, metadata);
   }
 
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  private async validate(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // A JSON body that is not an object (null, a number, an array) cannot match a DTO.
     if (metadata.type === 'body' && metadata.metatype && this.isDtoClass(metadata.metatype)) {
       if (
@@ -81,7 +92,7 @@ export class ContractValidationPipe extends ValidationPipe {
       }
     }
     try {
-      return await super.transform(value, metadata);
+      return await this.validation.transform(value, metadata);
     } catch (error) {
       if (error instanceof RequestValidationError) {
         throw error.locatedIn(metadata.type === 'param' ? 'path' : metadata.type);
