@@ -1,9 +1,11 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { ApiKeyUsage } from '../../src/modules/api-keys/api-key-usage.entity';
 import { ApiKeyUsageRecorder } from '../../src/modules/api-keys/api-key-usage.recorder';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
+import { awayFromWindowEdge } from '../utils/redis';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 
 const KEY_FORMAT = /^tk_(live|test|dev)_[0-9A-Za-z]{38}$/;
@@ -188,6 +190,57 @@ describe('API keys', () => {
       for (const candidate of [typo, 'tk_live_' + 'A'.repeat(38), 'tk_live_short']) {
         const response = await verify(asKey(candidate)).expect(401);
         expect(response.body).toEqual({ detail: 'Invalid or expired token' });
+      }
+    });
+
+    it('never echoes a key, or its secret part, in an error or a log line', async () => {
+      const make = (name: string, extra: Record<string, unknown> = {}) =>
+        createApiKey(t, bearer(owner.accessToken), { name, scopes: ['translate:read'], ...extra });
+      const revoked = await make('echo-revoked');
+      await request(t.http)
+        .delete(`/v1/api-keys/${revoked.id}`)
+        .set(bearer(owner.accessToken))
+        .expect(204);
+      const expired = await make('echo-expired');
+      await request(t.http)
+        .post(`/v1/api-keys/${expired.id}/rotate`)
+        .set(bearer(owner.accessToken))
+        .send({ grace_period_hours: 0 })
+        .expect(201);
+      const fenced = await make('echo-fenced', { allowed_ips: ['192.0.2.0/24'] });
+      const valid = await make('echo-valid');
+      const typo = valid.key.slice(0, -1) + (valid.key.endsWith('A') ? 'B' : 'A');
+      const refusals: [string, number, Record<string, string>?][] = [
+        [revoked.key, 401],
+        [expired.key, 401],
+        [fenced.key, 401],
+        [typo, 401],
+        [valid.key, 403, { 'X-Organization-ID': '00000000-0000-4000-8000-000000000000' }],
+      ];
+      const bodies: string[] = [];
+      for (const [key, status, extra] of refusals) {
+        for (const sent of [
+          verify({ ...asKey(key), ...extra }),
+          verify({ ...bearer(key), ...extra }),
+          request(t.http)
+            .get(`/v1/auth/verify?api_key=${key}`)
+            .set(extra ?? {}),
+        ]) {
+          bodies.push(JSON.stringify((await sent.expect(status)).body));
+        }
+      }
+      // A key pasted into a body where it does not belong: a 422 that names the field only.
+      const misplaced = await request(t.http)
+        .post('/v1/api-keys')
+        .set(bearer(owner.accessToken))
+        .send({ name: 'x', scopes: ['translate:read'], key: valid.key })
+        .expect(422);
+      bodies.push(JSON.stringify(misplaced.body));
+      const logs = t.logs.lines.join('\n');
+      for (const key of [revoked.key, expired.key, fenced.key, valid.key, typo]) {
+        const secretPart = key.slice('tk_live_'.length);
+        for (const body of bodies) expect(body).not.toContain(secretPart);
+        expect(logs).not.toContain(secretPart);
       }
     });
 
@@ -411,6 +464,72 @@ describe('API keys', () => {
       expect(expired.body.data.map((k: { id: string }) => k.id)).toContain(old.id);
     });
 
+    it('rotates with a grace period of 24 hours when none is given', async () => {
+      const old = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'default-grace',
+        scopes: ['translate:read'],
+      });
+      const before = Date.now();
+      const rotated = await request(t.http)
+        .post(`/v1/api-keys/${old.id}/rotate`)
+        .set(bearer(owner.accessToken))
+        .send({})
+        .expect(201);
+      const graceMs = Date.parse(rotated.body.rotated_from.expires) - before;
+      expect(graceMs).toBeGreaterThan(24 * 3_600_000 - 60_000);
+      expect(graceMs).toBeLessThanOrEqual(24 * 3_600_000 + 60_000);
+      await verify(asKey(old.key)).expect(200);
+      await verify(asKey(rotated.body.key)).expect(200);
+    });
+
+    it('updates name, allowed_ips and rate_limit_per_hour; a new allowlist applies on the next request', async () => {
+      const key = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'patched',
+        scopes: ['translate:read'],
+      });
+      await verify(asKey(key.key)).expect(200);
+      const patch = (body: Record<string, unknown>) =>
+        request(t.http).patch(`/v1/api-keys/${key.id}`).set(bearer(owner.accessToken)).send(body);
+      const updated = await patch({
+        name: 'fenced',
+        rate_limit_per_hour: 250,
+        allowed_ips: ['192.0.2.0/24'],
+      }).expect(200);
+      expect(updated.body).toEqual(
+        expect.objectContaining({
+          id: key.id,
+          name: 'fenced',
+          rate_limit_per_hour: 250,
+          allowed_ips: ['192.0.2.0/24'],
+          scopes: ['translate:read'],
+        }),
+      );
+      expect(updated.body).not.toHaveProperty('key');
+      const shown = await request(t.http)
+        .get(`/v1/api-keys/${key.id}`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(shown.body).toEqual(updated.body);
+      // The cached key was dropped: the new allowlist applies on the very next request.
+      expect((await verify(asKey(key.key)).expect(401)).body.detail).toBe('IP address not allowed');
+      await patch({ allowed_ips: [] }).expect(200);
+      await verify(asKey(key.key)).expect(200);
+      for (const bad of [
+        { rate_limit_per_hour: 9 },
+        { rate_limit_per_hour: 100_001 },
+        { key: 'x' },
+      ])
+        await patch(bad).expect(422);
+      await patch({ allowed_ips: ['300.1.1.1'] }).expect(400);
+      const unchanged = await request(t.http)
+        .get(`/v1/api-keys/${key.id}`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(unchanged.body).toEqual(
+        expect.objectContaining({ rate_limit_per_hour: 250, allowed_ips: [] }),
+      );
+    });
+
     it('narrows scopes but never widens them', async () => {
       const key = await createApiKey(t, bearer(owner.accessToken), {
         name: 'narrow',
@@ -468,10 +587,28 @@ describe('API keys', () => {
           mfa_code: totp.generate({ timestamp: Date.now() + 30_000 }),
         })
         .expect(200);
-      await createApiKey(t, bearer(login.body.access_token), {
-        name: 'x',
-        scopes: ['models:read'],
-      });
+      const passed = bearer(login.body.access_token);
+      const key = await createApiKey(t, passed, { name: 'x', scopes: ['models:read'] });
+      // Rotating and revoking need it too; only the session that passed MFA may.
+      const rotateRefused = await request(t.http)
+        .post(`/v1/api-keys/${key.id}/rotate`)
+        .set(bearer(user.accessToken))
+        .send({})
+        .expect(403);
+      expect(rotateRefused.body.code).toBe('mfa_required');
+      const revokeRefused = await request(t.http)
+        .delete(`/v1/api-keys/${key.id}`)
+        .set(bearer(user.accessToken))
+        .expect(403);
+      expect(revokeRefused.body.code).toBe('mfa_required');
+      await verify(asKey(key.key)).expect(200);
+      const rotated = await request(t.http)
+        .post(`/v1/api-keys/${key.id}/rotate`)
+        .set(passed)
+        .send({})
+        .expect(201);
+      await request(t.http).delete(`/v1/api-keys/${rotated.body.id}`).set(passed).expect(204);
+      await verify(asKey(rotated.body.key)).expect(401);
     });
   });
 
@@ -530,6 +667,9 @@ describe('API keys', () => {
     });
 
     it('reports usage per hour with rejections, last_used and last_ip', async () => {
+      await awayFromWindowEdge(3_600_000, 20_000); // all of it in one hour
+      const startedAt = Date.now();
+      const hourStart = startedAt - (startedAt % 3_600_000);
       const key = await createApiKey(t, bearer(owner.accessToken), {
         name: 'usage',
         scopes: ['translate:read'],
@@ -563,6 +703,42 @@ describe('API keys', () => {
         { period_start: expect.stringMatching(/T00:00:00\.000Z$/), requests: 4, rejected: 1 },
       ]);
       expect(t.app.get(ApiKeyUsageRecorder)).toBeDefined();
+
+      const usageWithin = async (query: string) =>
+        (
+          await request(t.http)
+            .get(`/v1/api-keys/${key.id}/usage?${query}`)
+            .set(bearer(owner.accessToken))
+            .expect(200)
+        ).body.data;
+      const iso = (ms: number) => new Date(ms).toISOString();
+      // An earlier hour's usage, as the recorder would have flushed it three hours ago.
+      await t.app
+        .get(DataSource)
+        .getRepository(ApiKeyUsage)
+        .insert({
+          keyId: key.id,
+          organizationId: owner.organizationId,
+          periodStart: new Date(hourStart - 3 * 3_600_000),
+          requests: 7,
+          rejected: 2,
+        });
+      expect(await usageWithin('')).toEqual([
+        { period_start: iso(hourStart - 3 * 3_600_000), requests: 7, rejected: 2 },
+        { period_start: iso(hourStart), requests: 4, rejected: 1 },
+      ]);
+      expect(await usageWithin(`since=${iso(hourStart)}`)).toEqual([
+        { period_start: iso(hourStart), requests: 4, rejected: 1 },
+      ]);
+      expect(
+        await usageWithin(`since=${iso(hourStart - 4 * 3_600_000)}&until=${iso(hourStart - 1)}`),
+      ).toEqual([{ period_start: iso(hourStart - 3 * 3_600_000), requests: 7, rejected: 2 }]);
+      expect(await usageWithin(`until=${iso(hourStart - 4 * 3_600_000)}`)).toEqual([]);
+      const invalid = (query: string) =>
+        request(t.http).get(`/v1/api-keys/${key.id}/usage?${query}`).set(bearer(owner.accessToken));
+      await invalid('since=yesterday').expect(422);
+      await invalid('granularity=week').expect(422);
+      await invalid(`since=${iso(hourStart)}&until=${iso(hourStart - 3_600_000)}`).expect(400);
     });
 
     it('never lets another organization read, change, rotate or revoke a key', async () => {

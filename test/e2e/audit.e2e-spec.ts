@@ -18,6 +18,14 @@ interface Event {
   metadata: Record<string, unknown>;
 }
 
+/** The actor of an event a user caused from this machine, with the user agent it sent. */
+const userActor = (user: TestUser, userAgent: string) => ({
+  type: 'user',
+  id: user.userId,
+  ip: expect.stringMatching(/127\.0\.0\.1/),
+  user_agent: userAgent,
+});
+
 describe('audit log', () => {
   let t: TestApp;
   let owner: TestUser;
@@ -51,12 +59,7 @@ describe('audit log', () => {
         outcome: 'failure',
         organization_id: owner.organizationId,
         request_id: 'failed-login-1',
-        actor: {
-          type: 'user',
-          id: owner.userId,
-          ip: expect.stringMatching(/127\.0\.0\.1/),
-          user_agent: 'audit-test/1.0',
-        },
+        actor: userActor(owner, 'audit-test/1.0'),
         metadata: { email: owner.email, reason: 'wrong_password' },
       }),
     );
@@ -70,7 +73,11 @@ describe('audit log', () => {
     );
     await request(t.http)
       .delete(`/v1/api-keys/${key.id}`)
-      .set({ ...bearer(owner.accessToken), 'X-Request-Id': 'revoke-key-1' })
+      .set({
+        ...bearer(owner.accessToken),
+        'X-Request-Id': 'revoke-key-1',
+        'User-Agent': 'key-admin/1.0',
+      })
       .expect(204);
     const log = await events(owner, `&target_id=${key.id}`);
     expect(log.map((e) => e.action)).toEqual(['api_key.revoked', 'api_key.created']);
@@ -87,7 +94,18 @@ describe('audit log', () => {
         metadata: expect.objectContaining({ name: 'audited', scopes: ['translate:read'] }),
       }),
     );
-    expect(log[0].request_id).toBe('revoke-key-1');
+    expect(log[0]).toEqual(
+      expect.objectContaining({
+        action: 'api_key.revoked',
+        outcome: 'success',
+        organization_id: owner.organizationId,
+        request_id: 'revoke-key-1',
+        actor: userActor(owner, 'key-admin/1.0'),
+        target: { type: 'api_key', id: key.id },
+        metadata: { name: 'audited', start: key.start },
+      }),
+    );
+    for (const event of log) expect(JSON.stringify(event)).not.toContain(key.key.slice(8));
     // Refusals of the revoked key are recorded, sampled: one event for many attempts.
     for (let i = 0; i < 5; i++)
       await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(401);
@@ -113,15 +131,20 @@ describe('audit log', () => {
       .expect(201);
     await request(t.http)
       .patch(`/v1/organizations/${owner.organizationId}/members/${member.userId}`)
-      .set({ ...bearer(owner.accessToken), 'X-Request-Id': 'role-change-1' })
+      .set({
+        ...bearer(owner.accessToken),
+        'X-Request-Id': 'role-change-1',
+        'User-Agent': 'role-admin/2.0',
+      })
       .send({ role: 'admin' })
       .expect(200);
     const [event] = await events(owner, '&action=organization.member.role_changed');
     expect(event).toEqual(
       expect.objectContaining({
         outcome: 'success',
+        organization_id: owner.organizationId,
         request_id: 'role-change-1',
-        actor: expect.objectContaining({ type: 'user', id: owner.userId }),
+        actor: userActor(owner, 'role-admin/2.0'),
         target: { type: 'user', id: member.userId },
         metadata: { from: 'viewer', to: 'admin' },
       }),

@@ -1,57 +1,73 @@
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { getStorageToken } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
+import { RedisConnections } from '../../src/common/cluster/redis-connections';
+import { CacheInvalidationBus } from '../../src/common/cluster/cache-invalidation.bus';
+import { OrganizationLimitsCache } from '../../src/modules/rate-limits/organization-limits.cache';
+import { slotOf } from '../../src/modules/rate-limits/calendar-window';
+import { ResilientThrottlerStorage } from '../../src/modules/rate-limits/resilient-throttler.storage';
 import { ApiKeyCache } from '../../src/modules/api-keys/api-key-cache';
 import { ApiKeyAuthenticator } from '../../src/modules/auth/api-key-authenticator';
 import { generateApiKey } from '../../src/modules/api-keys/api-key-format';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
-import { awayFromWindowEdge } from '../utils/redis';
+import { awayFromWindowEdge, requireRedis, TEST_REDIS_URL, waitFor } from '../utils/redis';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 
-describe('rate limits (one instance, in-memory counters)', () => {
+/** A user in a fresh free organization and a key with a high hourly limit. */
+async function freeOrganization(t: TestApp): Promise<{ user: TestUser; key: string }> {
+  const user = await createUser(t, 'limited');
+  const key = await createApiKey(t, bearer(user.accessToken), {
+    name: 'k',
+    scopes: ['translate:read'],
+    rate_limit_per_hour: 100000,
+  });
+  return { user, key: key.key };
+}
+
+/** The instance administrator puts an organization on another plan. */
+async function setPlan(t: TestApp, organizationId: string, plan: Record<string, unknown>) {
+  await request(t.http)
+    .patch(`/v1/organizations/${organizationId}`)
+    .set(bearer(TEST_ADMIN_TOKEN))
+    .send(plan)
+    .expect(200);
+}
+
+/**
+ * What every counter store must give: the same tests against this instance's memory and against
+ * Redis (the counters of production with several instances).
+ */
+describe.each([
+  { store: 'in-memory counters', redis: false },
+  { store: 'Redis counters', redis: true },
+])('rate limits (one instance, $store)', ({ redis }) => {
+  let enabled = false;
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ RATE_LIMITS_ENABLED: 'true', PUBLIC_RATE_LIMIT_PER_MINUTE: '1000' });
+    if (redis && !(await requireRedis())) return;
+    t = await createTestApp({
+      RATE_LIMITS_ENABLED: 'true',
+      PUBLIC_RATE_LIMIT_PER_MINUTE: '1000',
+      ...(redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    });
+    if (redis) await waitFor(() => t.app.get(RedisConnections).isReady(), 5000);
+    enabled = true;
   });
   afterAll(async () => {
+    if (!enabled) return;
     expect(t.logs.serverErrors()).toEqual([]);
     await t.close();
   });
 
-  /** A user in a fresh free organization and a key with a high hourly limit. */
-  async function freeOrganization(): Promise<{ user: TestUser; key: string }> {
-    const user = await createUser(t, 'limited');
-    const key = await createApiKey(t, bearer(user.accessToken), {
-      name: 'k',
-      scopes: ['translate:read'],
-      rate_limit_per_hour: 100000,
-    });
-    return { user, key: key.key };
-  }
-
-  /**
-   * A second app whose unauthenticated routes allow 3 requests a minute per IP, used for one
-   * test away from a minute boundary, checked for server errors and closed.
-   */
-  async function withStrictPublicLimit(run: (strict: TestApp) => Promise<void>): Promise<void> {
-    const strict = await createTestApp({
-      RATE_LIMITS_ENABLED: 'true',
-      PUBLIC_RATE_LIMIT_PER_MINUTE: '3',
-    });
-    try {
-      await awayFromWindowEdge(60_000);
-      await run(strict);
-      expect(strict.logs.serverErrors()).toEqual([]);
-    } finally {
-      await strict.close();
-    }
-  }
-
   it('refuses the 61st request in a minute from a free organization, with Retry-After', async () => {
+    if (!enabled) return;
     await awayFromWindowEdge(60_000);
-    const { key } = await freeOrganization();
+    const { key } = await freeOrganization(t);
     const remaining: number[] = [];
     // Creating the key already counted 1 request against the organization.
     for (let i = 0; i < 59; i++) {
@@ -76,13 +92,10 @@ describe('rate limits (one instance, in-memory counters)', () => {
   });
 
   it('refuses the 11th request of a key limited to 10 an hour, and counts it as rejected', async () => {
-    await awayFromWindowEdge(3_600_000, 5000);
+    if (!enabled) return;
+    await awayFromWindowEdge(3_600_000, 20_000);
     const user = await createUser(t, 'hourly');
-    await request(t.http)
-      .patch(`/v1/organizations/${user.organizationId}`)
-      .set(bearer(TEST_ADMIN_TOKEN))
-      .send({ plan: 'pro' })
-      .expect(200);
+    await setPlan(t, user.organizationId, { plan: 'pro' });
     const key = await createApiKey(t, bearer(user.accessToken), {
       name: 'ten',
       scopes: ['translate:read'],
@@ -106,18 +119,15 @@ describe('rate limits (one instance, in-memory counters)', () => {
   });
 
   it('applies the plan the administrator sets, at once', async () => {
+    if (!enabled) return;
     await awayFromWindowEdge(60_000);
-    const { user, key } = await freeOrganization();
+    const { user, key } = await freeOrganization(t);
     await request(t.http)
       .get('/v1/auth/verify')
       .set(asKey(key))
       .expect(200)
       .expect('x-ratelimit-limit', '60');
-    await request(t.http)
-      .patch(`/v1/organizations/${user.organizationId}`)
-      .set(bearer(TEST_ADMIN_TOKEN))
-      .send({ plan: 'enterprise', rate_limit_per_minute: 5000 })
-      .expect(200);
+    await setPlan(t, user.organizationId, { plan: 'enterprise', rate_limit_per_minute: 5000 });
     await request(t.http)
       .get('/v1/auth/verify')
       .set(asKey(key))
@@ -126,11 +136,96 @@ describe('rate limits (one instance, in-memory counters)', () => {
   });
 
   it('never limits /v1/health', async () => {
+    if (!enabled) return;
     for (let i = 0; i < 150; i++) {
       const response = await request(t.http).get('/v1/health').expect(200);
       expect(response.headers['x-ratelimit-limit']).toBeUndefined();
     }
   });
+
+  it('applies a key’s changed rate_limit_per_hour on its next request, both ways', async () => {
+    if (!enabled) return;
+    await awayFromWindowEdge(3_600_000, 20_000);
+    const user = await createUser(t, 'patched-limit');
+    await setPlan(t, user.organizationId, { plan: 'pro' });
+    const key = await createApiKey(t, bearer(user.accessToken), {
+      name: 'k',
+      scopes: ['translate:read'],
+    });
+    const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(key.key));
+    await verify().expect(200).expect('x-ratelimit-limit', '300'); // the plan's, tighter than 1000
+    const setLimit = (perHour: number) =>
+      request(t.http)
+        .patch(`/v1/api-keys/${key.id}`)
+        .set(bearer(user.accessToken))
+        .send({ rate_limit_per_hour: perHour })
+        .expect(200)
+        .expect((response) => expect(response.body.rate_limit_per_hour).toBe(perHour));
+    await setLimit(10);
+    await verify()
+      .expect(200)
+      .expect('x-ratelimit-limit', '10')
+      .expect('x-ratelimit-remaining', '8');
+    for (let i = 0; i < 8; i++) await verify().expect(200);
+    await verify().expect(429);
+    // Raised again: served at once, not blocked for the rest of the hour.
+    await setLimit(50);
+    await verify().expect(200).expect('x-ratelimit-limit', '50');
+  });
+
+  it('gives a Redis counter left without an expiry one again, so none lives forever', async () => {
+    if (!enabled || !redis) return;
+    await awayFromWindowEdge(3_600_000, 20_000);
+    const storage = t.app.get<ResilientThrottlerStorage>(getStorageToken());
+    const limit = { name: 'expiry-repair', tracker: randomUUID(), limit: 10, windowMs: 3_600_000 };
+    const key = slotOf(limit, Date.now()).key;
+    const client = new Redis(TEST_REDIS_URL);
+    try {
+      await client.set(key, '3'); // as if a write had lost its expiry
+      const [counted] = await storage.count([limit]);
+      expect(counted.totalHits).toBe(4);
+      const left = await client.pttl(key);
+      expect(left).toBeGreaterThan(0);
+      expect(left).toBeLessThanOrEqual(3_600_000);
+    } finally {
+      await client.del(key);
+      client.disconnect();
+    }
+  });
+});
+
+/** Per-IP limits and cache look-ups: in this instance's memory. */
+describe('rate limits (one instance, look-ups and client IPs)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ RATE_LIMITS_ENABLED: 'true', PUBLIC_RATE_LIMIT_PER_MINUTE: '1000' });
+  });
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
+  });
+
+  /**
+   * A second app whose unauthenticated routes allow 3 requests a minute per IP, used for one
+   * test away from a minute boundary, checked for server errors and closed.
+   */
+  async function withStrictPublicLimit(
+    run: (strict: TestApp) => Promise<void>,
+    env: Record<string, string> = {},
+  ): Promise<void> {
+    const strict = await createTestApp({
+      RATE_LIMITS_ENABLED: 'true',
+      PUBLIC_RATE_LIMIT_PER_MINUTE: '3',
+      ...env,
+    });
+    try {
+      await awayFromWindowEdge(60_000);
+      await run(strict);
+      expect(strict.logs.serverErrors()).toEqual([]);
+    } finally {
+      await strict.close();
+    }
+  }
 
   it('refuses made-up keys past the per-IP limit before asking the database', async () => {
     await withStrictPublicLimit(async (strict) => {
@@ -179,7 +274,7 @@ describe('rate limits (one instance, in-memory counters)', () => {
   });
 
   it('shares one database look-up between concurrent misses of the same key', async () => {
-    const { key } = await freeOrganization();
+    const { key } = await freeOrganization(t);
     const authenticator = t.app.get(ApiKeyAuthenticator);
     const spy = jest.spyOn(t.app.get(DataSource).logger, 'logQuery');
     try {
@@ -198,7 +293,7 @@ describe('rate limits (one instance, in-memory counters)', () => {
   });
 
   it('does not hand a look-up begun before a revoke to a request that arrives after it', async () => {
-    const { key } = await freeOrganization();
+    const { key } = await freeOrganization(t);
     const authenticator = t.app.get(ApiKeyAuthenticator);
     const spy = jest.spyOn(t.app.get(DataSource).logger, 'logQuery');
     try {
@@ -219,6 +314,21 @@ describe('rate limits (one instance, in-memory counters)', () => {
     }
   });
 
+  it('does not cache a plan limit read while the plan was changing', async () => {
+    const { user } = await freeOrganization(t);
+    const limits = t.app.get(OrganizationLimitsCache);
+    const bus = t.app.get(CacheInvalidationBus);
+    const planChanged = () => bus.publish({ kind: 'organization', id: user.organizationId });
+    await planChanged(); // not cached: the next request reads the database
+    const during = limits.perMinute(user.organizationId);
+    await planChanged(); // the administrator changes the plan while that read is in flight
+    expect(await during).toBe(60);
+    expect(limits.cached(user.organizationId)).toBeUndefined();
+    // A read that no change overlapped is cached.
+    await limits.perMinute(user.organizationId);
+    expect(limits.cached(user.organizationId)).toBe(60);
+  });
+
   it('limits unauthenticated routes per client IP', async () => {
     await withStrictPublicLimit(async (strict) => {
       for (let i = 0; i < 3; i++) {
@@ -234,5 +344,24 @@ describe('rate limits (one instance, in-memory counters)', () => {
       expect(refused.headers['retry-after']).toBeDefined();
       await request(strict.http).get('/v1/health').expect(200);
     });
+  });
+
+  it('counts every address of an IPv6 /64 as one client', async () => {
+    await withStrictPublicLimit(
+      async (strict) => {
+        const from = (ip: string) =>
+          request(strict.http)
+            .post('/v1/auth/refresh')
+            .set('X-Forwarded-For', ip)
+            .send({ refresh_token: 'rt_nope' });
+        for (const ip of ['2001:db8:5:6::1', '2001:db8:5:6::2', '2001:db8:5:6:ffff:ffff:ffff:ffff'])
+          await from(ip).expect(401);
+        // A fourth address of the same /64 is the same client: over its limit.
+        await from('2001:db8:5:6:a:b:c:d').expect(429);
+        // The neighbouring /64 is someone else.
+        await from('2001:db8:5:7::1').expect(401);
+      },
+      { TRUST_PROXY: 'true' },
+    );
   });
 });
