@@ -17,7 +17,7 @@ const shared = {
 };
 module.exports = {
   maxWorkers: 2,
-  // Global: a per-project testTimeout is ignored. Rate-limit tests may wait up to 8 s for a
+  // Global: a per-project testTimeout is ignored. Rate-limit tests may wait up to 20 s for a
   // fresh calendar window.
   testTimeout: 30000,
   projects: [
