@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import request from 'supertest';
+import { RedisConnections as RedisState } from '../../src/common/cluster/redis-connections';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser } from '../utils/factories';
@@ -23,6 +24,26 @@ async function twoInstances(env: Record<string, string>): Promise<[TestApp, Test
   const a = await createTestApp({ ...shared, ...env });
   const b = await createTestApp({ ...shared, ...env });
   return [a, b];
+}
+
+/**
+ * Runs `body` while `instance` reads nothing from its Redis subscriber connection (as a busy or
+ * paused instance would), for at most `delayMs`; what arrived meanwhile is read afterwards.
+ */
+async function whileReadingLate<T>(
+  instance: TestApp,
+  delayMs: number,
+  body: () => Promise<T>,
+): Promise<T> {
+  const socket = instance.app.get(RedisState).subscriber!.stream;
+  socket.pause();
+  const resume = setTimeout(() => socket.resume(), delayMs);
+  try {
+    return await body();
+  } finally {
+    clearTimeout(resume);
+    socket.resume();
+  }
 }
 
 describe('several instances on shared database and Redis', () => {
@@ -85,6 +106,41 @@ describe('several instances on shared database and Redis', () => {
       .expect(204);
     const refused = await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(401);
     expect(refused.body.detail).toBe('API key revoked');
+  });
+
+  it('answers a revoke only once B has applied it, even when B reads its messages late', async () => {
+    if (!enabled) return;
+    const user = await createUser(a, 'revoke-late-reader');
+    const key = await createApiKey(a, bearer(user.accessToken), {
+      name: 'k',
+      scopes: ['translate:read'],
+    });
+    await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200); // B caches it
+    await whileReadingLate(b, 100, async () => {
+      await request(a.http)
+        .delete(`/v1/api-keys/${key.id}`)
+        .set(bearer(user.accessToken))
+        .expect(204);
+      // Sent as soon as A answers: had A not waited for B, B would still be holding the message.
+      await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(401);
+    });
+  });
+
+  it('still answers a change when an instance never confirms it', async () => {
+    if (!enabled) return;
+    const user = await createUser(a, 'revoke-unconfirmed');
+    const key = await createApiKey(a, bearer(user.accessToken), {
+      name: 'k',
+      scopes: ['translate:read'],
+    });
+    await whileReadingLate(b, 60_000, () =>
+      request(a.http).delete(`/v1/api-keys/${key.id}`).set(bearer(user.accessToken)).expect(204),
+    );
+    // B read the message once it resumed: the key is refused there too.
+    await waitFor(
+      async () => (await request(b.http).get('/v1/auth/verify').set(asKey(key.key))).status === 401,
+      5000,
+    );
   });
 
   it('logs a user out everywhere: B refuses the access token it had cached', async () => {
@@ -203,5 +259,3 @@ describe('when Redis goes away', () => {
     }
   });
 });
-
-import { RedisConnections as RedisState } from '../../src/common/cluster/redis-connections';

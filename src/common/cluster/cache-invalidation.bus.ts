@@ -1,8 +1,21 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { InvalidationConfirmations } from './invalidation-confirmations';
 import { RedisConnections } from './redis-connections';
 
 const CHANNEL = 'tessera:cache-invalidation';
+
+/** Where the instance that published a message hears which instances applied it. */
+function confirmationChannelOf(instanceId: string): string {
+  return `${CHANNEL}:confirmed:${instanceId}`;
+}
+
+/**
+ * How long a change waits for the other instances to confirm. Long enough for a busy instance
+ * (a GC pause, a slow event loop) to read and apply the message; short enough that an instance
+ * that hangs, or one still on a version that does not confirm, only slows changes down.
+ */
+const CONFIRMATION_TIMEOUT_MS = 250;
 
 /** What changed: each cache subscribes to the kinds it holds. */
 export type Invalidation =
@@ -13,16 +26,26 @@ export type Invalidation =
 
 type Handler = (event: Invalidation) => void;
 
+interface Message {
+  origin: string;
+  /** Absent in messages from versions that did not confirm. */
+  id?: string;
+  event: Invalidation;
+}
+
 /**
  * Tells every instance's in-memory caches that something changed (a key revoked, rotated or
- * updated; a session logged out; a role or plan changed). The change applies locally at once,
- * and with Redis it is published so other instances drop their copy within milliseconds. If
- * Redis is down, other instances converge when their cache entries expire (at most 60 s).
+ * updated; a session logged out; a role or plan changed). The change applies locally at once;
+ * with Redis it is published, and every instance that received it confirms once it has applied
+ * it, so the request that made the change answers only when no instance still serves the old
+ * state (or after CONFIRMATION_TIMEOUT_MS). If Redis is down, other instances converge when
+ * their cache entries expire (at most 60 s).
  */
 @Injectable()
 export class CacheInvalidationBus implements OnModuleInit {
   private readonly logger = new Logger(CacheInvalidationBus.name);
   private readonly handlers = new Map<Invalidation['kind'], Handler[]>();
+  private readonly confirmations = new InvalidationConfirmations(CONFIRMATION_TIMEOUT_MS);
 
   /** Tells this instance's messages apart when Redis echoes them back. */
   private readonly instanceId = randomUUID();
@@ -32,19 +55,16 @@ export class CacheInvalidationBus implements OnModuleInit {
   onModuleInit(): void {
     const subscriber = this.redis.subscriber;
     if (!subscriber) return;
+    const confirmationChannel = confirmationChannelOf(this.instanceId);
     // Commands fail fast while disconnected (no offline queue), so subscribe once connected and
     // again after every reconnect; SUBSCRIBE to a channel already subscribed is a no-op.
-    const subscribe = () => void subscriber.subscribe(CHANNEL).catch(() => undefined);
+    const subscribe = () =>
+      void subscriber.subscribe(CHANNEL, confirmationChannel).catch(() => undefined);
     if (subscriber.status === 'ready') subscribe();
     subscriber.on('ready', subscribe);
-    subscriber.on('message', (channel, message) => {
-      if (channel !== CHANNEL) return;
-      try {
-        const { origin, event } = JSON.parse(message) as { origin: string; event: Invalidation };
-        if (origin !== this.instanceId) this.apply(event); // our own were applied at publish
-      } catch (error) {
-        this.logger.warn({ err: error }, 'Ignored a malformed cache invalidation message');
-      }
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === CHANNEL) this.receive(message);
+      else if (channel === confirmationChannel) this.confirmations.confirm(message);
     });
   }
 
@@ -53,21 +73,55 @@ export class CacheInvalidationBus implements OnModuleInit {
   }
 
   /**
-   * Applies here, now, then tells the other instances. Resolves once Redis has accepted the
-   * message (it has then been handed to every subscriber), so a caller that awaits it can answer
-   * knowing the next request anywhere sees the change. Never throws.
+   * Applies here, now, then tells the other instances and waits until each has confirmed (or the
+   * wait runs out), so a caller that awaits it can answer knowing the next request anywhere sees
+   * the change. Never throws.
    */
   async publish(event: Invalidation): Promise<void> {
     this.apply(event);
     if (!this.redis.isReady()) return;
+    const id = randomUUID();
+    const confirmed = this.confirmations.open(id);
     try {
-      await this.redis.commands!.publish(
-        CHANNEL,
-        JSON.stringify({ origin: this.instanceId, event }),
-      );
+      const message: Message = { origin: this.instanceId, id, event };
+      const receivers = await this.redis.commands!.publish(CHANNEL, JSON.stringify(message));
+      this.confirmations.expect(id, receivers);
     } catch (error) {
+      this.confirmations.close(id);
       this.logger.warn({ err: error }, 'Could not publish a cache invalidation');
+      return;
     }
+    const outcome = await confirmed;
+    if (outcome.confirmed < outcome.expected) {
+      this.logger.warn(
+        `${outcome.expected - outcome.confirmed} of ${outcome.expected} instances did not confirm ` +
+          `a ${event.kind} invalidation within ${CONFIRMATION_TIMEOUT_MS} ms`,
+      );
+    }
+  }
+
+  private receive(raw: string): void {
+    let message: Message;
+    try {
+      message = JSON.parse(raw) as Message;
+      // Our own were applied at publish; our own receipt counts as one confirmation.
+      if (message.origin !== this.instanceId) this.apply(message.event);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Ignored a malformed cache invalidation message');
+      return;
+    }
+    if (!message.id) return;
+    if (message.origin === this.instanceId) this.confirmations.confirm(message.id);
+    else this.sendConfirmation(message.origin, message.id);
+  }
+
+  private sendConfirmation(origin: string, id: string): void {
+    if (!this.redis.isReady()) return;
+    this.redis
+      .commands!.publish(confirmationChannelOf(origin), id)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'Could not confirm a cache invalidation'),
+      );
   }
 
   private apply(event: Invalidation): void {
