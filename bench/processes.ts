@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { nodeOnCore } from './cpu-pinning';
 
 /** dist/bench/processes.js → the repository root. */
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -80,9 +81,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startBareServer(): Promise<RunningServer> {
+export async function startBareServer(options: { core?: number } = {}): Promise<RunningServer> {
   const tail = new OutputTail();
+  const node = nodeOnCore(options.core);
   const child = fork(join(__dirname, 'bare-server.js'), [], {
+    execPath: node.command,
+    execArgv: [...node.prefix, ...process.execArgv],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   track(child);
@@ -101,7 +105,10 @@ export async function startBareServer(): Promise<RunningServer> {
  * The child gets a clean environment, not ours: a DATABASE_URL or REDIS_URL in the developer's
  * shell must never point the bench at a real database.
  */
-export async function startTessera(options: { redisUrl?: string }): Promise<RunningTessera> {
+export async function startTessera(options: {
+  redisUrl?: string;
+  core?: number;
+}): Promise<RunningTessera> {
   if (!existsSync(TESSERA_MAIN)) {
     throw new Error(`${TESSERA_MAIN} not found: build first (npx nest build, or npm run bench)`);
   }
@@ -123,7 +130,8 @@ export async function startTessera(options: { redisUrl?: string }): Promise<Runn
   };
 
   const tail = new OutputTail();
-  const child = spawn(process.execPath, [TESSERA_MAIN], {
+  const node = nodeOnCore(options.core);
+  const child = spawn(node.command, [...node.prefix, TESSERA_MAIN], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

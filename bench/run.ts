@@ -5,10 +5,12 @@
 //   BENCH_DURATION=10  seconds measured per row      BENCH_WARMUP=3  seconds of warm-up before
 //   BENCH_SLICES=10    slices each row's seconds are split into, interleaved with the other rows
 //   BENCH_REDIS_URL    run Tessera with REDIS_URL (default: no Redis)
+//   BENCH_PIN=0        leave processes to the scheduler (default: servers on CPU 0, load on CPU 1)
 import autocannon from 'autocannon';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { constants, cpus } from 'node:os';
 import { join } from 'node:path';
+import { choosePinning, pinThisProcess } from './cpu-pinning';
 import {
   killAllNow,
   REPO_ROOT,
@@ -259,8 +261,15 @@ async function main(): Promise<void> {
       `Redis ${settings.redisUrl ? 'on' : 'off'}`,
   );
 
-  const bare = await startBareServer();
-  const tessera = await startTessera({ redisUrl: settings.redisUrl });
+  const pinning = choosePinning();
+  if (pinning) pinThisProcess(pinning.loadCore);
+  console.log(
+    pinning
+      ? `servers on CPU ${pinning.serverCore}, load on CPU ${pinning.loadCore} (BENCH_PIN=0: unpinned)`
+      : 'not pinned to CPUs (needs 2 CPUs and taskset)',
+  );
+  const bare = await startBareServer({ core: pinning?.serverCore });
+  const tessera = await startTessera({ redisUrl: settings.redisUrl, core: pinning?.serverCore });
   const credentials = await createBenchTenant(tessera);
   if (credentials.apiKeyProblem) {
     console.log(`note: no API key, skipping its row (${credentials.apiKeyProblem})`);
@@ -317,6 +326,9 @@ async function main(): Promise<void> {
       warmup_seconds: settings.warmupSeconds,
       redis: settings.redisUrl !== undefined,
       latency_resolution_ms: 1,
+      cpu_pinning: pinning
+        ? { server_cpu: pinning.serverCore, load_cpu: pinning.loadCore }
+        : 'none',
     },
     rows: results,
     targets: checks,
