@@ -49,4 +49,16 @@ describe('audit hash chain', () => {
       }),
     ).toEqual({ name: 'k', nested: { ok: 1 }, scopes: ['a'] });
   });
+
+  it('drops them inside arrays too', () => {
+    expect(
+      withoutSecrets({
+        rotated: [
+          { id: 'key_1', key: 'tk_live_x' },
+          { id: 'key_2', secret: 's' },
+        ],
+        grid: [[{ client_secret: 'cs', ok: true }]],
+      }),
+    ).toEqual({ rotated: [{ id: 'key_1' }, { id: 'key_2' }], grid: [[{ ok: true }]] });
+  });
 });

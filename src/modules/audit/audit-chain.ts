@@ -40,11 +40,13 @@ export function withoutSecrets(metadata: Record<string, unknown>): Record<string
   return Object.fromEntries(
     Object.entries(metadata)
       .filter(([key]) => !SECRET_FIELD.test(key))
-      .map(([key, value]) => [
-        key,
-        value && typeof value === 'object' && !Array.isArray(value)
-          ? withoutSecrets(value as Record<string, unknown>)
-          : value,
-      ]),
+      .map(([key, value]) => [key, withoutSecretsIn(value)]),
   );
+}
+
+/** Objects at any depth, including inside arrays (`{ keys: [{ key: ... }] }`). */
+function withoutSecretsIn(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecretsIn);
+  if (value && typeof value === 'object') return withoutSecrets(value as Record<string, unknown>);
+  return value;
 }
