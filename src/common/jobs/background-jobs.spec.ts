@@ -37,4 +37,26 @@ describe('BackgroundJobs', () => {
     expect(task).toHaveBeenCalledTimes(2);
     jobs.onModuleDestroy();
   });
+
+  it('runs a long-interval job once within its first-run window, then on its interval', async () => {
+    const jobs = new BackgroundJobs();
+    const task = jest.fn().mockResolvedValue(0);
+    jobs.every(6 * 3_600_000, 'failed', task, { firstRunWithinMs: 60_000 });
+    jest.advanceTimersByTime(60_000);
+    await settle();
+    expect(task).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(6 * 3_600_000 - 60_000);
+    await settle();
+    expect(task).toHaveBeenCalledTimes(2);
+    jobs.onModuleDestroy();
+  });
+
+  it('never runs a first run still pending at shutdown', () => {
+    const jobs = new BackgroundJobs();
+    const task = jest.fn().mockResolvedValue(0);
+    jobs.every(3_600_000, 'failed', task, { firstRunWithinMs: 60_000 });
+    jobs.onModuleDestroy();
+    jest.advanceTimersByTime(3_600_000);
+    expect(task).not.toHaveBeenCalled();
+  });
 });

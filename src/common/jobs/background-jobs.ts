@@ -1,5 +1,15 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 
+export interface JobOptions {
+  /**
+   * Also run once soon after start, at a random moment within this many ms. For jobs with a long
+   * interval (pruning every few hours), which would otherwise never run on an instance that is
+   * redeployed more often than that; random, so instances restarted together do not all prune
+   * at once.
+   */
+  firstRunWithinMs?: number;
+}
+
 /**
  * Maintenance tasks that repeat for as long as the app runs (pruning, reloading, flushing). The
  * timers never keep the process alive; a run still going when the next one is due is not started
@@ -12,9 +22,14 @@ export class BackgroundJobs implements OnModuleDestroy {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   /** Runs `task` every `intervalMs`; `failure` is the log message when a run fails. */
-  every(intervalMs: number, failure: string, task: () => Promise<unknown>): void {
+  every(
+    intervalMs: number,
+    failure: string,
+    task: () => Promise<unknown>,
+    options: JobOptions = {},
+  ): void {
     let running = false;
-    const timer = setInterval(() => {
+    const run = () => {
       if (running) return;
       running = true;
       task()
@@ -22,13 +37,25 @@ export class BackgroundJobs implements OnModuleDestroy {
         .finally(() => {
           running = false;
         });
-    }, intervalMs);
-    timer.unref();
-    this.timers.add(timer);
+    };
+    this.track(setInterval(run, intervalMs));
+    if (options.firstRunWithinMs !== undefined) {
+      const first = setTimeout(() => {
+        this.timers.delete(first);
+        run();
+      }, Math.random() * options.firstRunWithinMs);
+      this.track(first);
+    }
   }
 
   onModuleDestroy(): void {
-    for (const timer of this.timers) clearInterval(timer);
+    // clearTimeout clears intervals too.
+    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+  }
+
+  private track(timer: NodeJS.Timeout): void {
+    timer.unref();
+    this.timers.add(timer);
   }
 }
