@@ -180,7 +180,7 @@ async function seedChain(
         actorUserAgent: USER_AGENTS[i % USER_AGENTS.length],
         action: AUDIT_ACTIONS.apiKeyCreated,
         targetType: 'api_key',
-        targetId: uuidv7(startMs + Math.floor(i / 100)),
+        targetId: uuidv7(),
         outcome: 'success',
         requestId: `req_${randomBytes(12).toString('hex')}`,
         metadata: JSON.stringify({
