@@ -138,6 +138,15 @@ export class EnvironmentVariables {
   @Min(1)
   AUDIT_RETENTION_DAYS = 365;
 
+  /**
+   * Audit events an instance holds while the database refuses writes; past it, events are
+   * dropped and each chain records how many (an `audit.events_dropped` event).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  AUDIT_MAX_QUEUED_EVENTS = 50_000;
+
   /** Turn request rate limits off (e.g. behind a gateway that limits already). */
   @Transform(toBoolean)
   @IsBoolean()

@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import { AuditRepository } from '../../src/modules/audit/audit.repository';
 import { AuditWriter } from '../../src/modules/audit/audit-writer';
 import { AuditLogService } from '../../src/modules/audit/audit-log.service';
+import { AUDIT_ACTIONS } from '../../src/modules/audit/audit-actions';
+import { AuditService } from '../../src/modules/audit/audit.service';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
@@ -349,14 +351,14 @@ describe('audit log', () => {
   it('does not lose an event whose write fails: it is retried until stored', async () => {
     const user = await createUser(t, 'retried');
     const repository = t.app.get(AuditRepository);
-    const original = repository.append.bind(repository);
+    const original = repository.appendAll.bind(repository);
     let failures = 0;
-    const spy = jest.spyOn(repository, 'append').mockImplementation(async (event) => {
-      if (event.action === 'api_key.created' && failures < 2) {
+    const spy = jest.spyOn(repository, 'appendAll').mockImplementation(async (batch) => {
+      if (batch.some((event) => event.action === 'api_key.created') && failures < 2) {
         failures += 1;
         throw Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
       }
-      return original(event);
+      return original(batch);
     });
     try {
       const key = await createApiKey(t, bearer(user.accessToken), {
@@ -384,13 +386,13 @@ describe('audit log', () => {
     const reader = await createUser(t, 'unaffected-reader');
     const stuck = await createUser(t, 'stuck-writer');
     const repository = t.app.get(AuditRepository);
-    const original = repository.append.bind(repository);
+    const original = repository.appendAll.bind(repository);
     let release = false;
-    const spy = jest.spyOn(repository, 'append').mockImplementation(async (event) => {
-      if (event.chain === stuck.organizationId && !release) {
+    const spy = jest.spyOn(repository, 'appendAll').mockImplementation(async (batch) => {
+      if (batch[0].chain === stuck.organizationId && !release) {
         throw Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
       }
-      return original(event);
+      return original(batch);
     });
     try {
       await createApiKey(t, bearer(stuck.accessToken), { name: 'stuck', scopes: ['models:read'] });
@@ -404,6 +406,73 @@ describe('audit log', () => {
       release = true;
       await t.app.get(AuditWriter).drain();
       spy.mockRestore();
+    }
+  });
+
+  it('writes a burst of events to one chain, in order, and the chain still verifies', async () => {
+    const user = await createUser(t, 'burst');
+    const verify = async () =>
+      (await request(t.http).get('/v1/audit-logs/verify').set(bearer(user.accessToken)).expect(200))
+        .body as { valid: boolean; events_checked: number };
+    await t.app.get(AuditWriter).drain();
+    const before = await verify();
+    const audit = t.app.get(AuditService);
+    for (let i = 0; i < 250; i++) {
+      audit.record(AUDIT_ACTIONS.apiKeyUpdated, {
+        organizationId: user.organizationId,
+        target: { type: 'api_key', id: `key_burst_${i}` },
+        metadata: { n: i },
+      });
+    }
+    await t.app.get(AuditWriter).drain();
+    expect(await verify()).toEqual({ valid: true, events_checked: before.events_checked + 250 });
+    const newest = await events(user, '&action=api_key.updated');
+    expect(newest.slice(0, 3).map((e) => e.metadata.n)).toEqual([249, 248, 247]);
+  });
+
+  it('records in the chain how many events it dropped while its queue was full', async () => {
+    const small = await createTestApp({ AUDIT_MAX_QUEUED_EVENTS: '100' });
+    try {
+      const user = await createUser(small, 'dropping');
+      await small.app.get(AuditWriter).drain();
+      const audit = small.app.get(AuditService);
+      // One tick: nothing is written meanwhile, so 100 are queued and 50 do not fit.
+      for (let i = 0; i < 150; i++) {
+        audit.record(AUDIT_ACTIONS.apiKeyUpdated, {
+          organizationId: user.organizationId,
+          target: { type: 'api_key', id: `key_flood_${i}` },
+        });
+      }
+      await small.app.get(AuditWriter).drain();
+      const read = async (query: string) =>
+        (
+          await request(small.http)
+            .get(`/v1/audit-logs?limit=100${query}`)
+            .set(bearer(user.accessToken))
+            .expect(200)
+        ).body;
+      const gap = await read('&action=audit.events_dropped');
+      expect(gap.data).toEqual([
+        expect.objectContaining({
+          action: 'audit.events_dropped',
+          outcome: 'failure',
+          actor: { type: 'system', id: null, ip: null, user_agent: null },
+          metadata: { dropped_events: 50 },
+        }),
+      ]);
+      const kept = await read('&action=api_key.updated');
+      expect(kept.data).toHaveLength(100);
+      expect(kept.data[0].target.id).toBe('key_flood_99');
+      expect(small.logs.entries().some((entry) => /Audit queue full/.test(String(entry.msg)))).toBe(
+        true,
+      );
+      const verified = await request(small.http)
+        .get('/v1/audit-logs/verify')
+        .set(bearer(user.accessToken))
+        .expect(200);
+      expect(verified.body.valid).toBe(true);
+    } finally {
+      await small.close();
     }
   });
 

@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = {
   apiKeyRefused: 'api_key.authentication_refused',
   accessDenied: 'authorization.denied',
   rateLimited: 'rate_limit.exceeded',
+  eventsDropped: 'audit.events_dropped',
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];

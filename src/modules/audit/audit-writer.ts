@@ -1,5 +1,9 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { prefixedId } from '../../common/ids';
+import { EnvironmentVariables } from '../../config/env.schema';
 import { isUniqueViolation } from '../../database/errors';
+import { AUDIT_ACTIONS } from './audit-actions';
 import { AuditEvent } from './audit-event.entity';
 import { ChainedFields, eventHash, GENESIS_HASH } from './audit-chain';
 import { AuditRepository } from './audit.repository';
@@ -8,40 +12,80 @@ import { AuditRepository } from './audit.repository';
 export type PendingAuditEvent = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
 
 const MAX_BACKOFF_MS = 30_000;
+/** Events of one chain written by one INSERT: two queries per batch instead of two per event. */
+const BATCH_SIZE = 100;
+/** At most one "queue full" log line this often. */
+const DROP_LOG_EVERY_MS = 10_000;
+
+/** Stands where events were dropped: the chain records the gap, and how many. */
+const EVENTS_DROPPED_ACTION = AUDIT_ACTIONS.eventsDropped;
+
+interface Queued {
+  event: PendingAuditEvent;
+  /** Set on a gap marker: how many events were dropped here (it grows until written). */
+  dropped?: number;
+}
+
+interface ChainQueue {
+  items: Queued[];
+  /** How many of the first items the write loop is storing now (no longer to be changed). */
+  inFlight: number;
+  /** The chain's write loop, while one runs; it ends when the queue is empty. */
+  writing: Promise<void> | null;
+}
 
 /**
  * Appends events to their organization's hash chain.
  *
- * Chains never fork: events of one chain are written one after another on this instance (a
- * promise queue per chain), and across instances the unique (chain, seq) index makes the loser
- * of a race re-read the head and try again.
+ * Chains never fork: one write loop per chain on this instance appends its queued events in
+ * order, a batch per INSERT, and across instances the unique (chain, seq) index makes the loser
+ * of a race re-read the head and try the batch again.
  *
- * Failure policy: queue and retry. `record` never fails the caller's action; an event whose write
+ * Failure policy: queue and retry. `record` never fails the caller's action; a batch whose write
  * fails stays queued and is retried with backoff until it is written (logged at each failure),
- * and shutdown waits for the queue. What is lost: events still queued if the process is killed.
+ * and shutdown waits for the queue. The queue is bounded (AUDIT_MAX_QUEUED_EVENTS across all
+ * chains): while the database refuses writes for long, further events are dropped rather than
+ * let memory grow until the process dies, and the chain gets an `audit.events_dropped` event
+ * with their count where they would have been, so the gap is in the log itself. What is lost
+ * outright: events still queued if the process is killed.
  */
 @Injectable()
 export class AuditWriter implements OnApplicationShutdown {
   private readonly logger = new Logger(AuditWriter.name);
-  private readonly tails = new Map<string, Promise<void>>();
-  private pending = 0;
+  private readonly chains = new Map<string, ChainQueue>();
+  private readonly maxQueued: number;
+  /** Real events queued (gap markers are not counted: at most one per chain at a time). */
+  private queued = 0;
+  private lastDropLoggedAt = 0;
 
-  constructor(private readonly repository: AuditRepository) {}
+  constructor(
+    private readonly repository: AuditRepository,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.maxQueued = config.get('AUDIT_MAX_QUEUED_EVENTS', { infer: true });
+  }
 
   enqueue(event: PendingAuditEvent): void {
-    this.pending += 1;
-    const tail = (this.tails.get(event.chain) ?? Promise.resolve())
-      .then(() => this.writeUntilStored(event))
-      .finally(() => {
-        this.pending -= 1;
-        if (this.tails.get(event.chain) === tail) this.tails.delete(event.chain);
-      });
-    this.tails.set(event.chain, tail);
+    let queue = this.chains.get(event.chain);
+    if (!queue) {
+      queue = { items: [], inFlight: 0, writing: null };
+      this.chains.set(event.chain, queue);
+    }
+    if (this.queued >= this.maxQueued) this.drop(queue, event);
+    else {
+      queue.items.push({ event });
+      this.queued += 1;
+    }
+    if (!queue.writing) queue.writing = this.writeAll(event.chain, queue);
   }
 
   /** Resolves once every event recorded so far, in every chain, is stored (shutdown, tests). */
   async drain(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
+    for (;;) {
+      const writing = [...this.chains.values()].map((queue) => queue.writing).filter(Boolean);
+      if (writing.length === 0) return;
+      await Promise.all(writing);
+    }
   }
 
   /**
@@ -50,11 +94,11 @@ export class AuditWriter implements OnApplicationShutdown {
    * database refuses writes a read answers with what is stored rather than hang.
    */
   async settle(chain: string, maxWaitMs: number): Promise<void> {
-    const tail = this.tails.get(chain);
-    if (!tail) return;
+    const writing = this.chains.get(chain)?.writing;
+    if (!writing) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      tail,
+      writing,
       new Promise((resolve) => {
         timer = setTimeout(resolve, maxWaitMs);
       }),
@@ -67,34 +111,63 @@ export class AuditWriter implements OnApplicationShutdown {
       this.drain(),
       new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
     ]);
-    if (this.pending > 0)
-      this.logger.error(`${this.pending} audit events could not be written before shutdown`);
+    if (this.queued > 0)
+      this.logger.error(`${this.queued} audit events could not be written before shutdown`);
   }
 
-  private async writeUntilStored(event: PendingAuditEvent): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.append(event);
-        return;
-      } catch (error) {
-        if (isUniqueViolation(error)) continue; // another instance took this seq: re-read the head
-        const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
-        this.logger.error(
-          { err: error, event_id: event.id, action: event.action },
-          `Audit write failed; retrying in ${delay} ms`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
+  /** The queue is full: count the event into the gap marker at the chain's end. */
+  private drop(queue: ChainQueue, event: PendingAuditEvent): void {
+    const lastIndex = queue.items.length - 1;
+    const last = queue.items[lastIndex];
+    if (last?.dropped !== undefined && lastIndex >= queue.inFlight) last.dropped += 1;
+    else queue.items.push({ event: gapMarker(event), dropped: 1 });
+    if (Date.now() - this.lastDropLoggedAt >= DROP_LOG_EVERY_MS) {
+      this.lastDropLoggedAt = Date.now();
+      this.logger.error(
+        `Audit queue full (${this.maxQueued} events waiting for the database): dropping events; ` +
+          `each chain records how many in an ${EVENTS_DROPPED_ACTION} event`,
+      );
     }
   }
 
-  private async append(event: PendingAuditEvent): Promise<void> {
-    const head =
-      (await this.repository.head(event.chain)) ?? (await this.checkpointHead(event.chain));
-    const seq = head.seq + 1;
-    const prevHash = head.hash;
-    const hash = eventHash(chainedFields({ ...event, seq, prevHash }));
-    await this.repository.append({ ...event, seq, prevHash, hash });
+  private async writeAll(chain: string, queue: ChainQueue): Promise<void> {
+    let attempt = 0;
+    while (queue.items.length > 0) {
+      const batch = queue.items.slice(0, BATCH_SIZE);
+      queue.inFlight = batch.length;
+      try {
+        await this.append(chain, batch.map(materialize));
+      } catch (error) {
+        queue.inFlight = 0;
+        if (isUniqueViolation(error)) continue; // another instance took these seqs: re-read the head
+        const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
+        attempt += 1;
+        this.logger.error(
+          { err: error, chain, events: batch.length },
+          `Audit write failed; retrying in ${delay} ms`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
+      attempt = 0;
+      queue.inFlight = 0;
+      queue.items.splice(0, batch.length);
+      this.queued -= batch.filter((item) => item.dropped === undefined).length;
+    }
+    queue.writing = null;
+    this.chains.delete(chain);
+  }
+
+  private async append(chain: string, events: PendingAuditEvent[]): Promise<void> {
+    let head = (await this.repository.head(chain)) ?? (await this.checkpointHead(chain));
+    const chained = events.map((event) => {
+      const seq = head.seq + 1;
+      const prevHash = head.hash;
+      const hash = eventHash(chainedFields({ ...event, seq, prevHash }));
+      head = { seq, hash };
+      return { ...event, seq, prevHash, hash };
+    });
+    await this.repository.appendAll(chained);
   }
 
   private async checkpointHead(chain: string): Promise<{ seq: number; hash: string }> {
@@ -103,6 +176,33 @@ export class AuditWriter implements OnApplicationShutdown {
       ? { seq: checkpoint.lastPrunedSeq, hash: checkpoint.lastPrunedHash }
       : { seq: 0, hash: GENESIS_HASH };
   }
+}
+
+/** The gap marker that takes the place of `first`, the first event dropped there. */
+function gapMarker(first: PendingAuditEvent): PendingAuditEvent {
+  return {
+    id: prefixedId('evt'),
+    chain: first.chain,
+    occurredAt: first.occurredAt,
+    organizationId: first.organizationId,
+    actorType: 'system',
+    actorId: null,
+    actorIp: null,
+    actorUserAgent: null,
+    action: EVENTS_DROPPED_ACTION,
+    targetType: null,
+    targetId: null,
+    outcome: 'failure',
+    requestId: null,
+    metadata: '{}',
+  };
+}
+
+/** A queued item as it is written: a gap marker's count is fixed once it is being written. */
+function materialize(item: Queued): PendingAuditEvent {
+  return item.dropped === undefined
+    ? item.event
+    : { ...item.event, metadata: JSON.stringify({ dropped_events: item.dropped }) };
 }
 
 /** What the hash covers, from a stored (or about to be stored) event. */

@@ -24,8 +24,9 @@ export class AuditRepository {
     @InjectRepository(AuditCheckpoint) private readonly checkpoints: Repository<AuditCheckpoint>,
   ) {}
 
-  async append(event: AuditEvent): Promise<void> {
-    await this.events.insert(event);
+  /** Consecutive events of one chain, in one INSERT: all stored or none. */
+  async appendAll(events: AuditEvent[]): Promise<void> {
+    await this.events.insert(events);
   }
 
   /** The newest event of a chain: where the next one attaches. */
