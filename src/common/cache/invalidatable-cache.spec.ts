@@ -33,4 +33,20 @@ describe('InvalidatableCache', () => {
     expect(cache.setIfCurrent('org', 5, generation)).toBe(true);
     expect(cache.get('org')).toBe(5);
   });
+
+  it('shares one load between concurrent misses of a key, but not one an invalidation overtook', async () => {
+    const cache = new InvalidatableCache<string, number>({ max: 10 });
+    const finishers: ((value: number) => void)[] = [];
+    const load = jest.fn(() => new Promise<number>((resolve) => finishers.push(resolve)));
+    const first = cache.getOrLoad('org', load);
+    const second = cache.getOrLoad('org', load);
+    expect(load).toHaveBeenCalledTimes(1);
+    cache.invalidate('org'); // the plan changes while that read is in flight
+    const third = cache.getOrLoad('org', load);
+    expect(load).toHaveBeenCalledTimes(2);
+    finishers[0](60);
+    finishers[1](300);
+    expect([await first, await second, await third]).toEqual([60, 60, 300]);
+    expect(cache.get('org')).toBe(300);
+  });
 });

@@ -11,6 +11,8 @@ import { LRUCache } from 'lru-cache';
 export class InvalidatableCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>> {
   private readonly entries: LRUCache<K, V>;
   private invalidations = 0;
+  /** Look-ups in flight, by key, with the generation each began in. */
+  private readonly loads = new Map<K, { generation: number; promise: Promise<unknown> }>();
 
   constructor(options: LRUCache.Options<K, V, unknown>) {
     this.entries = new LRUCache<K, V>(options);
@@ -37,14 +39,38 @@ export class InvalidatableCache<K extends NonNullable<unknown>, V extends NonNul
     return true;
   }
 
-  /** The cached answer, or `load`'s, cached unless invalidated meanwhile (undefined is not). */
+  /**
+   * The cached answer, or `load`'s, cached unless invalidated meanwhile (undefined is not).
+   * Concurrent misses of a key share one load (see `loadOnce`).
+   */
   async getOrLoad(key: K, load: () => Promise<V | undefined>): Promise<V | undefined> {
     const cached = this.entries.get(key);
     if (cached !== undefined) return cached;
+    return this.loadOnce(key, async (generation) => {
+      const loaded = await load();
+      if (loaded !== undefined) this.setIfCurrent(key, loaded, generation);
+      return loaded;
+    });
+  }
+
+  /**
+   * Runs `load` for a key that missed the cache, one at a time: concurrent misses of the key
+   * share the look-up in flight, so a popular entry running out does not become a query per
+   * request. A look-up that began before an invalidation is not shared (its row may be stale):
+   * a later miss starts its own. `load` gets the generation to pass to `setIfCurrent`.
+   */
+  loadOnce<R>(key: K, load: (generation: number) => Promise<R>): Promise<R> {
     const generation = this.invalidations;
-    const loaded = await load();
-    if (loaded !== undefined) this.setIfCurrent(key, loaded, generation);
-    return loaded;
+    const pending = this.loads.get(key);
+    if (pending?.generation === generation) return pending.promise as Promise<R>;
+    const entry = { generation, promise: load(generation) };
+    this.loads.set(key, entry);
+    // A newer look-up may have taken the slot meanwhile: only this one's entry is removed.
+    const settled = () => {
+      if (this.loads.get(key) === entry) this.loads.delete(key);
+    };
+    entry.promise.then(settled, settled);
+    return entry.promise;
   }
 
   /** Drops an entry that simply ran out (not a change: look-ups in flight stay cacheable). */

@@ -60,6 +60,17 @@ export class ApiKeyCache {
     return this.cache.generation();
   }
 
+  /**
+   * Runs `lookUp` for a key that missed the cache; concurrent misses of the same key share it
+   * (unless the key changed since it began). `lookUp` gets the generation to pass to `remember`.
+   */
+  lookUpOnce(
+    keyHash: string,
+    lookUp: (generation: number) => Promise<VerifiedApiKey>,
+  ): Promise<VerifiedApiKey> {
+    return this.cache.loadOnce(keyHash, lookUp);
+  }
+
   remember(keyHash: string, key: VerifiedApiKey, generation: number): void {
     if (this.cache.setIfCurrent(keyHash, key, generation)) this.hashById.set(key.id, keyHash);
   }

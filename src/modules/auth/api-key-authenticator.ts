@@ -34,8 +34,6 @@ export class ApiKeyAuthenticator {
   private readonly lookUpsPerMinute: number | null;
   /** Client IPs whose uncached keys are refused for the rest of the minute. */
   private readonly unknownLookUps: FailureLock;
-  /** Look-ups in flight, by cache key, with the cache generation each started in. */
-  private readonly fills = new Map<string, { generation: number; key: Promise<VerifiedApiKey> }>();
 
   constructor(
     private readonly cache: ApiKeyCache,
@@ -130,26 +128,19 @@ export class ApiKeyAuthenticator {
   }
 
   /**
-   * A cache miss. Concurrent misses of one key share a single look-up: when a popular key's
-   * entry expires, the requests already in flight for it do not each query the database. A
-   * look-up that began before an invalidation (a revoke, say) is not joined: its row may be
-   * stale, so a later request reads the database again.
+   * A cache miss. Concurrent misses of one key share a single look-up (the cache's `loadOnce`):
+   * when a popular key's entry expires, the requests in flight for it do not each query the
+   * database. An IP locked out for made-up keys is refused before any look-up starts.
    */
   private lookUp(
     presented: string,
     cacheKey: string,
     request: FastifyRequest,
   ): Promise<VerifiedApiKey> {
-    const generation = this.cache.generation();
-    const pending = this.fills.get(cacheKey);
-    if (pending?.generation === generation) return pending.key;
-    this.unknownLookUps.assertOpen(clientNetworkOf(request.ip));
-    const entry = { generation, key: this.fill(presented, cacheKey, request, generation) };
-    this.fills.set(cacheKey, entry);
-    // A newer look-up may have taken the slot meanwhile: only this one's entry is removed.
-    const forget = () => this.fills.get(cacheKey) === entry && this.fills.delete(cacheKey);
-    entry.key.then(forget, forget);
-    return entry.key;
+    return this.cache.lookUpOnce(cacheKey, (generation) => {
+      this.unknownLookUps.assertOpen(clientNetworkOf(request.ip));
+      return this.fill(presented, cacheKey, request, generation);
+    });
   }
 
   /** The Passport strategy looks the key up in the database. */
