@@ -1,4 +1,4 @@
-import { BackgroundJobs } from './background-jobs';
+import { BackgroundJobs, SOON_AFTER_START_MS } from './background-jobs';
 
 /** Lets the promise callbacks of a finished run settle. */
 const settle = async () => {
@@ -38,14 +38,14 @@ describe('BackgroundJobs', () => {
     jobs.onModuleDestroy();
   });
 
-  it('runs a long-interval job once within its first-run window, then on its interval', async () => {
+  it('runs a long-interval job once soon after start, then on its interval', async () => {
     const jobs = new BackgroundJobs();
     const task = jest.fn().mockResolvedValue(0);
-    jobs.every(6 * 3_600_000, 'failed', task, { firstRunWithinMs: 60_000 });
-    jest.advanceTimersByTime(60_000);
+    jobs.every(6 * 3_600_000, 'failed', task, { runSoonAfterStart: true });
+    jest.advanceTimersByTime(SOON_AFTER_START_MS);
     await settle();
     expect(task).toHaveBeenCalledTimes(1);
-    jest.advanceTimersByTime(6 * 3_600_000 - 60_000);
+    jest.advanceTimersByTime(6 * 3_600_000 - SOON_AFTER_START_MS);
     await settle();
     expect(task).toHaveBeenCalledTimes(2);
     jobs.onModuleDestroy();
@@ -54,7 +54,7 @@ describe('BackgroundJobs', () => {
   it('never runs a first run still pending at shutdown', () => {
     const jobs = new BackgroundJobs();
     const task = jest.fn().mockResolvedValue(0);
-    jobs.every(3_600_000, 'failed', task, { firstRunWithinMs: 60_000 });
+    jobs.every(3_600_000, 'failed', task, { runSoonAfterStart: true });
     jobs.onModuleDestroy();
     jest.advanceTimersByTime(3_600_000);
     expect(task).not.toHaveBeenCalled();

@@ -1,13 +1,16 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 
+/** How soon after start a `runSoonAfterStart` job first runs: at a random moment within this. */
+export const SOON_AFTER_START_MS = 5 * 60_000;
+
 export interface JobOptions {
   /**
-   * Also run once soon after start, at a random moment within this many ms. For jobs with a long
-   * interval (pruning every few hours), which would otherwise never run on an instance that is
-   * redeployed more often than that; random, so instances restarted together do not all prune
-   * at once.
+   * Also run once soon after start (within SOON_AFTER_START_MS, at a random moment). For jobs
+   * with a long interval (pruning every few hours), which would otherwise never run on an
+   * instance redeployed more often than that; random, so instances restarted together do not
+   * all prune at once.
    */
-  firstRunWithinMs?: number;
+  runSoonAfterStart?: boolean;
 }
 
 /**
@@ -39,11 +42,11 @@ export class BackgroundJobs implements OnModuleDestroy {
         });
     };
     this.track(setInterval(run, intervalMs));
-    if (options.firstRunWithinMs !== undefined) {
+    if (options.runSoonAfterStart) {
       const first = setTimeout(() => {
         this.timers.delete(first);
         run();
-      }, Math.random() * options.firstRunWithinMs);
+      }, Math.random() * SOON_AFTER_START_MS);
       this.track(first);
     }
   }

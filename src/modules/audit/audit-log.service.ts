@@ -13,8 +13,6 @@ import { AuditEventDto, AuditListQueryDto, AuditVerifyDto } from './dto/audit.dt
 
 const BATCH = 500;
 const DAY_MS = 86_400_000;
-/** Pruning also runs soon after start: instances redeployed more often than the interval. */
-const FIRST_PRUNE_WITHIN_MS = 5 * 60_000;
 const PRUNE_INTERVAL_MS = 6 * 3_600_000;
 /** How long a read waits for this instance's queued events of the organization to be stored. */
 const READ_WAIT_MS = 3_000;
@@ -42,7 +40,7 @@ export class AuditLogService implements OnModuleInit {
 
   onModuleInit(): void {
     this.jobs.every(PRUNE_INTERVAL_MS, 'Audit retention pruning failed', () => this.prune(), {
-      firstRunWithinMs: FIRST_PRUNE_WITHIN_MS,
+      runSoonAfterStart: true,
     });
   }
 

@@ -13,8 +13,6 @@ import { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
 
 const REFRESH_TOKEN_PREFIX = 'rt_';
-/** Pruning also runs soon after start: instances redeployed more often than the interval. */
-const FIRST_PRUNE_WITHIN_MS = 5 * 60_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 
 export interface IssuedRefreshToken {
@@ -43,7 +41,7 @@ export class SessionsService implements OnModuleInit {
 
   onModuleInit(): void {
     this.jobs.every(PRUNE_INTERVAL_MS, 'Session pruning failed', () => this.pruneExpired(), {
-      firstRunWithinMs: FIRST_PRUNE_WITHIN_MS,
+      runSoonAfterStart: true,
     });
   }
 
