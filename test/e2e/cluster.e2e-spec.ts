@@ -6,7 +6,7 @@ import request from 'supertest';
 import { RedisConnections as RedisState } from '../../src/common/cluster/redis-connections';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
-import { bearer, createUser } from '../utils/factories';
+import { bearer, createUser, TestUser } from '../utils/factories';
 import {
   awayFromWindowEdge,
   DisposableRedis,
@@ -66,6 +66,19 @@ describe('several instances on shared database and Redis', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  /** A user of A's organization and an API key of theirs, made through A. */
+  async function keyMadeOnA(name: string) {
+    const user = await createUser(a, name);
+    const key = await createApiKey(a, bearer(user.accessToken), {
+      name: 'k',
+      scopes: ['translate:read'],
+    });
+    return { user, key };
+  }
+
+  const revokeOnA = (user: TestUser, keyId: string) =>
+    request(a.http).delete(`/v1/api-keys/${keyId}`).set(bearer(user.accessToken)).expect(204);
+
   it('reports Redis up', async () => {
     if (!enabled) return;
     await request(a.http)
@@ -94,33 +107,19 @@ describe('several instances on shared database and Redis', () => {
 
   it('refuses on B, on the very next request, a key revoked through A while B had it cached', async () => {
     if (!enabled) return;
-    const user = await createUser(a, 'revoke-across');
-    const key = await createApiKey(a, bearer(user.accessToken), {
-      name: 'k',
-      scopes: ['translate:read'],
-    });
+    const { user, key } = await keyMadeOnA('revoke-across');
     await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200); // B caches it
-    await request(a.http)
-      .delete(`/v1/api-keys/${key.id}`)
-      .set(bearer(user.accessToken))
-      .expect(204);
+    await revokeOnA(user, key.id);
     const refused = await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(401);
     expect(refused.body.detail).toBe('API key revoked');
   });
 
   it('answers a revoke only once B has applied it, even when B reads its messages late', async () => {
     if (!enabled) return;
-    const user = await createUser(a, 'revoke-late-reader');
-    const key = await createApiKey(a, bearer(user.accessToken), {
-      name: 'k',
-      scopes: ['translate:read'],
-    });
+    const { user, key } = await keyMadeOnA('revoke-late-reader');
     await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200); // B caches it
     await whileReadingLate(b, 100, async () => {
-      await request(a.http)
-        .delete(`/v1/api-keys/${key.id}`)
-        .set(bearer(user.accessToken))
-        .expect(204);
+      await revokeOnA(user, key.id);
       // Sent as soon as A answers: had A not waited for B, B would still be holding the message.
       await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(401);
     });
@@ -128,14 +127,8 @@ describe('several instances on shared database and Redis', () => {
 
   it('still answers a change when an instance never confirms it', async () => {
     if (!enabled) return;
-    const user = await createUser(a, 'revoke-unconfirmed');
-    const key = await createApiKey(a, bearer(user.accessToken), {
-      name: 'k',
-      scopes: ['translate:read'],
-    });
-    await whileReadingLate(b, 60_000, () =>
-      request(a.http).delete(`/v1/api-keys/${key.id}`).set(bearer(user.accessToken)).expect(204),
-    );
+    const { user, key } = await keyMadeOnA('revoke-unconfirmed');
+    await whileReadingLate(b, 60_000, () => revokeOnA(user, key.id));
     // B read the message once it resumed: the key is refused there too.
     await waitFor(
       async () => (await request(b.http).get('/v1/auth/verify').set(asKey(key.key))).status === 401,

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { getStorageToken } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
 import { RedisConnections } from '../../src/common/cluster/redis-connections';
 import { CacheInvalidationBus } from '../../src/common/cluster/cache-invalidation.bus';
 import { OrganizationLimitsCache } from '../../src/modules/rate-limits/organization-limits.cache';
@@ -13,6 +12,7 @@ import { ApiKeyCache } from '../../src/modules/api-keys/api-key-cache';
 import { ApiKeyAuthenticator } from '../../src/modules/auth/api-key-authenticator';
 import { generateApiKey } from '../../src/modules/api-keys/api-key-format';
 import { asKey, createApiKey } from '../utils/api-keys';
+import { keyLookUps, queriesDuring } from '../utils/queries';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
 import { awayFromWindowEdge, requireRedis, TEST_REDIS_URL, waitFor } from '../utils/redis';
@@ -195,6 +195,9 @@ describe.each([
 });
 
 /** Per-IP limits and cache look-ups: in this instance's memory. */
+/** A request from 127.0.0.1 as the authenticator sees it: look-ups raced without HTTP. */
+const localCaller = () => ({ ip: '127.0.0.1', headers: {} }) as unknown as FastifyRequest;
+
 describe('rate limits (one instance, look-ups and client IPs)', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -234,18 +237,14 @@ describe('rate limits (one instance, look-ups and client IPs)', () => {
         const { key } = generateApiKey('tk', 'live');
         await request(strict.http).get('/v1/auth/verify').set(asKey(key)).expect(401);
       }
-      const logger = strict.app.get(DataSource).logger;
-      const spy = jest.spyOn(logger, 'logQuery');
-      try {
+      const queries = await queriesDuring(strict, async () => {
         const refused = await request(strict.http)
           .get('/v1/auth/verify')
           .set(asKey(generateApiKey('tk', 'live').key))
           .expect(429);
         expect(refused.headers['retry-after']).toBeDefined();
-        expect(spy.mock.calls.filter(([sql]) => String(sql).includes('api_keys'))).toEqual([]);
-      } finally {
-        spy.mockRestore();
-      }
+      });
+      expect(queries.filter((sql) => sql.includes('api_keys'))).toEqual([]);
     });
   });
 
@@ -276,42 +275,31 @@ describe('rate limits (one instance, look-ups and client IPs)', () => {
   it('shares one database look-up between concurrent misses of the same key', async () => {
     const { key } = await freeOrganization(t);
     const authenticator = t.app.get(ApiKeyAuthenticator);
-    const spy = jest.spyOn(t.app.get(DataSource).logger, 'logQuery');
-    try {
+    const queries = await queriesDuring(t, async () => {
       // Two requests miss the cache in the same tick, as under load when an entry expires.
-      const caller = () => ({ ip: '127.0.0.1', headers: {} }) as unknown as FastifyRequest;
       const [first, second] = await Promise.all([
-        authenticator.authenticate(key, caller()),
-        authenticator.authenticate(key, caller()),
+        authenticator.authenticate(key, localCaller()),
+        authenticator.authenticate(key, localCaller()),
       ]);
       expect(first.subject).toBe(second.subject);
-      const lookUps = spy.mock.calls.filter(([sql]) => /^SELECT[\s\S]*key_hash/i.test(String(sql)));
-      expect(lookUps).toHaveLength(1);
-    } finally {
-      spy.mockRestore();
-    }
+    });
+    expect(keyLookUps(queries)).toHaveLength(1);
   });
 
   it('does not hand a look-up begun before a revoke to a request that arrives after it', async () => {
     const { key } = await freeOrganization(t);
     const authenticator = t.app.get(ApiKeyAuthenticator);
-    const spy = jest.spyOn(t.app.get(DataSource).logger, 'logQuery');
-    try {
-      const caller = () => ({ ip: '127.0.0.1', headers: {} }) as unknown as FastifyRequest;
-      const cache = t.app.get(ApiKeyCache);
-      const keyId = (await authenticator.authenticate(key, caller())).subject;
-      void cache.forget(keyId); // not cached: the next request looks it up
-      spy.mockClear();
-      const during = authenticator.authenticate(key, caller());
+    const cache = t.app.get(ApiKeyCache);
+    const keyId = (await authenticator.authenticate(key, localCaller())).subject;
+    void cache.forget(keyId); // not cached: the next request looks it up
+    const queries = await queriesDuring(t, async () => {
+      const during = authenticator.authenticate(key, localCaller());
       // The key changes (revoke, rotate, update) while that look-up is in flight.
       void cache.forget(keyId);
-      const after = authenticator.authenticate(key, caller());
+      const after = authenticator.authenticate(key, localCaller());
       await Promise.all([during, after]);
-      const lookUps = spy.mock.calls.filter(([sql]) => /^SELECT[\s\S]*key_hash/i.test(String(sql)));
-      expect(lookUps).toHaveLength(2);
-    } finally {
-      spy.mockRestore();
-    }
+    });
+    expect(keyLookUps(queries)).toHaveLength(2);
   });
 
   it('does not cache a plan limit read while the plan was changing', async () => {
