@@ -32,7 +32,7 @@ export interface Principal {
    * has none. Carried here so the rate limiter needs no second look-up of the credential.
    */
   rateLimitPerHour: number | null;
-  /** The request it came with (set by the authentication guard), for the audit log. */
+  /** The request it came with (set by the access guard), for the audit log. */
   origin?: RequestOrigin;
 }
 

@@ -2,13 +2,11 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthenticationGuard } from '../../common/auth/authentication.guard';
-import { PermissionsGuard } from '../../common/auth/permissions.guard';
+import { AccessGuard } from '../../common/auth/access.guard';
 import { PrincipalResolver } from '../../common/auth/principal-resolver';
-import { ScopesGuard } from '../../common/auth/scopes.guard';
+import { RouteAuthorizer } from '../../common/auth/route-authorizer';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
-import { RateLimitGuard } from '../rate-limits/rate-limit.guard';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -27,8 +25,9 @@ import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
 
 /**
- * Users' sign-in and the request authentication every module relies on: the global guards run in
- * this order: authentication (deny by default), rate limits, then @Scopes, then @Permissions.
+ * Users' sign-in and the request authentication every module relies on: the one global guard
+ * (AccessGuard) authenticates (deny by default), counts rate limits, then checks @Scopes and
+ * @Permissions.
  */
 @Module({
   imports: [
@@ -51,10 +50,9 @@ import { JwtStrategy } from './strategies/jwt.strategy';
     ApiKeyStrategy,
     ApiKeyAuthenticator,
     { provide: PrincipalResolver, useClass: CredentialPrincipalResolver },
-    { provide: APP_GUARD, useClass: AuthenticationGuard },
-    { provide: APP_GUARD, useExisting: RateLimitGuard },
-    { provide: APP_GUARD, useClass: ScopesGuard },
-    { provide: APP_GUARD, useClass: PermissionsGuard },
+    RouteAuthorizer,
+    AccessGuard,
+    { provide: APP_GUARD, useExisting: AccessGuard },
   ],
   exports: [PrincipalResolver, AccessTokenCache, SessionsService],
 })

@@ -4,14 +4,15 @@ import { RedisConnections } from '../../common/cluster/redis-connections';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { OrganizationLimitsCache } from './organization-limits.cache';
-import { RateLimitGuard } from './rate-limit.guard';
+import { RequestRateLimiter } from '../../common/auth/request-rate-limiter';
+import { RateLimiter } from './rate-limiter';
 import { ResilientThrottlerStorage } from './resilient-throttler.storage';
 
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [RedisConnections],
-      // Limits are computed per request by RateLimitGuard; this default is never used alone.
+      // Limits are computed per request by RateLimiter; this default is never used alone.
       useFactory: (redis: RedisConnections) => ({
         throttlers: [{ name: 'default', ttl: 60_000, limit: 60 }],
         storage: new ResilientThrottlerStorage(redis),
@@ -20,8 +21,8 @@ import { ResilientThrottlerStorage } from './resilient-throttler.storage';
     OrganizationsModule,
     ApiKeysModule,
   ],
-  providers: [OrganizationLimitsCache, RateLimitGuard],
+  providers: [OrganizationLimitsCache, { provide: RequestRateLimiter, useClass: RateLimiter }],
   // ThrottlerModule re-exported: its storage also counts failed logins (auth module).
-  exports: [RateLimitGuard, OrganizationLimitsCache, ThrottlerModule],
+  exports: [RequestRateLimiter, OrganizationLimitsCache, ThrottlerModule],
 })
 export class RateLimitsModule {}

@@ -9,7 +9,7 @@ import { SessionsRepository } from '../sessions/sessions.repository';
 
 export const JWT_STRATEGY = 'jwt';
 
-/** Where the authentication guard leaves the credential it extracted for the strategies. */
+/** Where the access guard leaves the credential it extracted for the strategies. */
 export const PRESENTED_CREDENTIAL = Symbol('presentedCredential');
 type WithCredential = FastifyRequest & { [PRESENTED_CREDENTIAL]?: string };
 

@@ -1,10 +1,9 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Reflector } from '@nestjs/core';
 import { InjectThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../common/auth/principal';
-import { routePolicy } from '../../common/auth/route-policy';
+import { RequestRateLimiter } from '../../common/auth/request-rate-limiter';
 import { TooManyRequestsError } from '../../common/errors/api-errors';
 import { clientNetworkOf } from '../../common/http/client-network';
 import { originOf } from '../../common/http/request-origin';
@@ -32,44 +31,42 @@ interface Limit extends WindowLimit {
  * minute for plans and client IPs, the hour for API keys, so an hourly key limit resets on the
  * hour). Limits that apply: the organization's plan per minute, the API key's own hourly limit,
  * and for unauthenticated routes the client IP. Headers describe the tightest one. Routes opt
- * out with @SkipThrottle(). Hot path: a request's counters are one Redis round trip together (or
- * a Map lookup each); plan limits and key limits come from in-memory caches.
+ * out with @SkipThrottle() (the access guard then never calls this). Hot path: a request's
+ * counters are one Redis round trip together (or a Map lookup each); plan limits and key limits
+ * come from in-memory caches.
  */
 @Injectable()
-export class RateLimitGuard implements CanActivate {
+export class RateLimiter extends RequestRateLimiter {
   private readonly publicPerMinute: number;
   private readonly enabled: boolean;
 
   constructor(
-    private readonly reflector: Reflector,
     @InjectThrottlerStorage() private readonly storage: ResilientThrottlerStorage,
     private readonly organizationLimits: OrganizationLimitsCache,
     private readonly usage: ApiKeyUsageRecorder,
     private readonly audit: AuditService,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
+    super();
     this.publicPerMinute = config.get('PUBLIC_RATE_LIMIT_PER_MINUTE', { infer: true });
     this.enabled = config.get('RATE_LIMITS_ENABLED', { infer: true });
   }
 
   /** Synchronous when the limits are cached and counted in memory (no promise on the hot path). */
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (!this.enabled || routePolicy(this.reflector, context).skipRateLimit) return true;
-    const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
+  enforce(request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
+    if (!this.enabled) return;
     const limits = this.limitsFor(request);
     return limits instanceof Promise
-      ? limits.then((loaded) => this.enforce(loaded, request, reply))
-      : this.enforce(limits, request, reply);
+      ? limits.then((loaded) => this.count(loaded, request, reply))
+      : this.count(limits, request, reply);
   }
 
-  private enforce(
+  private count(
     limits: Limit[],
     request: FastifyRequest,
     reply: FastifyReply,
-  ): boolean | Promise<boolean> {
-    if (limits.length === 0) return true;
+  ): void | Promise<void> {
+    if (limits.length === 0) return;
     const now = Date.now();
     // With Redis, every counter of the request in one round trip.
     const counted = this.storage.count(limits, now);
@@ -84,7 +81,7 @@ export class RateLimitGuard implements CanActivate {
     request: FastifyRequest,
     reply: FastifyReply,
     now: number,
-  ): boolean {
+  ): void {
     let tightest = 0;
     let blocked = -1;
     for (let i = 0; i < limits.length; i++) {
@@ -103,7 +100,7 @@ export class RateLimitGuard implements CanActivate {
       .header('X-RateLimit-Remaining', String(counts[tightest].remaining))
       .header('X-RateLimit-Reset', String(Math.ceil(counts[tightest].resetsAt / 1000)));
 
-    if (blocked < 0) return true;
+    if (blocked < 0) return;
     this.recordRejection(request, limits[blocked]);
     throw new TooManyRequestsError((counts[blocked].resetsAt - now) / 1000);
   }

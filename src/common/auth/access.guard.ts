@@ -1,0 +1,84 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { EnvironmentVariables } from '../../config/env.schema';
+import { UnauthorizedError } from '../errors/api-errors';
+import { originOf } from '../http/request-origin';
+import { extractCredential } from './credential';
+import type { Principal } from './principal';
+import { PrincipalResolver } from './principal-resolver';
+import { RequestRateLimiter } from './request-rate-limiter';
+import { RouteAuthorizer } from './route-authorizer';
+import { RoutePolicy, routePolicy } from './route-policy';
+
+/**
+ * The one global guard, deny by default. Every request goes through the same steps, in order:
+ * 1. authentication: a valid credential, unless the route is @Public() (401 otherwise);
+ * 2. rate limits: the caller's (or, on a public route, the client IP's) limits (429);
+ * 3. authorization: the route's @Scopes and @Permissions (403, or 404 for another tenant).
+ *
+ * Hot path: each step answers synchronously when its caches hold what it needs (a verified
+ * credential, counters in memory, the route's policy), so a cached caller costs no promise.
+ * `check` is the same decision without Nest's ExecutionContext, for the one route served
+ * straight from Fastify (see modules/auth/verify-route.ts).
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  private readonly allowQueryParam: boolean;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly resolver: PrincipalResolver,
+    private readonly rateLimiter: RequestRateLimiter,
+    private readonly authorizer: RouteAuthorizer,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.allowQueryParam = config.get('API_KEY_QUERY_PARAM_ENABLED', { infer: true });
+  }
+
+  canActivate(context: ExecutionContext): true | Promise<true> {
+    const http = context.switchToHttp();
+    return this.check(
+      routePolicy(this.reflector, context.getHandler(), context.getClass()),
+      http.getRequest<FastifyRequest>(),
+      http.getResponse<FastifyReply>(),
+    );
+  }
+
+  /** Throws the contract's 401/403/404/429 errors; sets `request.principal` when authenticated. */
+  check(policy: RoutePolicy, request: FastifyRequest, reply: FastifyReply): true | Promise<true> {
+    if (policy.isPublic) return this.limitAndAuthorize(policy, request, reply);
+    const credential = extractCredential(request, this.allowQueryParam);
+    if (!credential) throw new UnauthorizedError('Missing credentials', 'missing_credentials');
+    const resolved = this.resolver.authenticate(credential, request);
+    if (resolved instanceof Promise) {
+      return resolved.then((principal) => {
+        attach(principal, request);
+        return this.limitAndAuthorize(policy, request, reply);
+      });
+    }
+    attach(resolved, request);
+    return this.limitAndAuthorize(policy, request, reply);
+  }
+
+  private limitAndAuthorize(
+    policy: RoutePolicy,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): true | Promise<true> {
+    const limited = policy.skipRateLimit ? undefined : this.rateLimiter.enforce(request, reply);
+    if (limited instanceof Promise) return limited.then(() => this.authorize(policy, request));
+    return this.authorize(policy, request);
+  }
+
+  private authorize(policy: RoutePolicy, request: FastifyRequest): true | Promise<true> {
+    const authorized = this.authorizer.authorize(policy, request);
+    return authorized instanceof Promise ? authorized.then(() => true) : true;
+  }
+}
+
+function attach(principal: Principal, request: FastifyRequest): void {
+  principal.origin = originOf(request);
+  request.principal = principal;
+}
