@@ -7,6 +7,7 @@ import { requestIdFor } from './common/http/request-id';
 import { DOCUMENT_PATH_PREFIX, securityHeaders } from './common/http/security-headers';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { EnvironmentVariables, validateEnvironment } from './config/env.schema';
+import { VerifyRoute } from './modules/auth/verify-route';
 import { setupOpenApi } from './openapi';
 
 export interface CreateAppOptions {
@@ -86,8 +87,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     done();
   });
 
+  const verifyRoute = new VerifyRoute(app);
   setupOpenApi(app, env);
   await app.init();
+  verifyRoute.assertInstalled();
   await fastify.ready();
   return app;
 }

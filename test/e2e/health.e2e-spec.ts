@@ -1,5 +1,7 @@
 import request from 'supertest';
+import { asKey, bearer, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
+import { createUser } from '../utils/factories';
 
 describe('operations', () => {
   let t: TestApp;
@@ -55,6 +57,11 @@ describe('operations', () => {
   it('answers 503 with the contract shape when the database is down', async () => {
     const down = await createTestApp();
     try {
+      const owner = await createUser(down, 'down');
+      const neverVerified = await createApiKey(down, bearer(owner.accessToken), {
+        name: 'uncached',
+        scopes: ['translate:read'],
+      });
       await down.app.get(DataSourceToken).destroy();
       const response = await request(down.http).get('/v1/health').expect(503);
       expect(response.body).toEqual({ status: 'degraded', database: 'down', redis: 'disabled' });
@@ -63,6 +70,12 @@ describe('operations', () => {
         .send({ email: 'someone@example.test', password: 'whatever-password' })
         .expect(503);
       expect(login.body).toEqual({ detail: 'Service unavailable' });
+      // The verify route is answered outside Nest's router; its errors still reach the filter.
+      const verify = await request(down.http)
+        .get('/v1/auth/verify')
+        .set(asKey(neverVerified.key))
+        .expect(503);
+      expect(verify.body).toEqual({ detail: 'Service unavailable' });
     } finally {
       await down.app.close().catch(() => undefined);
     }

@@ -73,6 +73,7 @@ export class AuthController {
     await this.auth.logout(caller);
   }
 
+  /** Declared here (docs, policy); answered by VerifyRoute straight from Fastify (hot path). */
   @Authenticated()
   @Get('verify')
   @ApiBearerAuth()
