@@ -2,14 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { RedisConnections } from '../../common/cluster/redis-connections';
-import {
-  counterKey,
-  countOf,
-  slotOf,
-  WindowCount,
-  WindowLimit,
-  WindowSlot,
-} from './calendar-window';
+import { counterKey, countOf, slotOf, WindowCount, WindowLimit } from './calendar-window';
 import { FixedWindowMemoryStorage } from './fixed-window-memory.storage';
 import { CounterState, RedisWindowCounters } from './redis-window-counters';
 
@@ -38,11 +31,8 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
    * A/B of two builds). With Redis, all of them in one round trip.
    */
   count(limits: readonly WindowLimit[], now = Date.now()): WindowCount[] | Promise<WindowCount[]> {
-    const slots = limits.map((limit) => slotOf(limit, now));
-    const hits = this.hit(slots, now);
-    return hits instanceof Promise
-      ? hits.then((counted) => countsOf(limits, slots, counted))
-      : countsOf(limits, slots, hits);
+    if (this.shared && this.redis.isReady()) return this.countShared(this.shared, limits, now);
+    return this.countLocally(limits, now);
   }
 
   /** @nestjs/throttler's interface: one counter, blocked exactly while over the limit. */
@@ -53,52 +43,56 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
     _blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
-    const now = Date.now();
-    const [counter] = await this.hit(
-      [{ key: counterKey(key, throttlerName), ttlMs: ttl, resetsAt: now + ttl }],
-      now,
-    );
+    const counter = await this.incrementKey(counterKey(key, throttlerName), ttl);
     const totalHits = counter.hits;
     const timeToExpire = Math.ceil(counter.msLeft / 1000);
     const isBlocked = totalHits > limit;
     return { totalHits, timeToExpire, isBlocked, timeToBlockExpire: isBlocked ? timeToExpire : 0 };
   }
 
-  private hit(slots: WindowSlot[], now: number): CounterState[] | Promise<CounterState[]> {
-    if (this.shared && this.redis.isReady()) return this.hitShared(this.shared, slots);
-    return this.hitLocally(slots, now);
+  private async incrementKey(key: string, ttlMs: number): Promise<CounterState> {
+    if (this.shared && this.redis.isReady()) {
+      try {
+        const [counter] = await this.shared.increment([key], [ttlMs]);
+        return counter;
+      } catch (error) {
+        this.logFailure(error);
+      }
+    }
+    const now = Date.now();
+    const window = this.local.hit(key, ttlMs, now);
+    return { hits: window.hits, msLeft: window.expiresAt - now };
   }
 
-  private hitLocally(slots: WindowSlot[], now: number): CounterState[] {
-    return slots.map((slot) => {
-      const window = this.local.hit(slot.key, slot.ttlMs, now);
-      return { hits: window.hits, msLeft: window.expiresAt - now };
+  private countLocally(limits: readonly WindowLimit[], now: number): WindowCount[] {
+    return limits.map((limit) => {
+      const window = this.local.countInWindow(limit, now);
+      return countOf(window.hits, limit.limit, window.expiresAt);
     });
   }
 
-  private async hitShared(
+  private async countShared(
     shared: RedisWindowCounters,
-    slots: WindowSlot[],
-  ): Promise<CounterState[]> {
+    limits: readonly WindowLimit[],
+    now: number,
+  ): Promise<WindowCount[]> {
+    const slots = limits.map((limit) => slotOf(limit, now));
     try {
-      return await shared.increment(
+      const counters = await shared.increment(
         slots.map((slot) => slot.key),
         slots.map((slot) => slot.ttlMs),
       );
+      return limits.map((limit, i) => countOf(counters[i].hits, limit.limit, slots[i].resetsAt));
     } catch (error) {
-      if (Date.now() - this.lastFailureLoggedAt > 10_000) {
-        this.lastFailureLoggedAt = Date.now();
-        this.logger.warn({ err: error }, 'Redis rate-limit counter failed; counting locally');
-      }
-      return this.hitLocally(slots, Date.now());
+      this.logFailure(error);
+      return this.countLocally(limits, Date.now());
     }
   }
-}
 
-function countsOf(
-  limits: readonly WindowLimit[],
-  slots: WindowSlot[],
-  counters: CounterState[],
-): WindowCount[] {
-  return limits.map((limit, i) => countOf(counters[i].hits, limit.limit, slots[i].resetsAt));
+  private logFailure(error: unknown): void {
+    if (Date.now() - this.lastFailureLoggedAt > 10_000) {
+      this.lastFailureLoggedAt = Date.now();
+      this.logger.warn({ err: error }, 'Redis rate-limit counter failed; counting locally');
+    }
+  }
 }
