@@ -75,6 +75,14 @@ describe('route inventory', () => {
     expect(routes.map((r) => `${r.method.padEnd(6)} ${r.path}  ${r.access}`)).toMatchSnapshot();
   });
 
+  it('names only path parameters the route has in @OrganizationFromPath', () => {
+    const misnamed = routeInventory(t).filter((route) => {
+      const named = /\(organization from :(\w+)\)/.exec(route.access)?.[1];
+      return named !== undefined && !route.path.split('/').includes(`:${named}`);
+    });
+    expect(misnamed).toEqual([]);
+  });
+
   it('documents every route in /openapi.json', async () => {
     const document = await request(t.http).get('/openapi.json').expect(200);
     const documented = new Set(

@@ -31,8 +31,12 @@ export class RouteAuthorizer {
     }
     if (policy.permissions.length === 0) return;
     const pathParam = policy.organizationParam;
-    const organizationId = pathParam && (request.params as Record<string, string>)[pathParam];
-    if (!organizationId || organizationId === principal.organizationId) {
+    if (!pathParam) return this.checkPermissions(policy, principal, request);
+    // Fails closed: a route naming a parameter its path lacks answers 404, never acts on the
+    // caller's own organization instead.
+    const organizationId = (request.params as Record<string, string | undefined>)[pathParam];
+    if (!organizationId) throw new NotFoundError('Organization not found');
+    if (organizationId === principal.organizationId) {
       return this.checkPermissions(policy, principal, request);
     }
     return this.resolver.inOrganization(principal, organizationId).then((there) => {
