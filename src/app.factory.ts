@@ -95,7 +95,12 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const verifyRoute = new VerifyRoute(app);
   setupOpenApi(app, env);
   await app.init();
-  verifyRoute.assertInstalled();
+  try {
+    verifyRoute.assertInstalled();
+  } catch (error) {
+    await app.close(); // its database pool, Redis connections and timers are running already
+    throw error;
+  }
   await fastify.ready();
   return app;
 }

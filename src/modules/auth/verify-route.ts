@@ -22,7 +22,9 @@ const VERIFY_URL = '/v1/auth/verify';
  * policy, AuthService.verify shapes the answer, and errors reach the one exception filter
  * (through Fastify's error handler, which Nest points at its filters). Fastify's hooks (security
  * headers, request id, the log line) run as for every route. What does not apply: Nest pipes,
- * interceptors and per-route filters; the verify route has none and must keep it that way.
+ * interceptors, per-route filters and any global guard besides AccessGuard; the verify route
+ * has none and must keep it that way (test/security/verify-route.spec.ts fails otherwise). HEAD
+ * requests still take Nest's handler (Fastify copies the route for HEAD before this hook runs).
  *
  * Installed before Nest registers its routes (app.init): Fastify's onRoute hook swaps the
  * handler of that one route as Nest adds it. `assertInstalled` fails the boot if the route was
