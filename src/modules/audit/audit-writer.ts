@@ -57,6 +57,8 @@ export class AuditWriter implements OnApplicationShutdown {
   /** Real events queued (gap markers are not counted: at most one per chain at a time). */
   private queued = 0;
   private lastDropLoggedAt = 0;
+  /** Set at shutdown, after the last drain: failed writes are then given up, not retried. */
+  private stopped = false;
 
   constructor(
     private readonly repository: AuditRepository,
@@ -111,6 +113,8 @@ export class AuditWriter implements OnApplicationShutdown {
       this.drain(),
       new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
     ]);
+    // Writes still failing stop retrying: their timers would keep the process alive for good.
+    this.stopped = true;
     if (this.queued > 0)
       this.logger.error(`${this.queued} audit events could not be written before shutdown`);
   }
@@ -140,13 +144,14 @@ export class AuditWriter implements OnApplicationShutdown {
       } catch (error) {
         queue.inFlight = 0;
         if (isUniqueViolation(error)) continue; // another instance took these seqs: re-read the head
+        if (this.stopped) break;
         const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
         attempt += 1;
         this.logger.error(
           { err: error, chain, events: batch.length },
           `Audit write failed; retrying in ${delay} ms`,
         );
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
         continue;
       }
       attempt = 0;
