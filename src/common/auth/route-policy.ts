@@ -1,6 +1,6 @@
 import type { Reflector } from '@nestjs/core';
 import type { Permission } from '../../modules/organizations/roles';
-import { Authenticated, OrganizationFromPath, Permissions, Public, Scopes } from './decorators';
+import { OrganizationFromPath, Permissions, Public, Scopes } from './decorators';
 
 /** @nestjs/throttler's @SkipThrottle() metadata key for the default throttler. */
 const THROTTLER_SKIP_DEFAULT = 'THROTTLER:SKIPdefault';
@@ -8,7 +8,6 @@ const THROTTLER_SKIP_DEFAULT = 'THROTTLER:SKIPdefault';
 /** What a route declares about who may call it, read once per route (not per request). */
 export interface RoutePolicy {
   isPublic: boolean;
-  authenticated: boolean;
   scopes: readonly string[];
   permissions: readonly Permission[];
   organizationParam: string | undefined;
@@ -35,7 +34,6 @@ export function routePolicy(
     const targets = [handler, controller];
     policy = {
       isPublic: Boolean(reflector.getAllAndOverride(Public, targets)),
-      authenticated: Boolean(reflector.getAllAndOverride(Authenticated, targets)),
       scopes: reflector.getAllAndOverride(Scopes.KEY, targets) ?? [],
       permissions: reflector.getAllAndOverride(Permissions.KEY, targets) ?? [],
       organizationParam: reflector.getAllAndOverride(OrganizationFromPath, targets),
