@@ -23,10 +23,8 @@ const SWEEP_EVERY_MS = 10_000;
  * organization ids) are strings the caches hand out again and again, whose hashes V8 keeps.
  */
 export class FixedWindowMemoryStorage {
-  /** name -> tracker -> the counter of the current window. */
-  private readonly byName = new Map<string, Map<string, Window>>();
-  /** A name's window length, fixed at its first use (one counter per name and tracker). */
-  private readonly windowMsOf = new Map<string, number>();
+  /** name -> its window length (fixed at first use) and tracker -> the current window's counter. */
+  private readonly byName = new Map<string, { windowMs: number; trackers: Map<string, Window> }>();
   /** Counters by arbitrary key: @nestjs/throttler's `increment` interface. */
   private readonly byKey = new Map<string, Window>();
   private nextSweepAt = 0;
@@ -34,14 +32,14 @@ export class FixedWindowMemoryStorage {
   /** Counts a hit in the calendar window (the minute, the hour...) that contains `now`. */
   countInWindow(limit: WindowLimit, now: number): Window {
     if (now >= this.nextSweepAt) this.sweep(now);
-    let trackers = this.byName.get(limit.name);
-    if (!trackers) {
-      trackers = new Map();
-      this.byName.set(limit.name, trackers);
-      this.windowMsOf.set(limit.name, limit.windowMs);
-    } else if (this.windowMsOf.get(limit.name) !== limit.windowMs) {
+    let counters = this.byName.get(limit.name);
+    if (!counters) {
+      counters = { windowMs: limit.windowMs, trackers: new Map() };
+      this.byName.set(limit.name, counters);
+    } else if (counters.windowMs !== limit.windowMs) {
       throw new Error(`Counter "${limit.name}" is counted in two window lengths`);
     }
+    const trackers = counters.trackers;
     let window = trackers.get(limit.tracker);
     if (!window) {
       window = { hits: 0, expiresAt: 0 };
@@ -69,7 +67,7 @@ export class FixedWindowMemoryStorage {
 
   private sweep(now: number): void {
     this.nextSweepAt = now + SWEEP_EVERY_MS;
-    const maps = [this.byKey, ...this.byName.values()];
+    const maps = [this.byKey, ...[...this.byName.values()].map((counters) => counters.trackers)];
     let live = 0;
     for (const windows of maps) {
       for (const [key, window] of windows) {
