@@ -23,7 +23,7 @@ const VERIFY_URL = '/v1/auth/verify';
  * (through Fastify's error handler, which Nest points at its filters). Fastify's hooks (security
  * headers, request id, the log line) run as for every route. What does not apply: Nest pipes,
  * interceptors, per-route filters and any global guard besides AccessGuard; the verify route
- * has none and must keep it that way (test/security/verify-route.spec.ts fails otherwise). HEAD
+ * has none and must keep it that way (test/security/route-inventory.spec.ts fails otherwise). HEAD
  * requests still take Nest's handler (Fastify copies the route for HEAD before this hook runs).
  *
  * Installed before Nest registers its routes (app.init): Fastify's onRoute hook swaps the
