@@ -38,6 +38,17 @@ async function setPlan(t: TestApp, organizationId: string, plan: Record<string, 
     .expect(200);
 }
 
+/** A user whose organization is on the pro plan (300 a minute), and a key made with `body`. */
+async function proOrganizationKey(t: TestApp, label: string, body: Record<string, unknown>) {
+  const user = await createUser(t, label);
+  await setPlan(t, user.organizationId, { plan: 'pro' });
+  const key = await createApiKey(t, bearer(user.accessToken), {
+    scopes: ['translate:read'],
+    ...body,
+  });
+  return { user, key };
+}
+
 /**
  * What every counter store must give: the same tests against this instance's memory and against
  * Redis (the counters of production with several instances).
@@ -94,11 +105,8 @@ describe.each([
   it('refuses the 11th request of a key limited to 10 an hour, and counts it as rejected', async () => {
     if (!enabled) return;
     await awayFromWindowEdge(3_600_000, 20_000);
-    const user = await createUser(t, 'hourly');
-    await setPlan(t, user.organizationId, { plan: 'pro' });
-    const key = await createApiKey(t, bearer(user.accessToken), {
+    const { user, key } = await proOrganizationKey(t, 'hourly', {
       name: 'ten',
-      scopes: ['translate:read'],
       rate_limit_per_hour: 10,
     });
     for (let i = 0; i < 10; i++) {
@@ -146,12 +154,7 @@ describe.each([
   it('applies a key’s changed rate_limit_per_hour on its next request, both ways', async () => {
     if (!enabled) return;
     await awayFromWindowEdge(3_600_000, 20_000);
-    const user = await createUser(t, 'patched-limit');
-    await setPlan(t, user.organizationId, { plan: 'pro' });
-    const key = await createApiKey(t, bearer(user.accessToken), {
-      name: 'k',
-      scopes: ['translate:read'],
-    });
+    const { user, key } = await proOrganizationKey(t, 'patched-limit', { name: 'k' });
     const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(key.key));
     await verify().expect(200).expect('x-ratelimit-limit', '300'); // the plan's, tighter than 1000
     const setLimit = (perHour: number) =>
