@@ -23,6 +23,8 @@ let stopping = false;
 export interface RunningServer {
   /** http://127.0.0.1:<port> */
   baseUrl: string;
+  /** The server's own process (taskset execs node, so pinning keeps the pid). */
+  pid: number | undefined;
 }
 
 export interface RunningTessera extends RunningServer {
@@ -97,7 +99,7 @@ export async function startBareServer(options: { core?: number } = {}): Promise<
       reject(exitedBeforeReady('bare server', tail, code, signal)),
     );
   });
-  return { baseUrl: `http://127.0.0.1:${port}` };
+  return { baseUrl: `http://127.0.0.1:${port}`, pid: child.pid };
 }
 
 /**
@@ -144,7 +146,7 @@ export async function startTessera(options: {
     if (!stopping)
       console.error(`\nTessera exited unexpectedly (code ${code}, signal ${signal}):\n${tail}`);
   });
-  return { baseUrl, adminToken };
+  return { baseUrl, pid: child.pid, adminToken };
 }
 
 async function waitUntilHealthy(baseUrl: string, child: ChildProcess, tail: OutputTail) {

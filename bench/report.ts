@@ -19,6 +19,16 @@ export interface MeasuredRow {
   timeouts: number;
   /** Requests/s of each slice, in the order they ran (how much the machine drifted). */
   slices_requests_per_second: number[];
+  /**
+   * User + system CPU time the server spent per request answered (all its threads, the kernel's
+   * work on its sockets included); null where /proc cannot be read.
+   */
+  server_cpu_us_per_request: number | null;
+  /**
+   * How much of one core the server used while the row ran. Well under 1 means the load
+   * generator, not the server, set the pace, so the row's requests/s understate the server.
+   */
+  server_cpu_busy: number | null;
   ratio_to_health: number | null;
   ratio_to_bare: number | null;
 }
@@ -89,12 +99,20 @@ export function isMeasured(row: Row): row is MeasuredRow {
   return !('skipped' in row);
 }
 
+export interface Slice {
+  result: Result;
+  /** CPU time the server spent during the slice; null where it could not be read. */
+  serverCpuMicroseconds: number | null;
+}
+
 /**
  * One row from the autocannon runs (slices) of one load: requests/s over all of them, the median
  * slice's p50 and the worst slice's p99 (autocannon reports percentiles, not histograms, so the
- * p99 is the conservative choice), and every status code and error summed.
+ * p99 is the conservative choice), every status code and error summed, and the server's CPU time
+ * over all slices.
  */
-export function toRow(id: RowId, name: string, slices: Result[]): MeasuredRow {
+export function toRow(id: RowId, name: string, measuredSlices: Slice[]): MeasuredRow {
+  const slices = measuredSlices.map((slice) => slice.result);
   const statusCodes: Record<string, number> = {};
   for (const result of slices) {
     for (const [code, stats] of Object.entries(result.statusCodeStats)) {
@@ -104,10 +122,16 @@ export function toRow(id: RowId, name: string, slices: Result[]): MeasuredRow {
   const sum = (value: (result: Result) => number) =>
     slices.reduce((total, result) => total + value(result), 0);
   const p50s = slices.map((result) => result.latency.p50).sort((a, b) => a - b);
+  const cpuMicroseconds = measuredSlices.every((slice) => slice.serverCpuMicroseconds !== null)
+    ? measuredSlices.reduce((total, slice) => total + slice.serverCpuMicroseconds!, 0)
+    : null;
+  const requests = sum((result) => result.requests.total);
+  // autocannon's duration is in seconds.
+  const seconds = sum((result) => result.duration);
   return {
     id,
     name,
-    requests_per_second: sum((result) => result.requests.total) / sum((result) => result.duration),
+    requests_per_second: requests / seconds,
     p50_ms: p50s[Math.floor(p50s.length / 2)],
     p99_ms: Math.max(...slices.map((result) => result.latency.p99)),
     non_2xx: sum((result) => result.non2xx),
@@ -115,6 +139,9 @@ export function toRow(id: RowId, name: string, slices: Result[]): MeasuredRow {
     errors: sum((result) => result.errors),
     timeouts: sum((result) => result.timeouts),
     slices_requests_per_second: slices.map((result) => result.requests.total / result.duration),
+    server_cpu_us_per_request:
+      cpuMicroseconds === null || requests === 0 ? null : cpuMicroseconds / requests,
+    server_cpu_busy: cpuMicroseconds === null ? null : cpuMicroseconds / 1e6 / seconds,
     ratio_to_health: null,
     ratio_to_bare: null,
   };
@@ -187,7 +214,17 @@ export function checkTargets(rows: Row[]): TargetCheck[] {
   });
 }
 
-const COLUMNS = ['row', 'req/s (mean)', 'p50 ms', 'p99 ms', 'non-2xx', 'x health', 'x bare'];
+const COLUMNS = [
+  'row',
+  'req/s (mean)',
+  'p50 ms',
+  'p99 ms',
+  'non-2xx',
+  'x health',
+  'x bare',
+  'server CPU us/req',
+  'server busy',
+];
 
 function cells(row: MeasuredRow): string[] {
   const ratio = (value: number | null) => (value === null ? '-' : value.toFixed(2));
@@ -199,6 +236,8 @@ function cells(row: MeasuredRow): string[] {
     row.non_2xx === 0 ? '0' : `${row.non_2xx} (${nonSuccessCodes(row)})`,
     ratio(row.ratio_to_health),
     ratio(row.ratio_to_bare),
+    row.server_cpu_us_per_request === null ? '-' : row.server_cpu_us_per_request.toFixed(1),
+    row.server_cpu_busy === null ? '-' : `${Math.round(row.server_cpu_busy * 100)}%`,
   ];
 }
 

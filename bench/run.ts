@@ -11,6 +11,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { constants, cpus } from 'node:os';
 import { join } from 'node:path';
 import { choosePinning, pinThisProcess } from './cpu-pinning';
+import { cpuTimeMicroseconds } from './server-cpu';
 import {
   killAllNow,
   REPO_ROOT,
@@ -27,11 +28,14 @@ import {
   isMeasured,
   Row,
   RowId,
+  Slice,
   toRow,
   writeResults,
 } from './report';
 
 const CONNECTIONS = 50;
+/** A server busy less than this share of its core was waiting on the load generator. */
+const LOAD_BOUND_BELOW = 0.9;
 /** The highest per-key limit the API accepts; more than a 10 s run normally sends. */
 const API_KEY_RATE_LIMIT_PER_HOUR = 100_000;
 /** The highest per-organization limit the API accepts (enterprise plan). */
@@ -177,6 +181,8 @@ interface Load {
   id: RowId;
   name: string;
   url: string;
+  /** The process answering, whose CPU time each slice reads. */
+  serverPid: number | undefined;
   /** Each connection cycles through the header sets (one request each). */
   headers: Record<string, string>[];
 }
@@ -205,13 +211,17 @@ async function measureAll(settings: Settings, loads: Load[]): Promise<Row[]> {
     }
   }
   const sliceSeconds = settings.durationSeconds / settings.slices;
-  const slices = new Map<RowId, autocannon.Result[]>(loads.map((load) => [load.id, []]));
+  const slices = new Map<RowId, Slice[]>(loads.map((load) => [load.id, []]));
   for (let round = 0; round < settings.slices; round++) {
     process.stdout.write(`  round ${round + 1}/${settings.slices}:`);
     for (let turn = 0; turn < loads.length; turn++) {
       const load = loads[(round + turn) % loads.length];
+      const cpuBefore = cpuTimeMicroseconds(load.serverPid);
       const result = await autocannon({ ...optionsFor(load), duration: sliceSeconds });
-      slices.get(load.id)!.push(result);
+      const cpuAfter = cpuTimeMicroseconds(load.serverPid);
+      const serverCpuMicroseconds =
+        cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+      slices.get(load.id)!.push({ result, serverCpuMicroseconds });
       process.stdout.write(` ${load.id} ${Math.round(result.requests.total / result.duration)}`);
     }
     process.stdout.write('\n');
@@ -222,6 +232,12 @@ async function measureAll(settings: Settings, loads: Load[]): Promise<Row[]> {
 function notesFor(rows: Row[]): string[] {
   const notes: string[] = [];
   for (const row of rows.filter(isMeasured)) {
+    if (row.server_cpu_busy !== null && row.server_cpu_busy < LOAD_BOUND_BELOW) {
+      notes.push(
+        `${row.name}: the server kept its core ${Math.round(row.server_cpu_busy * 100)}% busy, ` +
+          'so the load generator set the pace; its requests/s understate the server.',
+      );
+    }
     if (row.errors > 0) {
       notes.push(`${row.name}: ${row.errors} connection errors (${row.timeouts} timeouts)`);
     }
@@ -278,14 +294,27 @@ async function main(): Promise<void> {
   const verifyUrl = `${tessera.baseUrl}/v1/auth/verify`;
   const apiKeyRowName = 'GET /v1/auth/verify (X-API-Key)';
   const loads: Load[] = [
-    { id: 'bare', name: 'bare node:http', url: `${bare.baseUrl}/`, headers: [{}] },
-    { id: 'health', name: 'GET /v1/health', url: `${tessera.baseUrl}/v1/health`, headers: [{}] },
+    {
+      id: 'bare',
+      name: 'bare node:http',
+      url: `${bare.baseUrl}/`,
+      serverPid: bare.pid,
+      headers: [{}],
+    },
+    {
+      id: 'health',
+      name: 'GET /v1/health',
+      url: `${tessera.baseUrl}/v1/health`,
+      serverPid: tessera.pid,
+      headers: [{}],
+    },
     ...(credentials.apiKeys
       ? [
           {
             id: 'api_key' as const,
             name: apiKeyRowName,
             url: verifyUrl,
+            serverPid: tessera.pid,
             headers: credentials.apiKeys.map((key) => ({ 'x-api-key': key })),
           },
         ]
@@ -294,6 +323,7 @@ async function main(): Promise<void> {
       id: 'jwt',
       name: 'GET /v1/auth/verify (Bearer JWT)',
       url: verifyUrl,
+      serverPid: tessera.pid,
       headers: [{ authorization: `Bearer ${credentials.accessToken}` }],
     },
   ];
