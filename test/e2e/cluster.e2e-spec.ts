@@ -9,8 +9,9 @@ import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
 import {
   awayFromWindowEdge,
+  describeWithRedisServer,
+  describeWithSharedRedis,
   DisposableRedis,
-  requireRedis,
   TEST_REDIS_URL,
   waitFor,
 } from '../utils/redis';
@@ -46,13 +47,10 @@ async function whileReadingLate<T>(
   }
 }
 
-describe('several instances on shared database and Redis', () => {
-  let enabled = false;
+describeWithSharedRedis('several instances on shared database and Redis', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    enabled = await requireRedis();
-    if (!enabled) return;
     [a, b] = await twoInstances({
       REDIS_URL: TEST_REDIS_URL,
       RATE_LIMITS_ENABLED: 'true',
@@ -61,7 +59,6 @@ describe('several instances on shared database and Redis', () => {
     await waitFor(() => a.app.get(RedisState).isReady() && b.app.get(RedisState).isReady(), 5000);
   });
   afterAll(async () => {
-    if (!enabled) return;
     expect([...a.logs.serverErrors(), ...b.logs.serverErrors()]).toEqual([]);
     await Promise.all([a.close(), b.close()]);
   });
@@ -80,14 +77,12 @@ describe('several instances on shared database and Redis', () => {
     request(a.http).delete(`/v1/api-keys/${keyId}`).set(bearer(user.accessToken)).expect(204);
 
   it('reports Redis up', async () => {
-    if (!enabled) return;
     await request(a.http)
       .get('/v1/health')
       .expect(200, { status: 'ok', database: 'up', redis: 'up' });
   });
 
   it('counts requests on both instances against one limit: the 61st across both is refused', async () => {
-    if (!enabled) return;
     await awayFromWindowEdge(60_000);
     const user = await createUser(a, 'shared-limit');
     const key = await createApiKey(a, bearer(user.accessToken), {
@@ -106,7 +101,6 @@ describe('several instances on shared database and Redis', () => {
   });
 
   it('refuses on B, on the very next request, a key revoked through A while B had it cached', async () => {
-    if (!enabled) return;
     const { user, key } = await keyMadeOnA('revoke-across');
     await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200); // B caches it
     await revokeOnA(user, key.id);
@@ -115,7 +109,6 @@ describe('several instances on shared database and Redis', () => {
   });
 
   it('answers a revoke only once B has applied it, even when B reads its messages late', async () => {
-    if (!enabled) return;
     const { user, key } = await keyMadeOnA('revoke-late-reader');
     await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200); // B caches it
     await whileReadingLate(b, 100, async () => {
@@ -126,7 +119,6 @@ describe('several instances on shared database and Redis', () => {
   });
 
   it('still answers a change when an instance never confirms it', async () => {
-    if (!enabled) return;
     const { user, key } = await keyMadeOnA('revoke-unconfirmed');
     await whileReadingLate(b, 60_000, () => revokeOnA(user, key.id));
     // B read the message once it resumed: the key is refused there too.
@@ -137,7 +129,6 @@ describe('several instances on shared database and Redis', () => {
   });
 
   it('logs a user out everywhere: B refuses the access token it had cached', async () => {
-    if (!enabled) return;
     const user = await createUser(a, 'logout-across');
     await request(b.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(200);
     await request(a.http).post('/v1/auth/logout').set(bearer(user.accessToken)).expect(204);
@@ -145,7 +136,6 @@ describe('several instances on shared database and Redis', () => {
   });
 
   it('counts failed logins on both instances against one lockout', async () => {
-    if (!enabled) return;
     const user = await createUser(a, 'lockout-across');
     // The default limit is 5 failures per email: 3 on A and 2 on B lock the email on A.
     for (const instance of [a, b, a, b, a]) {
@@ -162,7 +152,6 @@ describe('several instances on shared database and Redis', () => {
   });
 
   it('applies a role change made on A to B’s next request', async () => {
-    if (!enabled) return;
     const owner = await createUser(a, 'owner-across');
     const member = await createUser(a, 'member-across');
     await request(a.http)
@@ -184,20 +173,12 @@ describe('several instances on shared database and Redis', () => {
   });
 });
 
-describe('when Redis goes away', () => {
+describeWithRedisServer('when Redis goes away', () => {
   const redis = new DisposableRedis(6390 + Math.floor(Math.random() * 500));
   let t: TestApp;
-  let available = false;
 
   beforeAll(async () => {
-    try {
-      await redis.start();
-      available = true;
-    } catch (error) {
-      if (process.env.CI) throw error;
-      console.warn('Skipping: cannot start redis-server', error);
-      return;
-    }
+    await redis.start();
     t = await createTestApp({
       REDIS_URL: redis.url,
       RATE_LIMITS_ENABLED: 'true',
@@ -205,14 +186,12 @@ describe('when Redis goes away', () => {
     });
   });
   afterAll(async () => {
-    if (!available) return;
     expect(t.logs.serverErrors()).toEqual([]);
     await t.close();
     await redis.stop();
   });
 
   it('keeps answering with local limits, reports redis down, and recovers', async () => {
-    if (!available) return;
     const health = () => request(t.http).get('/v1/health').expect(200);
     await waitFor(async () => (await health()).body.redis === 'up', 5000);
     const user = await createUser(t, 'redis-outage');

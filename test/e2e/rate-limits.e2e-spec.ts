@@ -15,7 +15,12 @@ import { asKey, createApiKey } from '../utils/api-keys';
 import { keyLookUps, queriesDuring } from '../utils/queries';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
-import { awayFromWindowEdge, requireRedis, TEST_REDIS_URL, waitFor } from '../utils/redis';
+import {
+  awayFromWindowEdge,
+  describeWithSharedRedis,
+  TEST_REDIS_URL,
+  waitFor,
+} from '../utils/redis';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 
 /** A user in a fresh free organization and a key with a high hourly limit. */
@@ -53,154 +58,157 @@ async function proOrganizationKey(t: TestApp, label: string, body: Record<string
  * What every counter store must give: the same tests against this instance's memory and against
  * Redis (the counters of production with several instances).
  */
-describe.each([
+for (const { store, redis } of [
   { store: 'in-memory counters', redis: false },
   { store: 'Redis counters', redis: true },
-])('rate limits (one instance, $store)', ({ redis }) => {
-  let enabled = false;
-  let t: TestApp;
-  beforeAll(async () => {
-    if (redis && !(await requireRedis())) return;
-    t = await createTestApp({
-      RATE_LIMITS_ENABLED: 'true',
-      PUBLIC_RATE_LIMIT_PER_MINUTE: '1000',
-      ...(redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
+]) {
+  (redis ? describeWithSharedRedis : describe)(`rate limits (one instance, ${store})`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({
+        RATE_LIMITS_ENABLED: 'true',
+        PUBLIC_RATE_LIMIT_PER_MINUTE: '1000',
+        ...(redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
+      });
+      if (redis) await waitFor(() => t.app.get(RedisConnections).isReady(), 5000);
     });
-    if (redis) await waitFor(() => t.app.get(RedisConnections).isReady(), 5000);
-    enabled = true;
-  });
-  afterAll(async () => {
-    if (!enabled) return;
-    expect(t.logs.serverErrors()).toEqual([]);
-    await t.close();
-  });
-
-  it('refuses the 61st request in a minute from a free organization, with Retry-After', async () => {
-    if (!enabled) return;
-    await awayFromWindowEdge(60_000);
-    const { key } = await freeOrganization(t);
-    const remaining: number[] = [];
-    // Creating the key already counted 1 request against the organization.
-    for (let i = 0; i < 59; i++) {
-      const response = await request(t.http).get('/v1/auth/verify').set(asKey(key)).expect(200);
-      remaining.push(Number(response.headers['x-ratelimit-remaining']));
-      expect(response.headers['x-ratelimit-limit']).toBe('60');
-    }
-    expect(remaining[0]).toBe(58);
-    expect(remaining[58]).toBe(0);
-    expect(remaining).toEqual([...remaining].sort((a, b) => b - a));
-    const refused = await request(t.http).get('/v1/auth/verify').set(asKey(key)).expect(429);
-    const retryAfter = Number(refused.headers['retry-after']);
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(refused.body).toEqual({
-      detail: `Rate limit exceeded. Retry after ${retryAfter} seconds.`,
-      code: 'rate_limited',
+    afterAll(async () => {
+      expect(t.logs.serverErrors()).toEqual([]);
+      await t.close();
     });
-    const reset = Number(refused.headers['x-ratelimit-reset']);
-    expect(reset * 1000).toBeGreaterThan(Date.now());
-    expect(reset % 60).toBe(0);
-  });
 
-  it('refuses the 11th request of a key limited to 10 an hour, and counts it as rejected', async () => {
-    if (!enabled) return;
-    await awayFromWindowEdge(3_600_000, 20_000);
-    const { user, key } = await proOrganizationKey(t, 'hourly', {
-      name: 'ten',
-      rate_limit_per_hour: 10,
+    it('refuses the 61st request in a minute from a free organization, with Retry-After', async () => {
+      await awayFromWindowEdge(60_000);
+      const { key } = await freeOrganization(t);
+      const remaining: number[] = [];
+      // Creating the key already counted 1 request against the organization.
+      for (let i = 0; i < 59; i++) {
+        const response = await request(t.http).get('/v1/auth/verify').set(asKey(key)).expect(200);
+        remaining.push(Number(response.headers['x-ratelimit-remaining']));
+        expect(response.headers['x-ratelimit-limit']).toBe('60');
+      }
+      expect(remaining[0]).toBe(58);
+      expect(remaining[58]).toBe(0);
+      expect(remaining).toEqual([...remaining].sort((a, b) => b - a));
+      const refused = await request(t.http).get('/v1/auth/verify').set(asKey(key)).expect(429);
+      const retryAfter = Number(refused.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(refused.body).toEqual({
+        detail: `Rate limit exceeded. Retry after ${retryAfter} seconds.`,
+        code: 'rate_limited',
+      });
+      const reset = Number(refused.headers['x-ratelimit-reset']);
+      expect(reset * 1000).toBeGreaterThan(Date.now());
+      expect(reset % 60).toBe(0);
     });
-    for (let i = 0; i < 10; i++) {
-      const response = await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
-      expect(response.headers['x-ratelimit-limit']).toBe('10'); // tighter than the plan's 300
-      expect(response.headers['x-ratelimit-remaining']).toBe(String(9 - i));
-    }
-    const refused = await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(429);
-    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(Number(refused.headers['x-ratelimit-reset']) % 3600).toBe(0);
-    const usage = await request(t.http)
-      .get(`/v1/api-keys/${key.id}/usage`)
-      .set(bearer(user.accessToken))
-      .expect(200);
-    expect(usage.body.data[0]).toEqual(expect.objectContaining({ rejected: 1 }));
-    // Counted once, by outcome: ten served, one refused.
-    expect(usage.body.data[0]).toEqual(expect.objectContaining({ requests: 10 }));
-  });
 
-  it('applies the plan the administrator sets, at once', async () => {
-    if (!enabled) return;
-    await awayFromWindowEdge(60_000);
-    const { user, key } = await freeOrganization(t);
-    await request(t.http)
-      .get('/v1/auth/verify')
-      .set(asKey(key))
-      .expect(200)
-      .expect('x-ratelimit-limit', '60');
-    await setPlan(t, user.organizationId, { plan: 'enterprise', rate_limit_per_minute: 5000 });
-    await request(t.http)
-      .get('/v1/auth/verify')
-      .set(asKey(key))
-      .expect(200)
-      .expect('x-ratelimit-limit', '5000');
-  });
-
-  it('never limits /v1/health', async () => {
-    if (!enabled) return;
-    for (let i = 0; i < 150; i++) {
-      const response = await request(t.http).get('/v1/health').expect(200);
-      expect(response.headers['x-ratelimit-limit']).toBeUndefined();
-    }
-  });
-
-  it('applies a key’s changed rate_limit_per_hour on its next request, both ways', async () => {
-    if (!enabled) return;
-    await awayFromWindowEdge(3_600_000, 20_000);
-    const { user, key } = await proOrganizationKey(t, 'patched-limit', { name: 'k' });
-    const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(key.key));
-    await verify().expect(200).expect('x-ratelimit-limit', '300'); // the plan's, tighter than 1000
-    const setLimit = (perHour: number) =>
-      request(t.http)
-        .patch(`/v1/api-keys/${key.id}`)
+    it('refuses the 11th request of a key limited to 10 an hour, and counts it as rejected', async () => {
+      await awayFromWindowEdge(3_600_000, 20_000);
+      const { user, key } = await proOrganizationKey(t, 'hourly', {
+        name: 'ten',
+        rate_limit_per_hour: 10,
+      });
+      for (let i = 0; i < 10; i++) {
+        const response = await request(t.http)
+          .get('/v1/auth/verify')
+          .set(asKey(key.key))
+          .expect(200);
+        expect(response.headers['x-ratelimit-limit']).toBe('10'); // tighter than the plan's 300
+        expect(response.headers['x-ratelimit-remaining']).toBe(String(9 - i));
+      }
+      const refused = await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(refused.headers['x-ratelimit-reset']) % 3600).toBe(0);
+      const usage = await request(t.http)
+        .get(`/v1/api-keys/${key.id}/usage`)
         .set(bearer(user.accessToken))
-        .send({ rate_limit_per_hour: perHour })
-        .expect(200)
-        .expect((response) => expect(response.body.rate_limit_per_hour).toBe(perHour));
-    await setLimit(10);
-    await verify()
-      .expect(200)
-      .expect('x-ratelimit-limit', '10')
-      .expect('x-ratelimit-remaining', '8');
-    for (let i = 0; i < 8; i++) await verify().expect(200);
-    await verify().expect(429);
-    // Raised again: served at once, not blocked for the rest of the hour.
-    await setLimit(50);
-    await verify().expect(200).expect('x-ratelimit-limit', '50');
-  });
+        .expect(200);
+      expect(usage.body.data[0]).toEqual(expect.objectContaining({ rejected: 1 }));
+      // Counted once, by outcome: ten served, one refused.
+      expect(usage.body.data[0]).toEqual(expect.objectContaining({ requests: 10 }));
+    });
 
-  it('gives a Redis counter left without an expiry one again, so none lives forever', async () => {
-    if (!enabled || !redis) return;
-    await awayFromWindowEdge(3_600_000, 20_000);
-    const storage = t.app.get<ResilientThrottlerStorage>(getStorageToken());
-    const limit = { name: 'expiry-repair', tracker: randomUUID(), limit: 10, windowMs: 3_600_000 };
-    const key = slotOf(limit, Date.now()).key;
-    const client = new Redis(TEST_REDIS_URL);
-    try {
-      await client.set(key, '3'); // as if a write had lost its expiry
-      const [counted] = await storage.count([limit]);
-      expect(counted.totalHits).toBe(4);
-      const left = await client.pttl(key);
-      expect(left).toBeGreaterThan(0);
-      expect(left).toBeLessThanOrEqual(3_600_000);
-    } finally {
-      await client.del(key);
-      client.disconnect();
+    it('applies the plan the administrator sets, at once', async () => {
+      await awayFromWindowEdge(60_000);
+      const { user, key } = await freeOrganization(t);
+      await request(t.http)
+        .get('/v1/auth/verify')
+        .set(asKey(key))
+        .expect(200)
+        .expect('x-ratelimit-limit', '60');
+      await setPlan(t, user.organizationId, { plan: 'enterprise', rate_limit_per_minute: 5000 });
+      await request(t.http)
+        .get('/v1/auth/verify')
+        .set(asKey(key))
+        .expect(200)
+        .expect('x-ratelimit-limit', '5000');
+    });
+
+    it('never limits /v1/health', async () => {
+      for (let i = 0; i < 150; i++) {
+        const response = await request(t.http).get('/v1/health').expect(200);
+        expect(response.headers['x-ratelimit-limit']).toBeUndefined();
+      }
+    });
+
+    it('applies a key’s changed rate_limit_per_hour on its next request, both ways', async () => {
+      await awayFromWindowEdge(3_600_000, 20_000);
+      const { user, key } = await proOrganizationKey(t, 'patched-limit', { name: 'k' });
+      const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(key.key));
+      await verify().expect(200).expect('x-ratelimit-limit', '300'); // the plan's, tighter than 1000
+      const setLimit = (perHour: number) =>
+        request(t.http)
+          .patch(`/v1/api-keys/${key.id}`)
+          .set(bearer(user.accessToken))
+          .send({ rate_limit_per_hour: perHour })
+          .expect(200)
+          .expect((response) => expect(response.body.rate_limit_per_hour).toBe(perHour));
+      await setLimit(10);
+      await verify()
+        .expect(200)
+        .expect('x-ratelimit-limit', '10')
+        .expect('x-ratelimit-remaining', '8');
+      for (let i = 0; i < 8; i++) await verify().expect(200);
+      await verify().expect(429);
+      // Raised again: served at once, not blocked for the rest of the hour.
+      await setLimit(50);
+      await verify().expect(200).expect('x-ratelimit-limit', '50');
+    });
+
+    // Only Redis counters carry an expiry of their own (in memory, a window's end is its expiry).
+    if (redis) {
+      it('gives a Redis counter left without an expiry one again, so none lives forever', async () => {
+        await awayFromWindowEdge(3_600_000, 20_000);
+        const storage = t.app.get<ResilientThrottlerStorage>(getStorageToken());
+        const limit = {
+          name: 'expiry-repair',
+          tracker: randomUUID(),
+          limit: 10,
+          windowMs: 3_600_000,
+        };
+        const key = slotOf(limit, Date.now()).key;
+        const client = new Redis(TEST_REDIS_URL);
+        try {
+          await client.set(key, '3'); // as if a write had lost its expiry
+          const [counted] = await storage.count([limit]);
+          expect(counted.totalHits).toBe(4);
+          const left = await client.pttl(key);
+          expect(left).toBeGreaterThan(0);
+          expect(left).toBeLessThanOrEqual(3_600_000);
+        } finally {
+          await client.del(key);
+          client.disconnect();
+        }
+      });
     }
   });
-});
+}
 
-/** Per-IP limits and cache look-ups: in this instance's memory. */
 /** A request from 127.0.0.1 as the authenticator sees it: look-ups raced without HTTP. */
 const localCaller = () => ({ ip: '127.0.0.1', headers: {} }) as unknown as FastifyRequest;
 
+/** Per-IP limits and cache look-ups: in this instance's memory. */
 describe('rate limits (one instance, look-ups and client IPs)', () => {
   let t: TestApp;
   beforeAll(async () => {

@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source';
+import { checkRedisForTests } from './redis';
 import { testDatabaseUrl } from './test-env';
 
 /**
- * For a MariaDB/MySQL run: start from an empty schema and apply the migrations once, before the
- * suites (which run in parallel workers) boot their apps against it.
+ * Before the suites (which run in parallel workers): find out whether Redis is there, and, for a
+ * MariaDB/MySQL run, start from an empty schema and apply the migrations once.
  */
 export default async function globalSetup(): Promise<void> {
+  await checkRedisForTests();
   const url = testDatabaseUrl();
   if (!url) return;
   const dataSource = new DataSource(

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -21,15 +21,39 @@ export function redisReachable(url = TEST_REDIS_URL): Promise<boolean> {
   });
 }
 
+/** Set by the e2e global setup: whether the shared Redis answered, and redis-server can start. */
+const SHARED_REDIS_ENV = 'TESSERA_TEST_SHARED_REDIS';
+const REDIS_SERVER_ENV = 'TESSERA_TEST_REDIS_SERVER';
+
 /**
- * Suites that need Redis run when it answers. On a developer machine without Redis they are
- * skipped with a warning; in CI (CI=true) a missing Redis fails them instead.
+ * Run once before the e2e suites (global setup). Suites that need Redis run when it is there. On
+ * a developer machine without it they are skipped, and Jest counts them as skipped, not passed;
+ * in CI (CI=true) a missing Redis fails the run instead, so a broken setup cannot hide.
  */
-export async function requireRedis(): Promise<boolean> {
-  if (await redisReachable()) return true;
-  if (process.env.CI) throw new Error(`Redis is not reachable at ${TEST_REDIS_URL}`);
-  console.warn(`Skipping Redis tests: nothing answers at ${TEST_REDIS_URL}`);
-  return false;
+export async function checkRedisForTests(): Promise<void> {
+  const shared = await redisReachable();
+  const server = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  const missing = [
+    ...(shared ? [] : [`nothing answers at ${TEST_REDIS_URL}`]),
+    ...(server ? [] : ['no redis-server binary to start a disposable Redis']),
+  ];
+  if (missing.length > 0) {
+    if (process.env.CI) throw new Error(`Redis is missing in CI: ${missing.join('; ')}`);
+    console.warn(`Skipping the suites that need Redis: ${missing.join('; ')}`);
+  }
+  // Workers are started after global setup and inherit its environment.
+  process.env[SHARED_REDIS_ENV] = shared ? 'available' : 'missing';
+  process.env[REDIS_SERVER_ENV] = server ? 'available' : 'missing';
+}
+
+/** `describe`, or `describe.skip` when global setup found no Redis at TEST_REDIS_URL. */
+export function describeWithSharedRedis(name: string, suite: () => void): void {
+  (process.env[SHARED_REDIS_ENV] === 'missing' ? describe.skip : describe)(name, suite);
+}
+
+/** `describe`, or `describe.skip` when global setup found no redis-server to start. */
+export function describeWithRedisServer(name: string, suite: () => void): void {
+  (process.env[REDIS_SERVER_ENV] === 'missing' ? describe.skip : describe)(name, suite);
 }
 
 /** A throwaway redis-server on its own loopback port, which a test can stop and start again. */
