@@ -103,6 +103,27 @@ for (const { store, redis } of [
       expect(reset % 60).toBe(0);
     });
 
+    it('counts refused requests against no limit: a burst past the plan leaves the key’s hour as it was', async () => {
+      await awayFromWindowEdge(3_600_000, 20_000);
+      await awayFromWindowEdge(60_000);
+      const user = await createUser(t, 'burst');
+      const key = await createApiKey(t, bearer(user.accessToken), {
+        name: 'k',
+        scopes: ['translate:read'],
+        rate_limit_per_hour: 100,
+      });
+      const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(key.key));
+      // Creating the key counted 1 against the organization's 60 a minute: 59 left.
+      for (let i = 0; i < 59; i++) await verify().expect(200);
+      for (let i = 0; i < 20; i++) await verify().expect(429);
+      await setPlan(t, user.organizationId, { plan: 'enterprise', rate_limit_per_minute: 5000 });
+      // 59 served before and this one: 60 of the key's 100. The 20 refused took none of them.
+      await verify()
+        .expect(200)
+        .expect('x-ratelimit-limit', '100')
+        .expect('x-ratelimit-remaining', '40');
+    });
+
     it('refuses the 11th request of a key limited to 10 an hour, and counts it as rejected', async () => {
       await awayFromWindowEdge(3_600_000, 20_000);
       const { user, key } = await proOrganizationKey(t, 'hourly', {
@@ -171,9 +192,13 @@ for (const { store, redis } of [
         .expect('x-ratelimit-remaining', '8');
       for (let i = 0; i < 8; i++) await verify().expect(200);
       await verify().expect(429);
-      // Raised again: served at once, not blocked for the rest of the hour.
+      // Raised again: served at once, not blocked for the rest of the hour. Ten were served and
+      // one refused (counted nowhere): this is the 11th of 50.
       await setLimit(50);
-      await verify().expect(200).expect('x-ratelimit-limit', '50');
+      await verify()
+        .expect(200)
+        .expect('x-ratelimit-limit', '50')
+        .expect('x-ratelimit-remaining', '39');
     });
 
     // Only Redis counters carry an expiry of their own (in memory, a window's end is its expiry).

@@ -9,11 +9,12 @@ export interface WindowLimit {
 }
 
 export interface WindowCount {
+  /** Requests counted in this window, this one included when it was let through. */
   totalHits: number;
   remaining: number;
   /** Epoch ms when the window ends and the count starts over. */
   resetsAt: number;
-  /** More hits than the limit in this window. */
+  /** This limit refused the request: its window was already full. */
   blocked: boolean;
 }
 
@@ -47,14 +48,20 @@ export function slotOf(limit: WindowLimit, now: number): WindowSlot {
 }
 
 /**
- * Blocked exactly while the hits exceed the limit: a limit raised mid-window lets the next
- * request through (no separate "blocked" flag that outlives a change of limit).
+ * A counter's state after a request was counted (`refused` false) or refused by one of its limits
+ * (`refused` true: counted nowhere). A limit blocks exactly while its window is full, so a limit
+ * raised mid-window lets the next request through (no "blocked" flag that outlives a change).
  */
-export function countOf(totalHits: number, limit: number, resetsAt: number): WindowCount {
+export function countOf(
+  totalHits: number,
+  limit: number,
+  resetsAt: number,
+  refused: boolean,
+): WindowCount {
   return {
     totalHits,
     remaining: Math.max(0, limit - totalHits),
     resetsAt,
-    blocked: totalHits > limit,
+    blocked: refused && totalHits >= limit,
   };
 }
