@@ -691,12 +691,21 @@ describe('API keys', () => {
       ]);
       expect(usage.body.last_used).toEqual(expect.any(String));
       expect(usage.body.last_ip).toMatch(/127\.0\.0\.1/);
+      // Counted again after that write: added to the hour's row, not written over it.
+      await verify(asKey(key.key)).expect(401);
+      const again = await request(t.http)
+        .get(`/v1/api-keys/${key.id}/usage`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(again.body.data).toEqual([
+        { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 4, rejected: 2 },
+      ]);
       const daily = await request(t.http)
         .get(`/v1/api-keys/${key.id}/usage?granularity=day`)
         .set(bearer(owner.accessToken))
         .expect(200);
       expect(daily.body.data).toEqual([
-        { period_start: expect.stringMatching(/T00:00:00\.000Z$/), requests: 4, rejected: 1 },
+        { period_start: expect.stringMatching(/T00:00:00\.000Z$/), requests: 4, rejected: 2 },
       ]);
       expect(t.app.get(ApiKeyUsageRecorder)).toBeDefined();
 
@@ -721,10 +730,10 @@ describe('API keys', () => {
         });
       expect(await usageWithin('')).toEqual([
         { period_start: iso(hourStart - 3 * 3_600_000), requests: 7, rejected: 2 },
-        { period_start: iso(hourStart), requests: 4, rejected: 1 },
+        { period_start: iso(hourStart), requests: 4, rejected: 2 },
       ]);
       expect(await usageWithin(`since=${iso(hourStart)}`)).toEqual([
-        { period_start: iso(hourStart), requests: 4, rejected: 1 },
+        { period_start: iso(hourStart), requests: 4, rejected: 2 },
       ]);
       expect(
         await usageWithin(`since=${iso(hourStart - 4 * 3_600_000)}&until=${iso(hourStart - 1)}`),
@@ -735,6 +744,39 @@ describe('API keys', () => {
       await invalid('since=yesterday').expect(422);
       await invalid('granularity=week').expect(422);
       await invalid(`since=${iso(hourStart)}&until=${iso(hourStart - 3_600_000)}`).expect(400);
+    });
+
+    it('keeps the usage it could not write and writes it once the database is back', async () => {
+      const own = await createTestApp();
+      try {
+        const user = await createUser(own, 'usage-retry');
+        const key = await createApiKey(own, bearer(user.accessToken), {
+          name: 'retry',
+          scopes: ['translate:read'],
+        });
+        await awayFromWindowEdge(3_600_000, 20_000); // all of it in one hour
+        for (let i = 0; i < 3; i++) {
+          await request(own.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+        }
+        const dataSource = own.app.get(DataSource);
+        await dataSource.destroy();
+        await own.app.get(ApiKeyUsageRecorder).flush(); // fails: nothing written, all kept
+        expect(own.logs.entries()).toContainEqual(
+          expect.objectContaining({ msg: 'Could not write API key usage; will retry' }),
+        );
+        await dataSource.initialize();
+        await request(own.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+        const usage = await request(own.http)
+          .get(`/v1/api-keys/${key.id}/usage`)
+          .set(bearer(user.accessToken))
+          .expect(200);
+        expect(usage.body.data).toEqual([
+          { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 4, rejected: 0 },
+        ]);
+        expect(usage.body.last_ip).toMatch(/127\.0\.0\.1/);
+      } finally {
+        await own.close();
+      }
     });
 
     it('never lets another organization read, change, rotate or revoke a key', async () => {

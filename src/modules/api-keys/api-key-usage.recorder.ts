@@ -16,7 +16,8 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Counts each key's requests and rejections per hour in memory, on the request path, and writes
- * them (with last_used / last_ip) to the database in one batch every few seconds and at shutdown.
+ * them (with last_used / last_ip) to the database in one transaction every few seconds and at
+ * shutdown.
  * A crash loses at most one interval of counts, never a request.
  */
 @Injectable()
@@ -96,16 +97,12 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
     this.counts = new Map();
     this.lastUse = new Map();
     try {
-      // Each row leaves the batch once written, so a failure re-queues only what was not.
-      for (const [slot, row] of counts) {
-        await this.keys.addUsage(row);
-        counts.delete(slot);
-      }
-      for (const [keyId, use] of lastUse) {
-        await this.keys.recordLastUse(keyId, new Date(use.at), use.ip);
-        lastUse.delete(keyId);
-      }
+      await this.keys.writeUsage(
+        [...counts.values()],
+        [...lastUse].map(([keyId, use]) => ({ keyId, at: new Date(use.at), ip: use.ip })),
+      );
     } catch (error) {
+      // Nothing of the batch was written (one transaction): all of it goes back in the queue.
       this.logger.warn({ err: error }, 'Could not write API key usage; will retry');
       for (const [slot, row] of counts) {
         const pending = this.counts.get(slot);
@@ -114,6 +111,7 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
           pending.rejected += row.rejected;
         } else this.counts.set(slot, row);
       }
+      // Newer uses recorded meanwhile win over the batch's.
       for (const [keyId, use] of lastUse)
         if (!this.lastUse.has(keyId)) this.lastUse.set(keyId, use);
     }
