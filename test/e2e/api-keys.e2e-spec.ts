@@ -1,6 +1,8 @@
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ApiKeyUsage } from '../../src/modules/api-keys/api-key-usage.entity';
+import { ApiKey } from '../../src/modules/api-keys/api-key.entity';
+import { ApiKeysRepository } from '../../src/modules/api-keys/api-keys.repository';
 import { ApiKeyUsageRecorder } from '../../src/modules/api-keys/api-key-usage.recorder';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { queriesDuring } from '../utils/queries';
@@ -747,7 +749,7 @@ describe('API keys', () => {
     });
 
     it('keeps the usage it could not write and writes it once the database is back', async () => {
-      const own = await createTestApp();
+      const own = await createTestApp({ API_KEY_USAGE_FLUSH_MS: '600000' }); // flushed by the test
       try {
         const user = await createUser(own, 'usage-retry');
         const key = await createApiKey(own, bearer(user.accessToken), {
@@ -777,6 +779,97 @@ describe('API keys', () => {
       } finally {
         await own.close();
       }
+    });
+
+    it('writes a batch whose transaction failed midway exactly once, on the next flush', async () => {
+      await awayFromWindowEdge(3_600_000, 20_000); // all of it in one hour
+      const key = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'midway',
+        scopes: ['translate:read'],
+      });
+      for (let i = 0; i < 3; i++) await verify(asKey(key.key)).expect(200);
+      const query = EntityManager.prototype.query;
+      // The hour counts are written, then the last-use update fails: the transaction rolls back.
+      const failing = jest.spyOn(EntityManager.prototype, 'query').mockImplementation(function (
+        this: EntityManager,
+        ...call: Parameters<typeof query>
+      ) {
+        if (call[0].startsWith('UPDATE')) return Promise.reject(new Error('connection lost'));
+        return query.apply(this, call);
+      });
+      let statements: string[];
+      try {
+        await t.app.get(ApiKeyUsageRecorder).flush();
+      } finally {
+        statements = failing.mock.calls.map(([sql]) => sql);
+        failing.mockRestore();
+      }
+      expect(statements).toEqual([
+        expect.stringMatching(/^INSERT INTO/),
+        expect.stringMatching(/^UPDATE/),
+      ]);
+      const usage = await request(t.http)
+        .get(`/v1/api-keys/${key.id}/usage`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(usage.body.data).toEqual([
+        { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 3, rejected: 0 },
+      ]);
+    });
+
+    it('writes the other keys’ usage when a key was deleted from the table by hand', async () => {
+      const kept = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'kept',
+        scopes: ['translate:read'],
+      });
+      const deleted = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'deleted',
+        scopes: ['translate:read'],
+      });
+      await verify(asKey(deleted.key)).expect(200);
+      await verify(asKey(kept.key)).expect(200);
+      // As an operator might in SQL: its counts, still in memory, no longer have a key to go with.
+      await t.app.get(DataSource).getRepository(ApiKey).delete({ id: deleted.id });
+      const warningsBefore = t.logs.entries().filter((entry) => entry.level === 40).length;
+      await t.app.get(ApiKeyUsageRecorder).flush();
+      expect(t.logs.entries().filter((entry) => entry.level === 40)).toHaveLength(warningsBefore);
+      const usage = await request(t.http)
+        .get(`/v1/api-keys/${kept.id}/usage`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(usage.body.data).toEqual([expect.objectContaining({ requests: 1 })]);
+    });
+
+    it('never moves a key’s last use backwards (another instance may have written a later one)', async () => {
+      const key = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'last-use',
+        scopes: ['translate:read'],
+      });
+      const repository = t.app.get(ApiKeysRepository);
+      const lastUse = async () => {
+        const usage = await request(t.http)
+          .get(`/v1/api-keys/${key.id}/usage`)
+          .set(bearer(owner.accessToken))
+          .expect(200);
+        return { at: usage.body.last_used, ip: usage.body.last_ip };
+      };
+      const now = Date.now();
+      const use = (secondsAgo: number, ip: string) => ({
+        keyId: key.id,
+        at: new Date(now - secondsAgo * 1000),
+        ip,
+      });
+      await repository.writeUsage([], [use(10, '198.51.100.10')]);
+      await repository.writeUsage([], [use(20, '198.51.100.20')]); // an older use, written late
+      expect(await lastUse()).toEqual({
+        at: new Date(now - 10_000).toISOString(),
+        ip: '198.51.100.10',
+      });
+      await repository.writeUsage([], [use(5, '198.51.100.5')]);
+      expect(await lastUse()).toEqual({
+        at: new Date(now - 5_000).toISOString(),
+        ip: '198.51.100.5',
+      });
     });
 
     it('never lets another organization read, change, rotate or revoke a key', async () => {

@@ -102,7 +102,9 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
         [...lastUse].map(([keyId, use]) => ({ keyId, at: new Date(use.at), ip: use.ip })),
       );
     } catch (error) {
-      // Nothing of the batch was written (one transaction): all of it goes back in the queue.
+      // The batch is one transaction, rolled back: all of it goes back in the queue. (Should the
+      // connection drop during the commit itself, the commit may have gone through and the batch
+      // is counted twice: usage is written at least once.)
       this.logger.warn({ err: error }, 'Could not write API key usage; will retry');
       for (const [slot, row] of counts) {
         const pending = this.counts.get(slot);
