@@ -20,13 +20,14 @@ export interface MeasuredRow {
   /** Requests/s of each slice, in the order they ran (how much the machine drifted). */
   slices_requests_per_second: number[];
   /**
-   * User + system CPU time the server spent per request answered (all its threads, the kernel's
-   * work on its sockets included); null where /proc cannot be read.
+   * User + system CPU time the server spent per request answered (all its threads, and the
+   * kernel's work on its own system calls; on loopback the kernel charges part of the receiving
+   * to the sender, so this is a little under the whole cost); null where /proc cannot be read.
    */
   server_cpu_us_per_request: number | null;
   /**
-   * How much of one core the server used while the row ran. Well under 1 means the load
-   * generator, not the server, set the pace, so the row's requests/s understate the server.
+   * How much of one core the server used while the row ran. Well under 1 means the server was
+   * waiting on something else (the load generator, or Redis), not on its own CPU.
    */
   server_cpu_busy: number | null;
   ratio_to_health: number | null;

@@ -34,7 +34,7 @@ import {
 } from './report';
 
 const CONNECTIONS = 50;
-/** A server busy less than this share of its core was waiting on the load generator. */
+/** A server busy less than this share of its core was waiting on something else. */
 const LOAD_BOUND_BELOW = 0.9;
 /** The highest per-key limit the API accepts; more than a 10 s run normally sends. */
 const API_KEY_RATE_LIMIT_PER_HOUR = 100_000;
@@ -235,7 +235,7 @@ function notesFor(rows: Row[]): string[] {
     if (row.server_cpu_busy !== null && row.server_cpu_busy < LOAD_BOUND_BELOW) {
       notes.push(
         `${row.name}: the server kept its core ${Math.round(row.server_cpu_busy * 100)}% busy, ` +
-          'so the load generator set the pace; its requests/s understate the server.',
+          'so something else set the pace (the load generator, or Redis), not its CPU.',
       );
     }
     if (row.errors > 0) {
