@@ -7,6 +7,13 @@ describe('clientNetworkOf', () => {
     expect(clientNetworkOf('::ffff:cb00:7107')).toBe('203.0.113.7');
   });
 
+  it('counts IPv4 clients seen through the NAT64 well-known prefix by their IPv4 address', () => {
+    expect(clientNetworkOf('64:ff9b::203.0.113.7')).toBe('203.0.113.7');
+    expect(clientNetworkOf('64:ff9b::cb00:7108')).toBe('203.0.113.8');
+    // Only the /96: other addresses under 64:ff9b:: are ordinary IPv6 and go by their /64.
+    expect(clientNetworkOf('64:ff9b::1:cb00:7107')).toBe('64:ff9b:0:0::/64');
+  });
+
   it('counts every address of one IPv6 /64 as one client, and other /64s apart', () => {
     const network = clientNetworkOf('2001:db8:1:2::1');
     expect(network).toBe('2001:db8:1:2::/64');
