@@ -414,7 +414,8 @@ describe('API keys', () => {
         rate_limit_per_hour: 500,
         allowed_ips: ['127.0.0.1'],
       });
-      await verify(asKey(old.key)).expect(200);
+      const untilRotated = await verify(asKey(old.key)).expect(200);
+      expect(untilRotated.body.expires_at).toBeNull();
       const before = Date.now();
       const rotated = await request(t.http)
         .post(`/v1/api-keys/${old.id}/rotate`)
@@ -438,6 +439,11 @@ describe('API keys', () => {
         .get(`/v1/api-keys/${old.id}`)
         .set(bearer(owner.accessToken))
         .expect(200);
+      // Its verify answer shows the new expiry at once (the answer is kept per cached key).
+      const afterRotation = await verify(asKey(old.key))
+        .expect(200)
+        .expect('content-type', 'application/json; charset=utf-8');
+      expect(afterRotation.body.expires_at).toBe(oldNow.body.expires);
       const graceMs = Date.parse(oldNow.body.expires) - before;
       expect(graceMs).toBeGreaterThan(2 * 3_600_000 - 60_000);
       expect(graceMs).toBeLessThanOrEqual(2 * 3_600_000 + 60_000);
@@ -538,6 +544,8 @@ describe('API keys', () => {
         .set(asKey(key.key))
         .send({ text: 'a', target_language: 'de' })
         .expect(201);
+      const scopesVerified = async () => (await verify(asKey(key.key)).expect(200)).body.scopes;
+      expect(await scopesVerified()).toEqual(['translate:read', 'translate:write']);
       const narrowed = await request(t.http)
         .patch(`/v1/api-keys/${key.id}`)
         .set(bearer(owner.accessToken))
@@ -551,6 +559,8 @@ describe('API keys', () => {
         .set(asKey(key.key))
         .send({ text: 'a', target_language: 'de' })
         .expect(403);
+      // The verify answer changes with the key, on the next request.
+      expect(await scopesVerified()).toEqual(['translate:read']);
       await request(t.http)
         .patch(`/v1/api-keys/${key.id}`)
         .set(bearer(owner.accessToken))

@@ -34,6 +34,12 @@ export interface Principal {
   rateLimitPerHour: number | null;
   /** The request it came with (set by the access guard), for the audit log. */
   origin?: RequestOrigin;
+  /**
+   * The cached, never-modified record this principal was built from (an API key's cache entry).
+   * Every change to the credential replaces that record, so an answer that depends only on it can
+   * be kept per record (WeakMap) without going stale. Absent when there is no such record.
+   */
+  cachedCredential?: object;
 }
 
 declare module 'fastify' {

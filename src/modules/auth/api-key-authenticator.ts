@@ -98,6 +98,7 @@ export class ApiKeyAuthenticator {
       tokenId: null,
       mfa: false,
       rateLimitPerHour: key.rateLimitPerHour,
+      cachedCredential: key,
     };
   }
 
