@@ -35,9 +35,11 @@ export interface Principal {
   /** The request it came with (set by the access guard), for the audit log. */
   origin?: RequestOrigin;
   /**
-   * The cached, never-modified record this principal was built from (an API key's cache entry).
-   * Every change to the credential replaces that record, so an answer that depends only on it can
-   * be kept per record (WeakMap) without going stale. Absent when there is no such record.
+   * The cached, never-modified record this principal was built from (an API key's cache entry),
+   * of which every other field here is a function. Every change to the credential replaces that
+   * record, so an answer made from this principal can be kept per record (WeakMap) without going
+   * stale (the verify route does). Code that derives a principal with any field changed must
+   * leave this out. Absent when there is no such record.
    */
   cachedCredential?: object;
 }
