@@ -4,7 +4,7 @@ import { ApiKeyUsage } from '../../src/modules/api-keys/api-key-usage.entity';
 import { ApiKey } from '../../src/modules/api-keys/api-key.entity';
 import { ApiKeysRepository } from '../../src/modules/api-keys/api-keys.repository';
 import { ApiKeyUsageRecorder } from '../../src/modules/api-keys/api-key-usage.recorder';
-import { asKey, createApiKey } from '../utils/api-keys';
+import { asKey, createApiKey, usageOf } from '../utils/api-keys';
 import { queriesDuring } from '../utils/queries';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
@@ -697,40 +697,26 @@ describe('API keys', () => {
         .send({ allowed_ips: ['203.0.113.1'] })
         .expect(200);
       await verify(asKey(key.key)).expect(401);
-      const usage = await request(t.http)
-        .get(`/v1/api-keys/${key.id}/usage`)
-        .set(bearer(owner.accessToken))
-        .expect(200);
-      expect(usage.body.data).toEqual([
+      const usage = await usageOf(t, key.id, bearer(owner.accessToken));
+      expect(usage.data).toEqual([
         { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 4, rejected: 1 },
       ]);
-      expect(usage.body.last_used).toEqual(expect.any(String));
-      expect(usage.body.last_ip).toMatch(/127\.0\.0\.1/);
+      expect(usage.last_used).toEqual(expect.any(String));
+      expect(usage.last_ip).toMatch(/127\.0\.0\.1/);
       // Counted again after that write: added to the hour's row, not written over it.
       await verify(asKey(key.key)).expect(401);
-      const again = await request(t.http)
-        .get(`/v1/api-keys/${key.id}/usage`)
-        .set(bearer(owner.accessToken))
-        .expect(200);
-      expect(again.body.data).toEqual([
+      const again = await usageOf(t, key.id, bearer(owner.accessToken));
+      expect(again.data).toEqual([
         { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 4, rejected: 2 },
       ]);
-      const daily = await request(t.http)
-        .get(`/v1/api-keys/${key.id}/usage?granularity=day`)
-        .set(bearer(owner.accessToken))
-        .expect(200);
-      expect(daily.body.data).toEqual([
+      const daily = await usageOf(t, key.id, bearer(owner.accessToken), 'granularity=day');
+      expect(daily.data).toEqual([
         { period_start: expect.stringMatching(/T00:00:00\.000Z$/), requests: 4, rejected: 2 },
       ]);
       expect(t.app.get(ApiKeyUsageRecorder)).toBeDefined();
 
       const usageWithin = async (query: string) =>
-        (
-          await request(t.http)
-            .get(`/v1/api-keys/${key.id}/usage?${query}`)
-            .set(bearer(owner.accessToken))
-            .expect(200)
-        ).body.data;
+        (await usageOf(t, key.id, bearer(owner.accessToken), query)).data;
       const iso = (ms: number) => new Date(ms).toISOString();
       // An earlier hour's usage, as the recorder would have flushed it three hours ago.
       await t.app
@@ -781,14 +767,11 @@ describe('API keys', () => {
         );
         await dataSource.initialize();
         await request(own.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
-        const usage = await request(own.http)
-          .get(`/v1/api-keys/${key.id}/usage`)
-          .set(bearer(user.accessToken))
-          .expect(200);
-        expect(usage.body.data).toEqual([
+        const usage = await usageOf(own, key.id, bearer(user.accessToken));
+        expect(usage.data).toEqual([
           { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 4, rejected: 0 },
         ]);
-        expect(usage.body.last_ip).toMatch(/127\.0\.0\.1/);
+        expect(usage.last_ip).toMatch(/127\.0\.0\.1/);
       } finally {
         await own.close();
       }
@@ -821,11 +804,8 @@ describe('API keys', () => {
         expect.stringMatching(/^INSERT INTO/),
         expect.stringMatching(/^UPDATE/),
       ]);
-      const usage = await request(t.http)
-        .get(`/v1/api-keys/${key.id}/usage`)
-        .set(bearer(owner.accessToken))
-        .expect(200);
-      expect(usage.body.data).toEqual([
+      const usage = await usageOf(t, key.id, bearer(owner.accessToken));
+      expect(usage.data).toEqual([
         { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 3, rejected: 0 },
       ]);
     });
@@ -846,11 +826,8 @@ describe('API keys', () => {
       const warningsBefore = t.logs.entries().filter((entry) => entry.level === 40).length;
       await t.app.get(ApiKeyUsageRecorder).flush();
       expect(t.logs.entries().filter((entry) => entry.level === 40)).toHaveLength(warningsBefore);
-      const usage = await request(t.http)
-        .get(`/v1/api-keys/${kept.id}/usage`)
-        .set(bearer(owner.accessToken))
-        .expect(200);
-      expect(usage.body.data).toEqual([expect.objectContaining({ requests: 1 })]);
+      const usage = await usageOf(t, kept.id, bearer(owner.accessToken));
+      expect(usage.data).toEqual([expect.objectContaining({ requests: 1 })]);
     });
 
     it('never moves a key’s last use backwards (another instance may have written a later one)', async () => {
@@ -860,11 +837,8 @@ describe('API keys', () => {
       });
       const repository = t.app.get(ApiKeysRepository);
       const lastUse = async () => {
-        const usage = await request(t.http)
-          .get(`/v1/api-keys/${key.id}/usage`)
-          .set(bearer(owner.accessToken))
-          .expect(200);
-        return { at: usage.body.last_used, ip: usage.body.last_ip };
+        const usage = await usageOf(t, key.id, bearer(owner.accessToken));
+        return { at: usage.last_used, ip: usage.last_ip };
       };
       const now = Date.now();
       const use = (secondsAgo: number, ip: string) => ({

@@ -11,7 +11,7 @@ import { ResilientThrottlerStorage } from '../../src/modules/rate-limits/resilie
 import { ApiKeyCache } from '../../src/modules/api-keys/api-key-cache';
 import { ApiKeyAuthenticator } from '../../src/modules/auth/api-key-authenticator';
 import { generateApiKey } from '../../src/modules/api-keys/api-key-format';
-import { asKey, createApiKey } from '../utils/api-keys';
+import { asKey, createApiKey, usageOf } from '../utils/api-keys';
 import { keyLookUps, queriesDuring } from '../utils/queries';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
@@ -141,13 +141,10 @@ for (const { store, redis } of [
       const refused = await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(429);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       expect(Number(refused.headers['x-ratelimit-reset']) % 3600).toBe(0);
-      const usage = await request(t.http)
-        .get(`/v1/api-keys/${key.id}/usage`)
-        .set(bearer(user.accessToken))
-        .expect(200);
-      expect(usage.body.data[0]).toEqual(expect.objectContaining({ rejected: 1 }));
+      const usage = await usageOf(t, key.id, bearer(user.accessToken));
+      expect(usage.data[0]).toEqual(expect.objectContaining({ rejected: 1 }));
       // Counted once, by outcome: ten served, one refused.
-      expect(usage.body.data[0]).toEqual(expect.objectContaining({ requests: 10 }));
+      expect(usage.data[0]).toEqual(expect.objectContaining({ requests: 10 }));
     });
 
     it('applies the plan the administrator sets, at once', async () => {

@@ -18,5 +18,17 @@ export async function createApiKey(
   return response.body;
 }
 
+/** `GET /v1/api-keys/:id/usage` (with `query`, e.g. `granularity=day`); asserts 200, returns the body. */
+export async function usageOf(
+  t: TestApp,
+  keyId: string,
+  headers: Record<string, string>,
+  query = '',
+): Promise<{ data: unknown[]; last_used: string | null; last_ip: string | null }> {
+  const path = `/v1/api-keys/${keyId}/usage${query ? `?${query}` : ''}`;
+  const response = await request(t.http).get(path).set(headers).expect(200);
+  return response.body;
+}
+
 export const asKey = (key: string) => ({ 'X-API-Key': key });
 export { bearer };
