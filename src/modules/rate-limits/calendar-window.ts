@@ -33,7 +33,7 @@ export interface WindowSlot {
 }
 
 /** A counter's storage key: @nest-lab/throttler-storage-redis's format, `{key:name}:hits`. */
-export function counterKey(key: string, name: string): string {
+function counterKey(key: string, name: string): string {
   return `{${key}:${name}}:hits`;
 }
 

@@ -84,12 +84,13 @@ describe('FixedWindowMemoryStorage.countRequest', () => {
     ).toThrow('two window lengths');
   });
 
-  it('starts from zero after a gap of windows; keyed counters live ttl from their first hit', () => {
+  it('starts from zero after a gap of windows; a minute counter starts over on the minute', () => {
     const storage = new FixedWindowMemoryStorage();
     for (let i = 0; i < 5; i++) hitsOf(storage, keyLimit('key_a'), ON_THE_HOUR);
     expect(hitsOf(storage, keyLimit('key_a'), ON_THE_HOUR + 5 * HOUR)).toBe(1);
-    expect(storage.hit('failures', 60_000, ON_THE_HOUR).hits).toBe(1);
-    expect(storage.hit('failures', 60_000, ON_THE_HOUR + 59_999).hits).toBe(2);
-    expect(storage.hit('failures', 60_000, ON_THE_HOUR + 60_000).hits).toBe(1);
+    const failures = { name: 'failures', tracker: 'ip', limit: 100, windowMs: 60_000 };
+    expect(hitsOf(storage, failures, ON_THE_HOUR)).toBe(1);
+    expect(hitsOf(storage, failures, ON_THE_HOUR + 59_999)).toBe(2);
+    expect(hitsOf(storage, failures, ON_THE_HOUR + 60_000)).toBe(1);
   });
 });

@@ -25,8 +25,6 @@ const SWEEP_EVERY_MS = 10_000;
 export class FixedWindowMemoryStorage {
   /** name -> its window length (fixed at first use) and tracker -> the current window's counter. */
   private readonly byName = new Map<string, { windowMs: number; trackers: Map<string, Window> }>();
-  /** Counters by arbitrary key: @nestjs/throttler's `increment` interface. */
-  private readonly byKey = new Map<string, Window>();
   private nextSweepAt = 0;
 
   /**
@@ -74,21 +72,9 @@ export class FixedWindowMemoryStorage {
     return window;
   }
 
-  /** Counts a hit on the key; its counter lives `ttlMs` from its first hit. */
-  hit(key: string, ttlMs: number, now: number): Window {
-    if (now >= this.nextSweepAt) this.sweep(now);
-    let window = this.byKey.get(key);
-    if (!window || window.expiresAt <= now) {
-      window = { hits: 0, expiresAt: now + ttlMs };
-      this.byKey.set(key, window);
-    }
-    window.hits += 1;
-    return window;
-  }
-
   private sweep(now: number): void {
     this.nextSweepAt = now + SWEEP_EVERY_MS;
-    const maps = [this.byKey, ...[...this.byName.values()].map((counters) => counters.trackers)];
+    const maps = [...this.byName.values()].map((counters) => counters.trackers);
     let live = 0;
     for (const windows of maps) {
       for (const [key, window] of windows) {

@@ -2,9 +2,9 @@ import { Logger } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { RedisConnections } from '../../common/cluster/redis-connections';
-import { counterKey, countOf, slotOf, WindowCount, WindowLimit } from './calendar-window';
+import { countOf, slotOf, WindowCount, WindowLimit } from './calendar-window';
 import { FixedWindowMemoryStorage } from './fixed-window-memory.storage';
-import { CounterState, RedisWindowCounters } from './redis-window-counters';
+import { RedisWindowCounters } from './redis-window-counters';
 
 /**
  * Rate-limit counters in Redis (shared by every instance) when Redis is configured and reachable;
@@ -33,10 +33,14 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
    */
   count(limits: readonly WindowLimit[], now = Date.now()): WindowCount[] | Promise<WindowCount[]> {
     if (this.shared && this.redis.isReady()) return this.countShared(this.shared, limits, now);
-    return this.countLocally(limits, now);
+    return this.local.countRequest(limits, now);
   }
 
-  /** @nestjs/throttler's interface: one counter, blocked exactly while over the limit. */
+  /**
+   * @nestjs/throttler's interface, which ThrottlerModule requires of its storage. Tessera calls
+   * `count`; this is the same counter for anyone who registers a ThrottlerGuard: one calendar
+   * window of `ttl` ms per key and throttler name, refused hits counted nowhere.
+   */
   async increment(
     key: string,
     ttl: number,
@@ -44,30 +48,16 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
     _blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
-    const counter = await this.incrementKey(counterKey(key, throttlerName), ttl);
-    const totalHits = counter.hits;
-    const timeToExpire = Math.ceil(counter.msLeft / 1000);
-    const isBlocked = totalHits > limit;
-    return { totalHits, timeToExpire, isBlocked, timeToBlockExpire: isBlocked ? timeToExpire : 0 };
-  }
-
-  private async incrementKey(key: string, ttlMs: number): Promise<CounterState> {
-    if (this.shared && this.redis.isReady()) {
-      try {
-        // No limit in the script: this interface counts every hit and decides on its own.
-        const counted = await this.shared.countRequest([key], [ttlMs], [Number.MAX_SAFE_INTEGER]);
-        return counted.counters[0];
-      } catch (error) {
-        this.logFailure(error);
-      }
-    }
-    const now = Date.now();
-    const window = this.local.hit(key, ttlMs, now);
-    return { hits: window.hits, msLeft: window.expiresAt - now };
-  }
-
-  private countLocally(limits: readonly WindowLimit[], now: number): WindowCount[] {
-    return this.local.countRequest(limits, now);
+    const [counted] = await this.count([
+      { name: throttlerName, tracker: key, limit, windowMs: ttl },
+    ]);
+    const timeToExpire = Math.max(0, Math.ceil((counted.resetsAt - Date.now()) / 1000));
+    return {
+      totalHits: counted.totalHits,
+      timeToExpire,
+      isBlocked: counted.blocked,
+      timeToBlockExpire: counted.blocked ? timeToExpire : 0,
+    };
   }
 
   private async countShared(
@@ -87,7 +77,7 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
       );
     } catch (error) {
       this.logFailure(error);
-      return this.countLocally(limits, Date.now());
+      return this.local.countRequest(limits, Date.now());
     }
   }
 
