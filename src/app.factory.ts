@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
+import { clientAddressOf } from './common/http/client-address';
 import { redactUrl } from './common/http/redaction';
 import { requestIdFor } from './common/http/request-id';
 import { DOCUMENT_PATH_PREFIX, securityHeaders } from './common/http/security-headers';
@@ -80,7 +81,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
             method: request.method,
             url: redactUrl(request.url),
             user_agent: userAgent,
-            remote_address: request.ip,
+            remote_address: clientAddressOf(request),
           },
           res: { status_code: reply.statusCode },
           request_id: request.id,

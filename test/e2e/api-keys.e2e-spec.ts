@@ -352,6 +352,13 @@ describe('API keys', () => {
           .get('/v1/auth/verify')
           .set({ ...asKey(behindProxy.key), 'X-Forwarded-For': '203.0.113.10' })
           .expect(401);
+        // Some proxies append the client's port: it is the same client.
+        await request(proxied.http)
+          .get('/v1/auth/verify')
+          .set({ ...asKey(behindProxy.key), 'X-Forwarded-For': '203.0.113.9:51234' })
+          .expect(200);
+        const usage = await usageOf(proxied, behindProxy.id, bearer(user.accessToken));
+        expect(usage.last_ip).toBe('203.0.113.9');
       } finally {
         await proxied.close();
       }

@@ -1,14 +1,15 @@
-import { isIP, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { ipv6Bytes, isIpv4Mapped } from './ip-allowlist';
 
 /**
- * The key a per-client-address limit counts under: an IPv4 address as it is, an IPv6 address by
+ * The key a per-client-address limit counts under, from `clientAddressOf` (port already dropped):
+ * an IPv4 address as it is, an IPv6 address by
  * its /64. One host or subscriber is normally given a whole /64 (RFC 6177), so counting single
  * IPv6 addresses would let one client rotate through 2^64 of them, each with a fresh limit, and
  * flood the in-memory counters until older ones (someone's failed logins) were evicted.
  */
 export function clientNetworkOf(ip: string): string {
-  if (!isIPv6(ip)) return withoutPort(ip);
+  if (!isIPv6(ip)) return ip;
   const zone = ip.indexOf('%');
   const bytes = ipv6Bytes(zone < 0 ? ip : ip.slice(0, zone));
   // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d: the same client as a.b.c.d.
@@ -30,19 +31,4 @@ function isNat64WellKnown(bytes: number[]): boolean {
     bytes[3] === 0x9b &&
     bytes.slice(4, 12).every((byte) => byte === 0)
   );
-}
-
-/**
- * Some proxies put the client's port in X-Forwarded-For (`203.0.113.7:51234`,
- * `[2001:db8::1]:443`): without it, a client would get a fresh limit per source port.
- */
-function withoutPort(address: string): string {
-  const bracketed = /^\[([^\]]+)\]:\d{1,5}$/.exec(address);
-  if (bracketed && isIPv6(bracketed[1])) return clientNetworkOf(bracketed[1]);
-  const colon = address.lastIndexOf(':');
-  if (colon > 0 && /^\d{1,5}$/.test(address.slice(colon + 1))) {
-    const host = address.slice(0, colon);
-    if (isIP(host) === 4) return host;
-  }
-  return address;
 }

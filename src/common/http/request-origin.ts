@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify';
+import { clientAddressOf } from './client-address';
 
 /** Where a request comes from, as the audit log records it. */
 export interface RequestOrigin {
   requestId: string;
-  /** The client address (X-Forwarded-For honoured only per TRUST_PROXY). */
+  /** The client address (see clientAddressOf). */
   ip: string;
   userAgent: string | null;
 }
@@ -12,7 +13,7 @@ export function originOf(request: FastifyRequest): RequestOrigin {
   const userAgent = request.headers['user-agent'];
   return {
     requestId: String(request.id),
-    ip: request.ip,
+    ip: clientAddressOf(request),
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 300) : null,
   };
 }

@@ -20,6 +20,7 @@ import { ApiKey } from '../api-keys/api-key.entity';
 import { allowedIpsOf, scopesOf } from '../api-keys/api-keys.mapper';
 import { ApiKeyStrategy, PRESENTED_API_KEY_HEADER } from './strategies/api-key.strategy';
 import { runStrategy } from './strategies/run-strategy';
+import { clientAddressOf } from '../../common/http/client-address';
 
 /**
  * Request-time verification of an API key. Hot path, in order: in-memory cache by hash; on a miss
@@ -69,10 +70,11 @@ export class ApiKeyAuthenticator {
   /** The checks every request makes, on a cached or a freshly loaded key. */
   private admit(key: VerifiedApiKey, request: FastifyRequest): Principal {
     const now = Date.now();
+    const ip = clientAddressOf(request);
     let refusal: string | null = null;
     if (key.revokedAt !== null && key.revokedAt <= now) refusal = 'API key revoked';
     else if (key.expiresAt !== null && key.expiresAt <= now) refusal = 'API key expired';
-    else if (!key.allowlist.allows(request.ip)) refusal = 'IP address not allowed';
+    else if (!key.allowlist.allows(ip)) refusal = 'IP address not allowed';
     if (refusal) {
       this.refuse(key, refusal, request);
       throw new UnauthorizedError(refusal, 'api_key_refused');
@@ -85,7 +87,7 @@ export class ApiKeyAuthenticator {
         'organization_mismatch',
       );
     }
-    this.usage.record(key.id, key.organizationId, request.ip, true);
+    this.usage.record(key.id, key.organizationId, ip, true);
     return {
       type: 'api_key',
       subject: key.id,
@@ -104,7 +106,7 @@ export class ApiKeyAuthenticator {
 
   /** Counted in usage every time; in the audit log sampled, so a flood cannot flood it. */
   private refuse(key: VerifiedApiKey, reason: string, request: FastifyRequest): void {
-    this.usage.record(key.id, key.organizationId, request.ip, false);
+    this.usage.record(key.id, key.organizationId, clientAddressOf(request), false);
     this.audit.recordSampled(`api-key-refused:${key.id}:${reason}`, AUDIT_ACTIONS.apiKeyRefused, {
       organizationId: key.organizationId,
       actor: { type: 'api_key', id: key.id },
@@ -139,7 +141,7 @@ export class ApiKeyAuthenticator {
     request: FastifyRequest,
   ): Promise<VerifiedApiKey> {
     return this.cache.lookUpOnce(cacheKey, (generation) => {
-      this.unknownLookUps.assertOpen(clientNetworkOf(request.ip));
+      this.unknownLookUps.assertOpen(clientNetworkOf(clientAddressOf(request)));
       return this.fill(presented, cacheKey, request, generation);
     });
   }
@@ -160,7 +162,7 @@ export class ApiKeyAuthenticator {
     }
     if (!row) {
       this.cache.rememberUnknown(cacheKey, generation);
-      await this.countUnknownLookUp(request.ip);
+      await this.countUnknownLookUp(clientAddressOf(request));
       throw new UnauthorizedError();
     }
     const verified: VerifiedApiKey = {

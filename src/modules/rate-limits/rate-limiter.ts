@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../common/auth/principal';
 import { RequestRateLimiter } from '../../common/auth/request-rate-limiter';
 import { TooManyRequestsError } from '../../common/errors/api-errors';
+import { clientAddressOf } from '../../common/http/client-address';
 import { clientNetworkOf } from '../../common/http/client-network';
 import { originOf } from '../../common/http/request-origin';
 import { EnvironmentVariables } from '../../config/env.schema';
@@ -112,7 +113,7 @@ export class RateLimiter extends RequestRateLimiter {
       return [
         {
           name: 'ip',
-          tracker: clientNetworkOf(request.ip),
+          tracker: clientNetworkOf(clientAddressOf(request)),
           limit: this.publicPerMinute,
           windowMs: MINUTE_MS,
         },
