@@ -3,6 +3,7 @@ import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { SessionsService } from '../../src/modules/auth/sessions/sessions.service';
+import { User } from '../../src/modules/users/user.entity';
 import { SigningKeysService } from '../../src/modules/tokens/signing-keys.service';
 import { queriesDuring } from '../utils/queries';
 import { createTestApp, TestApp } from '../utils/create-app';
@@ -85,6 +86,12 @@ describe('users and sessions', () => {
         .set(bearer(user.accessToken))
         .expect(200);
       expect(JSON.stringify(verify.body)).not.toContain(user.password);
+      // What is stored is an argon2id hash, nothing of the password itself.
+      const stored = await t.app.get(DataSource).getRepository(User).findOneByOrFail({
+        id: user.userId,
+      });
+      expect(stored.passwordHash).toMatch(/^\$argon2id\$/);
+      expect(stored.passwordHash).not.toContain(user.password);
     });
   });
 
