@@ -133,16 +133,18 @@ function chunksOf<T>(rows: T[]): T[][] {
   return chunks;
 }
 
-/** A value as TypeORM itself would write it to this entity's column (dates above all). */
-function persisted(
+/**
+ * Converts values as TypeORM itself writes them to this entity's column (dates above all); the
+ * column is looked up once, not per value.
+ */
+function columnWriter(
   manager: EntityManager,
   entity: typeof ApiKey | typeof ApiKeyUsage,
   property: string,
-  value: unknown,
-): unknown {
+): (value: unknown) => unknown {
   const column = manager.connection.getMetadata(entity).findColumnWithPropertyName(property);
   if (!column) throw new Error(`No column for ${entity.name}.${property}`);
-  return manager.connection.driver.preparePersistentValue(value, column);
+  return (value) => manager.connection.driver.preparePersistentValue(value, column);
 }
 
 /**
@@ -154,9 +156,10 @@ function persisted(
 async function addUsage(manager: EntityManager, hours: ApiKeyUsage[]): Promise<void> {
   const e = (name: string) => manager.connection.driver.escape(name);
   const columns = ['key_id', 'period_start', 'organization_id', 'requests', 'rejected'];
+  const periodStart = columnWriter(manager, ApiKeyUsage, 'periodStart');
   const parameters = hours.flatMap((hour) => [
     hour.keyId,
-    persisted(manager, ApiKeyUsage, 'periodStart', hour.periodStart),
+    periodStart(hour.periodStart),
     hour.organizationId,
     hour.requests,
     hour.rejected,
@@ -195,14 +198,15 @@ async function setLastUses(manager: EntityManager, uses: ApiKeyLastUse[]): Promi
   const later = `${e('last_used_at')} IS NULL OR ${e('last_used_at')} < ?`;
   const whenLater = (column: string) =>
     `CASE ${e('id')} ${uses.map(() => `WHEN ? THEN CASE WHEN ${later} THEN ? ELSE ${e(column)} END`).join(' ')} END`;
-  const at = (use: ApiKeyLastUse) => persisted(manager, ApiKey, 'lastUsedAt', use.at);
+  const lastUsedAt = columnWriter(manager, ApiKey, 'lastUsedAt');
+  const ats = uses.map((use) => lastUsedAt(use.at));
   await manager.query(
     `UPDATE ${e('api_keys')} SET ${e('last_ip')} = ${whenLater('last_ip')}, ` +
       `${e('last_used_at')} = ${whenLater('last_used_at')} ` +
       `WHERE ${e('id')} IN (${uses.map(() => '?').join(', ')})`,
     [
-      ...uses.flatMap((use) => [use.keyId, at(use), use.ip]),
-      ...uses.flatMap((use) => [use.keyId, at(use), at(use)]),
+      ...uses.flatMap((use, i) => [use.keyId, ats[i], use.ip]),
+      ...uses.flatMap((use, i) => [use.keyId, ats[i], ats[i]]),
       ...uses.map((use) => use.keyId),
     ],
   );
