@@ -17,9 +17,6 @@ const BATCH_SIZE = 100;
 /** At most one "queue full" log line this often. */
 const DROP_LOG_EVERY_MS = 10_000;
 
-/** Stands where events were dropped: the chain records the gap, and how many. */
-const EVENTS_DROPPED_ACTION = AUDIT_ACTIONS.eventsDropped;
-
 interface Queued {
   event: PendingAuditEvent;
   /** Set on a gap marker: how many events were dropped here (it grows until written). */
@@ -129,7 +126,7 @@ export class AuditWriter implements OnApplicationShutdown {
       this.lastDropLoggedAt = Date.now();
       this.logger.error(
         `Audit queue full (${this.maxQueued} events waiting for the database): dropping events; ` +
-          `each chain records how many in an ${EVENTS_DROPPED_ACTION} event`,
+          `each chain records how many in an ${AUDIT_ACTIONS.eventsDropped} event`,
       );
     }
   }
@@ -194,7 +191,7 @@ function gapMarker(first: PendingAuditEvent): PendingAuditEvent {
     actorId: null,
     actorIp: null,
     actorUserAgent: null,
-    action: EVENTS_DROPPED_ACTION,
+    action: AUDIT_ACTIONS.eventsDropped,
     targetType: null,
     targetId: null,
     outcome: 'failure',
