@@ -11,15 +11,36 @@ export interface CpuPinning {
   loadCore: number;
 }
 
-/** Null when pinning is off (BENCH_PIN=0), the machine has one CPU, or `taskset` is missing. */
+/**
+ * The first two CPUs this process may use; null when pinning is off (BENCH_PIN=0), fewer than
+ * two are allowed, or `taskset` is missing.
+ */
 export function choosePinning(): CpuPinning | null {
   if (process.env.BENCH_PIN === '0' || cpus().length < 2) return null;
+  const allowed = allowedCpus();
+  if (allowed === null || allowed.length < 2) return null;
+  return { serverCore: allowed[0], loadCore: allowed[1] };
+}
+
+/**
+ * The CPUs this process may run on (`taskset -p`'s list: a container's cpuset may exclude 0 and
+ * 1), or null when `taskset` is missing.
+ */
+function allowedCpus(): number[] | null {
+  let output: string;
   try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    output = execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' });
   } catch {
     return null;
   }
-  return { serverCore: 0, loadCore: 1 };
+  // "pid 123's current affinity list: 0-3,6"
+  const list = output.slice(output.lastIndexOf(':') + 1).trim();
+  const cpus: number[] = [];
+  for (const part of list.split(',')) {
+    const [from, to = from] = part.split('-').map(Number);
+    for (let cpu = from; cpu <= to; cpu++) cpus.push(cpu);
+  }
+  return cpus.every(Number.isInteger) ? cpus : null;
 }
 
 /** Pins every thread of this process (the load generator) to `core`. */

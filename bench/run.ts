@@ -328,13 +328,15 @@ async function main(): Promise<void> {
     },
   ];
   const measured = await measureAll(settings, loads);
-  const rows: Row[] = credentials.apiKeys
-    ? measured
-    : [
-        ...measured.slice(0, 2),
-        { id: 'api_key', name: apiKeyRowName, skipped: credentials.apiKeyProblem ?? 'no API key' },
-        ...measured.slice(2),
-      ];
+  // The skipped API-key row takes its place in the fixed order of rows, whatever order ran.
+  const skipped: Row = {
+    id: 'api_key',
+    name: apiKeyRowName,
+    skipped: credentials.apiKeyProblem ?? 'no API key',
+  };
+  const rows: Row[] = (['bare', 'health', 'api_key', 'jwt'] as const).map(
+    (id) => measured.find((row) => row.id === id) ?? skipped,
+  );
 
   const results = addRatios(rows);
   const checks = checkTargets(results);
