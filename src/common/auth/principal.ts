@@ -36,10 +36,10 @@ export interface Principal {
   origin?: RequestOrigin;
   /**
    * The cached, never-modified record this principal was built from (an API key's cache entry),
-   * of which every other field here is a function. Every change to the credential replaces that
-   * record, so an answer made from this principal can be kept per record (WeakMap) without going
-   * stale (the verify route does). Code that derives a principal with any field changed must
-   * leave this out. Absent when there is no such record.
+   * of which every field above `origin` is a function (`origin` is the request's own). Every
+   * change to the credential replaces that record, so an answer made from those fields can be
+   * kept per record (WeakMap) without going stale (the verify route does). Code that derives a
+   * principal with any of them changed must leave this out. Absent when there is no such record.
    */
   cachedCredential?: object;
 }
