@@ -37,8 +37,13 @@ function counterKey(key: string, name: string): string {
   return `{${key}:${name}}:hits`;
 }
 
+/** The start of the calendar window of `windowMs` (the minute, the hour...) that holds `now`. */
+export function windowStartOf(now: number, windowMs: number): number {
+  return now - (now % windowMs);
+}
+
 export function slotOf(limit: WindowLimit, now: number): WindowSlot {
-  const windowStart = now - (now % limit.windowMs);
+  const windowStart = windowStartOf(now, limit.windowMs);
   const resetsAt = windowStart + limit.windowMs;
   return {
     key: counterKey(`${limit.tracker}:${windowStart}`, limit.name),

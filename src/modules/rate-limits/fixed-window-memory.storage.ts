@@ -1,4 +1,4 @@
-import { countOf, WindowCount, WindowLimit } from './calendar-window';
+import { countOf, WindowCount, WindowLimit, windowStartOf } from './calendar-window';
 
 export interface Window {
   hits: number;
@@ -67,7 +67,7 @@ export class FixedWindowMemoryStorage {
     }
     if (window.expiresAt <= now) {
       window.hits = 0;
-      window.expiresAt = now - (now % limit.windowMs) + limit.windowMs;
+      window.expiresAt = windowStartOf(now, limit.windowMs) + limit.windowMs;
     }
     return window;
   }
