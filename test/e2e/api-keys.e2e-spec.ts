@@ -8,7 +8,7 @@ import { BackgroundJobs } from '../../src/common/jobs/background-jobs';
 import { ApiKeyUsageRecorder } from '../../src/modules/api-keys/api-key-usage.recorder';
 import { asKey, createApiKey, usageOf } from '../utils/api-keys';
 import { queriesDuring } from '../utils/queries';
-import { createTestApp, TestApp } from '../utils/create-app';
+import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
 import { awayFromWindowEdge } from '../utils/redis';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
@@ -338,8 +338,7 @@ describe('API keys', () => {
         allowed_ips: ['203.0.113.9'],
       });
       await verify({ ...asKey(key.key), 'X-Forwarded-For': '203.0.113.9' }).expect(401);
-      const proxied = await createTestApp({ TRUST_PROXY: 'true' });
-      try {
+      await withTestApp({ TRUST_PROXY: 'true' }, async (proxied) => {
         const user = await createUser(proxied, 'proxied');
         const behindProxy = await createApiKey(proxied, bearer(user.accessToken), {
           name: 'xff',
@@ -361,9 +360,7 @@ describe('API keys', () => {
           .expect(200);
         const usage = await usageOf(proxied, behindProxy.id, bearer(user.accessToken));
         expect(usage.last_ip).toBe('203.0.113.9');
-      } finally {
-        await proxied.close();
-      }
+      });
     });
 
     it('refuses a key sent with another organization in X-Organization-ID', async () => {
@@ -379,8 +376,7 @@ describe('API keys', () => {
     it('does not query the database for a cached valid key', async () => {
       // An app of its own with its periodic jobs stopped and its audit writes drained: any SQL
       // in the measured window is then the requests' own.
-      const quiet = await createTestApp();
-      try {
+      await withTestApp({}, async (quiet) => {
         quiet.app.get(BackgroundJobs).onModuleDestroy();
         const user = await createUser(quiet, 'cached');
         const verifyHere = (headers: Record<string, string>) =>
@@ -405,9 +401,7 @@ describe('API keys', () => {
           verifyHere(asKey(fresh.key)).expect(200),
         );
         expect(freshQueries).not.toEqual([]);
-      } finally {
-        await quiet.close();
-      }
+      });
     });
   });
 
@@ -770,8 +764,8 @@ describe('API keys', () => {
     });
 
     it('keeps the usage it could not write and writes it once the database is back', async () => {
-      const own = await createTestApp({ API_KEY_USAGE_FLUSH_MS: '600000' }); // flushed by the test
-      try {
+      // Usage is written only when the test flushes it.
+      await withTestApp({ API_KEY_USAGE_FLUSH_MS: '600000' }, async (own) => {
         const user = await createUser(own, 'usage-retry');
         const key = await createApiKey(own, bearer(user.accessToken), {
           name: 'retry',
@@ -794,9 +788,7 @@ describe('API keys', () => {
           { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 4, rejected: 0 },
         ]);
         expect(usage.last_ip).toMatch(/127\.0\.0\.1/);
-      } finally {
-        await own.close();
-      }
+      });
     });
 
     it('writes a batch whose transaction failed midway exactly once, on the next flush', async () => {
@@ -928,8 +920,7 @@ describe('API keys', () => {
   });
 
   it('can switch the ?api_key= transport off', async () => {
-    const strict = await createTestApp({ API_KEY_QUERY_PARAM_ENABLED: 'false' });
-    try {
+    await withTestApp({ API_KEY_QUERY_PARAM_ENABLED: 'false' }, async (strict) => {
       const user = await createUser(strict, 'strict');
       const key = await createApiKey(strict, bearer(user.accessToken), {
         name: 'q',
@@ -937,8 +928,6 @@ describe('API keys', () => {
       });
       await request(strict.http).get(`/v1/auth/verify?api_key=${key.key}`).expect(401);
       await request(strict.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
-    } finally {
-      await strict.close();
-    }
+    });
   });
 });

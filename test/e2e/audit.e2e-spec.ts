@@ -6,7 +6,7 @@ import { AuditLogService } from '../../src/modules/audit/audit-log.service';
 import { AUDIT_ACTIONS } from '../../src/modules/audit/audit-actions';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { asKey, createApiKey } from '../utils/api-keys';
-import { createTestApp, TestApp } from '../utils/create-app';
+import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
 
 interface Event {
@@ -431,8 +431,7 @@ describe('audit log', () => {
   });
 
   it('records in the chain how many events it dropped while its queue was full', async () => {
-    const small = await createTestApp({ AUDIT_MAX_QUEUED_EVENTS: '100' });
-    try {
+    await withTestApp({ AUDIT_MAX_QUEUED_EVENTS: '100' }, async (small) => {
       const user = await createUser(small, 'dropping');
       await small.app.get(AuditWriter).drain();
       const audit = small.app.get(AuditService);
@@ -471,9 +470,7 @@ describe('audit log', () => {
         .set(bearer(user.accessToken))
         .expect(200);
       expect(verified.body.valid).toBe(true);
-    } finally {
-      await small.close();
-    }
+    });
   });
 
   it('prunes whole old prefixes and still verifies after pruning', async () => {

@@ -46,3 +46,20 @@ export async function createTestApp(
     close: () => app.close(),
   };
 }
+
+/**
+ * Runs `run` against an app of its own (for settings the suite's app does not have), then checks
+ * that it answered no 5xx, as every suite's afterAll does, and closes it whatever happened.
+ */
+export async function withTestApp(
+  env: Record<string, string | undefined>,
+  run: (app: TestApp) => Promise<void>,
+): Promise<void> {
+  const own = await createTestApp(env);
+  try {
+    await run(own);
+    expect(own.logs.serverErrors()).toEqual([]);
+  } finally {
+    await own.close();
+  }
+}
