@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { RedisConnections as RedisState } from '../../src/common/cluster/redis-connections';
-import { asKey, createApiKey } from '../utils/api-keys';
+import { asKey, createApiKey, userWithKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
 import {
@@ -64,14 +64,7 @@ describeWithSharedRedis('several instances on shared database and Redis', () => 
   });
 
   /** A user of A's organization and an API key of theirs, made through A. */
-  async function keyMadeOnA(name: string) {
-    const user = await createUser(a, name);
-    const key = await createApiKey(a, bearer(user.accessToken), {
-      name: 'k',
-      scopes: ['translate:read'],
-    });
-    return { user, key };
-  }
+  const keyMadeOnA = (name: string) => userWithKey(a, name);
 
   const revokeOnA = (user: TestUser, keyId: string) =>
     request(a.http).delete(`/v1/api-keys/${keyId}`).set(bearer(user.accessToken)).expect(204);
@@ -84,12 +77,7 @@ describeWithSharedRedis('several instances on shared database and Redis', () => 
 
   it('counts requests on both instances against one limit: the 61st across both is refused', async () => {
     await awayFromWindowEdge(60_000);
-    const user = await createUser(a, 'shared-limit');
-    const key = await createApiKey(a, bearer(user.accessToken), {
-      name: 'k',
-      scopes: ['translate:read'],
-      rate_limit_per_hour: 100000,
-    });
+    const { key } = await userWithKey(a, 'shared-limit', { rate_limit_per_hour: 100000 });
     // Key creation counted 1; 59 more alternate between the instances.
     for (let i = 0; i < 59; i++) {
       const instance = i % 2 === 0 ? b : a;
@@ -200,11 +188,7 @@ describeWithRedisServer('when Redis goes away', () => {
   it('keeps answering with local limits, reports redis down, and recovers', async () => {
     const health = () => request(t.http).get('/v1/health').expect(200);
     await waitFor(async () => (await health()).body.redis === 'up', 5000);
-    const user = await createUser(t, 'redis-outage');
-    const key = await createApiKey(t, bearer(user.accessToken), {
-      name: 'k',
-      scopes: ['translate:read'],
-    });
+    const { user, key } = await userWithKey(t, 'redis-outage');
     await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
 
     await redis.stop();

@@ -11,7 +11,7 @@ import { ResilientThrottlerStorage } from '../../src/modules/rate-limits/resilie
 import { ApiKeyCache } from '../../src/modules/api-keys/api-key-cache';
 import { ApiKeyAuthenticator } from '../../src/modules/auth/api-key-authenticator';
 import { generateApiKey } from '../../src/modules/api-keys/api-key-format';
-import { asKey, createApiKey, usageOf } from '../utils/api-keys';
+import { asKey, createApiKey, usageOf, userWithKey } from '../utils/api-keys';
 import { keyLookUps, queriesDuring } from '../utils/queries';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
@@ -25,12 +25,7 @@ import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 
 /** A user in a fresh free organization and a key with a high hourly limit. */
 async function freeOrganization(t: TestApp): Promise<{ user: TestUser; key: string }> {
-  const user = await createUser(t, 'limited');
-  const key = await createApiKey(t, bearer(user.accessToken), {
-    name: 'k',
-    scopes: ['translate:read'],
-    rate_limit_per_hour: 100000,
-  });
+  const { user, key } = await userWithKey(t, 'limited', { rate_limit_per_hour: 100000 });
   return { user, key: key.key };
 }
 
@@ -106,12 +101,7 @@ for (const { store, redis } of [
     it('counts refused requests against no limit: a burst past the plan leaves the key’s hour as it was', async () => {
       await awayFromWindowEdge(3_600_000, 20_000);
       await awayFromWindowEdge(60_000);
-      const user = await createUser(t, 'burst');
-      const key = await createApiKey(t, bearer(user.accessToken), {
-        name: 'k',
-        scopes: ['translate:read'],
-        rate_limit_per_hour: 100,
-      });
+      const { user, key } = await userWithKey(t, 'burst', { rate_limit_per_hour: 100 });
       const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(key.key));
       // Creating the key counted 1 against the organization's 60 a minute: 59 left.
       for (let i = 0; i < 59; i++) await verify().expect(200);

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { TestApp } from './create-app';
-import { bearer } from './factories';
+import { bearer, createUser, TestUser } from './factories';
 
 export interface CreatedKey {
   id: string;
@@ -28,6 +28,21 @@ export async function usageOf(
   const path = `/v1/api-keys/${keyId}/usage${query ? `?${query}` : ''}`;
   const response = await request(t.http).get(path).set(headers).expect(200);
   return response.body;
+}
+
+/** A new user (in an organization of their own, on the free plan) and a key of theirs. */
+export async function userWithKey(
+  t: TestApp,
+  label: string,
+  body: Record<string, unknown> = {},
+): Promise<{ user: TestUser; key: CreatedKey }> {
+  const user = await createUser(t, label);
+  const key = await createApiKey(t, bearer(user.accessToken), {
+    name: 'k',
+    scopes: ['translate:read'],
+    ...body,
+  });
+  return { user, key };
 }
 
 export const asKey = (key: string) => ({ 'X-API-Key': key });
