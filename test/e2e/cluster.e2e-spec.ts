@@ -99,7 +99,8 @@ describeWithSharedRedis('several instances on shared database and Redis', () => 
   it('answers a revoke only once B has applied it, even when B reads its messages late', async () => {
     const { user, key } = await keyMadeOnA('revoke-late-reader');
     await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200); // B caches it
-    await whileReadingLate(b, 100, async () => {
+    // 200 ms: longer than the revoke takes on A, shorter than A waits for confirmations (250).
+    await whileReadingLate(b, 200, async () => {
       await revokeOnA(user, key.id);
       // Sent as soon as A answers: had A not waited for B, B would still be holding the message.
       await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(401);
@@ -162,7 +163,7 @@ describeWithSharedRedis('several instances on shared database and Redis', () => 
 });
 
 describeWithRedisServer('when Redis goes away', () => {
-  const redis = new DisposableRedis(6390 + Math.floor(Math.random() * 500));
+  const redis = new DisposableRedis();
   let t: TestApp;
 
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { AddressInfo, createConnection, createServer } from 'node:net';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -56,25 +56,33 @@ export function describeWithRedisServer(name: string, suite: () => void): void {
   (process.env[REDIS_SERVER_ENV] === 'missing' ? describe.skip : describe)(name, suite);
 }
 
-/** A throwaway redis-server on its own loopback port, which a test can stop and start again. */
+/**
+ * A throwaway redis-server on a loopback port of its own (free when first started, kept across
+ * restarts), which a test can stop and start again.
+ */
 export class DisposableRedis {
   private process?: ChildProcess;
-
-  constructor(readonly port: number) {}
+  private port?: number;
 
   get url(): string {
+    if (this.port === undefined) throw new Error('DisposableRedis not started yet');
     return `redis://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
-    this.process = spawn(
+    this.port ??= await freePort();
+    // Whatever answers there must be this server, not another process that took the port.
+    if (await redisReachable(this.url)) throw new Error(`Port ${this.port} is taken`);
+    const child = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
+      { stdio: 'ignore' },
     );
-    await waitFor(() => redisReachable(this.url), 5000);
+    this.process = child;
+    await waitFor(() => {
+      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode})`);
+      return redisReachable(this.url);
+    }, 5000);
   }
 
   async stop(): Promise<void> {
@@ -103,4 +111,16 @@ export async function waitFor(
 export async function awayFromWindowEdge(windowMs: number, marginMs = 8000): Promise<void> {
   const left = windowMs - (Date.now() % windowMs);
   if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
+/** A loopback port nothing listens on right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
