@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { createTestApp, TestApp } from '../utils/create-app';
+import { AuditWriter } from '../../src/modules/audit/audit-writer';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
+import { createTeam } from '../utils/teams';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 
 describe('organizations and IAM', () => {
@@ -15,33 +17,7 @@ describe('organizations and IAM', () => {
     await t.close();
   });
 
-  /** An owner with a fresh organization and one member per other role. */
-  async function team() {
-    const owner = await createUser(t, 'owner');
-    const org = await request(t.http)
-      .post('/v1/organizations')
-      .set(bearer(owner.accessToken))
-      .send({ name: 'Acme' })
-      .expect(201);
-    const organizationId: string = org.body.id;
-    const members: Record<'admin' | 'member' | 'viewer', TestUser> = {
-      admin: await createUser(t, 'admin'),
-      member: await createUser(t, 'member'),
-      viewer: await createUser(t, 'viewer'),
-    };
-    for (const [role, user] of Object.entries(members)) {
-      await request(t.http)
-        .post(`/v1/organizations/${organizationId}/members`)
-        .set(bearer(owner.accessToken))
-        .send({ email: user.email, role })
-        .expect(201);
-    }
-    const inOrg = (user: TestUser) => ({
-      ...bearer(user.accessToken),
-      'X-Organization-ID': organizationId,
-    });
-    return { owner, organizationId, members, inOrg };
-  }
+  const team = () => createTeam(t);
 
   describe('GET and POST /v1/organizations', () => {
     it('creates an organization on the free plan with the caller as owner, and lists it', async () => {
@@ -332,6 +308,67 @@ describe('organizations and IAM', () => {
         .delete(`/v1/organizations/${organizationId}/members/${owner.userId}`)
         .set(bearer(owner.accessToken))
         .expect(409);
+    });
+
+    it('keeps one owner when two owners demote or remove each other at the same moment', async () => {
+      for (let round = 0; round < 6; round++) {
+        const { organizationId, members, owner } = await team();
+        const second = members.admin;
+        await request(t.http)
+          .patch(`/v1/organizations/${organizationId}/members/${second.userId}`)
+          .set(bearer(owner.accessToken))
+          .send({ role: 'owner' })
+          .expect(200);
+        const path = (user: TestUser) =>
+          `/v1/organizations/${organizationId}/members/${user.userId}`;
+        const inOrg = (user: TestUser) => ({
+          ...bearer(user.accessToken),
+          'X-Organization-ID': organizationId,
+        });
+        // Both tokens and roles cached, so both requests reach the change at once.
+        for (const user of [owner, second]) {
+          await request(t.http)
+            .get(`/v1/organizations/${organizationId}/members`)
+            .set(inOrg(user))
+            .expect(200);
+        }
+        const answers = await Promise.all([
+          request(t.http).patch(path(second)).set(inOrg(owner)).send({ role: 'admin' }),
+          round % 2 === 0
+            ? request(t.http).patch(path(owner)).set(inOrg(second)).send({ role: 'viewer' })
+            : request(t.http).delete(path(owner)).set(inOrg(second)),
+        ]);
+        // One wins; the other finds the last owner (409) or that it is no longer one (403).
+        const statuses = answers.map((answer) => answer.status);
+        expect(statuses.filter((status) => status < 300)).toHaveLength(1);
+        expect(statuses.filter((status) => status === 409 || status === 403)).toHaveLength(1);
+        const list = await request(t.http)
+          .get(`/v1/organizations/${organizationId}/members`)
+          .set(bearer(TEST_ADMIN_TOKEN))
+          .expect(200);
+        const owners = list.body.data.filter((m: { role: string }) => m.role === 'owner');
+        expect(owners).toHaveLength(1);
+      }
+    });
+
+    it('audits only what a PATCH of the organization changed', async () => {
+      const { organizationId, owner } = await team();
+      const rename = (name: string) =>
+        request(t.http)
+          .patch(`/v1/organizations/${organizationId}`)
+          .set(bearer(owner.accessToken))
+          .send({ name })
+          .expect(200);
+      await rename('Acme');
+      await rename('Acme Corp');
+      await t.app.get(AuditWriter).drain();
+      const events = await request(t.http)
+        .get(`/v1/audit-logs?action=organization.updated`)
+        .set({ ...bearer(owner.accessToken), 'X-Organization-ID': organizationId })
+        .expect(200);
+      expect(events.body.data.map((e: { metadata: unknown }) => e.metadata)).toEqual([
+        { changed: ['name'], name: 'Acme Corp' },
+      ]);
     });
 
     it('404s an unknown user email and an unknown member', async () => {

@@ -248,21 +248,42 @@ describe('rate limits (one instance, look-ups and client IPs)', () => {
     );
   }
 
-  it('refuses made-up keys past the per-IP limit before asking the database', async () => {
+  it('past the per-IP limit of made-up keys, answers them 429 and still serves real keys', async () => {
     await withStrictPublicLimit(async (strict) => {
-      // Well-formed keys with valid checksums that no one issued: each is a cache miss.
-      for (let i = 0; i < 3; i++) {
-        const { key } = generateApiKey('tk', 'live');
-        await request(strict.http).get('/v1/auth/verify').set(asKey(key)).expect(401);
-      }
-      const queries = await queriesDuring(strict, async () => {
-        const refused = await request(strict.http)
-          .get('/v1/auth/verify')
-          .set(asKey(generateApiKey('tk', 'live').key))
-          .expect(429);
-        expect(refused.headers['retry-after']).toBeDefined();
+      const user = await createUser(strict, 'behind-nat');
+      const real = await createApiKey(strict, bearer(user.accessToken), {
+        name: 'real',
+        scopes: ['translate:read'],
       });
-      expect(queries.filter((sql) => sql.includes('api_keys'))).toEqual([]);
+      // Well-formed keys with valid checksums that no one issued: each is a cache miss.
+      const madeUp = () => asKey(generateApiKey('tk', 'live').key);
+      for (let i = 0; i < 3; i++)
+        await request(strict.http).get('/v1/auth/verify').set(madeUp()).expect(401);
+      const refused = await request(strict.http).get('/v1/auth/verify').set(madeUp()).expect(429);
+      expect(refused.headers['retry-after']).toBeDefined();
+      // Someone else behind the same address, with a real key no cache holds yet.
+      await request(strict.http).get('/v1/auth/verify').set(asKey(real.key)).expect(200);
+    });
+  });
+
+  it('refuses every uncached key of a guessing IP before asking the database past a far higher ceiling', async () => {
+    await withStrictPublicLimit(async (strict) => {
+      const user = await createUser(strict, 'guesser');
+      const real = await createApiKey(strict, bearer(user.accessToken), {
+        name: 'real',
+        scopes: ['translate:read'],
+      });
+      const madeUp = () => asKey(generateApiKey('tk', 'live').key);
+      for (let i = 0; i < 3; i++)
+        await request(strict.http).get('/v1/auth/verify').set(madeUp()).expect(401);
+      // 20 times the limit of 3 in look-ups while locked: then no more look-ups this minute.
+      for (let i = 0; i < 60; i++)
+        await request(strict.http).get('/v1/auth/verify').set(madeUp()).expect(429);
+      const queries = await queriesDuring(strict, async () => {
+        await request(strict.http).get('/v1/auth/verify').set(madeUp()).expect(429);
+        await request(strict.http).get('/v1/auth/verify').set(asKey(real.key)).expect(429);
+      });
+      expect(keyLookUps(queries)).toEqual([]);
     });
   });
 

@@ -19,6 +19,12 @@ export interface Principal {
   scopes: readonly string[];
   /** The user's role in `organizationId`; null for other principal types. */
   role: Role | null;
+  /**
+   * For an API key: the role it acts with, that of the user behind it now (`admin` for a key of
+   * the instance administrator). Its scopes never exceed that role's, and it never grants or
+   * changes a role above it.
+   */
+  ownerRole?: Role;
   /** Sandbox marker of API keys (`test`, `dev`); `live` otherwise. */
   environment: KeyEnvironment | null;
   expiresAt: Date | null;

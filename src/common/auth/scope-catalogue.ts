@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EnvironmentVariables } from '../../config/env.schema';
-import type { Role } from '../../modules/organizations/roles';
-import { ADMIN_SCOPE, defaultScopeCatalogue, expandAccessLevel, scopeCovers } from './scopes';
+import { Role, ROLES } from '../../modules/organizations/roles';
+import { defaultScopeCatalogue, expandAccessLevel, scopeCovers } from './scopes';
+import { roleScopes } from './role-scopes';
 
 /** The configured catalogue of scopes (the contract's default plus TESSERA_EXTRA_SCOPES). */
 @Injectable()
@@ -13,12 +14,9 @@ export class ScopeCatalogue {
   constructor(config: ConfigService<EnvironmentVariables, true>) {
     const extra = config.get('TESSERA_EXTRA_SCOPES', { infer: true }).split(/\s+/).filter(Boolean);
     this.all = defaultScopeCatalogue(extra);
-    this.byRole = {
-      owner: [ADMIN_SCOPE],
-      admin: [ADMIN_SCOPE],
-      member: expandAccessLevel('write', this.all),
-      viewer: expandAccessLevel('read-only', this.all),
-    };
+    this.byRole = Object.fromEntries(
+      ROLES.map((role) => [role, roleScopes(role, this.all)]),
+    ) as Record<Role, readonly string[]>;
   }
 
   /** A known scope, or a wildcard over a known resource (`translate:*`). */

@@ -1,6 +1,7 @@
 import {
   defaultScopeCatalogue,
   expandAccessLevel,
+  narrowScopes,
   hasScope,
   isSubsetOf,
   scopeCovers,
@@ -38,5 +39,20 @@ describe('scope matching', () => {
     expect(write).toContain('translate:write');
     expect(write).not.toContain('admin:*');
     expect(expandAccessLevel('admin', catalogue)).toEqual(['admin:*']);
+  });
+});
+
+describe('narrowScopes', () => {
+  it('keeps what the ceiling covers and shrinks a wildcard to the ceiling inside it', () => {
+    expect(
+      narrowScopes(['translate:*', 'compliance:read'], ['translate:read', 'models:read']),
+    ).toEqual(['translate:read']);
+    expect(narrowScopes(['translate:read'], ['translate:*'])).toEqual(['translate:read']);
+    expect(narrowScopes(['admin:*'], ['translate:read', 'api_keys:write'])).toEqual([
+      'translate:read',
+      'api_keys:write',
+    ]);
+    expect(narrowScopes(['admin:*', 'x:y'], ['admin:*'])).toEqual(['admin:*', 'x:y']);
+    expect(narrowScopes(['organizations:write'], ['organizations:read'])).toEqual([]);
   });
 });

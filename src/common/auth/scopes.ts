@@ -53,3 +53,18 @@ export function expandAccessLevel(
   const concrete = catalogue.filter((s) => !s.endsWith(':*'));
   return level === 'read-only' ? concrete.filter((s) => s.endsWith(':read')) : concrete;
 }
+
+/**
+ * The part of `granted` that `ceiling` covers: what a credential may still do under the power of
+ * whoever it acts for. A wildcard the ceiling covers only in part (`translate:*` under a ceiling
+ * of `translate:read`) shrinks to the ceiling's scopes inside it.
+ */
+export function narrowScopes(granted: readonly string[], ceiling: readonly string[]): string[] {
+  if (ceiling.includes(ADMIN_SCOPE)) return [...granted];
+  const narrowed = new Set<string>();
+  for (const scope of granted) {
+    if (hasScope(ceiling, scope)) narrowed.add(scope);
+    else for (const within of ceiling) if (scopeCovers(scope, within)) narrowed.add(within);
+  }
+  return [...narrowed];
+}

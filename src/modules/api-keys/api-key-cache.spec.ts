@@ -18,6 +18,7 @@ const key = (id: string): VerifiedApiKey => ({
   revokedAt: null,
   rateLimitPerHour: 1000,
   allowlist: compileAllowlist([]),
+  owner: { userId: 'user' },
 });
 
 describe('ApiKeyCache', () => {

@@ -15,6 +15,12 @@ export interface VerifiedApiKey {
   revokedAt: number | null;
   rateLimitPerHour: number;
   allowlist: IpAllowlist;
+  /**
+   * Whose power the key acts with: `{ userId }` (never more than that user's current role in
+   * the key's organization), the instance administrator (an organization admin's), or null for a
+   * key nobody stands behind any more (refused).
+   */
+  owner: { userId: string } | 'instance_admin' | null;
 }
 
 const UNKNOWN = 'unknown' as const;

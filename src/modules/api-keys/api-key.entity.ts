@@ -45,6 +45,18 @@ export class ApiKey {
   @Column({ name: 'created_by', type: 'varchar', length: 80 })
   createdBy: string;
 
+  /**
+   * Whose power the key acts with: `user:<id>` (its creator, or the user behind the key that
+   * created it; the key never does more than that user's current role allows) or
+   * `instance_admin` (an organization admin's). Null: nobody any more, the key is refused.
+   */
+  @Column({ name: 'acts_for', type: 'varchar', length: 50, nullable: true })
+  actsFor: string | null;
+
+  /** The key a rotation replaced this one with; a key is rotated once. */
+  @Column({ name: 'replaced_by', type: 'varchar', length: 40, nullable: true })
+  replacedBy: string | null;
+
   @Column({ name: 'rotated_from', type: 'varchar', length: 40, nullable: true })
   rotatedFrom: string | null;
 

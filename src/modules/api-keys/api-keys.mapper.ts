@@ -1,6 +1,7 @@
 import { ApiKeyDto } from './dto/api-key.dto';
 import { ApiKey } from './api-key.entity';
 import type { ApiKeyStatus } from './api-keys.repository';
+import type { VerifiedApiKey } from './api-key-cache';
 
 function statusOf(key: ApiKey, now = Date.now()): ApiKeyStatus {
   if (key.revokedAt) return 'revoked';
@@ -12,6 +13,23 @@ export const scopesOf = (key: Pick<ApiKey, 'scopes'>): string[] =>
   key.scopes.split(' ').filter(Boolean);
 export const allowedIpsOf = (key: Pick<ApiKey, 'allowedIps'>): string[] =>
   JSON.parse(key.allowedIps) as string[];
+
+/** Whose power a key acts with (see VerifiedApiKey.owner). */
+export function ownerOf(key: Pick<ApiKey, 'actsFor'>): VerifiedApiKey['owner'] {
+  if (key.actsFor === INSTANCE_ADMIN) return INSTANCE_ADMIN;
+  if (key.actsFor?.startsWith(USER_PREFIX))
+    return { userId: key.actsFor.slice(USER_PREFIX.length) };
+  return null;
+}
+
+/** The stored form of a key's owner (ApiKey.actsFor). */
+export function actsForOf(owner: VerifiedApiKey['owner']): string | null {
+  if (owner === null || owner === INSTANCE_ADMIN) return owner;
+  return `${USER_PREFIX}${owner.userId}`;
+}
+
+const INSTANCE_ADMIN = 'instance_admin';
+const USER_PREFIX = 'user:';
 
 /** The one place an ApiKey entity becomes what clients see; the hash never leaves. */
 export function toApiKeyDto(key: ApiKey): ApiKeyDto {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Between, Brackets, EntityManager, In, Repository } from 'typeorm';
+import { Between, Brackets, EntityManager, In, IsNull, Repository } from 'typeorm';
+import { transactionAlone } from '../../database/transactions';
 import { ApiKeyUsage } from './api-key-usage.entity';
 import { ApiKey } from './api-key.entity';
 import type { KeyEnvironment } from './api-key-format';
@@ -31,6 +32,23 @@ export class ApiKeysRepository {
 
   async insert(key: ApiKey): Promise<void> {
     await this.keys.insert(key);
+  }
+
+  /**
+   * A rotation: `old` is marked replaced (and set to expire) only if nothing replaced it yet, and
+   * its replacement inserted, in one transaction. False when another rotation won.
+   */
+  replace(old: ApiKey, replacement: ApiKey, oldExpiresAt: Date): Promise<boolean> {
+    return transactionAlone(this.keys.manager, async (manager) => {
+      const claimed = await manager.update(
+        ApiKey,
+        { organizationId: old.organizationId, id: old.id, replacedBy: IsNull() },
+        { replacedBy: replacement.id, expiresAt: oldExpiresAt },
+      );
+      if (claimed.affected !== 1) return false;
+      await manager.insert(ApiKey, replacement);
+      return true;
+    });
   }
 
   /** The authentication look-up: by keyed hash, across organizations. */
@@ -95,7 +113,7 @@ export class ApiKeysRepository {
       (a, b) => compare(a.keyId, b.keyId) || a.periodStart.getTime() - b.periodStart.getTime(),
     );
     const lastUsesInOrder = [...lastUses].sort((a, b) => compare(a.keyId, b.keyId));
-    await this.keys.manager.transaction(async (manager) => {
+    await transactionAlone(this.keys.manager, async (manager) => {
       for (const chunk of chunksOf(hoursInOrder)) {
         const known = await existingKeyIds(manager, chunk);
         const rows = chunk.filter((hour) => known.has(hour.keyId));

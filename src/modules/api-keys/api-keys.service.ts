@@ -17,7 +17,7 @@ import { generateApiKey } from './api-key-format';
 import { ApiKeyPepper } from './api-key-pepper';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder';
 import { ApiKey } from './api-key.entity';
-import { allowedIpsOf, scopesOf, toApiKeyDto } from './api-keys.mapper';
+import { actsForOf, allowedIpsOf, scopesOf, toApiKeyDto } from './api-keys.mapper';
 import { ApiKeysRepository } from './api-keys.repository';
 import {
   ApiKeyDto,
@@ -29,6 +29,34 @@ import {
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { UpdateApiKeyDto } from './dto/update-api-key.dto';
 import { parseDuration } from './expiration';
+
+type NewKeySettings = Pick<
+  ApiKey,
+  | 'name'
+  | 'environment'
+  | 'rateLimitPerHour'
+  | 'expiresAt'
+  | 'serviceAccountId'
+  | 'rotatedFrom'
+  | 'actsFor'
+> & { scopes: string[]; allowedIps: string[] };
+
+type ApiKeyPatch = Partial<Pick<ApiKey, 'name' | 'rateLimitPerHour' | 'allowedIps' | 'scopes'>>;
+
+/** The contract's name of each field a PATCH may change. */
+const UPDATABLE_FIELDS = {
+  name: 'name',
+  rateLimitPerHour: 'rate_limit_per_hour',
+  allowedIps: 'allowed_ips',
+  scopes: 'scopes',
+} as const satisfies Record<keyof ApiKeyPatch, keyof ApiKeyDto>;
+
+const alreadyRotated = () =>
+  new BadRequestError('This key was already rotated; rotate its replacement', 'key_rotated');
+
+/** A user may always end a key of their own. */
+const isOwnKey = (caller: Principal, key: ApiKey): boolean =>
+  caller.type === 'user' && key.actsFor === actsForOf({ userId: caller.subject });
 
 const DEFAULT_RATE_LIMIT_PER_HOUR = 1000;
 const DEFAULT_GRACE_PERIOD_HOURS = 24;
@@ -62,6 +90,8 @@ export class ApiKeysService {
     await this.assertMfaIfEnrolled(caller);
     const scopes = this.requestedScopes(dto);
     this.assertCallerCovers(caller, scopes);
+    // Service accounts do not exist yet: no id can name one in the caller's organization.
+    if (dto.service_account_id !== undefined) throw new NotFoundError('Service account not found');
     const now = Date.now();
     const created = await this.issue(caller, organizationId, {
       name: dto.name,
@@ -70,8 +100,9 @@ export class ApiKeysService {
       rateLimitPerHour: dto.rate_limit_per_hour ?? DEFAULT_RATE_LIMIT_PER_HOUR,
       allowedIps: this.normalizeAllowedIps(dto.allowed_ips ?? []),
       expiresAt: this.expiryOf(dto, now),
-      serviceAccountId: dto.service_account_id ?? null,
+      serviceAccountId: null,
       rotatedFrom: null,
+      actsFor: await this.ownerOfNewKey(caller),
     });
     this.audit.record(AUDIT_ACTIONS.apiKeyCreated, {
       organizationId,
@@ -104,11 +135,37 @@ export class ApiKeysService {
 
   async update(caller: Principal, id: string, dto: UpdateApiKeyDto): Promise<ApiKeyDto> {
     const key = await this.require(caller, id);
-    const patch: Parameters<ApiKeysRepository['update']>[2] = {};
-    if (dto.name !== undefined) patch.name = dto.name;
-    if (dto.rate_limit_per_hour !== undefined) patch.rateLimitPerHour = dto.rate_limit_per_hour;
-    if (dto.allowed_ips !== undefined)
-      patch.allowedIps = JSON.stringify(this.normalizeAllowedIps(dto.allowed_ips));
+    // Lifting a restriction (addresses, rate limit) is as strong as minting the key.
+    this.assertCallerCovers(caller, scopesOf(key));
+    const patch = this.changesOf(key, dto);
+    const changed = Object.keys(patch) as (keyof typeof patch)[];
+    if (changed.length === 0) return toApiKeyDto(key);
+    await this.keys.update(key.organizationId, key.id, patch);
+    await this.cache.forget(key.id);
+    const after = toApiKeyDto({ ...key, ...patch });
+    const fields = changed.map((field) => UPDATABLE_FIELDS[field]);
+    this.audit.record(AUDIT_ACTIONS.apiKeyUpdated, {
+      organizationId: key.organizationId,
+      by: caller,
+      target: { type: 'api_key', id: key.id },
+      metadata: {
+        changed: fields,
+        ...Object.fromEntries(fields.map((field) => [field, after[field]])),
+      },
+    });
+    return this.get(caller, id);
+  }
+
+  /** The fields of a PATCH that differ from the key, in their stored form. */
+  private changesOf(key: ApiKey, dto: UpdateApiKeyDto): ApiKeyPatch {
+    const patch: ApiKeyPatch = {};
+    if (dto.name !== undefined && dto.name !== key.name) patch.name = dto.name;
+    if (dto.rate_limit_per_hour !== undefined && dto.rate_limit_per_hour !== key.rateLimitPerHour)
+      patch.rateLimitPerHour = dto.rate_limit_per_hour;
+    if (dto.allowed_ips !== undefined) {
+      const allowedIps = JSON.stringify(this.normalizeAllowedIps(dto.allowed_ips));
+      if (allowedIps !== key.allowedIps) patch.allowedIps = allowedIps;
+    }
     if (dto.scopes !== undefined) {
       const scopes = this.validScopes(dto.scopes);
       if (!isSubsetOf(scopes, scopesOf(key))) {
@@ -117,21 +174,15 @@ export class ApiKeysService {
           'scope_escalation',
         );
       }
-      patch.scopes = scopes.join(' ');
+      if (scopes.join(' ') !== key.scopes) patch.scopes = scopes.join(' ');
     }
-    await this.keys.update(key.organizationId, key.id, patch);
-    await this.cache.forget(key.id);
-    this.audit.record(AUDIT_ACTIONS.apiKeyUpdated, {
-      organizationId: key.organizationId,
-      by: caller,
-      target: { type: 'api_key', id: key.id },
-      metadata: { changed: Object.keys(dto), ...dto },
-    });
-    return this.get(caller, id);
+    return patch;
   }
 
   async revoke(caller: Principal, id: string): Promise<void> {
     const key = await this.require(caller, id);
+    // Anyone may end their own key; another's only if they could have minted it.
+    if (!isOwnKey(caller, key)) this.assertCallerCovers(caller, scopesOf(key));
     await this.assertMfaIfEnrolled(caller);
     if (!key.revokedAt)
       await this.keys.update(key.organizationId, key.id, { revokedAt: new Date() });
@@ -146,7 +197,8 @@ export class ApiKeysService {
 
   /**
    * A new key with the same settings. The old one keeps working for the grace period (default
-   * 24 hours; 0 stops it at once) and then expires.
+   * 24 hours; 0 stops it at once) and then expires. A key is rotated once: its replacement is
+   * the one to rotate next, and an expired or revoked key has nothing left to hand over.
    */
   async rotate(
     caller: Principal,
@@ -155,14 +207,14 @@ export class ApiKeysService {
   ): Promise<CreatedApiKeyDto> {
     const old = await this.require(caller, id);
     await this.assertMfaIfEnrolled(caller);
-    if (old.revokedAt) throw new BadRequestError('A revoked key cannot be rotated', 'key_revoked');
+    this.assertRotatable(old);
     const scopes = scopesOf(old);
     this.assertCallerCovers(caller, scopes);
 
     const now = Date.now();
     const graceEnds = new Date(now + (gracePeriodHours ?? DEFAULT_GRACE_PERIOD_HOURS) * HOUR_MS);
     const oldExpires = old.expiresAt && old.expiresAt < graceEnds ? old.expiresAt : graceEnds;
-    const created = await this.issue(caller, old.organizationId, {
+    const { entity, created } = this.newKey(caller, old.organizationId, {
       name: old.name,
       environment: old.environment,
       scopes,
@@ -171,8 +223,10 @@ export class ApiKeysService {
       expiresAt: old.expiresAt,
       serviceAccountId: old.serviceAccountId,
       rotatedFrom: old.id,
+      actsFor: old.actsFor,
     });
-    await this.keys.update(old.organizationId, old.id, { expiresAt: oldExpires });
+    // Two rotations racing: the replacement is claimed in the same transaction, one wins.
+    if (!(await this.keys.replace(old, entity, oldExpires))) throw alreadyRotated();
     await this.cache.forget(old.id);
     this.audit.record(AUDIT_ACTIONS.apiKeyRotated, {
       organizationId: old.organizationId,
@@ -181,6 +235,14 @@ export class ApiKeysService {
       metadata: { new_key_id: created.id, old_key_expires: oldExpires.toISOString() },
     });
     return { ...created, rotated_from: { id: old.id, expires: oldExpires.toISOString() } };
+  }
+
+  private assertRotatable(key: ApiKey): void {
+    if (key.revokedAt) throw new BadRequestError('A revoked key cannot be rotated', 'key_revoked');
+    if (key.replacedBy) throw alreadyRotated();
+    if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) {
+      throw new BadRequestError('An expired key cannot be rotated', 'key_expired');
+    }
   }
 
   async usageOf(caller: Principal, id: string, query: UsageQueryDto): Promise<UsageDto> {
@@ -221,14 +283,18 @@ export class ApiKeysService {
   private async issue(
     caller: Principal,
     organizationId: string,
-    settings: Pick<
-      ApiKey,
-      'name' | 'environment' | 'rateLimitPerHour' | 'expiresAt' | 'serviceAccountId' | 'rotatedFrom'
-    > & {
-      scopes: string[];
-      allowedIps: string[];
-    },
+    settings: NewKeySettings,
   ): Promise<CreatedApiKeyDto> {
+    const { entity, created } = this.newKey(caller, organizationId, settings);
+    await this.keys.insert(entity);
+    return created;
+  }
+
+  private newKey(
+    caller: Principal,
+    organizationId: string,
+    settings: NewKeySettings,
+  ): { entity: ApiKey; created: CreatedApiKeyDto } {
     const { key, start } = generateApiKey(this.prefix, settings.environment);
     const entity: ApiKey = {
       id: prefixedId('key'),
@@ -242,15 +308,35 @@ export class ApiKeysService {
       allowedIps: JSON.stringify(settings.allowedIps),
       serviceAccountId: settings.serviceAccountId,
       createdBy: `${caller.type}:${caller.subject}`,
+      actsFor: settings.actsFor,
       rotatedFrom: settings.rotatedFrom,
+      replacedBy: null,
       createdAt: new Date(),
       expiresAt: settings.expiresAt,
       revokedAt: null,
       lastUsedAt: null,
       lastIp: null,
     };
-    await this.keys.insert(entity);
-    return { ...toApiKeyDto(entity), key };
+    return { entity, created: { ...toApiKeyDto(entity), key } };
+  }
+
+  /**
+   * Whose power a new key acts with: the calling user's; for a key made by a key, whoever that
+   * one acts for (the caller's scopes already cap the new key's, and so does that user's role at
+   * every use).
+   */
+  private async ownerOfNewKey(caller: Principal): Promise<string | null> {
+    switch (caller.type) {
+      case 'user':
+        return actsForOf({ userId: caller.subject });
+      case 'instance_admin':
+        return actsForOf('instance_admin');
+      case 'api_key':
+        return (await this.require(caller, caller.subject)).actsFor;
+      case 'service_account':
+      case 'oauth_client':
+        throw new ForbiddenError(`A ${caller.type} cannot create API keys yet`);
+    }
   }
 
   private async require(caller: Principal, id: string): Promise<ApiKey> {

@@ -17,7 +17,8 @@ import { ApiKeyCache, VerifiedApiKey } from '../api-keys/api-key-cache';
 import { parseApiKey } from '../api-keys/api-key-format';
 import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage.recorder';
 import { ApiKey } from '../api-keys/api-key.entity';
-import { allowedIpsOf, scopesOf } from '../api-keys/api-keys.mapper';
+import { allowedIpsOf, ownerOf, scopesOf } from '../api-keys/api-keys.mapper';
+import { ActingApiKey, ApiKeyAuthority } from './api-key-authority';
 import { ApiKeyStrategy, PRESENTED_API_KEY_HEADER } from './strategies/api-key.strategy';
 import { runStrategy } from './strategies/run-strategy';
 import { clientAddressOf } from '../../common/http/client-address';
@@ -28,24 +29,31 @@ import { clientAddressOf } from '../../common/http/client-address';
  * and the database; then the checks: revoked, expired, IP allowed, organization.
  * Each outcome is counted in the key's usage in memory.
  */
+/** How many look-ups a minute, as a multiple of the per-IP limit, a guessing network keeps. */
+const SUSPECT_LOOKUP_FACTOR = 20;
+
 @Injectable()
 export class ApiKeyAuthenticator {
   private readonly prefix: string;
   /** null when rate limits are switched off. */
   private readonly lookUpsPerMinute: number | null;
-  /** Client IPs whose uncached keys are refused for the rest of the minute. */
+  /** Client networks that looked up too many keys that do not exist this minute. */
   private readonly unknownLookUps: FailureLock;
+  /** Every look-up of such a network, up to a far higher ceiling, so its real keys still work. */
+  private readonly suspectLookUps: FailureLock;
 
   constructor(
     private readonly cache: ApiKeyCache,
     private readonly usage: ApiKeyUsageRecorder,
     private readonly strategy: ApiKeyStrategy,
     private readonly audit: AuditService,
+    private readonly authority: ApiKeyAuthority,
     @InjectThrottlerStorage() storage: ResilientThrottlerStorage,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
     this.unknownLookUps = new FailureLock(storage, 'api-key-lookups', 60_000);
+    this.suspectLookUps = new FailureLock(storage, 'api-key-suspect-lookups', 60_000);
     this.lookUpsPerMinute = config.get('RATE_LIMITS_ENABLED', { infer: true })
       ? config.get('PUBLIC_RATE_LIMIT_PER_MINUTE', { infer: true })
       : null;
@@ -68,7 +76,7 @@ export class ApiKeyAuthenticator {
   }
 
   /** The checks every request makes, on a cached or a freshly loaded key. */
-  private admit(key: VerifiedApiKey, request: FastifyRequest): Principal {
+  private admit(key: VerifiedApiKey, request: FastifyRequest): Principal | Promise<Principal> {
     const now = Date.now();
     const ip = clientAddressOf(request);
     let refusal: string | null = null;
@@ -87,20 +95,39 @@ export class ApiKeyAuthenticator {
         'organization_mismatch',
       );
     }
+    const acting = this.authority.of(key);
+    return acting instanceof Promise
+      ? acting.then((resolved) => this.principalOf(key, resolved, request, ip))
+      : this.principalOf(key, acting, request, ip);
+  }
+
+  /** The key as it acts now, or a refusal when nobody stands behind it any more. */
+  private principalOf(
+    key: VerifiedApiKey,
+    acting: ActingApiKey | null,
+    request: FastifyRequest,
+    ip: string,
+  ): Principal {
+    if (acting === null) {
+      const reason = 'API key owner is no longer a member of the organization';
+      this.refuse(key, reason, request);
+      throw new UnauthorizedError(reason, 'api_key_refused');
+    }
     this.usage.record(key.id, key.organizationId, ip, true);
     return {
       type: 'api_key',
       subject: key.id,
       organizationId: key.organizationId,
-      scopes: key.scopes,
+      scopes: acting.scopes,
       role: null,
+      ownerRole: acting.role,
       environment: key.environment,
       expiresAt: key.expiresAt === null ? null : new Date(key.expiresAt),
       sessionId: null,
       tokenId: null,
       mfa: false,
       rateLimitPerHour: key.rateLimitPerHour,
-      cachedCredential: key,
+      cachedCredential: acting,
     };
   }
 
@@ -119,30 +146,35 @@ export class ApiKeyAuthenticator {
 
   /**
    * The checksum is public, so anyone can mint well-formed keys that no cache has seen: each
-   * would cost a query. Look-ups that find no key are failures counted per client IP; past the
-   * per-IP limit of unauthenticated routes, that IP's uncached keys are refused before the
-   * database is asked until the window ends. Look-ups of real keys are not counted: a service
-   * behind one address with many keys, or many connections refilling the cache at once, must
-   * never lock itself out.
-   */
-  private async countUnknownLookUp(ip: string): Promise<void> {
-    if (this.lookUpsPerMinute !== null)
-      await this.unknownLookUps.countFailure(clientNetworkOf(ip), this.lookUpsPerMinute);
-  }
-
-  /**
-   * A cache miss. Concurrent misses of one key share a single look-up (the cache's `loadOnce`):
-   * when a popular key's entry expires, the requests in flight for it do not each query the
-   * database. An IP locked out for made-up keys is refused before any look-up starts.
+   * costs a query. Look-ups that find no key are counted per client network; past the per-IP
+   * limit of unauthenticated routes its made-up keys get 429, and every look-up it makes is
+   * counted too, up to SUSPECT_LOOKUP_FACTOR times that limit, past which its uncached keys are
+   * refused before the database is asked until the window ends. Real keys are looked up
+   * throughout: many services behind one NAT must not lose their keys to one guesser among
+   * them, and a network that never guesses is never counted at all.
    */
   private lookUp(
     presented: string,
     cacheKey: string,
     request: FastifyRequest,
   ): Promise<VerifiedApiKey> {
-    return this.cache.lookUpOnce(cacheKey, (generation) => {
-      this.unknownLookUps.assertOpen(clientNetworkOf(clientAddressOf(request)));
-      return this.fill(presented, cacheKey, request, generation);
+    return this.cache.lookUpOnce(cacheKey, async (generation) => {
+      const network = clientNetworkOf(clientAddressOf(request));
+      const suspect = this.lookUpsPerMinute !== null && this.unknownLookUps.isLocked(network);
+      if (suspect) this.suspectLookUps.assertOpen(network);
+      const found = await this.fill(presented, cacheKey, generation, request);
+      if (suspect) {
+        await this.suspectLookUps.countFailure(
+          network,
+          this.lookUpsPerMinute! * SUSPECT_LOOKUP_FACTOR,
+        );
+      }
+      if (found) return found;
+      if (this.lookUpsPerMinute !== null) {
+        await this.unknownLookUps.countFailure(network, this.lookUpsPerMinute);
+      }
+      if (suspect) this.unknownLookUps.assertOpen(network);
+      throw new UnauthorizedError();
     });
   }
 
@@ -150,9 +182,9 @@ export class ApiKeyAuthenticator {
   private async fill(
     presented: string,
     cacheKey: string,
-    request: FastifyRequest,
     generation: number,
-  ): Promise<VerifiedApiKey> {
+    request: FastifyRequest,
+  ): Promise<VerifiedApiKey | null> {
     request.headers[PRESENTED_API_KEY_HEADER] = presented;
     let row: ApiKey | false;
     try {
@@ -162,8 +194,7 @@ export class ApiKeyAuthenticator {
     }
     if (!row) {
       this.cache.rememberUnknown(cacheKey, generation);
-      await this.countUnknownLookUp(clientAddressOf(request));
-      throw new UnauthorizedError();
+      return null;
     }
     const verified: VerifiedApiKey = {
       id: row.id,
@@ -174,6 +205,7 @@ export class ApiKeyAuthenticator {
       revokedAt: row.revokedAt?.getTime() ?? null,
       rateLimitPerHour: row.rateLimitPerHour,
       allowlist: compileAllowlist(allowedIpsOf(row)),
+      owner: ownerOf(row),
     };
     this.cache.remember(cacheKey, verified, generation);
     return verified;

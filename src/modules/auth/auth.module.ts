@@ -12,6 +12,7 @@ import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenCache } from './access-token.cache';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
+import { ApiKeyAuthority } from './api-key-authority';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
@@ -49,6 +50,7 @@ import { JwtStrategy } from './strategies/jwt.strategy';
     JwtStrategy,
     ApiKeyStrategy,
     ApiKeyAuthenticator,
+    ApiKeyAuthority,
     { provide: PrincipalResolver, useClass: CredentialPrincipalResolver },
     RouteAuthorizer,
     AccessGuard,

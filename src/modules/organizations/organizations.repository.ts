@@ -2,10 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, LessThan, Repository } from 'typeorm';
 import { uuidv7 } from '../../common/ids';
+import { isSqlite, transactionAlone } from '../../database/transactions';
 import { User } from '../users/user.entity';
 import { Membership } from './membership.entity';
 import { Organization } from './organization.entity';
 import { Role } from './roles';
+
+/** What became of a role change; `membership` is the row as it was before. */
+export type MembershipChange =
+  { outcome: 'not_a_member' } | { outcome: 'last_owner' | 'changed'; membership: Membership };
 
 export interface MemberRow {
   membership: Membership;
@@ -131,15 +136,37 @@ export class OrganizationsRepository {
     return membership;
   }
 
-  async updateMemberRole(organizationId: string, userId: string, role: Role): Promise<void> {
-    await this.memberships.update({ organizationId, userId }, { role });
-  }
-
-  async removeMember(organizationId: string, userId: string): Promise<void> {
-    await this.memberships.delete({ organizationId, userId });
-  }
-
-  countOwners(organizationId: string): Promise<number> {
-    return this.memberships.countBy({ organizationId, role: 'owner' });
+  /**
+   * Gives a member another role, or removes them (`null`), unless that would leave the
+   * organization without an owner. Counting the owners and changing the row happen in one
+   * transaction that holds the organization's row lock (MySQL) or runs alone (SQLite), so two
+   * owners demoting each other at once cannot both succeed. `mayChange` sees the row as it is
+   * inside that transaction and throws to refuse.
+   */
+  changeMembershipKeepingAnOwner(
+    organizationId: string,
+    userId: string,
+    role: Role | null,
+    mayChange: (current: Membership) => void,
+  ): Promise<MembershipChange> {
+    return transactionAlone(this.memberships.manager, async (manager) => {
+      if (!isSqlite(manager.connection)) {
+        await manager
+          .createQueryBuilder(Organization, 'o')
+          .setLock('pessimistic_write')
+          .where('o.id = :organizationId', { organizationId })
+          .getOne();
+      }
+      const membership = await manager.findOneBy(Membership, { organizationId, userId });
+      if (!membership) return { outcome: 'not_a_member' };
+      mayChange(membership);
+      if (membership.role === 'owner' && role !== 'owner') {
+        const owners = await manager.countBy(Membership, { organizationId, role: 'owner' });
+        if (owners <= 1) return { outcome: 'last_owner', membership };
+      }
+      if (role === null) await manager.delete(Membership, { organizationId, userId });
+      else await manager.update(Membership, { organizationId, userId }, { role });
+      return { outcome: 'changed', membership };
+    });
   }
 }

@@ -13,6 +13,7 @@ import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bu
 import { UsersRepository } from '../users/users.repository';
 import { AddMemberDto, MemberDto } from './dto/member.dto';
 import { OrganizationDto, UpdateOrganizationDto } from './dto/organization.dto';
+import { Membership } from './membership.entity';
 import { MembershipRolesCache } from './membership-roles.cache';
 import { isUniqueViolation } from '../../database/errors';
 import { toMemberDto, toOrganizationDto } from './organizations.mapper';
@@ -90,7 +91,7 @@ export class OrganizationsService {
     if (dto.rate_limit_per_minute !== undefined && plan !== 'enterprise') {
       throw new BadRequestError('rate_limit_per_minute can only be set on the enterprise plan');
     }
-    await this.organizations.update(organizationId, {
+    const patch = {
       ...(dto.name !== undefined ? { name: dto.name } : {}),
       ...(dto.plan !== undefined ? { plan: dto.plan } : {}),
       ...(dto.rate_limit_per_minute !== undefined
@@ -98,14 +99,22 @@ export class OrganizationsService {
         : plan !== 'enterprise'
           ? { customRateLimitPerMinute: null }
           : {}),
-    });
+    };
+    const before = toOrganizationDto(organization);
+    await this.organizations.update(organizationId, patch);
+    const after = toOrganizationDto({ ...organization, ...patch });
     if (changesPlan) await this.bus.publish({ kind: 'organization', id: organizationId });
-    this.audit.record(AUDIT_ACTIONS.organizationUpdated, {
-      organizationId,
-      by: principal,
-      target: { type: 'organization', id: organizationId },
-      metadata: { changed: Object.keys(dto), ...dto },
-    });
+    const changed = (['name', 'plan', 'rate_limit_per_minute'] as const).filter(
+      (field) => before[field] !== after[field],
+    );
+    if (changed.length > 0) {
+      this.audit.record(AUDIT_ACTIONS.organizationUpdated, {
+        organizationId,
+        by: principal,
+        target: { type: 'organization', id: organizationId },
+        metadata: { changed, ...Object.fromEntries(changed.map((field) => [field, after[field]])) },
+      });
+    }
     return this.get(principal, organizationId);
   }
 
@@ -150,35 +159,49 @@ export class OrganizationsService {
     userId: string,
     role: Role,
   ): Promise<MemberDto> {
-    const membership = await this.requireMembership(organizationId, userId);
-    this.assertMayAssign(principal, membership.role);
     this.assertMayAssign(principal, role);
-    if (membership.role === 'owner' && role !== 'owner')
-      await this.assertNotLastOwner(organizationId);
-    await this.organizations.updateMemberRole(organizationId, userId, role);
-    await this.roles.forget(userId, organizationId);
-    this.audit.record(AUDIT_ACTIONS.memberRoleChanged, {
-      organizationId,
-      by: principal,
-      target: { type: 'user', id: userId },
-      metadata: { from: membership.role, to: role },
-    });
+    const before = await this.changeMembership(principal, organizationId, userId, role);
+    if (before.role !== role) {
+      this.audit.record(AUDIT_ACTIONS.memberRoleChanged, {
+        organizationId,
+        by: principal,
+        target: { type: 'user', id: userId },
+        metadata: { from: before.role, to: role },
+      });
+    }
     const user = (await this.users.findById(userId))!;
-    return toMemberDto({ membership: { ...membership, role }, user });
+    return toMemberDto({ membership: { ...before, role }, user });
   }
 
   async removeMember(principal: Principal, organizationId: string, userId: string): Promise<void> {
-    const membership = await this.requireMembership(organizationId, userId);
-    this.assertMayAssign(principal, membership.role);
-    if (membership.role === 'owner') await this.assertNotLastOwner(organizationId);
-    await this.organizations.removeMember(organizationId, userId);
-    await this.roles.forget(userId, organizationId);
+    const before = await this.changeMembership(principal, organizationId, userId, null);
     this.audit.record(AUDIT_ACTIONS.memberRemoved, {
       organizationId,
       by: principal,
       target: { type: 'user', id: userId },
-      metadata: { role: membership.role },
+      metadata: { role: before.role },
     });
+  }
+
+  /** A new role (or none): never above the caller's own, never the last owner's. */
+  private async changeMembership(
+    principal: Principal,
+    organizationId: string,
+    userId: string,
+    role: Role | null,
+  ): Promise<Membership> {
+    const change = await this.organizations.changeMembershipKeepingAnOwner(
+      organizationId,
+      userId,
+      role,
+      (current) => this.assertMayAssign(principal, current.role),
+    );
+    if (change.outcome === 'not_a_member') throw new NotFoundError('Member not found');
+    if (change.outcome === 'last_owner') {
+      throw new ConflictError('An organization must keep at least one owner', 'last_owner');
+    }
+    await this.roles.forget(userId, organizationId);
+    return change.membership;
   }
 
   private async requireOrganization(organizationId: string) {
@@ -187,24 +210,30 @@ export class OrganizationsService {
     return organization;
   }
 
-  private async requireMembership(organizationId: string, userId: string) {
-    const membership = await this.organizations.findMembership(organizationId, userId);
-    if (!membership) throw new NotFoundError('Member not found');
-    return membership;
-  }
-
-  /** Nobody grants, changes or removes a role above their own (API keys rank as `admin`). */
+  /**
+   * Nobody grants, changes or removes a role above their own. An API key ranks as the role of
+   * the user it acts for, never above it.
+   */
   private assertMayAssign(principal: Principal, role: Role): void {
-    if (principal.type === 'instance_admin') return;
-    const own = principal.type === 'user' ? principal.role : 'admin';
+    const own = rankedRoleOf(principal);
+    if (own === 'instance_admin') return;
     if (!own || ROLE_RANK[role] > ROLE_RANK[own]) {
       throw new ForbiddenError(`Only an owner can grant or change the ${role} role`);
     }
   }
+}
 
-  private async assertNotLastOwner(organizationId: string): Promise<void> {
-    if ((await this.organizations.countOwners(organizationId)) <= 1) {
-      throw new ConflictError('An organization must keep at least one owner', 'last_owner');
-    }
+/** The role a caller acts with in the organization; null when it has none. */
+function rankedRoleOf(principal: Principal): Role | 'instance_admin' | null {
+  switch (principal.type) {
+    case 'instance_admin':
+      return 'instance_admin';
+    case 'user':
+      return principal.role;
+    case 'api_key':
+      return principal.ownerRole ?? null;
+    case 'service_account':
+    case 'oauth_client':
+      return null;
   }
 }

@@ -24,6 +24,18 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set<Permission>(READ),
 };
 
+/**
+ * How far a role reaches into the scope catalogue: `admin` is `admin:*`; a member writes and a
+ * viewer reads the resources (translate, documents, models...). Platform scopes follow the
+ * permissions instead (common/auth/role-scopes.ts).
+ */
+export const ROLE_ACCESS_LEVEL: Record<Role, 'admin' | 'write' | 'read-only'> = {
+  owner: 'admin',
+  admin: 'admin',
+  member: 'write',
+  viewer: 'read-only',
+};
+
 export function permissionsOf(role: Role): ReadonlySet<Permission> {
   return ROLE_PERMISSIONS[role];
 }

@@ -28,6 +28,10 @@ export class FailureLock {
     if (until > now) throw new TooManyRequestsError((until - now) / 1000);
   }
 
+  isLocked(tracker: string): boolean {
+    return (this.lockedUntil.get(tracker) ?? 0) > Date.now();
+  }
+
   async countFailure(tracker: string, max: number): Promise<void> {
     const [counted] = await this.storage.count([
       { name: this.name, tracker, limit: max, windowMs: this.windowMs },
