@@ -49,3 +49,37 @@ export function uuidv7(): string {
 export function prefixedId(prefix: string): string {
   return `${prefix}_${ids.nextHex()}`;
 }
+
+/** A UUID as Tessera issues and stores it: dashed, lower-case hex (any version). */
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX_32 = /^[0-9a-f]{32}$/;
+
+/** Exactly as issued: ids are compared byte for byte, by the caches and by the database alike. */
+export function isCanonicalUuid(value: string): boolean {
+  return value.length === 36 && CANONICAL_UUID.test(value);
+}
+
+/**
+ * A UUID in any case, lower-cased (RFC 9562 section 4: case-insensitive on input, lower case
+ * on output); null when it is not a UUID. For ids a client names rather than echoes back from a
+ * URL, such as X-Organization-ID.
+ */
+export function canonicalUuid(value: string): string | null {
+  if (value.length !== 36) return null;
+  if (CANONICAL_UUID.test(value)) return value;
+  return UUID_ANY_CASE.test(value) ? value.toLowerCase() : null;
+}
+
+/** `prefix_<32 lower-case hex>`, as `prefixedId(prefix)` makes them (`key_…` for API keys). */
+export function isPrefixedId(prefix: string, value: string): boolean {
+  return (
+    value.length === prefix.length + 33 &&
+    value.startsWith(prefix) &&
+    value[prefix.length] === '_' &&
+    HEX_32.test(value.slice(prefix.length + 1))
+  );
+}
+
+/** The type prefix of API key ids. */
+export const API_KEY_ID_PREFIX = 'key';

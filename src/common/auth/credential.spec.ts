@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { extractCredential } from './credential';
+import { ApiError } from '../errors/api-errors';
+import { extractCredential, requestedOrganizationId } from './credential';
 
 function requestWith(headers: Record<string, string>, query: Record<string, unknown> = {}) {
   return { headers, query } as unknown as FastifyRequest;
@@ -25,5 +26,44 @@ describe('extractCredential', () => {
     const request = requestWith({}, { api_key: 'tk_test_y' });
     expect(extractCredential(request, true)).toBe('tk_test_y');
     expect(extractCredential(request, false)).toBeNull();
+  });
+});
+
+describe('requestedOrganizationId', () => {
+  const id = '0190f3a2-7c4e-7d1b-9a2f-3c5d7e9f1a2b';
+
+  it('is null without X-Organization-ID or X-Client-ID', () => {
+    expect(requestedOrganizationId(requestWith({}))).toBeNull();
+    expect(requestedOrganizationId(requestWith({ 'x-organization-id': '' }))).toBeNull();
+  });
+
+  it('gives the canonical id whatever the case, from either header (X-Organization-ID first)', () => {
+    for (const value of [id, id.toUpperCase(), ` ${id.toUpperCase()} `]) {
+      expect(requestedOrganizationId(requestWith({ 'x-organization-id': value }))).toBe(id);
+      expect(requestedOrganizationId(requestWith({ 'x-client-id': value }))).toBe(id);
+    }
+    const other = '0190f3a2-7c4e-7d1b-9a2f-000000000000';
+    expect(
+      requestedOrganizationId(requestWith({ 'x-organization-id': id, 'x-client-id': other })),
+    ).toBe(id);
+  });
+
+  it('throws a 400 naming the header for anything but a UUID', () => {
+    for (const header of ['x-organization-id', 'x-client-id']) {
+      for (const value of ['acme', `${id}0`, id.replace(/-/g, ''), `${id}, ${id}`, '   ']) {
+        let thrown: unknown;
+        try {
+          requestedOrganizationId(requestWith({ [header]: value }));
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(ApiError);
+        expect(thrown).toMatchObject({
+          detail: `${header === 'x-client-id' ? 'X-Client-ID' : 'X-Organization-ID'} must be an organization id (a UUID)`,
+          code: 'invalid_organization_id',
+        });
+        expect((thrown as ApiError).getStatus()).toBe(400);
+      }
+    }
   });
 });

@@ -1,4 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import { BadRequestError } from '../errors/api-errors';
+import { canonicalUuid, isCanonicalUuid } from '../ids';
 
 /**
  * Where a credential may come from, in order: `Authorization: Bearer`, `X-API-Key`, and (unless
@@ -36,8 +38,24 @@ function bearerToken(authorization: string): string | null {
   return token.length > 0 ? token : null;
 }
 
-/** X-Organization-ID, or its alias X-Client-ID. */
+/**
+ * X-Organization-ID, or its alias X-Client-ID, as the canonical (lower-case) organization id:
+ * every cache, counter and stored row then sees one spelling of it. Another case of a UUID is
+ * the same id; anything else is a 400. Runs on every request: an id as issued is one regex test.
+ */
 export function requestedOrganizationId(request: FastifyRequest): string | null {
-  const value = request.headers['x-organization-id'] ?? request.headers['x-client-id'];
-  return typeof value === 'string' && value.length > 0 ? value.trim() : null;
+  const headers = request.headers;
+  const named = headers['x-organization-id'];
+  const value = named ?? headers['x-client-id'];
+  if (typeof value !== 'string' || value.length === 0) return null;
+  if (isCanonicalUuid(value)) return value;
+  const id = canonicalUuid(value.trim());
+  if (id === null) {
+    const header = named === undefined ? 'X-Client-ID' : 'X-Organization-ID';
+    throw new BadRequestError(
+      `${header} must be an organization id (a UUID)`,
+      'invalid_organization_id',
+    );
+  }
+  return id;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { MissingPermissionError, MissingScopeError, NotFoundError } from '../errors/api-errors';
 import { AuditService } from '../../modules/audit/audit.service';
+import { isCanonicalUuid } from '../ids';
 import { principalHasPermission, principalHasScope } from './authorization';
 import type { Principal } from './principal';
 import { PrincipalResolver } from './principal-resolver';
@@ -33,9 +34,12 @@ export class RouteAuthorizer {
     const pathParam = policy.organizationParam;
     if (!pathParam) return this.checkPermissions(policy, principal, request);
     // Fails closed: a route naming a parameter its path lacks answers 404, never acts on the
-    // caller's own organization instead.
+    // caller's own organization instead. An id not spelled as issued (another case, another
+    // shape) names no organization either, and is never looked up or cached.
     const organizationId = (request.params as Record<string, string | undefined>)[pathParam];
-    if (!organizationId) throw new NotFoundError('Organization not found');
+    if (!organizationId || !isCanonicalUuid(organizationId)) {
+      throw new NotFoundError('Organization not found');
+    }
     if (organizationId === principal.organizationId) {
       return this.checkPermissions(policy, principal, request);
     }

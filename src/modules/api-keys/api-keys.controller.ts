@@ -12,6 +12,7 @@ import {
 import { Permissions, Principal } from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
 import { ApiErrors } from '../../common/http/api-docs';
+import { ApiKeyIdParam } from '../../common/http/path-ids';
 import { ApiKeysService } from './api-keys.service';
 import {
   ApiKeyDto,
@@ -54,7 +55,7 @@ export class ApiKeysController {
   @Permissions('api_keys.read')
   @ApiOkResponse({ type: ApiKeyDto })
   @ApiErrors(404)
-  get(@Principal() caller: Caller, @Param('id') id: string) {
+  get(@Principal() caller: Caller, @Param('id', ApiKeyIdParam) id: string) {
     return this.apiKeys.get(caller, id);
   }
 
@@ -63,7 +64,11 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Rename, restrict IPs, change the rate limit or narrow the scopes' })
   @ApiOkResponse({ type: ApiKeyDto })
   @ApiErrors(400, 404, 422)
-  update(@Principal() caller: Caller, @Param('id') id: string, @Body() dto: UpdateApiKeyDto) {
+  update(
+    @Principal() caller: Caller,
+    @Param('id', ApiKeyIdParam) id: string,
+    @Body() dto: UpdateApiKeyDto,
+  ) {
     return this.apiKeys.update(caller, id, dto);
   }
 
@@ -73,7 +78,7 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Revoke at once' })
   @ApiNoContentResponse()
   @ApiErrors(404)
-  async revoke(@Principal() caller: Caller, @Param('id') id: string) {
+  async revoke(@Principal() caller: Caller, @Param('id', ApiKeyIdParam) id: string) {
     await this.apiKeys.revoke(caller, id);
   }
 
@@ -84,7 +89,11 @@ export class ApiKeysController {
   })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiErrors(400, 404, 422)
-  rotate(@Principal() caller: Caller, @Param('id') id: string, @Body() dto: RotateApiKeyDto) {
+  rotate(
+    @Principal() caller: Caller,
+    @Param('id', ApiKeyIdParam) id: string,
+    @Body() dto: RotateApiKeyDto,
+  ) {
     return this.apiKeys.rotate(caller, id, dto.grace_period_hours);
   }
 
@@ -93,7 +102,11 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Requests and rejections per hour or day, last use' })
   @ApiOkResponse({ type: UsageDto })
   @ApiErrors(400, 404, 422)
-  usage(@Principal() caller: Caller, @Param('id') id: string, @Query() query: UsageQueryDto) {
+  usage(
+    @Principal() caller: Caller,
+    @Param('id', ApiKeyIdParam) id: string,
+    @Query() query: UsageQueryDto,
+  ) {
     return this.apiKeys.usageOf(caller, id, query);
   }
 }

@@ -7,9 +7,10 @@ import { PrincipalResolver } from '../../common/auth/principal-resolver';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { ADMIN_SCOPE } from '../../common/auth/scopes';
 import { secretMatcher } from '../../common/crypto/secrets';
-import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../common/errors/api-errors';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { MembershipRolesCache } from '../organizations/membership-roles.cache';
+import { OrganizationsRepository } from '../organizations/organizations.repository';
 import { Role } from '../organizations/roles';
 import type { AccessTokenClaims } from '../tokens/access-tokens.service';
 import { AccessTokenCache } from './access-token.cache';
@@ -32,6 +33,7 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
     private readonly apiKeys: ApiKeyAuthenticator,
     private readonly jwtStrategy: JwtStrategy,
     private readonly roles: MembershipRolesCache,
+    private readonly organizations: OrganizationsRepository,
     private readonly scopes: ScopeCatalogue,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
@@ -68,7 +70,12 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
         : this.userPrincipal(cached, request);
     }
     if (this.isAdminToken?.(credential)) {
-      return this.administrator(requestedOrganizationId(request));
+      const organizationId = requestedOrganizationId(request);
+      if (organizationId === null) return this.administrator(null);
+      return this.organizationExists(organizationId).then((exists) => {
+        if (!exists) throw new NotFoundError('Organization not found');
+        return this.administrator(organizationId);
+      });
     }
     throw new UnauthorizedError();
   }
@@ -76,7 +83,9 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
   async inOrganization(principal: Principal, organizationId: string): Promise<Principal | null> {
     switch (principal.type) {
       case 'instance_admin':
-        return { ...principal, organizationId };
+        return (await this.organizationExists(organizationId))
+          ? { ...principal, organizationId }
+          : null;
       case 'user': {
         const role = await this.roles.roleOf(principal.subject, organizationId);
         return role ? this.withRole(principal, organizationId, role) : null;
@@ -136,6 +145,14 @@ export class CredentialPrincipalResolver extends PrincipalResolver {
 
   private withRole(principal: Principal, organizationId: string, role: Role): Principal {
     return { ...principal, organizationId, role, scopes: this.scopes.scopesOfRole(role) };
+  }
+
+  /**
+   * The administrator may act in any organization, but only one that exists: what it creates
+   * there would otherwise point at nothing. One look-up, on the administrator's requests only.
+   */
+  private async organizationExists(organizationId: string): Promise<boolean> {
+    return (await this.organizations.findById(organizationId)) !== null;
   }
 
   private administrator(organizationId: string | null): Principal {

@@ -15,6 +15,7 @@ import {
 } from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
 import { ApiErrors } from '../../common/http/api-docs';
+import { MemberUserIdParam, OrganizationIdParam } from '../../common/http/path-ids';
 import { ListQueryDto } from '../../common/http/pagination';
 import { AddMemberDto, MemberDto, MemberListDto, UpdateMemberDto } from './dto/member.dto';
 import {
@@ -58,7 +59,7 @@ export class OrganizationsController {
   @OrganizationFromPath('id')
   @ApiOkResponse({ type: OrganizationDto })
   @ApiErrors(403, 404)
-  get(@Principal() caller: Caller, @Param('id') id: string) {
+  get(@Principal() caller: Caller, @Param('id', OrganizationIdParam) id: string) {
     return this.organizations.get(caller, id);
   }
 
@@ -70,7 +71,11 @@ export class OrganizationsController {
   })
   @ApiOkResponse({ type: OrganizationDto })
   @ApiErrors(400, 403, 404, 422)
-  update(@Principal() caller: Caller, @Param('id') id: string, @Body() dto: UpdateOrganizationDto) {
+  update(
+    @Principal() caller: Caller,
+    @Param('id', OrganizationIdParam) id: string,
+    @Body() dto: UpdateOrganizationDto,
+  ) {
     return this.organizations.update(caller, id, dto);
   }
 
@@ -79,7 +84,7 @@ export class OrganizationsController {
   @OrganizationFromPath('id')
   @ApiOkResponse({ type: MemberListDto })
   @ApiErrors(403, 404, 422)
-  listMembers(@Param('id') id: string, @Query() query: ListQueryDto) {
+  listMembers(@Param('id', OrganizationIdParam) id: string, @Query() query: ListQueryDto) {
     return this.organizations.listMembers(id, query);
   }
 
@@ -89,7 +94,11 @@ export class OrganizationsController {
   @ApiOperation({ summary: 'Add a registered user to the organization with a role' })
   @ApiCreatedResponse({ type: MemberDto })
   @ApiErrors(403, 404, 409, 422)
-  addMember(@Principal() caller: Caller, @Param('id') id: string, @Body() dto: AddMemberDto) {
+  addMember(
+    @Principal() caller: Caller,
+    @Param('id', OrganizationIdParam) id: string,
+    @Body() dto: AddMemberDto,
+  ) {
     return this.organizations.addMember(caller, id, dto);
   }
 
@@ -100,8 +109,8 @@ export class OrganizationsController {
   @ApiErrors(403, 404, 409, 422)
   changeRole(
     @Principal() caller: Caller,
-    @Param('id') id: string,
-    @Param('user_id') userId: string,
+    @Param('id', OrganizationIdParam) id: string,
+    @Param('user_id', MemberUserIdParam) userId: string,
     @Body() dto: UpdateMemberDto,
   ) {
     return this.organizations.changeRole(caller, id, userId, dto.role);
@@ -114,8 +123,8 @@ export class OrganizationsController {
   @ApiErrors(403, 404, 409)
   async removeMember(
     @Principal() caller: Caller,
-    @Param('id') id: string,
-    @Param('user_id') userId: string,
+    @Param('id', OrganizationIdParam) id: string,
+    @Param('user_id', MemberUserIdParam) userId: string,
   ) {
     await this.organizations.removeMember(caller, id, userId);
   }
