@@ -11,6 +11,8 @@ export const AUDIT_ACTIONS = {
   sessionRefreshed: 'session.refreshed',
   sessionReuseDetected: 'session.refresh_token_reused',
   sessionLoggedOut: 'session.logged_out',
+  sessionRevoked: 'session.revoked',
+  sessionsLoggedOutAll: 'session.logged_out_all',
   organizationCreated: 'organization.created',
   organizationUpdated: 'organization.updated',
   memberAdded: 'organization.member.added',

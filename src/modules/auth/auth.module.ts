@@ -19,8 +19,10 @@ import { CredentialPrincipalResolver } from './principal-resolver.service';
 import { RefreshToken } from './sessions/refresh-token.entity';
 import { RevokedAccessToken } from './sessions/revoked-access-token.entity';
 import { Session } from './sessions/session.entity';
+import { SessionsController } from './sessions/sessions.controller';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
+import { UserSessionsService } from './sessions/user-sessions.service';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
 
@@ -39,11 +41,12 @@ import { JwtStrategy } from './strategies/jwt.strategy';
     RateLimitsModule,
     TokensModule,
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, SessionsController],
   providers: [
     AuthService,
     SessionsRepository,
     SessionsService,
+    UserSessionsService,
     AccessTokenCache,
     LoginThrottle,
     JwtStrategy,

@@ -141,6 +141,7 @@ export class AuthService {
       user.id,
       membership.organizationId,
       amr,
+      origin,
     );
     this.audit.record(AUDIT_ACTIONS.loginSucceeded, {
       organizationId: membership.organizationId,
