@@ -1,3 +1,4 @@
+import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditWriter } from '../../src/modules/audit/audit-writer';
@@ -15,7 +16,14 @@ interface Tokens {
 const sessionIdOf = (accessToken: string): string =>
   JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()).sid;
 
-describe('sessions', () => {
+const totpFor = (secret: string) =>
+  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' });
+
+/** A code of the time step `steps` away from now (each step is accepted once, ±1 of now). */
+const codeAt = (totp: TOTP, steps: number) =>
+  totp.generate({ timestamp: Date.now() + steps * 30_000 });
+
+describe('sessions, password change and re-authentication', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({
@@ -74,6 +82,21 @@ describe('sessions', () => {
         [organizationId, action],
       );
     return rows.map((row) => ({ ...row, metadata: JSON.parse(row.metadata) }));
+  };
+
+  /** Turns TOTP on with the user's current session; answers the authenticator. */
+  const enableMfa = async (user: TestUser, accessToken = user.accessToken): Promise<TOTP> => {
+    const enrolled = await request(t.http)
+      .post('/v1/auth/mfa/totp/enroll')
+      .set(bearer(accessToken))
+      .expect(201);
+    const totp = totpFor(enrolled.body.secret);
+    await request(t.http)
+      .post('/v1/auth/mfa/totp/verify')
+      .set(bearer(accessToken))
+      .send({ code: codeAt(totp, -1) })
+      .expect(200);
+    return totp;
   };
 
   describe('GET /v1/auth/sessions', () => {
@@ -237,6 +260,195 @@ describe('sessions', () => {
       ]);
       // Signing in again works.
       await accepted((await login(t, user.email, user.password)).access_token);
+    });
+  });
+
+  describe('POST /v1/auth/password', () => {
+    const changePassword = (accessToken: string, body: Record<string, unknown>) =>
+      request(t.http).post('/v1/auth/password').set(bearer(accessToken)).send(body);
+
+    it('changes the password with current_password and ends every other session', async () => {
+      const user = await createUser(t, 'password');
+      const other = await signIn(user, 'other-device');
+      await accepted(other.access_token);
+      await signedInAgo(user.accessToken, 60); // current_password works at any age
+      const newPassword = 'a-brand-new-password';
+      await changePassword(user.accessToken, {
+        current_password: user.password,
+        new_password: newPassword,
+      }).expect(204);
+
+      await refused(other.access_token);
+      await refreshes(other.refresh_token, 401);
+      await accepted(user.accessToken);
+      await refreshes(user.refreshToken, 200);
+      await request(t.http)
+        .post('/v1/auth/login')
+        .send({ email: user.email, password: user.password })
+        .expect(401);
+      await login(t, user.email, newPassword);
+
+      const events = await auditEvents(user.organizationId, 'auth.password.changed');
+      expect(events).toEqual([
+        {
+          outcome: 'success',
+          target_id: user.userId,
+          metadata: { reauthenticated_by: 'password', other_sessions_ended: 1 },
+        },
+      ]);
+      expect(JSON.stringify(events)).not.toContain(newPassword);
+      expect(JSON.stringify(events)).not.toContain(user.password);
+    });
+
+    it('refuses a wrong current_password with 401, and counts it toward the login lock', async () => {
+      const user = await createUser(t, 'password-guess');
+      for (let i = 0; i < 3; i++) {
+        const wrong = await changePassword(user.accessToken, {
+          current_password: `guess-${i}-wrong`,
+          new_password: 'a-brand-new-password',
+        }).expect(401);
+        expect(wrong.body).toEqual({ detail: 'Invalid password', code: 'invalid_credentials' });
+      }
+      // Locked: even the right password is not checked any more, here or at login.
+      const locked = await changePassword(user.accessToken, {
+        current_password: user.password,
+        new_password: 'a-brand-new-password',
+      }).expect(429);
+      expect(locked.headers['retry-after']).toMatch(/^\d+$/);
+      await request(t.http)
+        .post('/v1/auth/login')
+        .send({ email: user.email, password: user.password })
+        .expect(429);
+      const failures = await auditEvents(user.organizationId, 'auth.reauthentication.failed');
+      expect(failures.map((e) => e.metadata)).toEqual([
+        ...Array(3).fill({ purpose: 'password_change', reason: 'wrong_password' }),
+        { purpose: 'password_change', reason: 'too_many_failures' },
+      ]);
+      expect(JSON.stringify(failures)).not.toContain('guess-');
+    });
+
+    it('needs no current_password within 5 minutes of signing in, and needs it after', async () => {
+      const user = await createUser(t, 'password-fresh');
+      await changePassword(user.accessToken, { new_password: 'fresh-sign-in-password' }).expect(
+        204,
+      );
+      const stale = await signIn({ ...user, password: 'fresh-sign-in-password' }, 'stale');
+      await signedInAgo(stale.access_token, 6);
+      const refusedChange = await changePassword(stale.access_token, {
+        new_password: 'stale-sign-in-password',
+      }).expect(403);
+      expect(refusedChange.body).toEqual({
+        detail: 'Send current_password, or sign in again (a sign-in less than 5 minutes old)',
+        code: 'reauthentication_required',
+      });
+      // A refreshed token of an old sign-in is no fresher.
+      const refreshed = await refreshes(stale.refresh_token, 200);
+      await changePassword(refreshed.body.access_token, {
+        new_password: 'stale-sign-in-password',
+      }).expect(403);
+      await login(t, user.email, 'fresh-sign-in-password');
+    });
+
+    it('needs a recent sign-in that passed MFA when the user has MFA', async () => {
+      const user = await createUser(t, 'password-mfa');
+      const totp = await enableMfa(user);
+      // The session that turned MFA on signed in without it.
+      await changePassword(user.accessToken, { new_password: 'no-mfa-sign-in-pw' }).expect(403);
+      const withMfa = await signIn(user, 'with-mfa', codeAt(totp, 0));
+      await changePassword(withMfa.access_token, { new_password: 'mfa-sign-in-password' }).expect(
+        204,
+      );
+      const [event] = await auditEvents(user.organizationId, 'auth.password.changed');
+      expect(event.metadata.reauthenticated_by).toBe('recent_sign_in');
+    });
+
+    it('applies registration’s rules to the new password', async () => {
+      const user = await createUser(t, 'password-rules');
+      const short = await changePassword(user.accessToken, {
+        current_password: user.password,
+        new_password: 'short',
+      }).expect(422);
+      expect(short.body.detail).toEqual([
+        {
+          loc: ['body', 'new_password'],
+          msg: 'password must be at least 10 characters',
+          type: 'value_error.any_str.min_length',
+        },
+      ]);
+      const missing = await changePassword(user.accessToken, {}).expect(422);
+      expect(missing.body.detail).toEqual([
+        { loc: ['body', 'new_password'], msg: 'field required', type: 'value_error.missing' },
+      ]);
+      await login(t, user.email, user.password);
+    });
+  });
+
+  describe('MFA and sessions', () => {
+    it('ends the sessions that signed in before MFA was turned on', async () => {
+      const user = await createUser(t, 'mfa-ends');
+      const before = await signIn(user, 'signed-in-before-mfa');
+      await accepted(before.access_token);
+      await enableMfa(user);
+      await refused(before.access_token);
+      await refreshes(before.refresh_token, 401);
+      // The session that turned it on goes on.
+      await accepted(user.accessToken);
+      await refreshes(user.refreshToken, 200);
+      const [event] = await auditEvents(user.organizationId, 'auth.mfa.enrolled');
+      expect(event.metadata).toEqual({ method: 'totp', other_sessions_ended: 1 });
+    });
+
+    it('enrols only with current_password or a sign-in less than 5 minutes old', async () => {
+      const user = await createUser(t, 'mfa-reauth');
+      await signedInAgo(user.accessToken, 6);
+      const enroll = (body: Record<string, unknown>) =>
+        request(t.http).post('/v1/auth/mfa/totp/enroll').set(bearer(user.accessToken)).send(body);
+      expect((await enroll({}).expect(403)).body.code).toBe('reauthentication_required');
+      expect((await enroll({ current_password: 'wrong-password' }).expect(401)).body).toEqual({
+        detail: 'Invalid password',
+        code: 'invalid_credentials',
+      });
+      const enrolled = await enroll({ current_password: user.password }).expect(201);
+      expect(enrolled.body.secret).toEqual(expect.any(String));
+    });
+
+    it('turns MFA off with a code and a re-authentication; login then needs no code', async () => {
+      const user = await createUser(t, 'mfa-off');
+      const totp = await enableMfa(user);
+      const remove = (accessToken: string, body: Record<string, unknown>) =>
+        request(t.http).delete('/v1/auth/mfa/totp').set(bearer(accessToken)).send(body);
+
+      // A fresh sign-in without MFA is not enough for a user who has it.
+      expect(
+        (await remove(user.accessToken, { code: codeAt(totp, 0) }).expect(403)).body.code,
+      ).toBe('reauthentication_required');
+      const wrongCode = codeAt(totp, 0) === '000000' ? '111111' : '000000';
+      const wrong = await remove(user.accessToken, {
+        current_password: user.password,
+        code: wrongCode,
+      }).expect(401);
+      expect(wrong.body).toEqual({ detail: 'Invalid MFA code', code: 'invalid_mfa_code' });
+      await remove(user.accessToken, {
+        current_password: user.password,
+        code: codeAt(totp, 0),
+      }).expect(204);
+
+      const tokens = await login(t, user.email, user.password);
+      await remove(tokens.access_token, { code: codeAt(totp, 1) }).expect(409);
+      const [event] = await auditEvents(user.organizationId, 'auth.mfa.removed');
+      expect(event.metadata).toEqual({ method: 'totp', reauthenticated_by: 'password' });
+    });
+
+    it('turns MFA off after a recent sign-in that passed MFA, without the password', async () => {
+      const user = await createUser(t, 'mfa-off-fresh');
+      const totp = await enableMfa(user);
+      const withMfa = await signIn(user, 'with-mfa', codeAt(totp, 0));
+      await request(t.http)
+        .delete('/v1/auth/mfa/totp')
+        .set(bearer(withMfa.access_token))
+        .send({ code: codeAt(totp, 1) })
+        .expect(204);
+      await login(t, user.email, user.password);
     });
   });
 });

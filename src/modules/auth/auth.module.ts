@@ -15,6 +15,9 @@ import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
+import { MfaController } from './mfa/mfa.controller';
+import { MfaService } from './mfa/mfa.service';
+import { Reauthentication } from './reauthentication';
 import { CredentialPrincipalResolver } from './principal-resolver.service';
 import { RefreshToken } from './sessions/refresh-token.entity';
 import { RevokedAccessToken } from './sessions/revoked-access-token.entity';
@@ -41,12 +44,14 @@ import { JwtStrategy } from './strategies/jwt.strategy';
     RateLimitsModule,
     TokensModule,
   ],
-  controllers: [AuthController, SessionsController],
+  controllers: [AuthController, SessionsController, MfaController],
   providers: [
     AuthService,
     SessionsRepository,
     SessionsService,
     UserSessionsService,
+    MfaService,
+    Reauthentication,
     AccessTokenCache,
     LoginThrottle,
     JwtStrategy,
