@@ -6,7 +6,7 @@ import request from 'supertest';
 import { RedisConnections as RedisState } from '../../src/common/cluster/redis-connections';
 import { asKey, createApiKey, userWithKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
-import { bearer, createUser, TestUser } from '../utils/factories';
+import { bearer, createUser, login, TestUser } from '../utils/factories';
 import {
   awayFromWindowEdge,
   describeWithRedisServer,
@@ -122,6 +122,32 @@ describeWithSharedRedis('several instances on shared database and Redis', () => 
     await request(b.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(200);
     await request(a.http).post('/v1/auth/logout').set(bearer(user.accessToken)).expect(204);
     await request(b.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(401);
+  });
+
+  it('ends a session deleted through A on B: B refuses the access token it had cached', async () => {
+    const user = await createUser(a, 'session-delete-across');
+    const other = await login(a, user.email, user.password);
+    await request(b.http).get('/v1/auth/verify').set(bearer(other.access_token)).expect(200);
+    const sid = JSON.parse(Buffer.from(other.access_token.split('.')[1], 'base64url').toString())
+      .sid as string;
+    await request(a.http)
+      .delete(`/v1/auth/sessions/${sid}`)
+      .set(bearer(user.accessToken))
+      .expect(204);
+    await request(b.http).get('/v1/auth/verify').set(bearer(other.access_token)).expect(401);
+    await request(b.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(200);
+  });
+
+  it('ends every session on B when the user logs out everywhere through A', async () => {
+    const user = await createUser(a, 'logout-all-across');
+    const other = await login(a, user.email, user.password);
+    for (const token of [user.accessToken, other.access_token]) {
+      await request(b.http).get('/v1/auth/verify').set(bearer(token)).expect(200);
+    }
+    await request(a.http).post('/v1/auth/logout-all').set(bearer(user.accessToken)).expect(204);
+    for (const token of [user.accessToken, other.access_token]) {
+      await request(b.http).get('/v1/auth/verify').set(bearer(token)).expect(401);
+    }
   });
 
   it('counts failed logins on both instances against one lockout', async () => {

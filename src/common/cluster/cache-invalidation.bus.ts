@@ -21,6 +21,8 @@ const CONFIRMATION_TIMEOUT_MS = 250;
 export type Invalidation =
   | { kind: 'api_key'; id: string }
   | { kind: 'session'; id: string }
+  /** Every session of a user but one (logout everywhere, password change, MFA turned on). */
+  | { kind: 'user_sessions'; userId: string; exceptSessionId: string | null }
   | { kind: 'membership'; userId: string; organizationId: string }
   | { kind: 'organization'; id: string };
 

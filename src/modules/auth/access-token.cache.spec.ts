@@ -11,10 +11,10 @@ const noRedis = {
 
 const SIGNATURE = 'S'.repeat(300) + 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
-function claims(sid: string): AccessTokenClaims {
+function claims(sid: string, sub = 'user-1'): AccessTokenClaims {
   return {
     iss: 'https://tessera.test',
-    sub: 'user-1',
+    sub,
     aud: 'tessera',
     exp: Math.floor(Date.now() / 1000) + 600,
     iat: Math.floor(Date.now() / 1000),
@@ -44,5 +44,19 @@ describe('AccessTokenCache', () => {
     cache.remember(token, claims('session-1'), cache.generation());
     await cache.forgetSession('session-1');
     expect(cache.get(token)).toBeUndefined();
+  });
+
+  it('forgets every session of a user but the one kept, and no other user’s', async () => {
+    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis));
+    const tokenOf = (n: number) => `header.payload-${n}.${SIGNATURE.slice(0, -1)}${n}`;
+    cache.remember(tokenOf(1), claims('session-1'), cache.generation());
+    cache.remember(tokenOf(2), claims('session-2'), cache.generation());
+    cache.remember(tokenOf(3), claims('session-3', 'user-2'), cache.generation());
+    await cache.forgetSessionsOfUser('user-1', 'session-2');
+    expect(cache.get(tokenOf(1))).toBeUndefined();
+    expect(cache.get(tokenOf(2))?.sid).toBe('session-2');
+    expect(cache.get(tokenOf(3))?.sid).toBe('session-3');
+    await cache.forgetSessionsOfUser('user-1', null);
+    expect(cache.get(tokenOf(2))).toBeUndefined();
   });
 });

@@ -22,8 +22,10 @@ function keyOf(token: string): string {
 /**
  * Access tokens verified before, until they expire. A hit skips the signature check and the
  * database look-ups (denylist, session) the JWT strategy does on a miss.
- * Invalidation: logout and session revocation call `forgetSession`, so the token fails on the
- * very next request of this instance.
+ * Invalidation: ending a session calls `forgetSession`, ending all of a user's sessions but one
+ * (logout everywhere, password change, MFA turned on) `forgetSessionsOfUser`; the entries go on
+ * every instance before the request that ended them answers, so the token fails on the very next
+ * request anywhere (the strategy then finds the session revoked).
  */
 @Injectable()
 export class AccessTokenCache {
@@ -35,6 +37,10 @@ export class AccessTokenCache {
 
   constructor(private readonly bus: CacheInvalidationBus) {
     bus.on('session', (event) => event.kind === 'session' && this.forgetSessionHere(event.id));
+    bus.on('user_sessions', (event) => {
+      if (event.kind === 'user_sessions')
+        this.forgetSessionsOfUserHere(event.userId, event.exceptSessionId);
+    });
   }
 
   get(token: string): AccessTokenClaims | undefined {
@@ -63,8 +69,19 @@ export class AccessTokenCache {
     return this.bus.publish({ kind: 'session', id: sessionId });
   }
 
+  /** Drops the tokens of every session of the user but `exceptSessionId`, on every instance. */
+  forgetSessionsOfUser(userId: string, exceptSessionId: string | null): Promise<void> {
+    return this.bus.publish({ kind: 'user_sessions', userId, exceptSessionId });
+  }
+
   /** Rare (logout, reuse detection): a scan of the bounded cache is cheaper than an index. */
   private forgetSessionHere(sessionId: string): void {
     this.cache.invalidateWhere((entry) => entry.claims.sid === sessionId);
+  }
+
+  private forgetSessionsOfUserHere(userId: string, exceptSessionId: string | null): void {
+    this.cache.invalidateWhere(
+      (entry) => entry.claims.sub === userId && entry.claims.sid !== exceptSessionId,
+    );
   }
 }

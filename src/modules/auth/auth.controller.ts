@@ -20,11 +20,9 @@ import {
   RegisterDto,
   RegisterResponseDto,
   TokenResponseDto,
-  TotpEnrollResponseDto,
-  TotpVerifyDto,
-  TotpVerifyResponseDto,
   VerifyResponseDto,
 } from './dto/auth.dto';
+import { ChangePasswordDto } from './dto/password.dto';
 
 @ApiTags('auth')
 @Controller('v1/auth')
@@ -87,25 +85,17 @@ export class AuthController {
   }
 
   @Authenticated()
-  @Post('mfa/totp/enroll')
-  @ApiBearerAuth()
-  @ApiOperation({ summary: 'Start TOTP enrolment: a secret for the authenticator app' })
-  @ApiCreatedResponse({ type: TotpEnrollResponseDto })
-  @ApiErrors(401, 403, 409)
-  enroll(@Principal() caller: Caller) {
-    return this.auth.enrollTotp(caller);
-  }
-
-  @Authenticated()
-  @Post('mfa/totp/verify')
-  @HttpCode(200)
+  @Post('password')
+  @HttpCode(204)
   @ApiBearerAuth()
   @ApiOperation({
-    summary: 'Confirm enrolment with a current code; from then on login needs mfa_code',
+    summary:
+      'Change the password (current_password, or a sign-in less than 5 minutes old); every ' +
+      'other session ends',
   })
-  @ApiOkResponse({ type: TotpVerifyResponseDto })
-  @ApiErrors(401, 403, 409, 422)
-  confirm(@Principal() caller: Caller, @Body() dto: TotpVerifyDto) {
-    return this.auth.confirmTotp(caller, dto.code);
+  @ApiNoContentResponse()
+  @ApiErrors(401, 403, 422, 429)
+  async changePassword(@Principal() caller: Caller, @Body() dto: ChangePasswordDto) {
+    await this.auth.changePassword(caller, dto);
   }
 }

@@ -16,12 +16,17 @@ import { ApiKeyAuthority } from './api-key-authority';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
+import { MfaController } from './mfa/mfa.controller';
+import { MfaService } from './mfa/mfa.service';
+import { Reauthentication } from './reauthentication';
 import { CredentialPrincipalResolver } from './principal-resolver.service';
 import { RefreshToken } from './sessions/refresh-token.entity';
 import { RevokedAccessToken } from './sessions/revoked-access-token.entity';
 import { Session } from './sessions/session.entity';
+import { SessionsController } from './sessions/sessions.controller';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
+import { UserSessionsService } from './sessions/user-sessions.service';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
 
@@ -40,11 +45,14 @@ import { JwtStrategy } from './strategies/jwt.strategy';
     RateLimitsModule,
     TokensModule,
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, SessionsController, MfaController],
   providers: [
     AuthService,
     SessionsRepository,
     SessionsService,
+    UserSessionsService,
+    MfaService,
+    Reauthentication,
     AccessTokenCache,
     LoginThrottle,
     JwtStrategy,

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
-import { MasterKeyService } from '../../common/crypto/master-key';
 import { ConflictError, ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
 import { uuidv7 } from '../../common/ids';
 import type { RequestOrigin } from '../../common/http/request-origin';
@@ -19,13 +18,15 @@ import {
   RegisterDto,
   RegisterResponseDto,
   TokenResponseDto,
-  TotpEnrollResponseDto,
   VerifyResponseDto,
 } from './dto/auth.dto';
+import { ChangePasswordDto } from './dto/password.dto';
 import { LoginThrottle } from './login-throttle';
-import { matchTotpStep, newTotpSecret, totpUri } from './mfa/totp';
+import { MfaService } from './mfa/mfa.service';
+import { Reauthentication } from './reauthentication';
 import { Session } from './sessions/session.entity';
 import { SessionsService } from './sessions/sessions.service';
+import { requireUserCaller, UserCaller } from './user-caller';
 
 const INVALID_LOGIN = 'Invalid email or password';
 
@@ -40,7 +41,8 @@ export class AuthService {
     private readonly accessTokens: AccessTokensService,
     private readonly scopes: ScopeCatalogue,
     private readonly throttle: LoginThrottle,
-    private readonly masterKey: MasterKeyService,
+    private readonly mfa: MfaService,
+    private readonly reauthentication: Reauthentication,
     private readonly audit: AuditService,
   ) {}
 
@@ -120,7 +122,7 @@ export class AuthService {
     const amr = ['pwd'];
     if (user.mfaEnabledAt) {
       if (!dto.mfa_code) throw new UnauthorizedError('MFA code required', 'mfa_required');
-      if (!(await this.acceptTotp(user, dto.mfa_code))) {
+      if (!(await this.mfa.acceptTotp(user, dto.mfa_code))) {
         await this.throttle.recordFailure(dto.email, ip);
         await this.recordLoginFailure(
           dto.email,
@@ -141,6 +143,7 @@ export class AuthService {
       user.id,
       membership.organizationId,
       amr,
+      origin,
     );
     this.audit.record(AUDIT_ACTIONS.loginSucceeded, {
       organizationId: membership.organizationId,
@@ -178,13 +181,36 @@ export class AuthService {
 
   /** Ends the session of the presented token: its refresh tokens and the access token stop. */
   async logout(principal: Principal): Promise<void> {
-    const caller = this.requireUser(principal);
-    await this.sessions.revoke(caller.sessionId!, 'logout');
-    await this.sessions.denylistAccessToken(caller.tokenId!, caller.expiresAt!);
+    const caller = requireUserCaller(principal);
+    await this.sessions.revoke(caller.sessionId, 'logout');
+    await this.sessions.denylistAccessToken(caller.tokenId, caller.expiresAt!);
     this.audit.record(AUDIT_ACTIONS.sessionLoggedOut, {
       organizationId: caller.organizationId,
       by: caller,
       target: { type: 'session', id: caller.sessionId },
+    });
+  }
+
+  /**
+   * A new password (registration's rules), after a re-authentication. Every other session ends:
+   * whoever knew the old password may be signed in with it.
+   */
+  async changePassword(principal: Principal, dto: ChangePasswordDto): Promise<void> {
+    const caller = requireUserCaller(principal);
+    const user = await this.currentUser(caller);
+    const by = await this.reauthentication.confirm(
+      caller,
+      user,
+      dto.current_password,
+      'password_change',
+    );
+    await this.users.updatePasswordHash(user.id, await hashPassword(dto.new_password));
+    const ended = await this.sessions.revokeAllOf(user.id, 'password_changed', caller.sessionId);
+    this.audit.record(AUDIT_ACTIONS.passwordChanged, {
+      organizationId: caller.organizationId,
+      by: caller,
+      target: { type: 'user', id: user.id },
+      metadata: { reauthenticated_by: by, other_sessions_ended: ended },
     });
   }
 
@@ -202,46 +228,6 @@ export class AuthService {
     if (principal.role) answer.role = principal.role;
     if (principal.type === 'user') answer.mfa = principal.mfa;
     return answer;
-  }
-
-  async enrollTotp(principal: Principal): Promise<TotpEnrollResponseDto> {
-    const user = await this.currentUser(principal);
-    if (user.mfaEnabledAt) throw new ConflictError('MFA is already enabled', 'mfa_already_enabled');
-    const secret = newTotpSecret();
-    await this.users.saveTotpSecret(user.id, this.masterKey.encrypt(secret));
-    return { secret, otpauth_url: totpUri(secret, user.email) };
-  }
-
-  async confirmTotp(principal: Principal, code: string): Promise<{ mfa_enabled: true }> {
-    const user = await this.currentUser(principal);
-    if (user.mfaEnabledAt) throw new ConflictError('MFA is already enabled', 'mfa_already_enabled');
-    if (!user.totpSecretEncrypted)
-      throw new ConflictError('Start with POST /v1/auth/mfa/totp/enroll', 'mfa_not_enrolled');
-    const step = matchTotpStep(this.masterKey.decrypt(user.totpSecretEncrypted), code);
-    if (step === null) {
-      this.audit.record(AUDIT_ACTIONS.mfaFailed, {
-        organizationId: principal.organizationId,
-        by: principal,
-        target: { type: 'user', id: user.id },
-        outcome: 'failure',
-        metadata: { reason: 'invalid_code_at_enrolment' },
-      });
-      throw new UnauthorizedError('Invalid MFA code', 'invalid_mfa_code');
-    }
-    await this.users.enableMfa(user.id, step);
-    this.audit.record(AUDIT_ACTIONS.mfaEnrolled, {
-      organizationId: principal.organizationId,
-      by: principal,
-      target: { type: 'user', id: user.id },
-      metadata: { method: 'totp' },
-    });
-    return { mfa_enabled: true };
-  }
-
-  private async acceptTotp(user: User, code: string): Promise<boolean> {
-    if (!user.totpSecretEncrypted) return false;
-    const step = matchTotpStep(this.masterKey.decrypt(user.totpSecretEncrypted), code);
-    return step !== null && (await this.users.consumeTotpStep(user.id, step));
   }
 
   private async tokenResponse(session: Session, refreshToken: string): Promise<TokenResponseDto> {
@@ -269,14 +255,8 @@ export class AuthService {
     };
   }
 
-  private requireUser(principal: Principal): Principal {
-    if (principal.type !== 'user')
-      throw new ForbiddenError('This endpoint needs a user access token', 'user_token_required');
-    return principal;
-  }
-
-  private async currentUser(principal: Principal): Promise<User> {
-    const user = await this.users.findById(this.requireUser(principal).subject);
+  private async currentUser(caller: UserCaller): Promise<User> {
+    const user = await this.users.findById(caller.subject);
     if (!user) throw new UnauthorizedError();
     return user;
   }

@@ -30,8 +30,20 @@ export class UsersRepository {
     );
   }
 
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id }, { passwordHash });
+  }
+
   async enableMfa(id: string, step: number): Promise<void> {
     await this.users.update({ id }, { mfaEnabledAt: new Date(), totpLastStep: String(step) });
+  }
+
+  /** MFA off: the secret is deleted, so turning it on again starts with a new one. */
+  async disableMfa(id: string): Promise<void> {
+    await this.users.update(
+      { id },
+      { totpSecretEncrypted: null, mfaEnabledAt: null, totpLastStep: null },
+    );
   }
 
   /**

@@ -27,6 +27,20 @@ export class Session {
   @TimeColumn('expires_at')
   expiresAt: Date;
 
+  /** The client address and user agent of the sign-in (not updated later). */
+  @Column({ type: 'varchar', length: 45, nullable: true })
+  ip: string | null;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 300, nullable: true })
+  userAgent: string | null;
+
+  /**
+   * The last refresh (or the sign-in). Not per request: access tokens are verified from a cache
+   * on the hot path, and a write per request would undo that.
+   */
+  @TimeColumn('last_used_at', { nullable: true })
+  lastUsedAt: Date | null;
+
   @TimeColumn('revoked_at', { nullable: true })
   revokedAt: Date | null;
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, Repository } from 'typeorm';
+import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { RefreshToken } from './refresh-token.entity';
 import { RevokedAccessToken } from './revoked-access-token.entity';
 import { Session } from './session.entity';
@@ -20,6 +20,38 @@ export class SessionsRepository {
 
   findSession(id: string): Promise<Session | null> {
     return this.sessions.findOneBy({ id });
+  }
+
+  /** A session of this user that is neither revoked nor expired; another user's is null. */
+  findLiveSessionOf(userId: string, id: string, now: Date): Promise<Session | null> {
+    return this.sessions.findOneBy({
+      id,
+      userId,
+      revokedAt: IsNull(),
+      expiresAt: MoreThan(now),
+    });
+  }
+
+  /** The user's live sessions, newest first (ids are UUIDv7), `limit + 1` for `has_more`. */
+  listLiveSessionsOf(
+    userId: string,
+    now: Date,
+    limit: number,
+    startingAfter?: string,
+  ): Promise<Session[]> {
+    const query = this.sessions
+      .createQueryBuilder('s')
+      .where('s.user_id = :userId', { userId })
+      .andWhere('s.revoked_at IS NULL')
+      .andWhere('s.expires_at > :now', { now })
+      .orderBy('s.id', 'DESC')
+      .take(limit + 1);
+    if (startingAfter) query.andWhere('s.id < :after', { after: startingAfter });
+    return query.getMany();
+  }
+
+  async touchSession(id: string, lastUsedAt: Date): Promise<void> {
+    await this.sessions.update({ id }, { lastUsedAt });
   }
 
   async insertRefreshToken(token: RefreshToken): Promise<void> {
@@ -44,6 +76,28 @@ export class SessionsRepository {
       { id, revokedAt: IsNull() },
       { revokedAt: new Date(), revokedReason: reason },
     );
+  }
+
+  /**
+   * Revokes every live session of the user except `exceptSessionId` (null: all of them) in one
+   * statement, however many there are; answers how many it ended.
+   */
+  async revokeSessionsOf(
+    userId: string,
+    reason: string,
+    exceptSessionId: string | null,
+  ): Promise<number> {
+    const now = new Date();
+    const result = await this.sessions.update(
+      {
+        userId,
+        revokedAt: IsNull(),
+        expiresAt: MoreThan(now),
+        ...(exceptSessionId ? { id: Not(exceptSessionId) } : {}),
+      },
+      { revokedAt: now, revokedReason: reason },
+    );
+    return result.affected ?? 0;
   }
 
   async denylistAccessToken(jti: string, expiresAt: Date): Promise<void> {

@@ -13,6 +13,9 @@ import { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
 
 const REFRESH_TOKEN_PREFIX = 'rt_';
+/** The widths of the `ip` and `user_agent` columns. */
+const IP_MAX_LENGTH = 45;
+const USER_AGENT_MAX_LENGTH = 300;
 const PRUNE_INTERVAL_MS = 3_600_000;
 
 export interface IssuedRefreshToken {
@@ -50,13 +53,22 @@ export class SessionsService implements OnModuleInit {
     return this.sessions.pruneExpired(now);
   }
 
-  async start(userId: string, organizationId: string, amr: string[]): Promise<IssuedRefreshToken> {
+  /** A sign-in: the session remembers where it came from, as GET /v1/auth/sessions shows it. */
+  async start(
+    userId: string,
+    organizationId: string,
+    amr: string[],
+    origin: RequestOrigin,
+  ): Promise<IssuedRefreshToken> {
     const now = new Date();
     const session: Session = {
       id: uuidv7(),
       userId,
       organizationId,
       amr: amr.join(' '),
+      ip: origin.ip.slice(0, IP_MAX_LENGTH),
+      userAgent: origin.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+      lastUsedAt: now,
       createdAt: now,
       expiresAt: new Date(now.getTime() + this.refreshTtlMs),
       revokedAt: null,
@@ -95,6 +107,8 @@ export class SessionsService implements OnModuleInit {
       );
     }
     if (stored.expiresAt.getTime() < Date.now()) throw invalid;
+    session.lastUsedAt = new Date();
+    await this.sessions.touchSession(session.id, session.lastUsedAt);
     this.audit.record(AUDIT_ACTIONS.sessionRefreshed, {
       organizationId: session.organizationId,
       actor: { type: 'user', id: session.userId },
@@ -108,6 +122,20 @@ export class SessionsService implements OnModuleInit {
   async revoke(sessionId: string, reason: string): Promise<void> {
     await this.sessions.revokeSession(sessionId, reason);
     await this.accessTokens.forgetSession(sessionId);
+  }
+
+  /**
+   * Ends every live session of the user but `exceptSessionId` (null: all): their refresh tokens
+   * at once, their access tokens on the next request on every instance. Answers how many ended.
+   */
+  async revokeAllOf(
+    userId: string,
+    reason: string,
+    exceptSessionId: string | null,
+  ): Promise<number> {
+    const ended = await this.sessions.revokeSessionsOf(userId, reason, exceptSessionId);
+    await this.accessTokens.forgetSessionsOfUser(userId, exceptSessionId);
+    return ended;
   }
 
   async denylistAccessToken(jti: string, expiresAt: Date): Promise<void> {
