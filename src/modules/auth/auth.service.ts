@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { transactionAlone } from '../../database/transactions';
 import type { Principal } from '../../common/auth/principal';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { ConflictError, ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
@@ -63,7 +64,7 @@ export class AuthService {
       createdAt: new Date(),
     };
     try {
-      const organization = await this.dataSource.transaction(async (manager) => {
+      const organization = await transactionAlone(this.dataSource.manager, async (manager) => {
         await this.users.insert(user, manager);
         return this.organizations.createWithOwner(
           { name: `${dto.full_name}'s organization`, personal: true },
