@@ -13,6 +13,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ExamplesModule } from './modules/examples/examples.module';
 import { HealthModule } from './modules/health/health.module';
+import { InstanceAdminModule } from './modules/instance-admin/instance-admin.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { TokensModule } from './modules/tokens/tokens.module';
 import { UsersModule } from './modules/users/users.module';
@@ -48,6 +49,7 @@ export class AppModule {
         TokensModule,
         ApiKeysModule,
         AuthModule,
+        InstanceAdminModule,
         ExamplesModule,
         HealthModule,
       ],

@@ -9,7 +9,7 @@ import { OrganizationLimitsCache } from '../../src/modules/rate-limits/organizat
 import { slotOf } from '../../src/modules/rate-limits/calendar-window';
 import { ResilientThrottlerStorage } from '../../src/modules/rate-limits/resilient-throttler.storage';
 import { ApiKeyCache } from '../../src/modules/api-keys/api-key-cache';
-import { ApiKeyAuthenticator } from '../../src/modules/auth/api-key-authenticator';
+import { ApiKeyVerifier } from '../../src/modules/api-keys/api-key.verifier';
 import { generateApiKey } from '../../src/modules/api-keys/api-key-format';
 import { asKey, createApiKey, usageOf, userWithKey } from '../utils/api-keys';
 import { keyLookUps, queriesDuring } from '../utils/queries';
@@ -313,12 +313,12 @@ describe('rate limits (one instance, look-ups and client IPs)', () => {
 
   it('shares one database look-up between concurrent misses of the same key', async () => {
     const { key } = await freeOrganization(t);
-    const authenticator = t.app.get(ApiKeyAuthenticator);
+    const authenticator = t.app.get(ApiKeyVerifier);
     const queries = await queriesDuring(t, async () => {
       // Two requests miss the cache in the same tick, as under load when an entry expires.
       const [first, second] = await Promise.all([
-        authenticator.authenticate(key, localCaller()),
-        authenticator.authenticate(key, localCaller()),
+        authenticator.verify(key, localCaller()),
+        authenticator.verify(key, localCaller()),
       ]);
       expect(first.subject).toBe(second.subject);
     });
@@ -327,15 +327,15 @@ describe('rate limits (one instance, look-ups and client IPs)', () => {
 
   it('does not hand a look-up begun before a revoke to a request that arrives after it', async () => {
     const { key } = await freeOrganization(t);
-    const authenticator = t.app.get(ApiKeyAuthenticator);
+    const authenticator = t.app.get(ApiKeyVerifier);
     const cache = t.app.get(ApiKeyCache);
-    const keyId = (await authenticator.authenticate(key, localCaller())).subject;
+    const keyId = (await authenticator.verify(key, localCaller())).subject;
     void cache.forget(keyId); // not cached: the next request looks it up
     const queries = await queriesDuring(t, async () => {
-      const during = authenticator.authenticate(key, localCaller());
+      const during = authenticator.verify(key, localCaller());
       // The key changes (revoke, rotate, update) while that look-up is in flight.
       void cache.forget(keyId);
-      const after = authenticator.authenticate(key, localCaller());
+      const after = authenticator.verify(key, localCaller());
       await Promise.all([during, after]);
     });
     expect(keyLookUps(queries)).toHaveLength(2);

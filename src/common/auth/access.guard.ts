@@ -7,7 +7,7 @@ import { UnauthorizedError } from '../errors/api-errors';
 import { originOf } from '../http/request-origin';
 import { extractCredential } from './credential';
 import type { Principal } from './principal';
-import { PrincipalResolver } from './principal-resolver';
+import { CredentialVerifiers } from './credential-verifiers';
 import { RequestRateLimiter } from './request-rate-limiter';
 import { RouteAuthorizer } from './route-authorizer';
 import { RoutePolicy, routePolicy } from './route-policy';
@@ -29,7 +29,7 @@ export class AccessGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly resolver: PrincipalResolver,
+    private readonly verifiers: CredentialVerifiers,
     private readonly rateLimiter: RequestRateLimiter,
     private readonly authorizer: RouteAuthorizer,
     config: ConfigService<EnvironmentVariables, true>,
@@ -51,7 +51,7 @@ export class AccessGuard implements CanActivate {
     if (policy.isPublic) return this.limitAndAuthorize(policy, request, reply);
     const credential = extractCredential(request, this.allowQueryParam);
     if (!credential) throw new UnauthorizedError('Missing credentials', 'missing_credentials');
-    const resolved = this.resolver.authenticate(credential, request);
+    const resolved = this.verifiers.authenticate(credential, request);
     if (resolved instanceof Promise) {
       return resolved.then((principal) => {
         attach(principal, request);

@@ -2,52 +2,67 @@ import type { Role } from '../../modules/organizations/roles';
 import type { KeyEnvironment } from '../../modules/api-keys/api-key-format';
 import type { RequestOrigin } from '../http/request-origin';
 
-export type PrincipalType =
-  'user' | 'api_key' | 'service_account' | 'oauth_client' | 'instance_admin';
-
-/**
- * Who is calling, whatever the credential. Every authentication path (user JWT, API key, the
- * instance administrator token, later OAuth clients and service accounts) produces this one type.
- */
-export interface Principal {
-  type: PrincipalType;
-  /** User id, API key id, service account id... */
-  subject: string;
-  /** The organization the request acts in (null only for a user token with no organization). */
-  organizationId: string | null;
-  /** Granted scopes; for a user, the scopes of the role in `organizationId`. */
-  scopes: readonly string[];
-  /** The user's role in `organizationId`; null for other principal types. */
-  role: Role | null;
-  /**
-   * For an API key: the role it acts with, that of the user behind it now (`admin` for a key of
-   * the instance administrator). Its scopes never exceed that role's, and it never grants or
-   * changes a role above it.
-   */
-  ownerRole?: Role;
-  /** Sandbox marker of API keys (`test`, `dev`); `live` otherwise. */
-  environment: KeyEnvironment | null;
-  expiresAt: Date | null;
-  /** For user tokens: the login session and the token's `jti`, used by logout. */
-  sessionId: string | null;
-  tokenId: string | null;
-  /** The session passed a second factor (the token's `amr` contains `otp`). */
-  mfa: boolean;
-  /**
-   * The credential's own hourly request limit (an API key's `rate_limit_per_hour`); null when it
-   * has none. Carried here so the rate limiter needs no second look-up of the credential.
-   */
-  rateLimitPerHour: number | null;
+/** What every caller has, whatever its credential. */
+interface CallerBase {
+  /** User id, API key id, ... */
+  readonly subject: string;
+  /** Granted scopes; for a user, those of its role in `organizationId`. */
+  readonly scopes: readonly string[];
+  readonly expiresAt: Date | null;
+  /** The credential's own hourly request limit (an API key's); null when it has none. */
+  readonly rateLimitPerHour: number | null;
   /** The request it came with (set by the access guard), for the audit log. */
   origin?: RequestOrigin;
-  /**
-   * The cached, never-modified record this principal was built from (an API key's cache entry),
-   * of which every field above `origin` is a function (`origin` is the request's own). Every
-   * change to the credential replaces that record, so an answer made from those fields can be
-   * kept per record (WeakMap) without going stale (the verify route does). Code that derives a
-   * principal with any of them changed must leave this out. Absent when there is no such record.
-   */
-  cachedCredential?: object;
+}
+
+/** A person signed in with an access token, acting in one organization with one role. */
+export interface UserPrincipal extends CallerBase {
+  readonly type: 'user';
+  readonly organizationId: string;
+  readonly role: Role;
+  /** The login session and the token's `jti`, used by logout. */
+  readonly sessionId: string;
+  readonly tokenId: string;
+  /** The session passed a second factor (the token's `amr` contains `otp`). */
+  readonly mfa: boolean;
+}
+
+/**
+ * An API key as it acts now. Every field but `origin` is a function of `credential`, a cached
+ * record that is replaced (never modified) on any change to the key or to the role it acts with:
+ * an answer made from the credential can be kept per credential (the verify route does).
+ */
+export interface ApiKeyPrincipal extends CallerBase {
+  readonly type: 'api_key';
+  readonly organizationId: string;
+  /** The role of the user the key acts for (`admin` for a key of the instance administrator). */
+  readonly ownerRole: Role;
+  /** Sandbox marker (`live`, `test`, `dev`). */
+  readonly environment: KeyEnvironment;
+  readonly credential: object;
+}
+
+/** The operator's token (TESSERA_ADMIN_TOKEN): every organization, named with X-Organization-ID. */
+export interface InstanceAdminPrincipal extends CallerBase {
+  readonly type: 'instance_admin';
+  readonly organizationId: string | null;
+}
+
+/**
+ * Who is calling. Code that treats the types differently switches on `type` exhaustively, so a
+ * new type (OAuth clients, service accounts) must decide at each such place.
+ */
+export type Principal = UserPrincipal | ApiKeyPrincipal | InstanceAdminPrincipal;
+export type PrincipalType = Principal['type'];
+
+/** The sandbox a request runs in: an API key's environment, `live` for every other caller. */
+export function environmentOf(principal: Principal): KeyEnvironment {
+  return principal.type === 'api_key' ? principal.environment : 'live';
+}
+
+/** Makes a `switch` over principal types exhaustive: a type with no case fails to compile. */
+export function unhandledPrincipal(principal: never): never {
+  throw new Error(`Unhandled principal type: ${(principal as Principal).type}`);
 }
 
 declare module 'fastify' {

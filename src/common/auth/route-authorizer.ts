@@ -5,7 +5,7 @@ import { AuditService } from '../../modules/audit/audit.service';
 import { isCanonicalUuid } from '../ids';
 import { principalHasPermission, principalHasScope } from './authorization';
 import type { Principal } from './principal';
-import { PrincipalResolver } from './principal-resolver';
+import { CredentialVerifiers } from './credential-verifiers';
 import type { RoutePolicy } from './route-policy';
 
 /**
@@ -17,7 +17,7 @@ import type { RoutePolicy } from './route-policy';
 @Injectable()
 export class RouteAuthorizer {
   constructor(
-    private readonly resolver: PrincipalResolver,
+    private readonly verifiers: CredentialVerifiers,
     private readonly audit: AuditService,
   ) {}
 
@@ -43,7 +43,7 @@ export class RouteAuthorizer {
     if (organizationId === principal.organizationId) {
       return this.checkPermissions(policy, principal, request);
     }
-    return this.resolver.inOrganization(principal, organizationId).then((there) => {
+    return this.verifiers.inOrganization(principal, organizationId).then((there) => {
       if (!there) throw new NotFoundError('Organization not found');
       request.principal = there;
       this.checkPermissions(policy, there, request);

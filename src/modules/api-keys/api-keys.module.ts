@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OrganizationsModule } from '../organizations/organizations.module';
 import { UsersModule } from '../users/users.module';
+import { ApiKeyAuthority } from './api-key-authority';
+import { ApiKeyStrategy } from './api-key.strategy';
+import { ApiKeyVerifier } from './api-key.verifier';
 import { ApiKeyCache } from './api-key-cache';
 import { ApiKeyPepper } from './api-key-pepper';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder';
@@ -11,9 +15,18 @@ import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKey, ApiKeyUsage]), UsersModule],
+  imports: [TypeOrmModule.forFeature([ApiKey, ApiKeyUsage]), UsersModule, OrganizationsModule],
   controllers: [ApiKeysController],
-  providers: [ApiKeysRepository, ApiKeysService, ApiKeyCache, ApiKeyPepper, ApiKeyUsageRecorder],
+  providers: [
+    ApiKeysRepository,
+    ApiKeysService,
+    ApiKeyCache,
+    ApiKeyPepper,
+    ApiKeyUsageRecorder,
+    ApiKeyStrategy,
+    ApiKeyAuthority,
+    ApiKeyVerifier,
+  ],
   exports: [ApiKeysRepository, ApiKeyCache, ApiKeyPepper, ApiKeyUsageRecorder],
 })
 export class ApiKeysModule {}

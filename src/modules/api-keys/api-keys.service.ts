@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { prefixedId } from '../../common/ids';
 import { actingOrganizationId, principalHasScope } from '../../common/auth/authorization';
-import type { Principal } from '../../common/auth/principal';
+import { Principal, unhandledPrincipal } from '../../common/auth/principal';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { isSubsetOf } from '../../common/auth/scopes';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../common/errors/api-errors';
@@ -333,9 +333,8 @@ export class ApiKeysService {
         return actsForOf('instance_admin');
       case 'api_key':
         return (await this.require(caller, caller.subject)).actsFor;
-      case 'service_account':
-      case 'oauth_client':
-        throw new ForbiddenError(`A ${caller.type} cannot create API keys yet`);
+      default:
+        return unhandledPrincipal(caller);
     }
   }
 

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessGuard } from '../../common/auth/access.guard';
-import { PrincipalResolver } from '../../common/auth/principal-resolver';
+import { CredentialVerifiers } from '../../common/auth/credential-verifiers';
 import { RouteAuthorizer } from '../../common/auth/route-authorizer';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
@@ -11,15 +11,12 @@ import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenCache } from './access-token.cache';
-import { ApiKeyAuthenticator } from './api-key-authenticator';
-import { ApiKeyAuthority } from './api-key-authority';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
 import { MfaController } from './mfa/mfa.controller';
 import { MfaService } from './mfa/mfa.service';
 import { Reauthentication } from './reauthentication';
-import { CredentialPrincipalResolver } from './principal-resolver.service';
 import { RefreshToken } from './sessions/refresh-token.entity';
 import { RevokedAccessToken } from './sessions/revoked-access-token.entity';
 import { Session } from './sessions/session.entity';
@@ -27,8 +24,8 @@ import { SessionsController } from './sessions/sessions.controller';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
 import { UserSessionsService } from './sessions/user-sessions.service';
-import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
+import { UserTokenVerifier } from './user-token.verifier';
 
 /**
  * Users' sign-in and the request authentication every module relies on: the one global guard
@@ -38,6 +35,7 @@ import { JwtStrategy } from './strategies/jwt.strategy';
 @Module({
   imports: [
     PassportModule,
+    DiscoveryModule,
     TypeOrmModule.forFeature([Session, RefreshToken, RevokedAccessToken]),
     UsersModule,
     OrganizationsModule,
@@ -56,14 +54,12 @@ import { JwtStrategy } from './strategies/jwt.strategy';
     AccessTokenCache,
     LoginThrottle,
     JwtStrategy,
-    ApiKeyStrategy,
-    ApiKeyAuthenticator,
-    ApiKeyAuthority,
-    { provide: PrincipalResolver, useClass: CredentialPrincipalResolver },
+    UserTokenVerifier,
+    CredentialVerifiers,
     RouteAuthorizer,
     AccessGuard,
     { provide: APP_GUARD, useExisting: AccessGuard },
   ],
-  exports: [PrincipalResolver, AccessTokenCache, SessionsService],
+  exports: [ AccessTokenCache, SessionsService],
 })
 export class AuthModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { transactionAlone } from '../../database/transactions';
-import type { Principal } from '../../common/auth/principal';
+import { Principal, unhandledPrincipal } from '../../common/auth/principal';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { ConflictError, ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
 import { uuidv7 } from '../../common/ids';
@@ -225,9 +225,19 @@ export class AuthService {
       scopes: principal.scopes,
       expires_at: principal.expiresAt?.toISOString() ?? null,
     };
-    if (principal.environment) answer.environment = principal.environment;
-    if (principal.role) answer.role = principal.role;
-    if (principal.type === 'user') answer.mfa = principal.mfa;
+    switch (principal.type) {
+      case 'user':
+        answer.role = principal.role;
+        answer.mfa = principal.mfa;
+        break;
+      case 'api_key':
+        answer.environment = principal.environment;
+        break;
+      case 'instance_admin':
+        break;
+      default:
+        return unhandledPrincipal(principal);
+    }
     return answer;
   }
 

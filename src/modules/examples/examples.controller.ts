@@ -10,7 +10,7 @@ import {
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { prefixedId } from '../../common/ids';
 import { Principal, Scopes } from '../../common/auth/decorators';
-import type { Principal as Caller } from '../../common/auth/principal';
+import { environmentOf, type Principal as Caller } from '../../common/auth/principal';
 import { ApiErrors } from '../../common/http/api-docs';
 
 class TranslateDto {
@@ -70,7 +70,7 @@ export class ExamplesController {
       source_language: dto.source_language ?? 'auto',
       target_language: dto.target_language,
       translated_text: `[${dto.target_language}] ${dto.text}`,
-      environment: caller.environment ?? 'live',
+      environment: environmentOf(caller),
       organization_id: caller.organizationId,
     };
   }
@@ -79,7 +79,7 @@ export class ExamplesController {
   @Scopes('translate:read')
   @ApiOperation({ summary: 'Example: needs translate:read' })
   getTranslation(@Principal() caller: Caller, @Param('id') id: string) {
-    return { id, status: 'completed', environment: caller.environment ?? 'live' };
+    return { id, status: 'completed', environment: environmentOf(caller) };
   }
 
   @Get('models')
@@ -109,7 +109,7 @@ export class ExamplesController {
       id: prefixedId('doc'),
       name: dto.name,
       content_type: dto.content_type ?? 'text/plain',
-      environment: caller.environment ?? 'live',
+      environment: environmentOf(caller),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '../../common/auth/principal';
+import { Principal, unhandledPrincipal } from '../../common/auth/principal';
 import {
   BadRequestError,
   ConflictError,
@@ -72,9 +72,13 @@ export class OrganizationsService {
     return toOrganizationDto(organization, 'owner');
   }
 
+  async exists(organizationId: string): Promise<boolean> {
+    return (await this.organizations.findById(organizationId)) !== null;
+  }
+
   async get(principal: Principal, organizationId: string): Promise<OrganizationDto> {
     const organization = await this.requireOrganization(organizationId);
-    return toOrganizationDto(organization, principal.role ?? undefined);
+    return toOrganizationDto(organization, principal.type === 'user' ? principal.role : undefined);
   }
 
   async update(
@@ -231,9 +235,8 @@ function rankedRoleOf(principal: Principal): Role | 'instance_admin' | null {
     case 'user':
       return principal.role;
     case 'api_key':
-      return principal.ownerRole ?? null;
-    case 'service_account':
-    case 'oauth_client':
-      return null;
+      return principal.ownerRole;
+    default:
+      return unhandledPrincipal(principal);
   }
 }

@@ -5,6 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { SigningKeysService } from './signing-keys.service';
 
+/** The `typ` claim of a user's access token; other kinds of token name themselves there too. */
+export const USER_TOKEN_KIND = 'user';
+
 /** The claims of a Tessera access token (RS256 JWT). */
 export interface AccessTokenClaims {
   iss: string;
@@ -54,7 +57,7 @@ export class AccessTokensService {
       org_id: input.organizationId,
       sid: input.sessionId,
       amr: input.amr,
-      typ: 'user',
+      typ: USER_TOKEN_KIND,
     })
       .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
       .setIssuer(this.issuer)

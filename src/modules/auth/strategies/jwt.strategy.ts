@@ -3,14 +3,17 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { decodeProtectedHeader } from 'jose';
 import { Strategy } from 'passport-jwt';
-import { AccessTokensService, AccessTokenClaims } from '../../tokens/access-tokens.service';
+import { PRESENTED_CREDENTIAL } from '../../../common/auth/run-strategy';
+import {
+  AccessTokensService,
+  AccessTokenClaims,
+  USER_TOKEN_KIND,
+} from '../../tokens/access-tokens.service';
 import { SigningKeysService } from '../../tokens/signing-keys.service';
 import { SessionsRepository } from '../sessions/sessions.repository';
 
 export const JWT_STRATEGY = 'jwt';
 
-/** Where the access guard leaves the credential it extracted for the strategies. */
-export const PRESENTED_CREDENTIAL = Symbol('presentedCredential');
 type WithCredential = FastifyRequest & { [PRESENTED_CREDENTIAL]?: string };
 
 /**
@@ -53,7 +56,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   }
 
   async validate(claims: AccessTokenClaims): Promise<AccessTokenClaims | false> {
-    if (claims.typ !== 'user' || !claims.sid || !claims.jti) return false;
+    if (claims.typ !== USER_TOKEN_KIND || !claims.sid || !claims.jti) return false;
     const [denylisted, session] = await Promise.all([
       this.sessions.isAccessTokenDenylisted(claims.jti),
       this.sessions.findSession(claims.sid),

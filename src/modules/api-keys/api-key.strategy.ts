@@ -1,17 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
-import { ApiKeyPepper } from '../../api-keys/api-key-pepper';
-import { ApiKey } from '../../api-keys/api-key.entity';
-import { ApiKeysRepository } from '../../api-keys/api-keys.repository';
+import { PRESENTED_CREDENTIAL_HEADER } from '../../common/auth/run-strategy';
+import { ApiKeyPepper } from './api-key-pepper';
+import { ApiKey } from './api-key.entity';
+import { ApiKeysRepository } from './api-keys.repository';
 
 export const API_KEY_STRATEGY = 'api-key';
-
-/**
- * The guard accepts a key from `Authorization: Bearer`, `X-API-Key` or `?api_key=`; it hands the
- * one it found to this strategy under an internal header, so the strategy reads one place.
- */
-export const PRESENTED_API_KEY_HEADER = 'x-tessera-presented-api-key';
 
 /**
  * First verification of an API key: looks its keyed hash up in the database. Runs only on an
@@ -24,7 +19,9 @@ export class ApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, API_K
     private readonly keys: ApiKeysRepository,
     private readonly pepper: ApiKeyPepper,
   ) {
-    super({ header: PRESENTED_API_KEY_HEADER, prefix: '' }, false);
+    // The guard accepts a key from three transports; the verifier shows the strategy the one it
+    // found under one header of a view of the request (run-strategy.ts `presenting`).
+    super({ header: PRESENTED_CREDENTIAL_HEADER, prefix: '' }, false);
   }
 
   async validate(presented: string): Promise<ApiKey | false> {

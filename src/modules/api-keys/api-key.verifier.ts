@@ -1,39 +1,47 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { InjectThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { requestedOrganizationId } from '../../common/auth/credential';
-import type { Principal } from '../../common/auth/principal';
+import {
+  CredentialVerifier,
+  CredentialVerifierProvider,
+} from '../../common/auth/credential-verifier';
+import type { ApiKeyPrincipal } from '../../common/auth/principal';
+import { presenting, verifiedBy } from '../../common/auth/run-strategy';
 import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
-import { InjectThrottlerStorage } from '@nestjs/throttler';
-import { FailureLock } from '../rate-limits/failure-lock';
-import { ResilientThrottlerStorage } from '../rate-limits/resilient-throttler.storage';
-import { compileAllowlist } from '../../common/http/ip-allowlist';
+import { clientAddressOf } from '../../common/http/client-address';
 import { clientNetworkOf } from '../../common/http/client-network';
+import { compileAllowlist } from '../../common/http/ip-allowlist';
 import { originOf } from '../../common/http/request-origin';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
-import { ApiKeyCache, VerifiedApiKey } from '../api-keys/api-key-cache';
-import { parseApiKey } from '../api-keys/api-key-format';
-import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage.recorder';
-import { ApiKey } from '../api-keys/api-key.entity';
-import { allowedIpsOf, ownerOf, scopesOf } from '../api-keys/api-keys.mapper';
+import { FailureLock } from '../rate-limits/failure-lock';
+import { ResilientThrottlerStorage } from '../rate-limits/resilient-throttler.storage';
 import { ActingApiKey, ApiKeyAuthority } from './api-key-authority';
-import { ApiKeyStrategy, PRESENTED_API_KEY_HEADER } from './strategies/api-key.strategy';
-import { runStrategy } from './strategies/run-strategy';
-import { clientAddressOf } from '../../common/http/client-address';
+import { ApiKeyCache, VerifiedApiKey } from './api-key-cache';
+import { looksLikeApiKey, parseApiKey } from './api-key-format';
+import { apiKeyPrincipal } from './api-key-principal';
+import { ApiKeyStrategy } from './api-key.strategy';
+import { ApiKeyUsageRecorder } from './api-key-usage.recorder';
+import { ApiKey } from './api-key.entity';
+import { allowedIpsOf, ownerOf, scopesOf } from './api-keys.mapper';
 
-/**
- * Request-time verification of an API key. Hot path, in order: in-memory cache by hash; on a miss
- * the checksum (offline, rejects typos and guesses with no look-up), then the Passport strategy
- * and the database; then the checks: revoked, expired, IP allowed, organization.
- * Each outcome is counted in the key's usage in memory.
- */
 /** How many look-ups a minute, as a multiple of the per-IP limit, a guessing network keeps. */
 const SUSPECT_LOOKUP_FACTOR = 20;
 
+/**
+ * Request-time verification of an API key (`<prefix>_<env>_...`). Hot path, in order: in-memory
+ * cache by hash; on a miss the checksum (offline, rejects typos and guesses with no look-up),
+ * then the Passport strategy and the database; then the checks: revoked, expired, IP allowed,
+ * organization, and the role of the user the key acts for. Each outcome is counted in the key's
+ * usage in memory.
+ */
 @Injectable()
-export class ApiKeyAuthenticator {
+@CredentialVerifierProvider({ order: 10 })
+export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
+  readonly principalType = 'api_key';
   private readonly prefix: string;
   /** null when rate limits are switched off. */
   private readonly lookUpsPerMinute: number | null;
@@ -59,12 +67,21 @@ export class ApiKeyAuthenticator {
       : null;
   }
 
+  recognizes(credential: string): boolean {
+    return looksLikeApiKey(credential, this.prefix);
+  }
+
+  /** A key belongs to exactly one organization: it has no access in any other. */
+  inOrganization(): Promise<null> {
+    return Promise.resolve(null);
+  }
+
   /**
    * Synchronous for a cached key (no promise on the hot path); a promise on a cache miss. Only
    * keys that passed the checksum are ever cached, so a hit needs no second checksum; on a miss
    * the checksum turns typos and made-up keys away before the database is asked.
    */
-  authenticate(presented: string, request: FastifyRequest): Principal | Promise<Principal> {
+  verify(presented: string, request: FastifyRequest): ApiKeyPrincipal | Promise<ApiKeyPrincipal> {
     const cacheKey = ApiKeyCache.keyOf(presented);
     const cached = this.cache.get(cacheKey);
     if (cached === undefined) {
@@ -76,7 +93,10 @@ export class ApiKeyAuthenticator {
   }
 
   /** The checks every request makes, on a cached or a freshly loaded key. */
-  private admit(key: VerifiedApiKey, request: FastifyRequest): Principal | Promise<Principal> {
+  private admit(
+    key: VerifiedApiKey,
+    request: FastifyRequest,
+  ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> {
     const now = Date.now();
     const ip = clientAddressOf(request);
     let refusal: string | null = null;
@@ -107,28 +127,14 @@ export class ApiKeyAuthenticator {
     acting: ActingApiKey | null,
     request: FastifyRequest,
     ip: string,
-  ): Principal {
+  ): ApiKeyPrincipal {
     if (acting === null) {
       const reason = 'API key owner is no longer a member of the organization';
       this.refuse(key, reason, request);
       throw new UnauthorizedError(reason, 'api_key_refused');
     }
     this.usage.record(key.id, key.organizationId, ip, true);
-    return {
-      type: 'api_key',
-      subject: key.id,
-      organizationId: key.organizationId,
-      scopes: acting.scopes,
-      role: null,
-      ownerRole: acting.role,
-      environment: key.environment,
-      expiresAt: key.expiresAt === null ? null : new Date(key.expiresAt),
-      sessionId: null,
-      tokenId: null,
-      mfa: false,
-      rateLimitPerHour: key.rateLimitPerHour,
-      cachedCredential: acting,
-    };
+    return apiKeyPrincipal(acting);
   }
 
   /** Counted in usage every time; in the audit log sampled, so a flood cannot flood it. */
@@ -185,13 +191,7 @@ export class ApiKeyAuthenticator {
     generation: number,
     request: FastifyRequest,
   ): Promise<VerifiedApiKey | null> {
-    request.headers[PRESENTED_API_KEY_HEADER] = presented;
-    let row: ApiKey | false;
-    try {
-      row = await runStrategy<ApiKey>(this.strategy, request);
-    } finally {
-      delete request.headers[PRESENTED_API_KEY_HEADER];
-    }
+    const row = await verifiedBy<ApiKey>(this.strategy, presenting(request, presented));
     if (!row) {
       this.cache.rememberUnknown(cacheKey, generation);
       return null;

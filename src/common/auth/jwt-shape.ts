@@ -1,0 +1,26 @@
+/** Three non-empty dot-separated parts: the compact serialization of a JWS (no split: hot path). */
+export function looksLikeJwt(credential: string): boolean {
+  const first = credential.indexOf('.');
+  const second = first > 0 ? credential.indexOf('.', first + 1) : -1;
+  return (
+    second > first + 1 && second < credential.length - 1 && credential.indexOf('.', second + 1) < 0
+  );
+}
+
+/**
+ * The `typ` claim of a JWT, read without verifying it: which kind of access token it claims to
+ * be, so the verifier of that kind is the one that checks it. null when unreadable.
+ */
+export function claimedTokenKind(jwt: string): string | null {
+  const first = jwt.indexOf('.');
+  const second = jwt.indexOf('.', first + 1);
+  try {
+    const payload: unknown = JSON.parse(
+      Buffer.from(jwt.slice(first + 1, second), 'base64url').toString('utf8'),
+    );
+    const kind = (payload as { typ?: unknown } | null)?.typ;
+    return typeof kind === 'string' ? kind : null;
+  } catch {
+    return null;
+  }
+}

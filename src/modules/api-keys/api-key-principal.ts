@@ -1,0 +1,18 @@
+import type { ApiKeyPrincipal } from '../../common/auth/principal';
+import type { ActingApiKey } from './api-key-authority';
+
+/** The one place an API key becomes a principal: every field comes from the acting key. */
+export function apiKeyPrincipal(acting: ActingApiKey): ApiKeyPrincipal {
+  const key = acting.key;
+  return {
+    type: 'api_key',
+    subject: key.id,
+    organizationId: key.organizationId,
+    scopes: acting.scopes,
+    ownerRole: acting.role,
+    environment: key.environment,
+    expiresAt: key.expiresAt === null ? null : new Date(key.expiresAt),
+    rateLimitPerHour: key.rateLimitPerHour,
+    credential: acting,
+  };
+}
