@@ -117,14 +117,77 @@ describe('API keys', () => {
       const badIp = await request(t.http)
         .post('/v1/api-keys')
         .set(owner2)
-        .send({ name: 'x', scopes: ['models:read'], allowed_ips: ['10.0.0.0/33', 'not-an-ip'] })
-        .expect(400);
-      expect(badIp.body.detail).toBe('Invalid IP address or CIDR range: 10.0.0.0/33, not-an-ip');
+        .send({
+          name: 'x',
+          scopes: ['models:read'],
+          allowed_ips: ['10.0.0.0/33', '127.0.0.1', 'not-an-ip'],
+        })
+        .expect(422);
+      // A validation error like any other field's, at the index of each bad entry.
+      expect(badIp.body.detail).toEqual(
+        [0, 2].map((index) => ({
+          loc: ['body', 'allowed_ips', index],
+          msg: 'value is not a valid IP address or CIDR range',
+          type: 'value_error.ip_network',
+        })),
+      );
       await request(t.http)
         .post('/v1/api-keys')
         .set(owner2)
         .send({ name: 'x', scopes: ['models:read'], expiration: 'soon' })
         .expect(422);
+    });
+
+    it('caps a lifetime at 10 years: a longer one is a 422 and stores nothing', async () => {
+      const headers = bearer((await createUser(t, 'lifetime')).accessToken);
+      const create = (body: Record<string, unknown>) =>
+        request(t.http)
+          .post('/v1/api-keys')
+          .set(headers)
+          .send({ name: 'long-lived', scopes: ['models:read'], ...body });
+      // Past a Date ("999999y"), past a DATETIME ("8000y", "7000y"), or merely past the cap.
+      for (const expiration of [
+        '999999y',
+        '8000y',
+        '7000y',
+        '11y',
+        '3651d',
+        '522w',
+        '87601h',
+        '0d',
+      ]) {
+        const refused = await create({ expiration }).expect(422);
+        expect(refused.body.detail).toEqual([
+          {
+            loc: ['body', 'expiration'],
+            msg: 'expiration must be more than zero and at most 10 years ("3650d")',
+            type: 'value_error.duration',
+          },
+        ]);
+      }
+      const tooManyDays = await create({ expires_in_days: 3651 }).expect(422);
+      expect(tooManyDays.body.detail).toEqual([
+        expect.objectContaining({
+          loc: ['body', 'expires_in_days'],
+          type: 'value_error.number.not_le',
+        }),
+      ]);
+      const none = await request(t.http).get('/v1/api-keys').set(headers).expect(200);
+      expect(none.body.data).toEqual([]);
+
+      const days = (key: { created: unknown; expires: unknown }) =>
+        (Date.parse(key.expires as string) - Date.parse(key.created as string)) / 86_400_000;
+      for (const [body, expected] of [
+        [{ expiration: '10y' }, 3650],
+        [{ expiration: '87600h' }, 3650],
+        [{ expiration: '521w' }, 3647],
+        [{ expires_in_days: 3650 }, 3650],
+      ] as const) {
+        const created = await create(body).expect(201);
+        expect(days(created.body)).toBeCloseTo(expected, 3);
+      }
+      const listed = await request(t.http).get('/v1/api-keys').set(headers).expect(200);
+      expect(listed.body.data).toHaveLength(4);
     });
 
     it('refuses to mint a key with scopes the caller does not hold', async () => {
@@ -544,7 +607,13 @@ describe('API keys', () => {
         { key: 'x' },
       ])
         await patch(bad).expect(422);
-      await patch({ allowed_ips: ['300.1.1.1'] }).expect(400);
+      const badIp = await patch({ allowed_ips: ['10.0.0.1', '300.1.1.1'] }).expect(422);
+      expect(badIp.body.detail).toEqual([
+        expect.objectContaining({
+          loc: ['body', 'allowed_ips', 1],
+          type: 'value_error.ip_network',
+        }),
+      ]);
       const unchanged = await request(t.http)
         .get(`/v1/api-keys/${key.id}`)
         .set(bearer(owner.accessToken))

@@ -1,6 +1,8 @@
 import request from 'supertest';
+import { createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
+import { rawGet } from '../utils/raw-http';
 
 describe('error shapes and request logs', () => {
   let t: TestApp;
@@ -117,6 +119,39 @@ describe('error shapes and request logs', () => {
       expect(line).not.toContain(user.accessToken.split('.')[2]);
       expect(line).not.toContain(user.refreshToken);
     }
+  });
+
+  it('never logs an api_key query parameter whose name is percent-encoded, in any case', async () => {
+    const { key } = await createApiKey(t, bearer(user.accessToken), {
+      name: 'logged',
+      scopes: ['models:read'],
+    });
+    // Names the query parser decodes to api_key: each is a credential the service accepts.
+    const accepted = ['api%5Fkey', 'api%5fkey', '%61pi_key', '%61%70%69%5F%6B%65%79'];
+    // Other cases of it: not credentials, but no less secret for that.
+    const otherCases = ['API_KEY', 'Api%5FKey', '%41PI_KEY', 'api_KEY'];
+    const before = t.logs.lines.length;
+    for (const [index, name] of [...accepted, ...otherCases].entries()) {
+      const status = accepted.includes(name) ? 200 : 401;
+      await request(t.http)
+        .get(`/v1/auth/verify?other=1&${name}=${key}`)
+        .set('X-Request-Id', `encoded-name-${index}`)
+        .expect(status);
+    }
+    // Fastify's router starts the query at "#" too (supertest would drop the fragment).
+    expect(
+      await rawGet(t, `/v1/auth/verify#api_key=${key}`, { 'X-Request-Id': 'fragment-query' }),
+    ).toBe(200);
+
+    const lines = t.logs.lines.slice(before);
+    for (const id of [
+      ...[...accepted, ...otherCases].map((_, i) => `encoded-name-${i}`),
+      'fragment-query',
+    ]) {
+      const requestLine = lines.find((line) => line.includes(`"id":"${id}"`));
+      expect(requestLine).toContain('=[REDACTED]');
+    }
+    for (const line of lines) expect(line).not.toContain(key.slice(8));
   });
 
   it('carries the request id in the request log line', async () => {

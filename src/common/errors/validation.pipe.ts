@@ -5,7 +5,11 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import { refusedEntries } from '../validation/each-entry';
+import { inputShapeIssues } from '../validation/input-shape';
 import { RequestValidationError, ValidationIssue } from './api-errors';
+
+const MAX_REPORTED_ISSUES = 100;
 
 /** class-validator constraint names mapped to the contract's error `type` values. */
 const ISSUE_TYPES: Record<string, string> = {
@@ -24,11 +28,14 @@ const ISSUE_TYPES: Record<string, string> = {
   isISO8601: 'type_error.datetime',
   minLength: 'value_error.any_str.min_length',
   maxLength: 'value_error.any_str.max_length',
+  maxChars: 'value_error.any_str.max_length',
   min: 'value_error.number.not_ge',
   max: 'value_error.number.not_le',
   arrayMaxSize: 'value_error.list.max_items',
   arrayMinSize: 'value_error.list.min_items',
   matches: 'value_error.str.regex',
+  isAllowedIp: 'value_error.ip_network',
+  isKeyLifetime: 'value_error.duration',
 };
 
 function toIssues(errors: ValidationError[], parent: (string | number)[] = []): ValidationIssue[] {
@@ -43,11 +50,19 @@ function toIssues(errors: ValidationError[], parent: (string | number)[] = []): 
     ) {
       return [{ loc, msg: 'field required', type: 'value_error.missing' }];
     }
-    const own = Object.entries(error.constraints ?? {}).map(([constraint, msg]) => ({
-      loc,
-      msg: constraint === 'whitelistValidation' ? 'extra fields not permitted' : msg,
-      type: ISSUE_TYPES[constraint] ?? `value_error.${constraint}`,
-    }));
+    const own = Object.entries(error.constraints ?? {}).flatMap(([constraint, msg]) => {
+      const type = ISSUE_TYPES[constraint] ?? `value_error.${constraint}`;
+      // A rule on list entries points at each refused entry, like nested fields do.
+      const entries = refusedEntries(error, constraint);
+      if (entries) return entries.map((index) => ({ loc: [...loc, index], msg, type }));
+      return [
+        {
+          loc,
+          msg: constraint === 'whitelistValidation' ? 'extra fields not permitted' : msg,
+          type,
+        },
+      ];
+    });
     return [...own, ...toIssues(error.children ?? [], loc)];
   });
 }
@@ -64,7 +79,9 @@ export class ContractValidationPipe implements PipeTransform {
     forbidNonWhitelisted: true,
     transform: true,
     transformOptions: { enableImplicitConversion: false },
-    exceptionFactory: (errors) => new RequestValidationError(toIssues(errors)),
+    // A body of 10,000 unknown fields is 10,000 issues: the first ones say enough.
+    exceptionFactory: (errors) =>
+      new RequestValidationError(toIssues(errors).slice(0, MAX_REPORTED_ISSUES)),
   });
 
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
@@ -75,6 +92,10 @@ export class ContractValidationPipe implements PipeTransform {
   }
 
   private async validate(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const source = metadata.type === 'param' ? 'path' : metadata.type;
+    // Before anything recurses into the value (class-transformer, class-validator).
+    const shapeIssues = inputShapeIssues(value);
+    if (shapeIssues.length > 0) throw new RequestValidationError(shapeIssues).locatedIn(source);
     // A JSON body that is not an object (null, a number, an array) cannot match a DTO.
     if (metadata.type === 'body' && metadata.metatype && this.isDtoClass(metadata.metatype)) {
       if (
@@ -95,7 +116,7 @@ export class ContractValidationPipe implements PipeTransform {
       return await this.validation.transform(value, metadata);
     } catch (error) {
       if (error instanceof RequestValidationError) {
-        throw error.locatedIn(metadata.type === 'param' ? 'path' : metadata.type);
+        throw error.locatedIn(source);
       }
       throw error;
     }

@@ -390,6 +390,7 @@ export class ApiKeysService {
   }
 
   private normalizeAllowedIps(entries: string[]): string[] {
+    // The DTO refuses bad entries first (422 at their index); this stays the last guard.
     const normalized = entries.map((entry) => ({ entry, ip: normalizeAllowedIp(entry) }));
     const invalid = normalized.filter((n) => n.ip === null).map((n) => n.entry);
     if (invalid.length)
@@ -406,8 +407,9 @@ export class ApiKeysService {
     }
     if (dto.expires_in_days !== undefined) return new Date(now + dto.expires_in_days * DAY_MS);
     if (dto.expiration !== undefined) {
+      // The DTO refused every other value already (422); this stays the last guard.
       const ms = parseDuration(dto.expiration);
-      if (ms === null) throw new BadRequestError('expiration must look like "30d" or "12h"');
+      if (ms === null) throw new BadRequestError('expiration must be "30d", "12h"… up to 10 years');
       return new Date(now + ms);
     }
     return null;

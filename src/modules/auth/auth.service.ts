@@ -10,6 +10,7 @@ import { AUDIT_ACTIONS, AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { MembershipRolesCache } from '../organizations/membership-roles.cache';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
+import { personalOrganizationName } from '../organizations/personal-organization-name';
 import { AccessTokensService } from '../tokens/access-tokens.service';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../users/passwords';
 import { User } from '../users/user.entity';
@@ -67,7 +68,7 @@ export class AuthService {
       const organization = await transactionAlone(this.dataSource.manager, async (manager) => {
         await this.users.insert(user, manager);
         return this.organizations.createWithOwner(
-          { name: `${dto.full_name}'s organization`, personal: true },
+          { name: personalOrganizationName(dto.full_name), personal: true },
           user.id,
           manager,
         );

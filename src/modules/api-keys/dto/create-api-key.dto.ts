@@ -8,12 +8,13 @@ import {
   IsUUID,
   Matches,
   Max,
-  MaxLength,
   Min,
   MinLength,
 } from 'class-validator';
+import { MaxChars } from '../../../common/validation/max-chars';
 import { KEY_ENVIRONMENTS, KeyEnvironment } from '../api-key-format';
-import { OptionalHourlyLimit, OptionalStringList } from './fields';
+import { DURATION_FORMAT, IsKeyLifetime, MAX_KEY_LIFETIME_DAYS } from '../expiration';
+import { OptionalAllowedIps, OptionalHourlyLimit, OptionalStringList } from './fields';
 
 export const ACCESS_LEVELS = ['read-only', 'write', 'admin'] as const;
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];
@@ -22,7 +23,7 @@ export class CreateApiKeyDto {
   @ApiProperty({ example: 'translation worker' })
   @IsString()
   @MinLength(1)
-  @MaxLength(200)
+  @MaxChars(200)
   name: string;
 
   @OptionalStringList(100, { example: ['translate:write', 'translate:read'] })
@@ -41,24 +42,28 @@ export class CreateApiKeyDto {
   @IsIn(KEY_ENVIRONMENTS)
   environment?: KeyEnvironment;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 3650 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_KEY_LIFETIME_DAYS })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(3650)
+  @Max(MAX_KEY_LIFETIME_DAYS)
   expires_in_days?: number;
 
-  @ApiPropertyOptional({ example: '30d', description: 'Duration: <n>m, <n>h, <n>d, <n>w or <n>y' })
+  @ApiPropertyOptional({
+    example: '30d',
+    description: 'Duration: <n>m, <n>h, <n>d, <n>w or <n>y (a year is 365 days), at most 10 years',
+  })
   @IsOptional()
   @IsString()
-  @Matches(/^\d{1,6}[mhdwy]$/, { message: 'expiration must look like "30d" or "12h"' })
+  @Matches(DURATION_FORMAT, { message: 'expiration must look like "30d" or "12h"' })
+  @IsKeyLifetime()
   expiration?: string;
 
   @OptionalHourlyLimit({ default: 1000 })
   rate_limit_per_hour?: number;
 
-  @OptionalStringList(64, { example: ['203.0.113.0/24', '2001:db8::/32'] })
+  @OptionalAllowedIps()
   allowed_ips?: string[];
 
   @ApiPropertyOptional({ format: 'uuid' })

@@ -1,15 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsInt,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { normalizeAllowedIp } from '../../../common/http/ip-allowlist';
+import { EachEntry } from '../../../common/validation/each-entry';
+import { MaxChars } from '../../../common/validation/max-chars';
 
 /** An optional list of strings (scopes, IP ranges): validated and documented in one place. */
 export function OptionalStringList(
@@ -22,7 +16,22 @@ export function OptionalStringList(
     IsArray(),
     ArrayMaxSize(100),
     IsString({ each: true }),
-    MaxLength(maxLength, { each: true }),
+    MaxChars(maxLength, { each: true }),
+  );
+}
+
+/**
+ * `allowed_ips`: addresses and CIDR ranges. A bad entry is a validation error at its index
+ * (`loc: ["body", "allowed_ips", 1]`), found before the service stores anything.
+ */
+export function OptionalAllowedIps() {
+  return applyDecorators(
+    OptionalStringList(64, { example: ['203.0.113.0/24', '2001:db8::/32'] }),
+    EachEntry({
+      name: 'isAllowedIp',
+      message: 'value is not a valid IP address or CIDR range',
+      check: (entry) => typeof entry === 'string' && normalizeAllowedIp(entry) !== null,
+    }),
   );
 }
 

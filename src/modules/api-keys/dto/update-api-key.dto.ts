@@ -1,16 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { OptionalHourlyLimit, OptionalStringList } from './fields';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { MaxChars } from '../../../common/validation/max-chars';
+import { OptionalAllowedIps, OptionalHourlyLimit, OptionalStringList } from './fields';
 
 export class UpdateApiKeyDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(200)
+  @MaxChars(200)
   name?: string;
 
-  @OptionalStringList(64)
+  @OptionalAllowedIps()
   allowed_ips?: string[];
 
   @OptionalHourlyLimit()

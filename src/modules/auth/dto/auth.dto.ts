@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { MaxChars } from '../../../common/validation/max-chars';
 
 const EMAIL_MESSAGE = { message: 'value is not a valid email address' };
 
 export class RegisterDto {
   @ApiProperty({ example: 'ada@example.com' })
   @IsEmail({}, EMAIL_MESSAGE)
-  @MaxLength(320)
+  @MaxChars(320)
   email: string;
 
   @ApiProperty({ minLength: 10, maxLength: 256, example: 'correct horse battery staple' })
@@ -18,7 +19,7 @@ export class RegisterDto {
   @ApiProperty({ example: 'Ada Lovelace' })
   @IsString()
   @MinLength(1)
-  @MaxLength(200)
+  @MaxChars(200)
   full_name: string;
 }
 

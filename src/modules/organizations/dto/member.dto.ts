@@ -1,11 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsIn, MaxLength } from 'class-validator';
+import { IsEmail, IsIn } from 'class-validator';
+import { MaxChars } from '../../../common/validation/max-chars';
 import { ROLES, Role } from '../roles';
 
 export class AddMemberDto {
   @ApiProperty({ example: 'ada@example.com' })
   @IsEmail({}, { message: 'value is not a valid email address' })
-  @MaxLength(320)
+  @MaxChars(320)
   email: string;
 
   @ApiProperty({ enum: ROLES })

@@ -1,14 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { MaxChars } from '../../../common/validation/max-chars';
 import { PLANS, Plan } from '../plans';
 import { ROLES, Role } from '../roles';
+
+/** The organizations.name column's length; personal organizations' names are cut to fit it too. */
+export const ORGANIZATION_NAME_MAX_CHARS = 200;
 
 export class CreateOrganizationDto {
   @ApiProperty({ example: 'Acme Translations' })
   @IsString()
   @MinLength(1)
-  @MaxLength(200)
+  @MaxChars(ORGANIZATION_NAME_MAX_CHARS)
   name: string;
 }
 
@@ -17,7 +21,7 @@ export class UpdateOrganizationDto {
   @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(200)
+  @MaxChars(ORGANIZATION_NAME_MAX_CHARS)
   name?: string;
 
   @ApiPropertyOptional({ enum: PLANS, description: 'Instance administrator only' })

@@ -1,0 +1,434 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { ScopeCatalogue } from '../../src/common/auth/scope-catalogue';
+import { charCount } from '../../src/common/validation/max-chars';
+import { createTestApp, TestApp } from '../utils/create-app';
+import { bearer, createUser, login, TestUser, uniqueEmail } from '../utils/factories';
+import { TEST_ADMIN_TOKEN } from '../utils/test-env';
+
+type Loc = (string | number)[];
+
+/**
+ * `length` characters as a utf8mb4 column counts them (code points), the hardest kind for a
+ * length check: characters outside the BMP (two UTF-16 units, four bytes) and letters followed by
+ * a variation selector (which class-validator's MaxLength does not count).
+ */
+function text(length: number, seed = ''): string {
+  const characters = [
+    ...seed,
+    ...Array.from({ length }, (_, i) => ['𝒜', 'a', '\uFE0F', '中'][i % 4]),
+  ];
+  return characters.slice(0, length).join('');
+}
+
+/** The longest address IsEmail accepts: 254 characters (64 before the @), unique per call. */
+function longestEmail(): string {
+  const local = `${randomUUID().replace(/-/g, '')}${'l'.repeat(32)}`;
+  return `${local}@${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(56)}.test`;
+}
+
+/** `count` distinct allowed_ips entries, as long as an entry can be in its canonical form. */
+const longestAllowedIps = (count: number) =>
+  Array.from(
+    { length: count },
+    (_, i) => `2001:db8:${(0x1000 + i).toString(16)}:4444:5555:6666:7777:8800/120`,
+  );
+
+interface Context {
+  owner: TestUser;
+  member: TestUser;
+  organizationId: string;
+  keyId: string;
+}
+
+/** One route that stores a column: sends `value` in the field at `loc`. */
+interface Probe {
+  route: string;
+  loc: Loc;
+  send(t: TestApp, c: Context, value: unknown): request.Test;
+}
+
+/** A column clients fill: every route that writes it, and a value one longer than it holds. */
+interface InputColumn {
+  probes: Probe[];
+  /** Defaults to text one character longer than the column; lists say what "longer" is for them. */
+  tooLong?: (length: number) => unknown;
+}
+
+const asOwner = (c: Context) => bearer(c.owner.accessToken);
+const post = (t: TestApp, path: string, headers: Record<string, string>, body: object) =>
+  request(t.http).post(path).set(headers).send(body);
+const patch = (t: TestApp, path: string, headers: Record<string, string>, body: object) =>
+  request(t.http).patch(path).set(headers).send(body);
+const register = (t: TestApp, fields: object) =>
+  post(
+    t,
+    '/v1/auth/register',
+    {},
+    {
+      email: uniqueEmail('limits'),
+      password: 'long enough password',
+      full_name: 'Limits',
+      ...fields,
+    },
+  );
+const newKey = (t: TestApp, c: Context, fields: object) =>
+  post(t, '/v1/api-keys', asOwner(c), { name: 'k', scopes: ['models:read'], ...fields });
+
+/** Every string column a client's input reaches, by `table.column`. */
+const FROM_INPUT: Record<string, InputColumn> = {
+  'users.email': {
+    probes: [
+      {
+        route: 'POST /v1/auth/register',
+        loc: ['body', 'email'],
+        send: (t, _c, email) => register(t, { email }),
+      },
+    ],
+    tooLong: (length) => `${'a'.repeat(64)}@${'b'.repeat(length + 1 - 70)}.test`,
+  },
+  'users.full_name': {
+    probes: [
+      {
+        route: 'POST /v1/auth/register',
+        loc: ['body', 'full_name'],
+        send: (t, _c, full_name) => register(t, { full_name }),
+      },
+    ],
+  },
+  'organizations.name': {
+    probes: [
+      {
+        route: 'POST /v1/organizations',
+        loc: ['body', 'name'],
+        send: (t, c, name) => post(t, '/v1/organizations', asOwner(c), { name }),
+      },
+      {
+        route: 'PATCH /v1/organizations/:id',
+        loc: ['body', 'name'],
+        send: (t, c, name) =>
+          patch(t, `/v1/organizations/${c.organizationId}`, asOwner(c), { name }),
+      },
+    ],
+  },
+  'organizations.plan': {
+    probes: [
+      {
+        route: 'PATCH /v1/organizations/:id (instance administrator)',
+        loc: ['body', 'plan'],
+        send: (t, c, plan) =>
+          patch(t, `/v1/organizations/${c.organizationId}`, bearer(TEST_ADMIN_TOKEN), { plan }),
+      },
+    ],
+  },
+  'memberships.role': {
+    probes: [
+      {
+        route: 'POST /v1/organizations/:id/members',
+        loc: ['body', 'role'],
+        send: (t, c, role) =>
+          post(t, `/v1/organizations/${c.organizationId}/members`, asOwner(c), {
+            email: c.member.email,
+            role,
+          }),
+      },
+      {
+        route: 'PATCH /v1/organizations/:id/members/:user_id',
+        loc: ['body', 'role'],
+        send: (t, c, role) =>
+          patch(t, `/v1/organizations/${c.organizationId}/members/${c.member.userId}`, asOwner(c), {
+            role,
+          }),
+      },
+    ],
+  },
+  'api_keys.name': {
+    probes: [
+      {
+        route: 'POST /v1/api-keys',
+        loc: ['body', 'name'],
+        send: (t, c, name) => newKey(t, c, { name }),
+      },
+      {
+        route: 'PATCH /v1/api-keys/:id',
+        loc: ['body', 'name'],
+        send: (t, c, name) => patch(t, `/v1/api-keys/${c.keyId}`, asOwner(c), { name }),
+      },
+    ],
+  },
+  'api_keys.environment': {
+    probes: [
+      {
+        route: 'POST /v1/api-keys',
+        loc: ['body', 'environment'],
+        send: (t, c, environment) => newKey(t, c, { environment }),
+      },
+    ],
+  },
+  'api_keys.service_account_id': {
+    probes: [
+      {
+        route: 'POST /v1/api-keys',
+        loc: ['body', 'service_account_id'],
+        send: (t, c, service_account_id) => newKey(t, c, { service_account_id }),
+      },
+    ],
+  },
+  // TEXT columns: a list of at most 100 entries of at most 64 or 100 characters, far below 64 KB.
+  'api_keys.scopes': {
+    probes: [
+      {
+        route: 'POST /v1/api-keys',
+        loc: ['body', 'scopes'],
+        send: (t, c, scopes) => newKey(t, c, { scopes }),
+      },
+      {
+        route: 'POST /v1/api-keys',
+        loc: ['body', 'permissions'],
+        send: (t, c, permissions) => newKey(t, c, { scopes: undefined, permissions }),
+      },
+      {
+        route: 'PATCH /v1/api-keys/:id',
+        loc: ['body', 'scopes'],
+        send: (t, c, scopes) => patch(t, `/v1/api-keys/${c.keyId}`, asOwner(c), { scopes }),
+      },
+    ],
+    tooLong: () => Array.from({ length: 101 }, () => 'models:read'),
+  },
+  'api_keys.allowed_ips': {
+    probes: [
+      {
+        route: 'POST /v1/api-keys',
+        loc: ['body', 'allowed_ips'],
+        send: (t, c, allowed_ips) => newKey(t, c, { allowed_ips }),
+      },
+      {
+        route: 'PATCH /v1/api-keys/:id',
+        loc: ['body', 'allowed_ips'],
+        send: (t, c, allowed_ips) =>
+          patch(t, `/v1/api-keys/${c.keyId}`, asOwner(c), { allowed_ips }),
+      },
+    ],
+    tooLong: () => longestAllowedIps(101),
+  },
+};
+
+/** Every other string column, with what fills it instead of a client's text. */
+const SET_BY_SERVER: Record<string, string> = {
+  'users.id': 'UUID made by the server',
+  'users.password_hash': 'argon2 hash',
+  'users.totp_secret': 'secret made by the server, encrypted',
+  'organizations.id': 'UUID made by the server',
+  'memberships.id': 'UUID made by the server',
+  'memberships.organization_id': 'id of an existing organization',
+  'memberships.user_id': 'id of an existing user',
+  'sessions.id': 'UUID made by the server',
+  'sessions.user_id': 'id of an existing user',
+  'sessions.organization_id': 'id of an existing organization',
+  'sessions.amr': 'authentication methods, from a fixed list',
+  'sessions.revoked_reason': 'reason from a fixed list',
+  'refresh_tokens.id': 'UUID made by the server',
+  'refresh_tokens.session_id': 'id of an existing session',
+  'refresh_tokens.token_hash': 'SHA-256 hex',
+  'revoked_access_tokens.jti': 'UUID from a token the server signed',
+  'signing_keys.kid': 'id made by the server',
+  'signing_keys.algorithm': 'RS256',
+  'signing_keys.public_jwk': 'JWK made by the server',
+  'signing_keys.private_key': 'key made by the server, encrypted',
+  'api_keys.id': 'key_ + 32 hex digits',
+  'api_keys.organization_id': 'id of an existing organization',
+  'api_keys.key_hash': 'HMAC-SHA256 hex',
+  'api_keys.start': 'first 12 characters of a key the server made',
+  'api_keys.created_by': 'the creating principal (type and id)',
+  'api_keys.rotated_from': 'id of an existing key',
+  'api_keys.last_ip': 'client address (client-address.ts)',
+  'api_key_usage.key_id': 'id of an existing key',
+  'api_key_usage.organization_id': 'id of an existing organization',
+  'audit_checkpoints.chain': 'organization id',
+  'audit_checkpoints.last_pruned_hash': 'SHA-256 hex',
+  // The audit log's columns come from principals, headers and the server, not from DTO fields.
+  'audit_events.id': 'id made by the server',
+  'audit_events.chain': 'organization id',
+  'audit_events.organization_id': 'id of an existing organization',
+  'audit_events.actor_type': 'principal type, from a fixed list',
+  'audit_events.actor_id': 'principal id',
+  'audit_events.actor_ip': 'client address (client-address.ts)',
+  'audit_events.actor_user_agent': 'User-Agent header, cut to 300 (request-origin.ts)',
+  'audit_events.action': 'action, from a fixed list',
+  'audit_events.target_type': 'target type, from a fixed list',
+  'audit_events.target_id': 'id of an existing record',
+  'audit_events.outcome': 'outcome, from a fixed list',
+  'audit_events.request_id': 'request id (request-id.ts: at most 128 characters)',
+  'audit_events.metadata': 'JSON of fields the DTOs bound',
+  'audit_events.prev_hash': 'SHA-256 hex',
+  'audit_events.hash': 'SHA-256 hex',
+};
+
+interface StoredColumn {
+  name: string;
+  type: string;
+  /** Characters a VARCHAR holds; undefined for TEXT. */
+  length?: number;
+}
+
+/** Every string column of the migrated schema, read from the database itself. */
+async function storedStringColumns(t: TestApp): Promise<StoredColumn[]> {
+  const dataSource = t.app.get(DataSource);
+  const tables: { name: string }[] =
+    dataSource.options.type === 'mysql'
+      ? await dataSource.query(
+          'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
+        )
+      : await dataSource.query(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        );
+  const runner = dataSource.createQueryRunner();
+  try {
+    // TypeORM's own bookkeeping is no client's to fill.
+    const names = tables.map((table) => table.name).filter((name) => name !== 'migrations');
+    return (await runner.getTables(names)).flatMap((table) =>
+      table.columns
+        .filter((column) => /char|text|clob/i.test(column.type))
+        .map((column) => ({
+          name: `${table.name}.${column.name}`,
+          type: column.type,
+          length: column.length ? Number(column.length) : undefined,
+        })),
+    );
+  } finally {
+    await runner.release();
+  }
+}
+
+describe('input limits: every stored string fits its column, on SQLite and MariaDB alike', () => {
+  let t: TestApp;
+  let c: Context;
+  beforeAll(async () => {
+    t = await createTestApp();
+    const owner = await createUser(t, 'limits-owner');
+    const member = await createUser(t, 'limits-member');
+    const organization = await post(t, '/v1/organizations', bearer(owner.accessToken), {
+      name: 'limits',
+    }).expect(201);
+    await post(t, `/v1/organizations/${organization.body.id}/members`, bearer(owner.accessToken), {
+      email: member.email,
+      role: 'member',
+    }).expect(201);
+    const key = await newKey(t, { owner } as Context, {}).expect(201);
+    c = { owner, member, organizationId: organization.body.id, keyId: key.body.id };
+  });
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
+  });
+
+  it('knows where every string column of the schema comes from', async () => {
+    const columns = (await storedStringColumns(t)).map((column) => column.name).sort();
+    const known = [...Object.keys(FROM_INPUT), ...Object.keys(SET_BY_SERVER)].sort();
+    // A new column fails here until it is listed: with the routes that fill it, or as the server's.
+    expect(columns).toEqual(known);
+  });
+
+  it('refuses, with a 422 at the field, input one character longer than its column on every route that stores it', async () => {
+    const refusedAt: Record<string, string[]> = {};
+    for (const column of await storedStringColumns(t)) {
+      const input = FROM_INPUT[column.name];
+      if (!input) continue;
+      const value = input.tooLong ? input.tooLong(column.length ?? 0) : text(column.length! + 1);
+      if (typeof value === 'string') expect(charCount(value)).toBe(column.length! + 1);
+      for (const probe of input.probes) {
+        const response = await probe.send(t, c, value);
+        expect({ column: column.name, route: probe.route, status: response.status }).toEqual({
+          column: column.name,
+          route: probe.route,
+          status: 422,
+        });
+        expect(response.body.detail).toEqual(
+          expect.arrayContaining([expect.objectContaining({ loc: probe.loc })]),
+        );
+        (refusedAt[column.name] ??= []).push(probe.route);
+      }
+    }
+    expect(Object.keys(refusedAt).sort()).toEqual(Object.keys(FROM_INPUT).sort());
+  });
+
+  it('stores the longest value of every string field, on every route that stores text', async () => {
+    // Registration: the personal organization is named after the user, within its own column.
+    const email = longestEmail();
+    const password = 'p'.repeat(256);
+    const fullName = text(200, 'Longest ');
+    expect(email).toHaveLength(254);
+    const registered = await register(t, { email, password, full_name: fullName }).expect(201);
+    const tokens = await login(t, email, password);
+    const asNewUser = bearer(tokens.access_token);
+    const personal = await request(t.http)
+      .get(`/v1/organizations/${registered.body.organization_id}`)
+      .set(asNewUser)
+      .expect(200);
+    expect(charCount(personal.body.name)).toBe(200);
+    expect(personal.body.name).toMatch(/^Longest 𝒜a\uFE0F中.*…'s organization$/u);
+    const members = await request(t.http)
+      .get(`/v1/organizations/${registered.body.organization_id}/members`)
+      .set(asNewUser)
+      .expect(200);
+    expect(members.body.data[0]).toEqual(expect.objectContaining({ email, full_name: fullName }));
+
+    // Organizations and memberships.
+    const organizationName = text(200, 'Organization ');
+    const organization = await post(t, '/v1/organizations', asNewUser, {
+      name: organizationName,
+    }).expect(201);
+    expect(organization.body.name).toBe(organizationName);
+    const renamed = text(200, 'Renamed ');
+    const organizationPath = `/v1/organizations/${organization.body.id}`;
+    expect(
+      (await patch(t, organizationPath, asNewUser, { name: renamed }).expect(200)).body.name,
+    ).toBe(renamed);
+    await patch(t, organizationPath, bearer(TEST_ADMIN_TOKEN), {
+      plan: 'enterprise',
+      rate_limit_per_minute: 1_000_000,
+    }).expect(200);
+    await post(t, `/v1/organizations/${c.organizationId}/members`, asOwner(c), {
+      email,
+      role: 'viewer',
+    }).expect(201);
+    await patch(
+      t,
+      `/v1/organizations/${c.organizationId}/members/${registered.body.user_id}`,
+      asOwner(c),
+      {
+        role: 'member',
+      },
+    ).expect(200);
+
+    // API keys: a full name, every scope, 100 of the longest addresses, the longest lifetime.
+    const keyName = text(200, 'Key ');
+    const scopes = [...t.app.get(ScopeCatalogue).all];
+    const allowedIps = longestAllowedIps(100);
+    const created = await post(t, '/v1/api-keys', asNewUser, {
+      name: keyName,
+      scopes,
+      environment: 'test',
+      expiration: '87600h',
+      rate_limit_per_hour: 100_000,
+      allowed_ips: allowedIps,
+      service_account_id: randomUUID(),
+    }).expect(201);
+    const keyPath = `/v1/api-keys/${created.body.id}`;
+    const stored = await request(t.http).get(keyPath).set(asNewUser).expect(200);
+    expect(stored.body).toEqual(
+      expect.objectContaining({ name: keyName, scopes, allowed_ips: allowedIps }),
+    );
+    const keyRenamed = text(200, 'Rekeyed ');
+    const updated = await patch(t, keyPath, asNewUser, {
+      name: keyRenamed,
+      allowed_ips: [...allowedIps].reverse(),
+      scopes: scopes.slice(1),
+    }).expect(200);
+    expect(updated.body.name).toBe(keyRenamed);
+    const rotated = await post(t, `${keyPath}/rotate`, asNewUser, {}).expect(201);
+    expect(rotated.body.name).toBe(keyRenamed);
+    await request(t.http).get('/v1/api-keys').set(asNewUser).expect(200);
+  });
+});
