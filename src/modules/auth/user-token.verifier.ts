@@ -46,7 +46,9 @@ export class UserTokenVerifier implements CredentialVerifier<UserPrincipal> {
   verify(token: string, request: FastifyRequest): UserPrincipal | Promise<UserPrincipal> {
     const cached = this.accessTokens.get(token);
     if (!cached) {
-      return this.verifyUncached(token, request).then((claims) => this.inRequested(claims, request));
+      return this.verifyUncached(token, request).then((claims) =>
+        this.inRequested(claims, request),
+      );
     }
     const organizationId = requestedOrganizationId(request) ?? cached.org_id;
     const role = this.roles.cachedRoleOf(cached.sub, organizationId);
@@ -65,7 +67,10 @@ export class UserTokenVerifier implements CredentialVerifier<UserPrincipal> {
   /** A token not cached: the Passport strategy checks signature, denylist and session. */
   private async verifyUncached(token: string, request: FastifyRequest): Promise<AccessTokenClaims> {
     const generation = this.accessTokens.generation();
-    const claims = await verifiedBy<AccessTokenClaims>(this.jwtStrategy, presenting(request, token));
+    const claims = await verifiedBy<AccessTokenClaims>(
+      this.jwtStrategy,
+      presenting(request, token),
+    );
     if (!claims) throw new UnauthorizedError();
     this.accessTokens.remember(token, claims, generation);
     return claims;
