@@ -228,6 +228,8 @@ const SET_BY_SERVER: Record<string, string> = {
   'sessions.organization_id': 'id of an existing organization',
   'sessions.amr': 'authentication methods, from a fixed list',
   'sessions.revoked_reason': 'reason from a fixed list',
+  'sessions.ip': 'client address at sign-in (client-address.ts)',
+  'sessions.user_agent': 'User-Agent header at sign-in, cut to 300',
   'refresh_tokens.id': 'UUID made by the server',
   'refresh_tokens.session_id': 'id of an existing session',
   'refresh_tokens.token_hash': 'SHA-256 hex',
@@ -242,6 +244,8 @@ const SET_BY_SERVER: Record<string, string> = {
   'api_keys.start': 'first 12 characters of a key the server made',
   'api_keys.created_by': 'the creating principal (type and id)',
   'api_keys.rotated_from': 'id of an existing key',
+  'api_keys.replaced_by': 'id of an existing key',
+  'api_keys.acts_for': 'user:<id of an existing user> or instance_admin',
   'api_keys.last_ip': 'client address (client-address.ts)',
   'api_key_usage.key_id': 'id of an existing key',
   'api_key_usage.organization_id': 'id of an existing organization',
@@ -413,7 +417,7 @@ describe('input limits: every stored string fits its column, on SQLite and Maria
       expiration: '87600h',
       rate_limit_per_hour: 100_000,
       allowed_ips: allowedIps,
-      service_account_id: randomUUID(),
+      // service_account_id is refused (404) until service accounts exist.
     }).expect(201);
     const keyPath = `/v1/api-keys/${created.body.id}`;
     const stored = await request(t.http).get(keyPath).set(asNewUser).expect(200);
