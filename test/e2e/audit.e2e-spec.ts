@@ -1,16 +1,19 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditRepository } from '../../src/modules/audit/audit.repository';
-import { AuditWriter } from '../../src/modules/audit/audit-writer';
+import { prefixedId } from '../../src/common/ids';
+import { AuditWriter, PendingAuditEvent } from '../../src/modules/audit/audit-writer';
 import { AuditLogService } from '../../src/modules/audit/audit-log.service';
 import { AUDIT_ACTIONS } from '../../src/modules/audit/audit-actions';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
+import { testDatabaseUrl } from '../utils/test-env';
 
 interface Event {
   id: string;
+  seq: number;
   action: string;
   outcome: string;
   organization_id: string;
@@ -492,5 +495,138 @@ describe('audit log', () => {
       .set(bearer(user.accessToken))
       .expect(200);
     expect(verify.body).toEqual({ valid: true, events_checked: 1 });
+  });
+});
+
+describe('audit events that can never be written', () => {
+  const onMariaDb = Boolean(testDatabaseUrl());
+
+  /** An event as the writer queues it, past AuditService (which fits every field to its column). */
+  const rawEvent = (organizationId: string, targetId: string): PendingAuditEvent => ({
+    id: prefixedId('evt'),
+    chain: organizationId,
+    occurredAt: new Date(),
+    organizationId,
+    actorType: 'system',
+    actorId: null,
+    actorIp: null,
+    actorUserAgent: null,
+    action: AUDIT_ACTIONS.apiKeyUpdated,
+    targetType: 'api_key',
+    targetId,
+    outcome: 'success',
+    requestId: null,
+    metadata: '{}',
+  });
+
+  const read = async (t: TestApp, user: TestUser, query = ''): Promise<Event[]> =>
+    (
+      await request(t.http)
+        .get(`/v1/audit-logs?limit=100${query}`)
+        .set(bearer(user.accessToken))
+        .expect(200)
+    ).body.data;
+
+  /**
+   * Queues `unwritable` between two writable events of the same chain (one batch), then checks
+   * that it was set aside: the others and a later event stored in order, the gap recorded in the
+   * chain, the chain valid, the error logged and counted in /v1/health.
+   */
+  async function expectSetAside(unwritable: (event: PendingAuditEvent) => PendingAuditEvent) {
+    await withTestApp({}, async (t) => {
+      const user = await createUser(t, 'set-aside');
+      const writer = t.app.get(AuditWriter);
+      await writer.drain();
+      const bad = unwritable(rawEvent(user.organizationId, 'key_bad'));
+      writer.enqueue(rawEvent(user.organizationId, 'key_before'));
+      writer.enqueue(bad);
+      writer.enqueue(rawEvent(user.organizationId, 'key_after'));
+      const later = await createApiKey(t, bearer(user.accessToken), {
+        name: 'later',
+        scopes: ['models:read'],
+      });
+      // In chain order (the marker's id is younger than the events queued after the one it replaces).
+      const log = (await read(t, user)).sort((a, b) => b.seq - a.seq);
+      const newest = log.slice(0, 4).map((e) => `${e.action} ${e.target.id ?? ''}`.trim());
+      expect(newest).toEqual([
+        `api_key.created ${later.id}`,
+        'api_key.updated key_after',
+        'audit.event_set_aside',
+        'api_key.updated key_before',
+      ]);
+      expect(log[2]).toEqual(
+        expect.objectContaining({
+          outcome: 'failure',
+          actor: { type: 'system', id: null, ip: null, user_agent: null },
+          metadata: {
+            set_aside_event_id: bad.id,
+            set_aside_action: 'api_key.updated',
+            error_code: expect.any(String),
+          },
+        }),
+      );
+      const verify = await request(t.http)
+        .get('/v1/audit-logs/verify')
+        .set(bearer(user.accessToken))
+        .expect(200);
+      expect(verify.body.valid).toBe(true);
+      const health = await request(t.http).get('/v1/health').expect(200);
+      expect(health.body).toEqual(
+        expect.objectContaining({ status: 'ok', database: 'up', audit_events_set_aside: 1 }),
+      );
+      const logged = t.logs
+        .entries()
+        .filter((entry) => /can never be written/.test(String(entry.msg)));
+      expect(logged).toEqual([
+        expect.objectContaining({ level: 50, event_id: bad.id, chain: user.organizationId }),
+      ]);
+    });
+  }
+
+  it('sets aside an event the database refuses (a NOT NULL column left empty) and stores the rest', async () => {
+    await expectSetAside((event) => ({ ...event, actorType: null as unknown as string }));
+  });
+
+  (onMariaDb ? it : it.skip)(
+    'sets aside an event too long for its column on MariaDB ("Data too long")',
+    async () => {
+      await expectSetAside((event) => ({ ...event, actorIp: '9'.repeat(60) }));
+    },
+  );
+
+  it('fits what the service records to the columns, so the database never refuses it', async () => {
+    await withTestApp({}, async (t) => {
+      const user = await createUser(t, 'oversized');
+      t.app.get(AuditService).record(AUDIT_ACTIONS.apiKeyUpdated, {
+        organizationId: user.organizationId,
+        origin: { requestId: 'r'.repeat(500), ip: '9'.repeat(60), userAgent: 'u'.repeat(1000) },
+        actor: { type: 't'.repeat(50), id: 'a'.repeat(200) },
+        // A lone surrogate (half of an emoji) that MariaDB would store as U+FFFD, breaking the hash.
+        target: { type: 'x'.repeat(100), id: `key_\ud83d${'y'.repeat(200)}` },
+        metadata: { blob: 'm'.repeat(70_000) },
+      });
+      const [event] = await read(t, user, '&action=api_key.updated');
+      expect(event).toEqual(
+        expect.objectContaining({
+          request_id: 'r'.repeat(128),
+          actor: {
+            type: 't'.repeat(20),
+            id: 'a'.repeat(80),
+            ip: null,
+            user_agent: 'u'.repeat(300),
+          },
+          target: { type: 'x'.repeat(30), id: `key_\ufffd${'y'.repeat(75)}` },
+          metadata: { metadata_truncated: true, original_bytes: expect.any(Number) },
+        }),
+      );
+      expect(event.metadata.original_bytes).toBeGreaterThan(70_000);
+      const verify = await request(t.http)
+        .get('/v1/audit-logs/verify')
+        .set(bearer(user.accessToken))
+        .expect(200);
+      expect(verify.body.valid).toBe(true);
+      const health = await request(t.http).get('/v1/health').expect(200);
+      expect(health.body.audit_events_set_aside).toBe(0);
+    });
   });
 });

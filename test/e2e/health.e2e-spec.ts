@@ -15,7 +15,12 @@ describe('operations', () => {
 
   it('reports the database up and Redis disabled', async () => {
     const response = await request(t.http).get('/v1/health').expect(200);
-    expect(response.body).toEqual({ status: 'ok', database: 'up', redis: 'disabled' });
+    expect(response.body).toEqual({
+      status: 'ok',
+      database: 'up',
+      redis: 'disabled',
+      audit_events_set_aside: 0,
+    });
   });
 
   it('echoes the caller’s X-Request-Id and makes one otherwise', async () => {
@@ -64,7 +69,12 @@ describe('operations', () => {
       });
       await down.app.get(DataSourceToken).destroy();
       const response = await request(down.http).get('/v1/health').expect(503);
-      expect(response.body).toEqual({ status: 'degraded', database: 'down', redis: 'disabled' });
+      expect(response.body).toEqual({
+        status: 'degraded',
+        database: 'down',
+        redis: 'disabled',
+        audit_events_set_aside: 0,
+      });
       const login = await request(down.http)
         .post('/v1/auth/login')
         .send({ email: 'someone@example.test', password: 'whatever-password' })

@@ -8,12 +8,12 @@ import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 import { AuditWriter } from './audit-writer';
 
-/** Global: every module records its security events through AuditService. */
+/** Global: every module records its security events through AuditService (health reads the writer). */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent, AuditCheckpoint])],
   controllers: [AuditController],
   providers: [AuditRepository, AuditWriter, AuditService, AuditLogService],
-  exports: [AuditService, AuditLogService],
+  exports: [AuditService, AuditLogService, AuditWriter],
 })
 export class AuditModule {}
