@@ -183,12 +183,32 @@ describe('audit log', () => {
     );
   });
 
-  it('needs compliance:read (or audit.read) and shows only the caller’s organization', async () => {
+  it('needs the scope compliance:read of a key, the permission audit.read of a user', async () => {
     const key = await createApiKey(t, bearer(owner.accessToken), {
       name: 'no-compliance',
-      scopes: ['translate:read'],
+      scopes: ['translate:read', 'organizations:read'],
     });
-    await request(t.http).get('/v1/audit-logs').set(asKey(key.key)).expect(403);
+    for (const path of ['/v1/audit-logs', '/v1/audit-logs/export', '/v1/audit-logs/verify']) {
+      const refused = await request(t.http).get(path).set(asKey(key.key)).expect(403);
+      expect(refused.body).toEqual(
+        expect.objectContaining({ detail: 'Missing scope: compliance:read' }),
+      );
+    }
+    // A viewer's role carries every read scope, compliance:read included, but not audit.read.
+    const viewer = await createUser(t, 'audit-viewer');
+    await request(t.http)
+      .post(`/v1/organizations/${owner.organizationId}/members`)
+      .set(bearer(owner.accessToken))
+      .send({ email: viewer.email, role: 'viewer' })
+      .expect(201);
+    const asViewer = { ...bearer(viewer.accessToken), 'X-Organization-ID': owner.organizationId };
+    const denied = await request(t.http).get('/v1/audit-logs').set(asViewer).expect(403);
+    expect(denied.body).toEqual(
+      expect.objectContaining({ detail: 'Missing permission: audit.read' }),
+    );
+  });
+
+  it('shows a compliance:read key or an auditing user only the caller’s organization', async () => {
     const auditor = await createApiKey(t, bearer(owner.accessToken), {
       name: 'auditor',
       scopes: ['compliance:read'],
