@@ -1,8 +1,17 @@
+import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { MasterKeyService } from '../../src/common/crypto/master-key';
 import { AuditRepository } from '../../src/modules/audit/audit.repository';
 import { prefixedId } from '../../src/common/ids';
-import { AuditWriter, PendingAuditEvent } from '../../src/modules/audit/audit-writer';
+import { eventHash, GENESIS_HASH } from '../../src/modules/audit/audit-chain';
+import { AuditCheckpoint } from '../../src/modules/audit/audit-checkpoint.entity';
+import { AuditEvent } from '../../src/modules/audit/audit-event.entity';
+import {
+  AuditWriter,
+  chainedFields,
+  PendingAuditEvent,
+} from '../../src/modules/audit/audit-writer';
 import { AuditLogService } from '../../src/modules/audit/audit-log.service';
 import { AUDIT_ACTIONS } from '../../src/modules/audit/audit-actions';
 import { AuditService } from '../../src/modules/audit/audit.service';
@@ -259,7 +268,10 @@ describe('audit log', () => {
       .get('/v1/audit-logs/verify')
       .set(bearer(user.accessToken))
       .expect(200);
-    expect(verify.body).toEqual({ valid: true, events_checked: expect.any(Number) });
+    expect(verify.body).toEqual(
+      expect.objectContaining({ valid: true, events_checked: expect.any(Number) }),
+    );
+    expect(verify.body.anchor.seq).toBe(verify.body.events_checked);
     expect(verify.body.events_checked).toBeGreaterThanOrEqual(52); // registered, logged in, 50 keys
     const created = await events(user, '&action=api_key.created');
     expect(created).toHaveLength(50);
@@ -285,11 +297,14 @@ describe('audit log', () => {
       .get('/v1/audit-logs/verify')
       .set(bearer(user.accessToken))
       .expect(200);
-    expect(verify.body).toEqual({
-      valid: false,
-      events_checked: expect.any(Number),
-      first_broken_id: victim.id,
-    });
+    expect(verify.body).toEqual(
+      expect.objectContaining({
+        valid: false,
+        events_checked: expect.any(Number),
+        first_broken_id: victim.id,
+        reason: 'chain_broken',
+      }),
+    );
   });
 
   it('reports a deleted event as a break in the chain', async () => {
@@ -302,11 +317,14 @@ describe('audit log', () => {
       .get('/v1/audit-logs/verify')
       .set(bearer(user.accessToken))
       .expect(200);
-    expect(verify.body).toEqual({
-      valid: false,
-      events_checked: expect.any(Number),
-      first_broken_id: log[0].id,
-    });
+    expect(verify.body).toEqual(
+      expect.objectContaining({
+        valid: false,
+        events_checked: expect.any(Number),
+        first_broken_id: log[0].id,
+        reason: 'chain_broken',
+      }),
+    );
   });
 
   it('exports NDJSON with no key secret, password or refresh token in it', async () => {
@@ -376,12 +394,12 @@ describe('audit log', () => {
     const repository = t.app.get(AuditRepository);
     const original = repository.appendAll.bind(repository);
     let failures = 0;
-    const spy = jest.spyOn(repository, 'appendAll').mockImplementation(async (batch) => {
+    const spy = jest.spyOn(repository, 'appendAll').mockImplementation(async (batch, anchor) => {
       if (batch.some((event) => event.action === 'api_key.created') && failures < 2) {
         failures += 1;
         throw Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
       }
-      return original(batch);
+      return original(batch, anchor);
     });
     try {
       const key = await createApiKey(t, bearer(user.accessToken), {
@@ -411,11 +429,11 @@ describe('audit log', () => {
     const repository = t.app.get(AuditRepository);
     const original = repository.appendAll.bind(repository);
     let release = false;
-    const spy = jest.spyOn(repository, 'appendAll').mockImplementation(async (batch) => {
+    const spy = jest.spyOn(repository, 'appendAll').mockImplementation(async (batch, anchor) => {
       if (batch[0].chain === stuck.organizationId && !release) {
         throw Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
       }
-      return original(batch);
+      return original(batch, anchor);
     });
     try {
       await createApiKey(t, bearer(stuck.accessToken), { name: 'stuck', scopes: ['models:read'] });
@@ -448,7 +466,9 @@ describe('audit log', () => {
       });
     }
     await t.app.get(AuditWriter).drain();
-    expect(await verify()).toEqual({ valid: true, events_checked: before.events_checked + 250 });
+    expect(await verify()).toEqual(
+      expect.objectContaining({ valid: true, events_checked: before.events_checked + 250 }),
+    );
     const newest = await events(user, '&action=api_key.updated');
     expect(newest.slice(0, 3).map((e) => e.metadata.n)).toEqual([249, 248, 247]);
   });
@@ -514,7 +534,9 @@ describe('audit log', () => {
       .get('/v1/audit-logs/verify')
       .set(bearer(user.accessToken))
       .expect(200);
-    expect(verify.body).toEqual({ valid: true, events_checked: 1 });
+    expect(verify.body).toEqual(expect.objectContaining({ valid: true, events_checked: 1 }));
+    // The anchor's start followed retention's checkpoint.
+    expect(verify.body.anchor.start_seq).toBe(verify.body.anchor.seq - 1);
   });
 });
 
@@ -647,6 +669,235 @@ describe('audit events that can never be written', () => {
       expect(verify.body.valid).toBe(true);
       const health = await request(t.http).get('/v1/health').expect(200);
       expect(health.body.audit_events_set_aside).toBe(0);
+    });
+  });
+});
+
+describe('audit chain anchor', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
+  });
+
+  const db = () => t.app.get(DataSource);
+  const verify = async (user: TestUser) =>
+    (await request(t.http).get('/v1/audit-logs/verify').set(bearer(user.accessToken)).expect(200))
+      .body;
+  /** The chain's events as stored, oldest first. */
+  const stored = (user: TestUser) =>
+    db()
+      .getRepository(AuditEvent)
+      .find({ where: { chain: user.organizationId }, order: { seq: 'ASC' } });
+
+  /** A user whose chain holds registration, login and three key creations, all stored. */
+  async function userWithChain(label: string): Promise<TestUser> {
+    const user = await createUser(t, label);
+    for (let i = 0; i < 3; i++)
+      await createApiKey(t, bearer(user.accessToken), { name: `k${i}`, scopes: ['models:read'] });
+    await t.app.get(AuditWriter).drain();
+    return user;
+  }
+
+  it('exports the chain’s head, signed with a key derived from the master key', async () => {
+    const user = await userWithChain('anchored');
+    const events = await stored(user);
+    const head = events[events.length - 1];
+    const body = await verify(user);
+    expect(body).toEqual({
+      valid: true,
+      events_checked: events.length,
+      anchor: {
+        seq: head.seq,
+        hash: head.hash,
+        hmac: expect.stringMatching(/^[0-9a-f]{64}$/),
+        start_seq: 0,
+        start_hash: GENESIS_HASH,
+        anchored_at: expect.any(String),
+      },
+    });
+    const key = t.app.get(MasterKeyService).derive('audit-chain-anchor');
+    const signed = ['tessera-audit-anchor-v1', user.organizationId, 0, GENESIS_HASH];
+    expect(body.anchor.hmac).toBe(
+      createHmac('sha256', key)
+        .update(JSON.stringify([...signed, head.seq, head.hash]))
+        .digest('hex'),
+    );
+  });
+
+  it('reports the newest events deleted in the database, also after later events', async () => {
+    const user = await userWithChain('truncated');
+    const before = await verify(user);
+    expect(before.valid).toBe(true);
+    await db().query('DELETE FROM audit_events WHERE chain = ? AND seq > ?', [
+      user.organizationId,
+      before.anchor.seq - 2,
+    ]);
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({
+        valid: false,
+        events_checked: before.events_checked - 2,
+        reason: 'events_missing',
+        anchor: before.anchor,
+      }),
+    );
+    // The writer never moves an anchor the chain no longer matches: later events cannot hide it.
+    await createApiKey(t, bearer(user.accessToken), { name: 'later', scopes: ['models:read'] });
+    await t.app.get(AuditWriter).drain();
+    const after = await verify(user);
+    expect(after).toEqual(expect.objectContaining({ valid: false, anchor: before.anchor }));
+    expect(
+      t.logs
+        .entries()
+        .some(
+          (entry) =>
+            entry.chain === user.organizationId &&
+            /does not match its anchor/.test(String(entry.msg)),
+        ),
+    ).toBe(true);
+  });
+
+  it('reports an event edited in the database with every later hash recomputed', async () => {
+    const user = await userWithChain('rewritten');
+    const events = await stored(user);
+    const from = events.findIndex((event) => event.action === 'api_key.created');
+    // What anyone who can write the table can do: edit an event, then re-chain all after it.
+    let prevHash = events[from].prevHash;
+    for (const [i, event] of events.slice(from).entries()) {
+      const metadata = i === 0 ? JSON.stringify({ name: 'innocent' }) : event.metadata;
+      const hash = eventHash(chainedFields({ ...event, metadata, prevHash }));
+      await db().query(
+        'UPDATE audit_events SET metadata = ?, prev_hash = ?, hash = ? WHERE id = ?',
+        [metadata, prevHash, hash, event.id],
+      );
+      prevHash = hash;
+    }
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({
+        valid: false,
+        events_checked: events.length,
+        reason: 'head_mismatch',
+        first_broken_id: events[events.length - 1].id,
+      }),
+    );
+  });
+
+  it('does not accept an anchor moved in the database without the master key', async () => {
+    const user = await userWithChain('forged-anchor');
+    const events = await stored(user);
+    const newHead = events[events.length - 3];
+    await db().query('DELETE FROM audit_events WHERE chain = ? AND seq > ?', [
+      user.organizationId,
+      newHead.seq,
+    ]);
+    await db().query('UPDATE audit_anchors SET seq = ?, hash = ? WHERE chain = ?', [
+      newHead.seq,
+      newHead.hash,
+      user.organizationId,
+    ]);
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({ valid: false, reason: 'anchor_forged' }),
+    );
+  });
+
+  it('reports a chain whose anchor was deleted; its next event anchors it again, said in the log', async () => {
+    const user = await userWithChain('unanchored');
+    await db().query('DELETE FROM audit_anchors WHERE chain = ?', [user.organizationId]);
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({ valid: false, reason: 'anchor_missing', anchor: null }),
+    );
+    await createApiKey(t, bearer(user.accessToken), { name: 'later', scopes: ['models:read'] });
+    expect((await verify(user)).valid).toBe(true);
+    expect(
+      t.logs
+        .entries()
+        .some(
+          (entry) =>
+            entry.chain === user.organizationId &&
+            entry.level === 40 &&
+            /has events but no anchor/.test(String(entry.msg)),
+        ),
+    ).toBe(true);
+  });
+
+  it('reports events written into the table around the server, even correctly chained', async () => {
+    const user = await userWithChain('appended');
+    const events = await stored(user);
+    const head = events[events.length - 1];
+    const forged = {
+      ...head,
+      id: prefixedId('evt'),
+      seq: head.seq + 1,
+      prevHash: head.hash,
+      metadata: JSON.stringify({ name: 'planted' }),
+    };
+    await db()
+      .getRepository(AuditEvent)
+      .insert({ ...forged, hash: eventHash(chainedFields(forged)) });
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({
+        valid: false,
+        reason: 'unanchored_events',
+        first_broken_id: forged.id,
+      }),
+    );
+  });
+
+  it('reports the oldest events deleted under a checkpoint retention did not write', async () => {
+    const user = await userWithChain('prefix-cut');
+    const events = await stored(user);
+    const cut = events[1];
+    await db().query('DELETE FROM audit_events WHERE chain = ? AND seq <= ?', [
+      user.organizationId,
+      cut.seq,
+    ]);
+    await db().getRepository(AuditCheckpoint).insert({
+      chain: user.organizationId,
+      lastPrunedSeq: cut.seq,
+      lastPrunedHash: cut.hash,
+      prunedAt: new Date(),
+    });
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({
+        valid: false,
+        reason: 'start_mismatch',
+        first_broken_id: events[2].id,
+      }),
+    );
+  });
+
+  it('writes the anchor to the log each time a chain passes AUDIT_ANCHOR_LOG_INTERVAL events', async () => {
+    await withTestApp({ AUDIT_ANCHOR_LOG_INTERVAL: '3' }, async (own) => {
+      const user = await createUser(own, 'logged-anchor');
+      for (let i = 0; i < 4; i++)
+        await createApiKey(own, bearer(user.accessToken), {
+          name: `k${i}`,
+          scopes: ['models:read'],
+        });
+      await own.app.get(AuditWriter).drain();
+      const logged = own.logs
+        .entries()
+        .map((entry) => entry.audit_anchor as Record<string, unknown> | undefined)
+        .filter((anchor) => anchor?.chain === user.organizationId);
+      const crossings = logged.map((anchor) => Math.floor(Number(anchor!.seq) / 3));
+      expect(crossings).toEqual([1, 2]); // 6+ events in all: past 3 and past 6, once each
+      const events = await own.app
+        .get(DataSource)
+        .getRepository(AuditEvent)
+        .findBy({ chain: user.organizationId });
+      for (const anchor of logged) {
+        expect(anchor).toEqual({
+          chain: user.organizationId,
+          seq: expect.any(Number),
+          hash: events.find((event) => event.seq === anchor!.seq)!.hash,
+          hmac: expect.stringMatching(/^[0-9a-f]{64}$/),
+          start_seq: 0,
+          start_hash: GENESIS_HASH,
+        });
+      }
     });
   });
 });

@@ -1,6 +1,12 @@
 import { InitialSchema1763884800000 } from './1763884800000-InitialSchema';
 import { ApiKeys1763884900000 } from './1763884900000-ApiKeys';
 import { AuditLog1763885000000 } from './1763885000000-AuditLog';
+import { AuditAnchors1765000300000 } from './1765000300000-AuditAnchors';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
-export const MIGRATIONS = [InitialSchema1763884800000, ApiKeys1763884900000, AuditLog1763885000000];
+export const MIGRATIONS = [
+  InitialSchema1763884800000,
+  ApiKeys1763884900000,
+  AuditLog1763885000000,
+  AuditAnchors1765000300000,
+];

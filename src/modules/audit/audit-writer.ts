@@ -4,9 +4,11 @@ import { EnvironmentVariables } from '../../config/env.schema';
 import { databaseErrorCode, isDataError, isUniqueViolation } from '../../database/errors';
 import { AUDIT_ACTIONS } from './audit-actions';
 import { AuditEvent } from './audit-event.entity';
-import { ChainedFields, eventHash, GENESIS_HASH } from './audit-chain';
+import { ChainedFields, eventHash } from './audit-chain';
 import { gapMarker, setAsideMarker } from './audit-markers';
-import { AuditRepository } from './audit.repository';
+import { ChainPoint, GENESIS_POINT } from './audit-anchor-signer';
+import { AuditAnchoring } from './audit-anchoring';
+import { AnchorMovedError, AuditRepository } from './audit.repository';
 
 /** An event as recorded, before it has a place in its chain. */
 export type PendingAuditEvent = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
@@ -72,6 +74,7 @@ export class AuditWriter implements OnApplicationShutdown {
 
   constructor(
     private readonly repository: AuditRepository,
+    private readonly anchoring: AuditAnchoring,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.maxQueued = config.get('AUDIT_MAX_QUEUED_EVENTS', { infer: true });
@@ -160,7 +163,8 @@ export class AuditWriter implements OnApplicationShutdown {
         await this.append(chain, batch.map(materialize));
       } catch (error) {
         queue.inFlight = 0;
-        if (isUniqueViolation(error)) continue; // another instance took these seqs: re-read the head
+        // Another instance took these seqs, or moved the anchor: re-read the head.
+        if (isUniqueViolation(error) || error instanceof AnchorMovedError) continue;
         if (isDataError(error) || error instanceof UnchainableEventError) {
           // Find the event the database refuses; the marker set in its place takes its turn.
           if (batch.length > 1) oneByOne = batch.length;
@@ -207,23 +211,32 @@ export class AuditWriter implements OnApplicationShutdown {
     };
   }
 
+  /**
+   * Chains the events onto the head and stores them with the anchor moved to their newest. The
+   * head is read before the anchor: a batch another instance committed in between makes the anchor
+   * look ahead of the head, and this batch's seqs then collide with that one's, so it is retried.
+   */
   private async append(chain: string, events: PendingAuditEvent[]): Promise<void> {
-    let head = (await this.repository.head(chain)) ?? (await this.checkpointHead(chain));
+    const head = (await this.repository.head(chain)) ?? (await this.checkpointHead(chain));
+    const anchor = await this.repository.anchor(chain);
+    let last: ChainPoint = head;
     const chained = events.map((event) => {
-      const seq = head.seq + 1;
-      const prevHash = head.hash;
+      const seq = last.seq + 1;
+      const prevHash = last.hash;
       const hash = chainedHash({ ...event, seq, prevHash });
-      head = { seq, hash };
+      last = { seq, hash };
       return { ...event, seq, prevHash, hash };
     });
-    await this.repository.appendAll(chained);
+    const move = await this.anchoring.moveFor(chain, anchor, head, last);
+    await this.repository.appendAll(chained, move ?? undefined);
+    this.anchoring.written(chain, move, head, anchor);
   }
 
-  private async checkpointHead(chain: string): Promise<{ seq: number; hash: string }> {
+  private async checkpointHead(chain: string): Promise<ChainPoint> {
     const checkpoint = await this.repository.checkpoint(chain);
     return checkpoint
       ? { seq: checkpoint.lastPrunedSeq, hash: checkpoint.lastPrunedHash }
-      : { seq: 0, hash: GENESIS_HASH };
+      : GENESIS_POINT;
   }
 }
 
