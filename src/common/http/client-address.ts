@@ -1,6 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { isIP } from 'node:net';
 
+/** What the address is read from: a Fastify request (whose socket, once destroyed, may be gone). */
+type ClientRequest = Pick<FastifyRequest, 'ip'> & { socket?: { remoteAddress?: string } | null };
+
 /**
  * The longest textual IP address: an IPv4-mapped IPv6 address in full
  * (`ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255`), and the width of every column that stores one.
@@ -21,9 +24,9 @@ const MAX_FORWARDED_LENGTH = MAX_ADDRESS_LENGTH + 8;
  * and the socket's address is used, as without a proxy. Stored as it was, such a value failed the
  * audit INSERT on MariaDB ("Data too long") and jammed the organization's audit log behind it.
  */
-export function clientAddressOf(request: Pick<FastifyRequest, 'ip' | 'socket'>): string {
+export function clientAddressOf(request: ClientRequest): string {
   const ip = request.ip;
-  const socketAddress = request.socket.remoteAddress ?? '';
+  const socketAddress = request.socket?.remoteAddress ?? '';
   // Hot path: no proxy in the way (TRUST_PROXY off, or no X-Forwarded-For): the kernel's address.
   if (ip === socketAddress) return ip;
   return forwardedAddress(ip) ?? socketAddress;
