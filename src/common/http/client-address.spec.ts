@@ -4,7 +4,7 @@ import { clientNetworkOf } from './client-network';
 const SOCKET = '192.0.2.1';
 /** `ip` as Fastify computes it from X-Forwarded-For, from a proxy connected at SOCKET. */
 const addressOf = (ip: string | undefined) =>
-  clientAddressOf({ ip: ip as string, socket: { remoteAddress: SOCKET } as never });
+  clientAddressOf({ ip: ip as string, socket: { remoteAddress: SOCKET } });
 
 describe('clientAddressOf', () => {
   it('takes the socket’s address when no proxy is in the way', () => {
