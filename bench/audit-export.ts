@@ -22,6 +22,7 @@ import { createApp } from '../src/app.factory';
 import { uuidv7 } from '../src/common/ids';
 import { AUDIT_ACTIONS } from '../src/modules/audit/audit-actions';
 import { eventHash, GENESIS_HASH } from '../src/modules/audit/audit-chain';
+import { AuditAnchorSigner } from '../src/modules/audit/audit-anchor-signer';
 import { AuditEvent } from '../src/modules/audit/audit-event.entity';
 import { AuditWriter, chainedFields } from '../src/modules/audit/audit-writer';
 import { AuditRepository } from '../src/modules/audit/audit.repository';
@@ -156,7 +157,8 @@ async function seedChain(
 ): Promise<SeedResult> {
   const chain = owner.organizationId;
   await app.get(AuditWriter).drain(); // registration's own events are in the chain first
-  const head = await app.get(AuditRepository).head(chain);
+  const repository = app.get(AuditRepository);
+  const head = await repository.head(chain);
   let seq = head?.seq ?? 0;
   let prevHash = head?.hash ?? GENESIS_HASH;
   const events = app.get(DataSource).getRepository(AuditEvent);
@@ -195,7 +197,15 @@ async function seedChain(
       batch.push({ ...event, hash });
       prevHash = hash;
     }
-    await events.insert(batch);
+    if (offset + INSERT_BATCH < count) await events.insert(batch);
+    else {
+      // The last batch moves the chain's signed head, as the writer does, or verify would
+      // rightly report the seeded events as written around it.
+      const anchor = await repository.anchor(chain);
+      const start = { seq: anchor?.startSeq ?? 0, hash: anchor?.startHash ?? GENESIS_HASH };
+      const next = app.get(AuditAnchorSigner).anchor(chain, start, { seq, hash: prevHash });
+      await repository.appendAll(batch, { previous: anchor, next });
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   const total = await events.countBy({ chain });

@@ -147,6 +147,16 @@ export class EnvironmentVariables {
   @Min(100)
   AUDIT_MAX_QUEUED_EVENTS = 50_000;
 
+  /**
+   * Each time an audit chain passes a multiple of this many events, its signed head (anchor) is
+   * written to the log too, so a copy lives outside the database; 0 turns that off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  AUDIT_ANCHOR_LOG_INTERVAL = 1000;
+
   /** Turn request rate limits off (e.g. behind a gateway that limits already). */
   @Transform(toBoolean)
   @IsBoolean()

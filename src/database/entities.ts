@@ -1,5 +1,6 @@
 import { ApiKeyUsage } from '../modules/api-keys/api-key-usage.entity';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
+import { AuditAnchor } from '../modules/audit/audit-anchor.entity';
 import { AuditCheckpoint } from '../modules/audit/audit-checkpoint.entity';
 import { AuditEvent } from '../modules/audit/audit-event.entity';
 import { RefreshToken } from '../modules/auth/sessions/refresh-token.entity';
@@ -22,4 +23,5 @@ export const ENTITIES = [
   ApiKeyUsage,
   AuditEvent,
   AuditCheckpoint,
+  AuditAnchor,
 ];

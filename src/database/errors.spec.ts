@@ -1,4 +1,4 @@
-import { isUniqueViolation } from './errors';
+import { isDataError, isUniqueViolation } from './errors';
 
 describe('isUniqueViolation', () => {
   it('recognises duplicate keys of both drivers, directly or wrapped by TypeORM', () => {
@@ -22,5 +22,40 @@ describe('isUniqueViolation', () => {
     }
     expect(isUniqueViolation(new Error('connection lost'))).toBe(false);
     expect(isUniqueViolation(null)).toBe(false);
+  });
+});
+
+/** What TypeORM throws: a QueryFailedError around the driver's error. */
+const failed = (driverError: Record<string, unknown>) =>
+  Object.assign(new Error('query failed'), { driverError, ...driverError });
+
+describe('isDataError', () => {
+  it('is a row the database refuses for its content, on either driver', () => {
+    for (const error of [
+      failed({ code: 'ER_DATA_TOO_LONG', errno: 1406, sqlState: '22001' }),
+      failed({ code: 'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD', errno: 1366, sqlState: 'HY000' }),
+      failed({ code: 'ER_BAD_NULL_ERROR', errno: 1048, sqlState: '23000' }),
+      failed({ code: 'ER_SOME_FUTURE_DATA_ERROR', sqlState: '22999' }),
+      failed({ code: 'SQLITE_CONSTRAINT_NOTNULL' }),
+      failed({ code: 'SQLITE_TOOBIG' }),
+    ]) {
+      expect(isDataError(error)).toBe(true);
+    }
+  });
+
+  it('is never the database being away, busy or racing: those are retried', () => {
+    for (const error of [
+      failed({ code: 'PROTOCOL_CONNECTION_LOST' }),
+      failed({ code: 'ECONNREFUSED' }),
+      failed({ code: 'ER_LOCK_DEADLOCK', errno: 1213, sqlState: '40001' }),
+      failed({ code: 'ER_LOCK_WAIT_TIMEOUT', errno: 1205, sqlState: 'HY000' }),
+      failed({ code: 'SQLITE_BUSY' }),
+      failed({ code: 'ER_DUP_ENTRY', sqlState: '23000' }),
+      new Error('Connection is not established'),
+      null,
+      'text',
+    ]) {
+      expect(isDataError(error)).toBe(false);
+    }
   });
 });

@@ -13,3 +13,58 @@ export function isUniqueViolation(error: unknown): boolean {
     reported === 'SQLITE_CONSTRAINT_PRIMARYKEY'
   );
 }
+
+/**
+ * MySQL/MariaDB errors about the row itself: a value too long, out of range, in a character set
+ * the column cannot hold, or NULL in a NOT NULL column. The same row fails the same way on every
+ * retry; the connection is fine.
+ */
+const MYSQL_DATA_ERRORS = new Set([
+  'ER_DATA_TOO_LONG',
+  'ER_TRUNCATED_WRONG_VALUE',
+  'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD',
+  'ER_WARN_DATA_OUT_OF_RANGE',
+  'ER_DATA_OUT_OF_RANGE',
+  'ER_INVALID_CHARACTER_STRING',
+  'ER_BAD_NULL_ERROR',
+  'ER_NO_DEFAULT_FOR_FIELD',
+  // A statement larger than max_allowed_packet: a smaller one (fewer rows) may pass.
+  'ER_NET_PACKET_TOO_LARGE',
+]);
+/** SQLite's: a value too big for the database, NULL in a NOT NULL column, a failed CHECK. */
+const SQLITE_DATA_ERRORS = new Set([
+  'SQLITE_TOOBIG',
+  'SQLITE_CONSTRAINT_NOTNULL',
+  'SQLITE_CONSTRAINT_CHECK',
+  'SQLITE_MISMATCH',
+]);
+
+/**
+ * A write refused for what it writes, not for the database's state: retrying the same rows can
+ * never succeed. Anything else (a lost connection, a timeout, a deadlock, an unknown error) may
+ * pass later and is not one.
+ */
+export function isDataError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, sqlState, driverError } = error as {
+    code?: unknown;
+    sqlState?: unknown;
+    driverError?: { code?: unknown; sqlState?: unknown };
+  };
+  const reported = driverError?.code ?? code;
+  const state = driverError?.sqlState ?? sqlState;
+  // SQLSTATE class 22 is "data exception" in the SQL standard, whatever the vendor code.
+  if (typeof state === 'string' && state.startsWith('22')) return true;
+  return (
+    typeof reported === 'string' &&
+    (MYSQL_DATA_ERRORS.has(reported) || SQLITE_DATA_ERRORS.has(reported))
+  );
+}
+
+/** The driver's code of a database error (`ER_DATA_TOO_LONG`), for logs and records. */
+export function databaseErrorCode(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'unknown';
+  const { code, driverError } = error as { code?: unknown; driverError?: { code?: unknown } };
+  const reported = driverError?.code ?? code;
+  return typeof reported === 'string' ? reported.slice(0, 64) : 'unknown';
+}

@@ -1,16 +1,28 @@
+import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { MasterKeyService } from '../../src/common/crypto/master-key';
 import { AuditRepository } from '../../src/modules/audit/audit.repository';
-import { AuditWriter } from '../../src/modules/audit/audit-writer';
+import { prefixedId } from '../../src/common/ids';
+import { eventHash, GENESIS_HASH } from '../../src/modules/audit/audit-chain';
+import { AuditCheckpoint } from '../../src/modules/audit/audit-checkpoint.entity';
+import { AuditEvent } from '../../src/modules/audit/audit-event.entity';
+import {
+  AuditWriter,
+  chainedFields,
+  PendingAuditEvent,
+} from '../../src/modules/audit/audit-writer';
 import { AuditLogService } from '../../src/modules/audit/audit-log.service';
 import { AUDIT_ACTIONS } from '../../src/modules/audit/audit-actions';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
+import { testDatabaseUrl } from '../utils/test-env';
 
 interface Event {
   id: string;
+  seq: number;
   action: string;
   outcome: string;
   organization_id: string;
@@ -180,12 +192,32 @@ describe('audit log', () => {
     );
   });
 
-  it('needs compliance:read (or audit.read) and shows only the caller’s organization', async () => {
+  it('needs the scope compliance:read of a key, the permission audit.read of a user', async () => {
     const key = await createApiKey(t, bearer(owner.accessToken), {
       name: 'no-compliance',
-      scopes: ['translate:read'],
+      scopes: ['translate:read', 'organizations:read'],
     });
-    await request(t.http).get('/v1/audit-logs').set(asKey(key.key)).expect(403);
+    for (const path of ['/v1/audit-logs', '/v1/audit-logs/export', '/v1/audit-logs/verify']) {
+      const refused = await request(t.http).get(path).set(asKey(key.key)).expect(403);
+      expect(refused.body).toEqual(
+        expect.objectContaining({ detail: 'Missing scope: compliance:read' }),
+      );
+    }
+    // A viewer's role carries every read scope, compliance:read included, but not audit.read.
+    const viewer = await createUser(t, 'audit-viewer');
+    await request(t.http)
+      .post(`/v1/organizations/${owner.organizationId}/members`)
+      .set(bearer(owner.accessToken))
+      .send({ email: viewer.email, role: 'viewer' })
+      .expect(201);
+    const asViewer = { ...bearer(viewer.accessToken), 'X-Organization-ID': owner.organizationId };
+    const denied = await request(t.http).get('/v1/audit-logs').set(asViewer).expect(403);
+    expect(denied.body).toEqual(
+      expect.objectContaining({ detail: 'Missing permission: audit.read' }),
+    );
+  });
+
+  it('shows a compliance:read key or an auditing user only the caller’s organization', async () => {
     const auditor = await createApiKey(t, bearer(owner.accessToken), {
       name: 'auditor',
       scopes: ['compliance:read'],
@@ -236,7 +268,10 @@ describe('audit log', () => {
       .get('/v1/audit-logs/verify')
       .set(bearer(user.accessToken))
       .expect(200);
-    expect(verify.body).toEqual({ valid: true, events_checked: expect.any(Number) });
+    expect(verify.body).toEqual(
+      expect.objectContaining({ valid: true, events_checked: expect.any(Number) }),
+    );
+    expect(verify.body.anchor.seq).toBe(verify.body.events_checked);
     expect(verify.body.events_checked).toBeGreaterThanOrEqual(52); // registered, logged in, 50 keys
     const created = await events(user, '&action=api_key.created');
     expect(created).toHaveLength(50);
@@ -262,11 +297,14 @@ describe('audit log', () => {
       .get('/v1/audit-logs/verify')
       .set(bearer(user.accessToken))
       .expect(200);
-    expect(verify.body).toEqual({
-      valid: false,
-      events_checked: expect.any(Number),
-      first_broken_id: victim.id,
-    });
+    expect(verify.body).toEqual(
+      expect.objectContaining({
+        valid: false,
+        events_checked: expect.any(Number),
+        first_broken_id: victim.id,
+        reason: 'chain_broken',
+      }),
+    );
   });
 
   it('reports a deleted event as a break in the chain', async () => {
@@ -279,11 +317,14 @@ describe('audit log', () => {
       .get('/v1/audit-logs/verify')
       .set(bearer(user.accessToken))
       .expect(200);
-    expect(verify.body).toEqual({
-      valid: false,
-      events_checked: expect.any(Number),
-      first_broken_id: log[0].id,
-    });
+    expect(verify.body).toEqual(
+      expect.objectContaining({
+        valid: false,
+        events_checked: expect.any(Number),
+        first_broken_id: log[0].id,
+        reason: 'chain_broken',
+      }),
+    );
   });
 
   it('exports NDJSON with no key secret, password or refresh token in it', async () => {
@@ -353,12 +394,12 @@ describe('audit log', () => {
     const repository = t.app.get(AuditRepository);
     const original = repository.appendAll.bind(repository);
     let failures = 0;
-    const spy = jest.spyOn(repository, 'appendAll').mockImplementation(async (batch) => {
+    const spy = jest.spyOn(repository, 'appendAll').mockImplementation(async (batch, anchor) => {
       if (batch.some((event) => event.action === 'api_key.created') && failures < 2) {
         failures += 1;
         throw Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
       }
-      return original(batch);
+      return original(batch, anchor);
     });
     try {
       const key = await createApiKey(t, bearer(user.accessToken), {
@@ -388,11 +429,11 @@ describe('audit log', () => {
     const repository = t.app.get(AuditRepository);
     const original = repository.appendAll.bind(repository);
     let release = false;
-    const spy = jest.spyOn(repository, 'appendAll').mockImplementation(async (batch) => {
+    const spy = jest.spyOn(repository, 'appendAll').mockImplementation(async (batch, anchor) => {
       if (batch[0].chain === stuck.organizationId && !release) {
         throw Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
       }
-      return original(batch);
+      return original(batch, anchor);
     });
     try {
       await createApiKey(t, bearer(stuck.accessToken), { name: 'stuck', scopes: ['models:read'] });
@@ -425,7 +466,9 @@ describe('audit log', () => {
       });
     }
     await t.app.get(AuditWriter).drain();
-    expect(await verify()).toEqual({ valid: true, events_checked: before.events_checked + 250 });
+    expect(await verify()).toEqual(
+      expect.objectContaining({ valid: true, events_checked: before.events_checked + 250 }),
+    );
     const newest = await events(user, '&action=api_key.updated');
     expect(newest.slice(0, 3).map((e) => e.metadata.n)).toEqual([249, 248, 247]);
   });
@@ -491,6 +534,370 @@ describe('audit log', () => {
       .get('/v1/audit-logs/verify')
       .set(bearer(user.accessToken))
       .expect(200);
-    expect(verify.body).toEqual({ valid: true, events_checked: 1 });
+    expect(verify.body).toEqual(expect.objectContaining({ valid: true, events_checked: 1 }));
+    // The anchor's start followed retention's checkpoint.
+    expect(verify.body.anchor.start_seq).toBe(verify.body.anchor.seq - 1);
+  });
+});
+
+describe('audit events that can never be written', () => {
+  const onMariaDb = Boolean(testDatabaseUrl());
+
+  /** An event as the writer queues it, past AuditService (which fits every field to its column). */
+  const rawEvent = (organizationId: string, targetId: string): PendingAuditEvent => ({
+    id: prefixedId('evt'),
+    chain: organizationId,
+    occurredAt: new Date(),
+    organizationId,
+    actorType: 'system',
+    actorId: null,
+    actorIp: null,
+    actorUserAgent: null,
+    action: AUDIT_ACTIONS.apiKeyUpdated,
+    targetType: 'api_key',
+    targetId,
+    outcome: 'success',
+    requestId: null,
+    metadata: '{}',
+  });
+
+  const read = async (t: TestApp, user: TestUser, query = ''): Promise<Event[]> =>
+    (
+      await request(t.http)
+        .get(`/v1/audit-logs?limit=100${query}`)
+        .set(bearer(user.accessToken))
+        .expect(200)
+    ).body.data;
+
+  /**
+   * Queues `unwritable` between two writable events of the same chain (one batch), then checks
+   * that it was set aside: the others and a later event stored in order, the gap recorded in the
+   * chain, the chain valid, the error logged and counted in /v1/health.
+   */
+  async function expectSetAside(unwritable: (event: PendingAuditEvent) => PendingAuditEvent) {
+    await withTestApp({}, async (t) => {
+      const user = await createUser(t, 'set-aside');
+      const writer = t.app.get(AuditWriter);
+      await writer.drain();
+      const bad = unwritable(rawEvent(user.organizationId, 'key_bad'));
+      writer.enqueue(rawEvent(user.organizationId, 'key_before'));
+      writer.enqueue(bad);
+      writer.enqueue(rawEvent(user.organizationId, 'key_after'));
+      const later = await createApiKey(t, bearer(user.accessToken), {
+        name: 'later',
+        scopes: ['models:read'],
+      });
+      // In chain order (the marker's id is younger than the events queued after the one it replaces).
+      const log = (await read(t, user)).sort((a, b) => b.seq - a.seq);
+      const newest = log.slice(0, 4).map((e) => `${e.action} ${e.target.id ?? ''}`.trim());
+      expect(newest).toEqual([
+        `api_key.created ${later.id}`,
+        'api_key.updated key_after',
+        'audit.event_set_aside',
+        'api_key.updated key_before',
+      ]);
+      expect(log[2]).toEqual(
+        expect.objectContaining({
+          outcome: 'failure',
+          actor: { type: 'system', id: null, ip: null, user_agent: null },
+          metadata: {
+            set_aside_event_id: bad.id,
+            set_aside_action: 'api_key.updated',
+            error_code: expect.any(String),
+          },
+        }),
+      );
+      const verify = await request(t.http)
+        .get('/v1/audit-logs/verify')
+        .set(bearer(user.accessToken))
+        .expect(200);
+      expect(verify.body.valid).toBe(true);
+      const health = await request(t.http).get('/v1/health').expect(200);
+      expect(health.body).toEqual(
+        expect.objectContaining({ status: 'ok', database: 'up', audit_events_set_aside: 1 }),
+      );
+      const logged = t.logs
+        .entries()
+        .filter((entry) => /can never be written/.test(String(entry.msg)));
+      expect(logged).toEqual([
+        expect.objectContaining({ level: 50, event_id: bad.id, chain: user.organizationId }),
+      ]);
+    });
+  }
+
+  it('sets aside an event the database refuses (a NOT NULL column left empty) and stores the rest', async () => {
+    await expectSetAside((event) => ({ ...event, actorType: null as unknown as string }));
+  });
+
+  (onMariaDb ? it : it.skip)(
+    'sets aside an event too long for its column on MariaDB ("Data too long")',
+    async () => {
+      await expectSetAside((event) => ({ ...event, actorIp: '9'.repeat(60) }));
+    },
+  );
+
+  it('fits what the service records to the columns, so the database never refuses it', async () => {
+    await withTestApp({}, async (t) => {
+      const user = await createUser(t, 'oversized');
+      t.app.get(AuditService).record(AUDIT_ACTIONS.apiKeyUpdated, {
+        organizationId: user.organizationId,
+        origin: { requestId: 'r'.repeat(500), ip: '9'.repeat(60), userAgent: 'u'.repeat(1000) },
+        actor: { type: 't'.repeat(50), id: 'a'.repeat(200) },
+        // A lone surrogate (half of an emoji) that MariaDB would store as U+FFFD, breaking the hash.
+        target: { type: 'x'.repeat(100), id: `key_\ud83d${'y'.repeat(200)}` },
+        metadata: { blob: 'm'.repeat(70_000) },
+      });
+      const [event] = await read(t, user, '&action=api_key.updated');
+      expect(event).toEqual(
+        expect.objectContaining({
+          request_id: 'r'.repeat(128),
+          actor: {
+            type: 't'.repeat(20),
+            id: 'a'.repeat(80),
+            ip: null,
+            user_agent: 'u'.repeat(300),
+          },
+          target: { type: 'x'.repeat(30), id: `key_\ufffd${'y'.repeat(75)}` },
+          metadata: { metadata_truncated: true, original_bytes: expect.any(Number) },
+        }),
+      );
+      expect(event.metadata.original_bytes).toBeGreaterThan(70_000);
+      const verify = await request(t.http)
+        .get('/v1/audit-logs/verify')
+        .set(bearer(user.accessToken))
+        .expect(200);
+      expect(verify.body.valid).toBe(true);
+      const health = await request(t.http).get('/v1/health').expect(200);
+      expect(health.body.audit_events_set_aside).toBe(0);
+    });
+  });
+});
+
+describe('audit chain anchor', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
+  });
+
+  const db = () => t.app.get(DataSource);
+  const verify = async (user: TestUser) =>
+    (await request(t.http).get('/v1/audit-logs/verify').set(bearer(user.accessToken)).expect(200))
+      .body;
+  /** The chain's events as stored, oldest first. */
+  const stored = (user: TestUser) =>
+    db()
+      .getRepository(AuditEvent)
+      .find({ where: { chain: user.organizationId }, order: { seq: 'ASC' } });
+
+  /** A user whose chain holds registration, login and three key creations, all stored. */
+  async function userWithChain(label: string): Promise<TestUser> {
+    const user = await createUser(t, label);
+    for (let i = 0; i < 3; i++)
+      await createApiKey(t, bearer(user.accessToken), { name: `k${i}`, scopes: ['models:read'] });
+    await t.app.get(AuditWriter).drain();
+    return user;
+  }
+
+  it('exports the chain’s head, signed with a key derived from the master key', async () => {
+    const user = await userWithChain('anchored');
+    const events = await stored(user);
+    const head = events[events.length - 1];
+    const body = await verify(user);
+    expect(body).toEqual({
+      valid: true,
+      events_checked: events.length,
+      anchor: {
+        seq: head.seq,
+        hash: head.hash,
+        hmac: expect.stringMatching(/^[0-9a-f]{64}$/),
+        start_seq: 0,
+        start_hash: GENESIS_HASH,
+        anchored_at: expect.any(String),
+      },
+    });
+    const key = t.app.get(MasterKeyService).derive('audit-chain-anchor');
+    const signed = ['tessera-audit-anchor-v1', user.organizationId, 0, GENESIS_HASH];
+    expect(body.anchor.hmac).toBe(
+      createHmac('sha256', key)
+        .update(JSON.stringify([...signed, head.seq, head.hash]))
+        .digest('hex'),
+    );
+  });
+
+  it('reports the newest events deleted in the database, also after later events', async () => {
+    const user = await userWithChain('truncated');
+    const before = await verify(user);
+    expect(before.valid).toBe(true);
+    await db().query('DELETE FROM audit_events WHERE chain = ? AND seq > ?', [
+      user.organizationId,
+      before.anchor.seq - 2,
+    ]);
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({
+        valid: false,
+        events_checked: before.events_checked - 2,
+        reason: 'events_missing',
+        anchor: before.anchor,
+      }),
+    );
+    // The writer never moves an anchor the chain no longer matches: later events cannot hide it.
+    await createApiKey(t, bearer(user.accessToken), { name: 'later', scopes: ['models:read'] });
+    await t.app.get(AuditWriter).drain();
+    const after = await verify(user);
+    expect(after).toEqual(expect.objectContaining({ valid: false, anchor: before.anchor }));
+    expect(
+      t.logs
+        .entries()
+        .some(
+          (entry) =>
+            entry.chain === user.organizationId &&
+            /does not match its anchor/.test(String(entry.msg)),
+        ),
+    ).toBe(true);
+  });
+
+  it('reports an event edited in the database with every later hash recomputed', async () => {
+    const user = await userWithChain('rewritten');
+    const events = await stored(user);
+    const from = events.findIndex((event) => event.action === 'api_key.created');
+    // What anyone who can write the table can do: edit an event, then re-chain all after it.
+    let prevHash = events[from].prevHash;
+    for (const [i, event] of events.slice(from).entries()) {
+      const metadata = i === 0 ? JSON.stringify({ name: 'innocent' }) : event.metadata;
+      const hash = eventHash(chainedFields({ ...event, metadata, prevHash }));
+      await db().query(
+        'UPDATE audit_events SET metadata = ?, prev_hash = ?, hash = ? WHERE id = ?',
+        [metadata, prevHash, hash, event.id],
+      );
+      prevHash = hash;
+    }
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({
+        valid: false,
+        events_checked: events.length,
+        reason: 'head_mismatch',
+        first_broken_id: events[events.length - 1].id,
+      }),
+    );
+  });
+
+  it('does not accept an anchor moved in the database without the master key', async () => {
+    const user = await userWithChain('forged-anchor');
+    const events = await stored(user);
+    const newHead = events[events.length - 3];
+    await db().query('DELETE FROM audit_events WHERE chain = ? AND seq > ?', [
+      user.organizationId,
+      newHead.seq,
+    ]);
+    await db().query('UPDATE audit_anchors SET seq = ?, hash = ? WHERE chain = ?', [
+      newHead.seq,
+      newHead.hash,
+      user.organizationId,
+    ]);
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({ valid: false, reason: 'anchor_forged' }),
+    );
+  });
+
+  it('reports a chain whose anchor was deleted; its next event anchors it again, said in the log', async () => {
+    const user = await userWithChain('unanchored');
+    await db().query('DELETE FROM audit_anchors WHERE chain = ?', [user.organizationId]);
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({ valid: false, reason: 'anchor_missing', anchor: null }),
+    );
+    await createApiKey(t, bearer(user.accessToken), { name: 'later', scopes: ['models:read'] });
+    expect((await verify(user)).valid).toBe(true);
+    expect(
+      t.logs
+        .entries()
+        .some(
+          (entry) =>
+            entry.chain === user.organizationId &&
+            entry.level === 40 &&
+            /has events but no anchor/.test(String(entry.msg)),
+        ),
+    ).toBe(true);
+  });
+
+  it('reports events written into the table around the server, even correctly chained', async () => {
+    const user = await userWithChain('appended');
+    const events = await stored(user);
+    const head = events[events.length - 1];
+    const forged = {
+      ...head,
+      id: prefixedId('evt'),
+      seq: head.seq + 1,
+      prevHash: head.hash,
+      metadata: JSON.stringify({ name: 'planted' }),
+    };
+    await db()
+      .getRepository(AuditEvent)
+      .insert({ ...forged, hash: eventHash(chainedFields(forged)) });
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({
+        valid: false,
+        reason: 'unanchored_events',
+        first_broken_id: forged.id,
+      }),
+    );
+  });
+
+  it('reports the oldest events deleted under a checkpoint retention did not write', async () => {
+    const user = await userWithChain('prefix-cut');
+    const events = await stored(user);
+    const cut = events[1];
+    await db().query('DELETE FROM audit_events WHERE chain = ? AND seq <= ?', [
+      user.organizationId,
+      cut.seq,
+    ]);
+    await db().getRepository(AuditCheckpoint).insert({
+      chain: user.organizationId,
+      lastPrunedSeq: cut.seq,
+      lastPrunedHash: cut.hash,
+      prunedAt: new Date(),
+    });
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({
+        valid: false,
+        reason: 'start_mismatch',
+        first_broken_id: events[2].id,
+      }),
+    );
+  });
+
+  it('writes the anchor to the log each time a chain passes AUDIT_ANCHOR_LOG_INTERVAL events', async () => {
+    await withTestApp({ AUDIT_ANCHOR_LOG_INTERVAL: '3' }, async (own) => {
+      const user = await createUser(own, 'logged-anchor');
+      for (let i = 0; i < 4; i++)
+        await createApiKey(own, bearer(user.accessToken), {
+          name: `k${i}`,
+          scopes: ['models:read'],
+        });
+      await own.app.get(AuditWriter).drain();
+      const logged = own.logs
+        .entries()
+        .map((entry) => entry.audit_anchor as Record<string, unknown> | undefined)
+        .filter((anchor) => anchor?.chain === user.organizationId);
+      const crossings = logged.map((anchor) => Math.floor(Number(anchor!.seq) / 3));
+      expect(crossings).toEqual([1, 2]); // 6+ events in all: past 3 and past 6, once each
+      const events = await own.app
+        .get(DataSource)
+        .getRepository(AuditEvent)
+        .findBy({ chain: user.organizationId });
+      for (const anchor of logged) {
+        expect(anchor).toEqual({
+          chain: user.organizationId,
+          seq: expect.any(Number),
+          hash: events.find((event) => event.seq === anchor!.seq)!.hash,
+          hmac: expect.stringMatching(/^[0-9a-f]{64}$/),
+          start_seq: 0,
+          start_hash: GENESIS_HASH,
+        });
+      }
+    });
   });
 });

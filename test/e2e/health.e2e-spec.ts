@@ -2,6 +2,18 @@ import request from 'supertest';
 import { asKey, bearer, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { createUser } from '../utils/factories';
+import { DataSource as DataSourceToken } from 'typeorm';
+import { AUDIT_ACTIONS } from '../../src/modules/audit/audit-actions';
+import { AuditService } from '../../src/modules/audit/audit.service';
+import { AuditWriter } from '../../src/modules/audit/audit-writer';
+
+/** Polls `condition` every 20 ms, for at most 5 s. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 20) {
+    if (waited > 5000) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe('operations', () => {
   let t: TestApp;
@@ -15,7 +27,12 @@ describe('operations', () => {
 
   it('reports the database up and Redis disabled', async () => {
     const response = await request(t.http).get('/v1/health').expect(200);
-    expect(response.body).toEqual({ status: 'ok', database: 'up', redis: 'disabled' });
+    expect(response.body).toEqual({
+      status: 'ok',
+      database: 'up',
+      redis: 'disabled',
+      audit_events_set_aside: 0,
+    });
   });
 
   it('echoes the caller’s X-Request-Id and makes one otherwise', async () => {
@@ -63,8 +80,20 @@ describe('operations', () => {
         scopes: ['translate:read'],
       });
       await down.app.get(DataSourceToken).destroy();
+      // An audit event written while the database is away is kept and retried, never set aside.
+      down.app.get(AuditService).record(AUDIT_ACTIONS.apiKeyUpdated, {
+        organizationId: owner.organizationId,
+      });
+      await waitFor(() =>
+        down.logs.entries().some((entry) => /Audit write failed/.test(String(entry.msg))),
+      );
       const response = await request(down.http).get('/v1/health').expect(503);
-      expect(response.body).toEqual({ status: 'degraded', database: 'down', redis: 'disabled' });
+      expect(response.body).toEqual({
+        status: 'degraded',
+        database: 'down',
+        redis: 'disabled',
+        audit_events_set_aside: 0,
+      });
       const login = await request(down.http)
         .post('/v1/auth/login')
         .send({ email: 'someone@example.test', password: 'whatever-password' })
@@ -76,10 +105,20 @@ describe('operations', () => {
         .set(asKey(neverVerified.key))
         .expect(503);
       expect(verify.body).toEqual({ detail: 'Service unavailable' });
+      // Back up: the event kept meanwhile is stored.
+      await down.app.get(DataSourceToken).initialize();
+      await down.app.get(AuditWriter).drain();
+      // Health answers from a check at most a second old.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const back = await request(down.http).get('/v1/health').expect(200);
+      expect(back.body).toEqual(expect.objectContaining({ audit_events_set_aside: 0 }));
+      const stored = await request(down.http)
+        .get('/v1/audit-logs?action=api_key.updated')
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(stored.body.data).toHaveLength(1);
     } finally {
       await down.app.close().catch(() => undefined);
     }
   });
 });
-
-import { DataSource as DataSourceToken } from 'typeorm';

@@ -5,8 +5,10 @@ import type { Permission } from '../../modules/organizations/roles';
 import type { Principal as PrincipalShape } from './principal';
 
 /**
- * How a route declares who may call it. Every route carries exactly one kind of declaration;
- * the route inventory test (test/security) fails when one has none.
+ * How a route declares who may call it. Every route carries at least one declaration; the route
+ * inventory test (test/security) fails when one has none. @Scopes and @Permissions may be stacked:
+ * every credential then needs the scopes and, in the organization, the permissions (a user's role
+ * gives the permissions, a scoped credential the scope each permission stands for).
  */
 export const Public = Reflector.createDecorator<true>({ transform: () => true });
 /** Any valid credential; the service decides what the principal may see. */

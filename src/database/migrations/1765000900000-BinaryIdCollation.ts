@@ -24,6 +24,7 @@ export const ID_COLUMNS: ColumnsByTable = {
   api_key_usage: ['key_id', 'organization_id'],
   audit_events: ['id', 'chain', 'organization_id', 'actor_id', 'target_id'],
   audit_checkpoints: ['chain'],
+  audit_anchors: ['chain'],
 };
 
 /**

@@ -2,6 +2,7 @@ import { InitialSchema1763884800000 } from './1763884800000-InitialSchema';
 import { ApiKeys1763884900000 } from './1763884900000-ApiKeys';
 import { AuditLog1763885000000 } from './1763885000000-AuditLog';
 import { ApiKeyOwners1765000000000 } from './1765000000000-ApiKeyOwners';
+import { AuditAnchors1765000300000 } from './1765000300000-AuditAnchors';
 import { SessionClientDetails1765000400000 } from './1765000400000-SessionClientDetails';
 import { BinaryIdCollation1765000900000 } from './1765000900000-BinaryIdCollation';
 
@@ -11,6 +12,7 @@ export const MIGRATIONS = [
   ApiKeys1763884900000,
   AuditLog1763885000000,
   ApiKeyOwners1765000000000,
+  AuditAnchors1765000300000,
   SessionClientDetails1765000400000,
   BinaryIdCollation1765000900000,
 ];

@@ -1,7 +1,9 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { BackgroundJobs } from '../../common/jobs/background-jobs';
+import { MAX_ADDRESS_LENGTH } from '../../common/http/client-address';
 import { EnvironmentVariables } from '../../config/env.schema';
+import { fitToColumn } from '../../database/column-bounds';
 import { ApiKeysRepository } from './api-keys.repository';
 
 interface HourCounts {
@@ -99,7 +101,12 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
     try {
       await this.keys.writeUsage(
         [...counts.values()],
-        [...lastUse].map(([keyId, use]) => ({ keyId, at: new Date(use.at), ip: use.ip })),
+        // Fitted to last_ip: a value too long would fail the whole batch on MariaDB, every retry.
+        [...lastUse].map(([keyId, use]) => ({
+          keyId,
+          at: new Date(use.at),
+          ip: fitToColumn(use.ip, MAX_ADDRESS_LENGTH),
+        })),
       );
     } catch (error) {
       // The batch is one transaction, rolled back: all of it goes back in the queue. (Should the

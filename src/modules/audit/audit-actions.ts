@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = {
   accessDenied: 'authorization.denied',
   rateLimited: 'rate_limit.exceeded',
   eventsDropped: 'audit.events_dropped',
+  eventSetAside: 'audit.event_set_aside',
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];

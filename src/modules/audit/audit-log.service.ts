@@ -5,10 +5,11 @@ import { Readable } from 'node:stream';
 import { BadRequestError } from '../../common/errors/api-errors';
 import { DEFAULT_PAGE_SIZE, ListPage, toPage } from '../../common/http/pagination';
 import { EnvironmentVariables } from '../../config/env.schema';
-import { eventHash, GENESIS_HASH } from './audit-chain';
+import { AuditAnchoring } from './audit-anchoring';
 import { AuditEvent } from './audit-event.entity';
+import { AuditVerifier } from './audit-verifier';
 import { chainedFields, AuditWriter } from './audit-writer';
-import { AuditRepository } from './audit.repository';
+import { AnchorMovedError, AuditRepository } from './audit.repository';
 import { AuditEventDto, AuditListQueryDto, AuditVerifyDto } from './dto/audit.dto';
 
 const BATCH = 500;
@@ -32,6 +33,8 @@ export class AuditLogService implements OnModuleInit {
   constructor(
     private readonly repository: AuditRepository,
     private readonly writer: AuditWriter,
+    private readonly verifier: AuditVerifier,
+    private readonly anchoring: AuditAnchoring,
     private readonly jobs: BackgroundJobs,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
@@ -84,32 +87,10 @@ export class AuditLogService implements OnModuleInit {
     return Readable.from(lines(), { objectMode: false });
   }
 
-  /**
-   * Recomputes the chain: every event must follow the previous one (or the retention checkpoint)
-   * with no gap in `seq`, point at its hash, and hash to what it stores.
-   */
+  /** Recomputes the chain and checks it against its anchor (AuditVerifier). */
   async verify(organizationId: string): Promise<AuditVerifyDto> {
     await this.writer.settle(organizationId, READ_WAIT_MS);
-    const checkpoint = await this.repository.checkpoint(organizationId);
-    let expectedSeq = (checkpoint?.lastPrunedSeq ?? 0) + 1;
-    let expectedPrev = checkpoint?.lastPrunedHash ?? GENESIS_HASH;
-    let checked = 0;
-    let afterSeq = expectedSeq - 1;
-    for (;;) {
-      const batch = await this.repository.batch(organizationId, afterSeq, BATCH);
-      if (batch.length === 0) return { valid: true, events_checked: checked };
-      for (const event of batch) {
-        checked += 1;
-        const intact =
-          event.seq === expectedSeq &&
-          event.prevHash === expectedPrev &&
-          eventHash(chainedFields(event)) === event.hash;
-        if (!intact) return { valid: false, events_checked: checked, first_broken_id: event.id };
-        expectedSeq += 1;
-        expectedPrev = event.hash;
-      }
-      afterSeq = batch[batch.length - 1].seq;
-    }
+    return this.verifier.verify(organizationId);
   }
 
   /**
@@ -120,13 +101,27 @@ export class AuditLogService implements OnModuleInit {
     const cutoff = new Date(now.getTime() - this.retentionDays * DAY_MS);
     let removed = 0;
     for (const chain of await this.repository.chainsWithEventsBefore(cutoff)) {
-      const last = await this.repository.lastEventBefore(chain, cutoff);
-      if (last) removed += await this.repository.prunePrefix(chain, last);
+      removed += await this.prunePrefix(chain, cutoff);
     }
     if (removed > 0)
       this.logger.log(
         `Audit retention removed ${removed} events older than ${cutoff.toISOString()}`,
       );
     return removed;
+  }
+
+  /** One chain's prefix, its anchor's start moved with it (retried if a write moved the anchor). */
+  private async prunePrefix(chain: string, cutoff: Date): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const last = await this.repository.lastEventBefore(chain, cutoff);
+      if (!last) return 0;
+      const anchor = await this.repository.anchor(chain);
+      const move = this.anchoring.moveStart(chain, anchor, { seq: last.seq, hash: last.hash });
+      try {
+        return await this.repository.prunePrefix(chain, last, move ?? undefined);
+      } catch (error) {
+        if (!(error instanceof AnchorMovedError) || attempt >= 3) throw error;
+      }
+    }
   }
 }

@@ -1,12 +1,14 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { prefixedId } from '../../common/ids';
 import { EnvironmentVariables } from '../../config/env.schema';
-import { isUniqueViolation } from '../../database/errors';
+import { databaseErrorCode, isDataError, isUniqueViolation } from '../../database/errors';
 import { AUDIT_ACTIONS } from './audit-actions';
 import { AuditEvent } from './audit-event.entity';
-import { ChainedFields, eventHash, GENESIS_HASH } from './audit-chain';
-import { AuditRepository } from './audit.repository';
+import { ChainedFields, eventHash } from './audit-chain';
+import { gapMarker, setAsideMarker } from './audit-markers';
+import { ChainPoint, GENESIS_POINT } from './audit-anchor-signer';
+import { AuditAnchoring } from './audit-anchoring';
+import { AnchorMovedError, AuditRepository } from './audit.repository';
 
 /** An event as recorded, before it has a place in its chain. */
 export type PendingAuditEvent = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
@@ -21,6 +23,13 @@ interface Queued {
   event: PendingAuditEvent;
   /** Set on a gap marker: how many events were dropped here (it grows until written). */
   dropped?: number;
+  /** The writer's own event (a gap or set-aside marker): not counted in the queue's bound. */
+  marker?: true;
+}
+
+/** An event that cannot even be chained (e.g. an invalid date): no retry will change that. */
+class UnchainableEventError extends Error {
+  readonly code = 'UNCHAINABLE_EVENT';
 }
 
 interface ChainQueue {
@@ -43,7 +52,12 @@ interface ChainQueue {
  * and shutdown waits for the queue. The queue is bounded (AUDIT_MAX_QUEUED_EVENTS across all
  * chains): while the database refuses writes for long, further events are dropped rather than
  * let memory grow until the process dies, and the chain gets an `audit.events_dropped` event
- * with their count where they would have been, so the gap is in the log itself. What is lost
+ * with their count where they would have been, so the gap is in the log itself.
+ *
+ * Except a batch the database refuses for its content (a value too long, NULL in a NOT NULL
+ * column: isDataError), which no retry changes: its events are then written one by one, and the
+ * one refused is set aside (logged as an error, counted in `eventsSetAside` for /v1/health) with an
+ * `audit.event_set_aside` event in its place, so one bad row never holds up its chain. What is lost
  * outright: events still queued if the process is killed.
  */
 @Injectable()
@@ -56,9 +70,11 @@ export class AuditWriter implements OnApplicationShutdown {
   private lastDropLoggedAt = 0;
   /** Set at shutdown, after the last drain: failed writes are then given up, not retried. */
   private stopped = false;
+  private setAside = 0;
 
   constructor(
     private readonly repository: AuditRepository,
+    private readonly anchoring: AuditAnchoring,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.maxQueued = config.get('AUDIT_MAX_QUEUED_EVENTS', { infer: true });
@@ -76,6 +92,11 @@ export class AuditWriter implements OnApplicationShutdown {
       this.queued += 1;
     }
     if (!queue.writing) queue.writing = this.writeAll(event.chain, queue);
+  }
+
+  /** Events the database refused for their content since this instance started (health). */
+  get eventsSetAside(): number {
+    return this.setAside;
   }
 
   /** Resolves once every event recorded so far, in every chain, is stored (shutdown, tests). */
@@ -121,7 +142,7 @@ export class AuditWriter implements OnApplicationShutdown {
     const lastIndex = queue.items.length - 1;
     const last = queue.items[lastIndex];
     if (last?.dropped !== undefined && lastIndex >= queue.inFlight) last.dropped += 1;
-    else queue.items.push({ event: gapMarker(event), dropped: 1 });
+    else queue.items.push({ event: gapMarker(event), dropped: 1, marker: true });
     if (Date.now() - this.lastDropLoggedAt >= DROP_LOG_EVERY_MS) {
       this.lastDropLoggedAt = Date.now();
       this.logger.error(
@@ -133,14 +154,23 @@ export class AuditWriter implements OnApplicationShutdown {
 
   private async writeAll(chain: string, queue: ChainQueue): Promise<void> {
     let attempt = 0;
+    /** After a batch was refused for its content: items still to write one per INSERT. */
+    let oneByOne = 0;
     while (queue.items.length > 0) {
-      const batch = queue.items.slice(0, BATCH_SIZE);
+      const batch = queue.items.slice(0, oneByOne > 0 ? 1 : BATCH_SIZE);
       queue.inFlight = batch.length;
       try {
         await this.append(chain, batch.map(materialize));
       } catch (error) {
         queue.inFlight = 0;
-        if (isUniqueViolation(error)) continue; // another instance took these seqs: re-read the head
+        // Another instance took these seqs, or moved the anchor: re-read the head.
+        if (isUniqueViolation(error) || error instanceof AnchorMovedError) continue;
+        if (isDataError(error) || error instanceof UnchainableEventError) {
+          // Find the event the database refuses; the marker set in its place takes its turn.
+          if (batch.length > 1) oneByOne = batch.length;
+          else this.setAsideFirst(chain, queue, error);
+          continue;
+        }
         if (this.stopped) break;
         const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
         attempt += 1;
@@ -152,52 +182,70 @@ export class AuditWriter implements OnApplicationShutdown {
         continue;
       }
       attempt = 0;
+      oneByOne = Math.max(0, oneByOne - batch.length);
       queue.inFlight = 0;
       queue.items.splice(0, batch.length);
-      this.queued -= batch.filter((item) => item.dropped === undefined).length;
+      this.queued -= batch.filter((item) => !item.marker).length;
     }
     queue.writing = null;
     this.chains.delete(chain);
   }
 
-  private async append(chain: string, events: PendingAuditEvent[]): Promise<void> {
-    let head = (await this.repository.head(chain)) ?? (await this.checkpointHead(chain));
-    const chained = events.map((event) => {
-      const seq = head.seq + 1;
-      const prevHash = head.hash;
-      const hash = eventHash(chainedFields({ ...event, seq, prevHash }));
-      head = { seq, hash };
-      return { ...event, seq, prevHash, hash };
-    });
-    await this.repository.appendAll(chained);
+  /** The chain's first queued event can never be written: a marker takes its place. */
+  private setAsideFirst(chain: string, queue: ChainQueue, error: unknown): void {
+    const [refused] = queue.items;
+    this.setAside += 1;
+    this.logger.error(
+      { err: error, chain, event_id: refused.event.id, action: refused.event.action },
+      `Audit event can never be written (the database refuses its content): set aside, ` +
+        `${AUDIT_ACTIONS.eventSetAside} recorded in its place`,
+    );
+    if (refused.marker) {
+      queue.items.shift(); // the writer's own marker refused: no marker for a marker
+      return;
+    }
+    this.queued -= 1;
+    queue.items[0] = {
+      event: setAsideMarker(refused.event, databaseErrorCode(error)),
+      marker: true,
+    };
   }
 
-  private async checkpointHead(chain: string): Promise<{ seq: number; hash: string }> {
+  /**
+   * Chains the events onto the head and stores them with the anchor moved to their newest. The
+   * head is read before the anchor: a batch another instance committed in between makes the anchor
+   * look ahead of the head, and this batch's seqs then collide with that one's, so it is retried.
+   */
+  private async append(chain: string, events: PendingAuditEvent[]): Promise<void> {
+    const head = (await this.repository.head(chain)) ?? (await this.checkpointHead(chain));
+    const anchor = await this.repository.anchor(chain);
+    let last: ChainPoint = head;
+    const chained = events.map((event) => {
+      const seq = last.seq + 1;
+      const prevHash = last.hash;
+      const hash = chainedHash({ ...event, seq, prevHash });
+      last = { seq, hash };
+      return { ...event, seq, prevHash, hash };
+    });
+    const move = await this.anchoring.moveFor(chain, anchor, head, last);
+    await this.repository.appendAll(chained, move ?? undefined);
+    this.anchoring.written(chain, move, head, anchor);
+  }
+
+  private async checkpointHead(chain: string): Promise<ChainPoint> {
     const checkpoint = await this.repository.checkpoint(chain);
     return checkpoint
       ? { seq: checkpoint.lastPrunedSeq, hash: checkpoint.lastPrunedHash }
-      : { seq: 0, hash: GENESIS_HASH };
+      : GENESIS_POINT;
   }
 }
 
-/** The gap marker that takes the place of `first`, the first event dropped there. */
-function gapMarker(first: PendingAuditEvent): PendingAuditEvent {
-  return {
-    id: prefixedId('evt'),
-    chain: first.chain,
-    occurredAt: first.occurredAt,
-    organizationId: first.organizationId,
-    actorType: 'system',
-    actorId: null,
-    actorIp: null,
-    actorUserAgent: null,
-    action: AUDIT_ACTIONS.eventsDropped,
-    targetType: null,
-    targetId: null,
-    outcome: 'failure',
-    requestId: null,
-    metadata: '{}',
-  };
+function chainedHash(event: Omit<AuditEvent, 'hash'>): string {
+  try {
+    return eventHash(chainedFields(event));
+  } catch (error) {
+    throw new UnchainableEventError(`Audit event ${event.id} cannot be hashed: ${String(error)}`);
+  }
 }
 
 /** A queued item as it is written: a gap marker's count is fixed once it is being written. */

@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { actingOrganizationId } from '../../common/auth/authorization';
-import { Permissions, Principal } from '../../common/auth/decorators';
+import { Permissions, Principal, Scopes } from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
 import { ApiErrors } from '../../common/http/api-docs';
 import { AuditLogService } from './audit-log.service';
@@ -21,13 +21,18 @@ import { AuditListDto, AuditListQueryDto, AuditVerifyDto } from './dto/audit.dto
 @ApiHeader({ name: 'X-Organization-ID', required: false })
 @ApiErrors(401, 403)
 @Controller('v1/audit-logs')
+// The contract's scope for every credential that carries scopes (an API key without it: "Missing
+// scope: compliance:read"); a user also needs audit.read from their role (owner, admin), which a
+// viewer's read scopes do not give.
+@Scopes('compliance:read')
+@Permissions('audit.read')
 export class AuditController {
   constructor(private readonly auditLog: AuditLogService) {}
 
   @Get()
-  @Permissions('audit.read')
   @ApiOperation({
-    summary: 'Security events of the organization, newest first (scope compliance:read)',
+    summary:
+      'Security events of the organization, newest first (scope compliance:read; users: audit.read)',
   })
   @ApiOkResponse({ type: AuditListDto })
   @ApiErrors(400, 422)
@@ -36,7 +41,6 @@ export class AuditController {
   }
 
   @Get('export')
-  @Permissions('audit.read')
   @Header('Content-Type', 'application/x-ndjson')
   @Header('Content-Disposition', 'attachment; filename="audit-log.ndjson"')
   @ApiOperation({ summary: 'The whole log as NDJSON, oldest first, streamed' })
@@ -47,7 +51,6 @@ export class AuditController {
   }
 
   @Get('verify')
-  @Permissions('audit.read')
   @ApiOperation({ summary: 'Recompute the hash chain' })
   @ApiOkResponse({ type: AuditVerifyDto })
   verify(@Principal() caller: Caller) {

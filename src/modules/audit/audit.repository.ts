@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { EntityManager, LessThan, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { AuditAnchor } from './audit-anchor.entity';
 import { AuditCheckpoint } from './audit-checkpoint.entity';
 import { AuditEvent } from './audit-event.entity';
 
@@ -14,6 +15,22 @@ export interface AuditFilter {
 }
 
 /**
+ * A chain's anchor replaced by `next`, provided it is still `previous` (null: the chain has none
+ * yet): compare-and-set, so an anchor never moves from a state its writer did not check.
+ */
+export interface AnchorMove {
+  previous: AuditAnchor | null;
+  next: AuditAnchor;
+}
+
+/** The anchor was changed by someone else between reading and replacing it: read and try again. */
+export class AnchorMovedError extends Error {
+  constructor(chain: string) {
+    super(`The audit anchor of ${chain} changed meanwhile`);
+  }
+}
+
+/**
  * The audit tables. There is deliberately no method that updates an event; the only delete is
  * retention's removal of a chain's oldest prefix, after its checkpoint is stored.
  */
@@ -22,11 +39,32 @@ export class AuditRepository {
   constructor(
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
     @InjectRepository(AuditCheckpoint) private readonly checkpoints: Repository<AuditCheckpoint>,
+    @InjectRepository(AuditAnchor) private readonly anchors: Repository<AuditAnchor>,
   ) {}
 
-  /** Consecutive events of one chain, in one INSERT: all stored or none. */
-  async appendAll(events: AuditEvent[]): Promise<void> {
-    await this.events.insert(events);
+  /**
+   * Consecutive events of one chain, in one INSERT, and the anchor moved to their newest in the
+   * same transaction: all stored or none. Without `anchor` (a chain whose anchor no longer matches
+   * it, kept as evidence) the events alone.
+   */
+  async appendAll(events: AuditEvent[], anchor?: AnchorMove): Promise<void> {
+    if (!anchor) {
+      await this.events.insert(events);
+      return;
+    }
+    await this.events.manager.transaction(async (manager) => {
+      await manager.insert(AuditEvent, events);
+      await moveAnchor(manager, anchor);
+    });
+  }
+
+  anchor(chain: string): Promise<AuditAnchor | null> {
+    return this.anchors.findOneBy({ chain });
+  }
+
+  /** The event at `seq` of a chain, if it is there. */
+  eventAt(chain: string, seq: number): Promise<AuditEvent | null> {
+    return this.events.findOneBy({ chain, seq });
   }
 
   /** The newest event of a chain: where the next one attaches. */
@@ -90,8 +128,15 @@ export class AuditRepository {
     return rows.map((r) => r.chain);
   }
 
-  /** Retention: store the checkpoint, then remove the chain's events up to and including it. */
-  async prunePrefix(chain: string, upTo: Pick<AuditEvent, 'seq' | 'hash'>): Promise<number> {
+  /**
+   * Retention: store the checkpoint, then remove the chain's events up to and including it, and
+   * move the anchor's start there (when given) in the same transaction.
+   */
+  async prunePrefix(
+    chain: string,
+    upTo: Pick<AuditEvent, 'seq' | 'hash'>,
+    anchor?: AnchorMove,
+  ): Promise<number> {
     return this.events.manager.transaction(async (manager) => {
       await manager.upsert(
         AuditCheckpoint,
@@ -99,7 +144,18 @@ export class AuditRepository {
         ['chain'],
       );
       const result = await manager.delete(AuditEvent, { chain, seq: LessThanOrEqual(upTo.seq) });
+      if (anchor) await moveAnchor(manager, anchor);
       return result.affected ?? 0;
     });
   }
+}
+
+async function moveAnchor(manager: EntityManager, { previous, next }: AnchorMove): Promise<void> {
+  if (!previous) {
+    await manager.insert(AuditAnchor, next); // a concurrent first anchor: unique violation, retried
+    return;
+  }
+  const { chain, ...fields } = next;
+  const moved = await manager.update(AuditAnchor, { chain, hmac: previous.hmac }, fields);
+  if (!moved.affected) throw new AnchorMovedError(chain);
 }

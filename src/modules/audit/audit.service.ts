@@ -5,6 +5,7 @@ import { prefixedId } from '../../common/ids';
 import type { RequestOrigin } from '../../common/http/request-origin';
 import { AUDIT_ACTIONS, AuditAction, AuditOutcome } from './audit-actions';
 import { withoutSecrets } from './audit-chain';
+import { fittedToColumns } from './audit-columns';
 import { AuditWriter } from './audit-writer';
 
 export const INSTANCE_CHAIN = 'instance';
@@ -48,22 +49,25 @@ export class AuditService {
   record(action: AuditAction, record: AuditRecord): void {
     const actor = record.actor ?? actorOf(record.by);
     const origin = record.origin ?? record.by?.origin;
-    this.writer.enqueue({
-      id: prefixedId('evt'),
-      chain: record.organizationId ?? INSTANCE_CHAIN,
-      occurredAt: new Date(),
-      organizationId: record.organizationId,
-      actorType: actor.type,
-      actorId: actor.id,
-      actorIp: origin?.ip ?? null,
-      actorUserAgent: origin?.userAgent ?? null,
-      action,
-      targetType: record.target?.type ?? null,
-      targetId: record.target?.id ?? null,
-      outcome: record.outcome ?? 'success',
-      requestId: origin?.requestId ?? null,
-      metadata: JSON.stringify(withoutSecrets(record.metadata ?? {})),
-    });
+    // Fitted here, once, so that no field can make the row unwritable (see AuditWriter).
+    this.writer.enqueue(
+      fittedToColumns({
+        id: prefixedId('evt'),
+        chain: record.organizationId ?? INSTANCE_CHAIN,
+        occurredAt: new Date(),
+        organizationId: record.organizationId,
+        actorType: actor.type,
+        actorId: actor.id,
+        actorIp: origin?.ip ?? null,
+        actorUserAgent: origin?.userAgent ?? null,
+        action,
+        targetType: record.target?.type ?? null,
+        targetId: record.target?.id ?? null,
+        outcome: record.outcome ?? 'success',
+        requestId: origin?.requestId ?? null,
+        metadata: JSON.stringify(withoutSecrets(record.metadata ?? {})),
+      }),
+    );
   }
 
   /** A caller refused for a missing scope or permission (sampled). */

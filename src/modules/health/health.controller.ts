@@ -15,6 +15,12 @@ class HealthDto {
   @ApiProperty({ enum: ['ok', 'degraded'] }) status: string;
   @ApiProperty({ enum: ['up', 'down'] }) database: string;
   @ApiProperty({ enum: ['up', 'down', 'disabled'] }) redis: string;
+  @ApiProperty({
+    description:
+      'Audit events this instance could never store since it started (the database refused ' +
+      'their content); each is logged and marked in its chain by an audit.event_set_aside event',
+  })
+  audit_events_set_aside: number;
 }
 
 @ApiTags('operations')

@@ -1,35 +1,45 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RedisConnections } from '../../common/cluster/redis-connections';
+import { AuditWriter } from '../audit/audit-writer';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
   database: 'up' | 'down';
   redis: 'up' | 'down' | 'disabled';
+  /**
+   * Audit events this instance could never write (the database refused their content) since it
+   * started; each is logged and marked in its chain. Not a reason for 503: the instance serves.
+   */
+  audit_events_set_aside: number;
 }
+
+type DependencyReport = Omit<HealthReport, 'audit_events_set_aside'>;
 
 @Injectable()
 export class HealthService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly redis: RedisConnections,
+    private readonly auditWriter: AuditWriter,
   ) {}
 
-  private recent?: { at: number; report: Promise<HealthReport> };
+  private recent?: { at: number; report: Promise<DependencyReport> };
 
   /**
    * Load balancers probe often: one database check per second serves them all (single flight).
    * A closed connection is reported at once, without waiting for the next check.
    */
-  check(): Promise<HealthReport> {
+  async check(): Promise<HealthReport> {
     const now = Date.now();
     if (!this.dataSource.isInitialized || !this.recent || now - this.recent.at >= 1000) {
       this.recent = { at: now, report: this.compute() };
     }
-    return this.recent.report;
+    const report = await this.recent.report;
+    return { ...report, audit_events_set_aside: this.auditWriter.eventsSetAside };
   }
 
-  private async compute(): Promise<HealthReport> {
+  private async compute(): Promise<DependencyReport> {
     const database = await this.databaseState();
     // Redis down is not "not ok": the instance keeps serving with local limits, so a load
     // balancer must not take it out of rotation for that.

@@ -45,8 +45,52 @@ export class AuditListDto {
   @ApiProperty() has_more: boolean;
 }
 
+/** Why `verify` found a chain invalid. */
+export const CHAIN_PROBLEMS = [
+  'chain_broken',
+  'anchor_missing',
+  'anchor_forged',
+  'start_mismatch',
+  'events_missing',
+  'head_mismatch',
+  'unanchored_events',
+] as const;
+export type ChainProblem = (typeof CHAIN_PROBLEMS)[number];
+
+export class AuditAnchorDto {
+  @ApiProperty({ description: 'Sequence number of the newest event the anchor covers' })
+  seq: number;
+  @ApiProperty({ description: 'Hash of that event' }) hash: string;
+  @ApiProperty({
+    description:
+      'HMAC-SHA256 over the chain, start and head, keyed from the master key: only the server ' +
+      'can make one. Keep a copy (seq, hash) elsewhere to check later that the chain still holds it',
+  })
+  hmac: string;
+  @ApiProperty({ description: 'Where the chain starts: 0, or the last event removed by retention' })
+  start_seq: number;
+  @ApiProperty() start_hash: string;
+  @ApiProperty({ description: 'When the anchor was last moved (not covered by the HMAC)' })
+  anchored_at: string;
+}
+
 export class AuditVerifyDto {
   @ApiProperty() valid: boolean;
   @ApiProperty() events_checked: number;
   @ApiPropertyOptional() first_broken_id?: string;
+  @ApiPropertyOptional({
+    enum: CHAIN_PROBLEMS,
+    description:
+      'Why the chain is invalid: chain_broken (an event edited, removed or reordered), ' +
+      'anchor_missing, anchor_forged (not signed with this server’s key), start_mismatch (its ' +
+      'oldest events removed), events_missing (its newest events removed), head_mismatch (hashes ' +
+      'recomputed or events replaced), unanchored_events (events written around the server)',
+  })
+  reason?: ChainProblem;
+  @ApiProperty({
+    type: AuditAnchorDto,
+    nullable: true,
+    description: 'The signed head of the chain as stored; null when it has none',
+  })
+  anchor: AuditAnchorDto | null;
 }

@@ -1,0 +1,21 @@
+import { validateEnvironment } from './env.schema';
+
+describe('environment validation', () => {
+  it('writes audit anchors to the log every 1000 events unless told otherwise; 0 turns it off', () => {
+    expect(validateEnvironment({}).AUDIT_ANCHOR_LOG_INTERVAL).toBe(1000);
+    expect(validateEnvironment({ AUDIT_ANCHOR_LOG_INTERVAL: '0' }).AUDIT_ANCHOR_LOG_INTERVAL).toBe(
+      0,
+    );
+    expect(validateEnvironment({ AUDIT_ANCHOR_LOG_INTERVAL: '50' }).AUDIT_ANCHOR_LOG_INTERVAL).toBe(
+      50,
+    );
+  });
+
+  it('refuses an interval that is no whole number of events, naming the variable', () => {
+    for (const value of ['-1', 'often', '1.5', '2000000']) {
+      expect(() => validateEnvironment({ AUDIT_ANCHOR_LOG_INTERVAL: value })).toThrow(
+        /AUDIT_ANCHOR_LOG_INTERVAL/,
+      );
+    }
+  });
+});
