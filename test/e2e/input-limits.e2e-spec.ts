@@ -250,6 +250,10 @@ const SET_BY_SERVER: Record<string, string> = {
   'api_key_usage.key_id': 'id of an existing key',
   'api_key_usage.organization_id': 'id of an existing organization',
   'audit_checkpoints.chain': 'organization id',
+  'audit_anchors.chain': 'organization id',
+  'audit_anchors.start_hash': 'SHA-256 hex',
+  'audit_anchors.hash': 'SHA-256 hex',
+  'audit_anchors.hmac': 'HMAC-SHA256 hex',
   'audit_checkpoints.last_pruned_hash': 'SHA-256 hex',
   // The audit log's columns come from principals, headers and the server, not from DTO fields.
   'audit_events.id': 'id made by the server',
