@@ -11,7 +11,7 @@ import { DEFAULT_PAGE_SIZE, ListPage, toPage } from '../../common/http/paginatio
 import { EnvironmentVariables } from '../../config/env.schema';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { ApiKeyCache } from './api-key-cache';
 import { generateApiKey } from './api-key-format';
 import { ApiKeyPepper } from './api-key-pepper';
@@ -78,7 +78,7 @@ export class ApiKeysService {
     private readonly pepper: ApiKeyPepper,
     private readonly usage: ApiKeyUsageRecorder,
     private readonly catalogue: ScopeCatalogue,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly audit: AuditService,
     config: ConfigService<EnvironmentVariables, true>,
   ) {

@@ -25,6 +25,7 @@ import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
 import { UserSessionsService } from './sessions/user-sessions.service';
 import { JwtStrategy } from './strategies/jwt.strategy';
+import { UserTokenIssuer } from './user-token.issuer';
 import { UserTokenVerifier } from './user-token.verifier';
 
 /**
@@ -55,6 +56,7 @@ import { UserTokenVerifier } from './user-token.verifier';
     LoginThrottle,
     JwtStrategy,
     UserTokenVerifier,
+    UserTokenIssuer,
     CredentialVerifiers,
     RouteAuthorizer,
     AccessGuard,

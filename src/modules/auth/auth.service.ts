@@ -2,19 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { transactionAlone } from '../../database/transactions';
 import { Principal, unhandledPrincipal } from '../../common/auth/principal';
-import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
-import { ConflictError, ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
+import { ConflictError, UnauthorizedError } from '../../common/errors/api-errors';
 import { uuidv7 } from '../../common/ids';
 import type { RequestOrigin } from '../../common/http/request-origin';
 import { AUDIT_ACTIONS, AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
-import { MembershipRolesCache } from '../organizations/membership-roles.cache';
-import { OrganizationsRepository } from '../organizations/organizations.repository';
+import { OrganizationsService } from '../organizations/organizations.service';
 import { personalOrganizationName } from '../organizations/personal-organization-name';
-import { AccessTokensService } from '../tokens/access-tokens.service';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../users/passwords';
 import { User } from '../users/user.entity';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import {
   LoginDto,
   RegisterDto,
@@ -26,7 +23,6 @@ import { ChangePasswordDto } from './dto/password.dto';
 import { LoginThrottle } from './login-throttle';
 import { MfaService } from './mfa/mfa.service';
 import { Reauthentication } from './reauthentication';
-import { Session } from './sessions/session.entity';
 import { SessionsService } from './sessions/sessions.service';
 import { requireUserCaller, UserCaller } from './user-caller';
 
@@ -36,12 +32,9 @@ const INVALID_LOGIN = 'Invalid email or password';
 export class AuthService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly users: UsersRepository,
-    private readonly organizations: OrganizationsRepository,
-    private readonly roles: MembershipRolesCache,
+    private readonly users: UsersService,
+    private readonly organizations: OrganizationsService,
     private readonly sessions: SessionsService,
-    private readonly accessTokens: AccessTokensService,
-    private readonly scopes: ScopeCatalogue,
     private readonly throttle: LoginThrottle,
     private readonly mfa: MfaService,
     private readonly reauthentication: Reauthentication,
@@ -67,8 +60,8 @@ export class AuthService {
     try {
       const organization = await transactionAlone(this.dataSource.manager, async (manager) => {
         await this.users.insert(user, manager);
-        return this.organizations.createWithOwner(
-          { name: personalOrganizationName(dto.full_name), personal: true },
+        return this.organizations.createPersonal(
+          personalOrganizationName(dto.full_name),
           user.id,
           manager,
         );
@@ -90,28 +83,41 @@ export class AuthService {
     }
   }
 
+  /** Email and password, then the second factor when enrolled; then a session. */
   async login(dto: LoginDto, origin: RequestOrigin): Promise<TokenResponseDto> {
-    const ip = origin.ip;
+    this.assertNotLockedOut(dto.email, origin);
+    const user = await this.userWithPassword(dto, origin);
+    const amr = ['pwd', ...(await this.secondFactorOf(user, dto, origin))];
+    this.throttle.recordSuccess(dto.email);
+    return this.sessions.issue(user, amr, origin);
+  }
+
+  /** Too many failures for this email or address: 429 before any password check. */
+  private assertNotLockedOut(email: string, origin: RequestOrigin): void {
     try {
-      this.throttle.assertAllowed(dto.email, ip);
+      this.throttle.assertAllowed(email, origin.ip);
     } catch (error) {
       this.audit.recordSampled(
-        `login-throttled:${dto.email.toLowerCase()}`,
+        `login-throttled:${email.toLowerCase()}`,
         AUDIT_ACTIONS.loginFailed,
         {
           organizationId: null,
           origin,
           outcome: 'denied',
-          metadata: { email: dto.email.toLowerCase(), reason: 'too_many_failures' },
+          metadata: { email: email.toLowerCase(), reason: 'too_many_failures' },
         },
       );
       throw error;
     }
+  }
+
+  /** The user whose password this is; an unknown email costs the same time as a wrong password. */
+  private async userWithPassword(dto: LoginDto, origin: RequestOrigin): Promise<User> {
     const user = await this.users.findByEmail(dto.email);
     const passwordOk = user ? await verifyPassword(user.passwordHash, dto.password) : false;
     if (!user) await burnPasswordCheck(dto.password);
     if (!user || !passwordOk) {
-      await this.throttle.recordFailure(dto.email, ip);
+      await this.throttle.recordFailure(dto.email, origin.ip);
       await this.recordLoginFailure(
         dto.email,
         user,
@@ -120,41 +126,29 @@ export class AuthService {
       );
       throw new UnauthorizedError(INVALID_LOGIN, 'invalid_credentials');
     }
+    return user;
+  }
 
-    const amr = ['pwd'];
-    if (user.mfaEnabledAt) {
-      if (!dto.mfa_code) throw new UnauthorizedError('MFA code required', 'mfa_required');
-      if (!(await this.mfa.acceptTotp(user, dto.mfa_code))) {
-        await this.throttle.recordFailure(dto.email, ip);
-        await this.recordLoginFailure(
-          dto.email,
-          user,
-          'invalid_mfa_code',
-          origin,
-          AUDIT_ACTIONS.mfaFailed,
-        );
-        throw new UnauthorizedError('Invalid MFA code', 'invalid_mfa_code');
-      }
-      amr.push('otp');
+  /** `['otp']` when the user enrolled TOTP and sent a valid code; [] when not enrolled. */
+  private async secondFactorOf(
+    user: User,
+    dto: LoginDto,
+    origin: RequestOrigin,
+  ): Promise<string[]> {
+    if (!user.mfaEnabledAt) return [];
+    if (!dto.mfa_code) throw new UnauthorizedError('MFA code required', 'mfa_required');
+    if (!(await this.mfa.acceptTotp(user, dto.mfa_code))) {
+      await this.throttle.recordFailure(dto.email, origin.ip);
+      await this.recordLoginFailure(
+        dto.email,
+        user,
+        'invalid_mfa_code',
+        origin,
+        AUDIT_ACTIONS.mfaFailed,
+      );
+      throw new UnauthorizedError('Invalid MFA code', 'invalid_mfa_code');
     }
-    this.throttle.recordSuccess(dto.email);
-
-    const membership = await this.organizations.firstOrganizationOf(user.id);
-    if (!membership) throw new ForbiddenError('This user belongs to no organization');
-    const { session, refreshToken } = await this.sessions.start(
-      user.id,
-      membership.organizationId,
-      amr,
-      origin,
-    );
-    this.audit.record(AUDIT_ACTIONS.loginSucceeded, {
-      organizationId: membership.organizationId,
-      actor: { type: 'user', id: user.id },
-      origin,
-      target: { type: 'session', id: session.id },
-      metadata: { email: user.email, amr },
-    });
-    return this.tokenResponse(session, refreshToken);
+    return ['otp'];
   }
 
   /** A failed login is recorded in the user's default organization, or at instance level. */
@@ -165,7 +159,7 @@ export class AuthService {
     origin: RequestOrigin,
     action: AuditAction = AUDIT_ACTIONS.loginFailed,
   ): Promise<void> {
-    const membership = user ? await this.organizations.firstOrganizationOf(user.id) : null;
+    const membership = user ? await this.organizations.defaultMembershipOf(user.id) : null;
     this.audit.record(action, {
       organizationId: membership?.organizationId ?? null,
       actor: { type: user ? 'user' : 'anonymous', id: user?.id ?? null },
@@ -177,8 +171,7 @@ export class AuthService {
   }
 
   async refresh(presented: string, origin: RequestOrigin): Promise<TokenResponseDto> {
-    const { session, refreshToken } = await this.sessions.rotate(presented, origin);
-    return this.tokenResponse(session, refreshToken);
+    return this.sessions.refresh(presented, origin);
   }
 
   /** Ends the session of the presented token: its refresh tokens and the access token stop. */
@@ -240,31 +233,6 @@ export class AuthService {
         return unhandledPrincipal(principal);
     }
     return answer;
-  }
-
-  private async tokenResponse(session: Session, refreshToken: string): Promise<TokenResponseDto> {
-    let organizationId = session.organizationId;
-    let role = await this.roles.roleOf(session.userId, organizationId);
-    if (!role) {
-      // Removed from the session's organization since login: fall back to another one.
-      const membership = await this.organizations.firstOrganizationOf(session.userId);
-      if (!membership) throw new UnauthorizedError('This user belongs to no organization');
-      organizationId = membership.organizationId;
-      role = membership.role;
-    }
-    const access = await this.accessTokens.issue({
-      subject: session.userId,
-      organizationId,
-      sessionId: session.id,
-      scopes: this.scopes.scopesOfRole(role),
-      amr: session.amr.split(' '),
-    });
-    return {
-      access_token: access.token,
-      token_type: 'Bearer',
-      expires_in: access.expiresIn,
-      refresh_token: refreshToken,
-    };
   }
 
   private async currentUser(caller: UserCaller): Promise<User> {

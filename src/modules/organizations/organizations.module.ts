@@ -13,6 +13,6 @@ import { OrganizationsService } from './organizations.service';
   imports: [TypeOrmModule.forFeature([Organization, Membership]), UsersModule],
   controllers: [OrganizationsController, IamController],
   providers: [OrganizationsRepository, OrganizationsService, MembershipRolesCache],
-  exports: [OrganizationsRepository, OrganizationsService, MembershipRolesCache],
+  exports: [OrganizationsService, MembershipRolesCache],
 })
 export class OrganizationsModule {}

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { Principal, unhandledPrincipal } from '../../common/auth/principal';
 import {
   BadRequestError,
@@ -10,10 +11,12 @@ import { DEFAULT_PAGE_SIZE, ListPage, ListQueryDto, toPage } from '../../common/
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { AddMemberDto, MemberDto } from './dto/member.dto';
 import { OrganizationDto, UpdateOrganizationDto } from './dto/organization.dto';
 import { Membership } from './membership.entity';
+import { Organization } from './organization.entity';
+import { rateLimitPerMinute } from './plans';
 import { MembershipRolesCache } from './membership-roles.cache';
 import { isUniqueViolation } from '../../database/errors';
 import { toMemberDto, toOrganizationDto } from './organizations.mapper';
@@ -29,7 +32,7 @@ import { Role, ROLE_RANK } from './roles';
 export class OrganizationsService {
   constructor(
     private readonly organizations: OrganizationsRepository,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly roles: MembershipRolesCache,
     private readonly audit: AuditService,
     private readonly bus: CacheInvalidationBus,
@@ -70,6 +73,27 @@ export class OrganizationsService {
       metadata: { name },
     });
     return toOrganizationDto(organization, 'owner');
+  }
+
+  /**
+   * A personal organization owned by a new user; `manager` makes it part of the registration's
+   * transaction.
+   */
+  createPersonal(name: string, ownerUserId: string, manager: EntityManager): Promise<Organization> {
+    return this.organizations.createWithOwner({ name, personal: true }, ownerUserId, manager);
+  }
+
+  /** The membership a sign-in acts in: the user's first (oldest) organization. */
+  defaultMembershipOf(userId: string): Promise<Membership | null> {
+    return this.organizations.firstOrganizationOf(userId);
+  }
+
+  /** The organization's per-minute request limit (its plan's), or null when it does not exist. */
+  async rateLimitPerMinuteOf(organizationId: string): Promise<number | null> {
+    const organization = await this.organizations.findById(organizationId);
+    return organization
+      ? rateLimitPerMinute(organization.plan, organization.customRateLimitPerMinute)
+      : null;
   }
 
   async exists(organizationId: string): Promise<boolean> {

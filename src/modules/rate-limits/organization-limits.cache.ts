@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidatableCache } from '../../common/cache/invalidatable-cache';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
-import { OrganizationsRepository } from '../organizations/organizations.repository';
-import { rateLimitPerMinute } from '../organizations/plans';
+import { OrganizationsService } from '../organizations/organizations.service';
 
 /**
  * Each organization's per-minute limit, read on every authenticated request: cached for a short
@@ -14,7 +13,7 @@ export class OrganizationLimitsCache {
   private readonly cache = new InvalidatableCache<string, number>({ max: 50_000, ttl: 60_000 });
 
   constructor(
-    private readonly organizations: OrganizationsRepository,
+    private readonly organizations: OrganizationsService,
     bus: CacheInvalidationBus,
   ) {
     bus.on(
@@ -30,10 +29,7 @@ export class OrganizationLimitsCache {
 
   async perMinute(organizationId: string): Promise<number | null> {
     const limit = await this.cache.getOrLoad(organizationId, async () => {
-      const organization = await this.organizations.findById(organizationId);
-      return organization
-        ? rateLimitPerMinute(organization.plan, organization.customRateLimitPerMinute)
-        : undefined;
+      return (await this.organizations.rateLimitPerMinuteOf(organizationId)) ?? undefined;
     });
     return limit ?? null;
   }

@@ -5,7 +5,7 @@ import { ConflictError, UnauthorizedError } from '../../../common/errors/api-err
 import { AUDIT_ACTIONS } from '../../audit/audit-actions';
 import { AuditService } from '../../audit/audit.service';
 import { User } from '../../users/user.entity';
-import { UsersRepository } from '../../users/users.repository';
+import { UsersService } from '../../users/users.service';
 import { TotpEnrollResponseDto } from '../dto/auth.dto';
 import { LoginThrottle } from '../login-throttle';
 import { Reauthentication } from '../reauthentication';
@@ -21,7 +21,7 @@ import { matchTotpStep, newTotpSecret, totpUri } from './totp';
 @Injectable()
 export class MfaService {
   constructor(
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly reauthentication: Reauthentication,
     private readonly throttle: LoginThrottle,

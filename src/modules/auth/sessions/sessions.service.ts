@@ -2,13 +2,17 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { BackgroundJobs } from '../../../common/jobs/background-jobs';
 import { ConfigService } from '@nestjs/config';
 import { randomOpaqueToken, sha256Hex } from '../../../common/crypto/secrets';
-import { UnauthorizedError } from '../../../common/errors/api-errors';
+import { ForbiddenError, UnauthorizedError } from '../../../common/errors/api-errors';
 import { uuidv7 } from '../../../common/ids';
 import type { RequestOrigin } from '../../../common/http/request-origin';
 import { EnvironmentVariables } from '../../../config/env.schema';
 import { AUDIT_ACTIONS } from '../../audit/audit-actions';
 import { AuditService } from '../../audit/audit.service';
+import { OrganizationsService } from '../../organizations/organizations.service';
+import type { User } from '../../users/user.entity';
 import { AccessTokenCache } from '../access-token.cache';
+import type { TokenResponseDto } from '../dto/auth.dto';
+import { UserTokenIssuer } from '../user-token.issuer';
 import { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
 
@@ -37,6 +41,8 @@ export class SessionsService implements OnModuleInit {
     private readonly accessTokens: AccessTokenCache,
     private readonly audit: AuditService,
     private readonly jobs: BackgroundJobs,
+    private readonly organizations: OrganizationsService,
+    private readonly tokens: UserTokenIssuer,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.refreshTtlMs = config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true }) * 86_400_000;
@@ -53,8 +59,41 @@ export class SessionsService implements OnModuleInit {
     return this.sessions.pruneExpired(now);
   }
 
-  /** A sign-in: the session remembers where it came from, as GET /v1/auth/sessions shows it. */
-  async start(
+  /**
+   * A sign-in, whatever proved who the user is (a password, later OAuth or SSO): a session in
+   * the user's default organization, audited, and its first tokens.
+   */
+  async issue(
+    user: Pick<User, 'id' | 'email'>,
+    amr: string[],
+    origin: RequestOrigin,
+  ): Promise<TokenResponseDto> {
+    const membership = await this.organizations.defaultMembershipOf(user.id);
+    if (!membership) throw new ForbiddenError('This user belongs to no organization');
+    const { session, refreshToken } = await this.start(
+      user.id,
+      membership.organizationId,
+      amr,
+      origin,
+    );
+    this.audit.record(AUDIT_ACTIONS.loginSucceeded, {
+      organizationId: membership.organizationId,
+      actor: { type: 'user', id: user.id },
+      origin,
+      target: { type: 'session', id: session.id },
+      metadata: { email: user.email, amr },
+    });
+    return this.tokens.tokensFor(session, refreshToken);
+  }
+
+  /** A refresh token's one use: the session's next tokens. */
+  async refresh(presented: string, origin: RequestOrigin): Promise<TokenResponseDto> {
+    const { session, refreshToken } = await this.rotate(presented, origin);
+    return this.tokens.tokensFor(session, refreshToken);
+  }
+
+  /** The session remembers where it came from, as GET /v1/auth/sessions shows it. */
+  private async start(
     userId: string,
     organizationId: string,
     amr: string[],
@@ -78,7 +117,7 @@ export class SessionsService implements OnModuleInit {
     return { session, refreshToken: await this.issueRefreshToken(session) };
   }
 
-  async rotate(presented: string, origin: RequestOrigin): Promise<IssuedRefreshToken> {
+  private async rotate(presented: string, origin: RequestOrigin): Promise<IssuedRefreshToken> {
     const invalid = new UnauthorizedError(
       'Invalid or expired refresh token',
       'invalid_refresh_token',
