@@ -14,6 +14,7 @@ import type { Principal as Caller } from '../../common/auth/principal';
 import { ApiErrors } from '../../common/http/api-docs';
 import { ApiKeyIdParam } from '../../common/http/path-ids';
 import { ApiKeysService } from './api-keys.service';
+import { ApiKeyUsageService } from './api-key-usage.service';
 import {
   ApiKeyDto,
   ApiKeyListDto,
@@ -32,7 +33,10 @@ import { RotateApiKeyDto, UpdateApiKeyDto } from './dto/update-api-key.dto';
 @ApiErrors(401, 403)
 @Controller('v1/api-keys')
 export class ApiKeysController {
-  constructor(private readonly apiKeys: ApiKeysService) {}
+  constructor(
+    private readonly apiKeys: ApiKeysService,
+    private readonly usageReports: ApiKeyUsageService,
+  ) {}
 
   @Post()
   @Permissions('api_keys.write')
@@ -107,6 +111,6 @@ export class ApiKeysController {
     @Param('id', ApiKeyIdParam) id: string,
     @Query() query: UsageQueryDto,
   ) {
-    return this.apiKeys.usageOf(caller, id, query);
+    return this.usageReports.usageOf(caller, id, query);
   }
 }

@@ -13,6 +13,7 @@ import { ApiKey } from './api-key.entity';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
+import { ApiKeyUsageService } from './api-key-usage.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey, ApiKeyUsage]), UsersModule, OrganizationsModule],
@@ -20,6 +21,7 @@ import { ApiKeysService } from './api-keys.service';
   providers: [
     ApiKeysRepository,
     ApiKeysService,
+    ApiKeyUsageService,
     ApiKeyCache,
     ApiKeyPepper,
     ApiKeyUsageRecorder,

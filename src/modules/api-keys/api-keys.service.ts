@@ -1,45 +1,34 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { prefixedId } from '../../common/ids';
-import { actingOrganizationId, principalHasScope } from '../../common/auth/authorization';
+import { actingOrganizationId } from '../../common/auth/authorization';
 import { Principal, unhandledPrincipal } from '../../common/auth/principal';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { isSubsetOf } from '../../common/auth/scopes';
-import { BadRequestError, ForbiddenError, NotFoundError } from '../../common/errors/api-errors';
-import { normalizeAllowedIp } from '../../common/http/ip-allowlist';
+import { ForbiddenError, NotFoundError } from '../../common/errors/api-errors';
 import { DEFAULT_PAGE_SIZE, ListPage, toPage } from '../../common/http/pagination';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { UsersService } from '../users/users.service';
 import { ApiKeyCache } from './api-key-cache';
-import { generateApiKey } from './api-key-format';
 import { ApiKeyPepper } from './api-key-pepper';
-import { ApiKeyUsageRecorder } from './api-key-usage.recorder';
 import { ApiKey } from './api-key.entity';
 import { actsForOf, allowedIpsOf, scopesOf, toApiKeyDto } from './api-keys.mapper';
 import { ApiKeysRepository } from './api-keys.repository';
-import {
-  ApiKeyDto,
-  ApiKeyListQueryDto,
-  CreatedApiKeyDto,
-  UsageDto,
-  UsageQueryDto,
-} from './dto/api-key.dto';
+import { ApiKeyDto, ApiKeyListQueryDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
+import { newApiKey, NewApiKeySettings } from './new-api-key';
+import {
+  alreadyRotated,
+  assertCallerCovers,
+  assertRotatable,
+  expiryOf,
+  isOwnKey,
+  normalizeAllowedIps,
+  requestedScopes,
+  validScopes,
+} from './api-key-rules';
 import { UpdateApiKeyDto } from './dto/update-api-key.dto';
-import { parseDuration } from './expiration';
-
-type NewKeySettings = Pick<
-  ApiKey,
-  | 'name'
-  | 'environment'
-  | 'rateLimitPerHour'
-  | 'expiresAt'
-  | 'serviceAccountId'
-  | 'rotatedFrom'
-  | 'actsFor'
-> & { scopes: string[]; allowedIps: string[] };
 
 type ApiKeyPatch = Partial<Pick<ApiKey, 'name' | 'rateLimitPerHour' | 'allowedIps' | 'scopes'>>;
 
@@ -51,17 +40,9 @@ const UPDATABLE_FIELDS = {
   scopes: 'scopes',
 } as const satisfies Record<keyof ApiKeyPatch, keyof ApiKeyDto>;
 
-const alreadyRotated = () =>
-  new BadRequestError('This key was already rotated; rotate its replacement', 'key_rotated');
-
-/** A user may always end a key of their own. */
-const isOwnKey = (caller: Principal, key: ApiKey): boolean =>
-  caller.type === 'user' && key.actsFor === actsForOf({ userId: caller.subject });
-
 const DEFAULT_RATE_LIMIT_PER_HOUR = 1000;
 const DEFAULT_GRACE_PERIOD_HOURS = 24;
 const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 /**
  * Issuing and managing API keys. The rules: a caller never mints a key wider than its own scopes;
@@ -76,7 +57,6 @@ export class ApiKeysService {
     private readonly keys: ApiKeysRepository,
     private readonly cache: ApiKeyCache,
     private readonly pepper: ApiKeyPepper,
-    private readonly usage: ApiKeyUsageRecorder,
     private readonly catalogue: ScopeCatalogue,
     private readonly users: UsersService,
     private readonly audit: AuditService,
@@ -88,8 +68,8 @@ export class ApiKeysService {
   async create(caller: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     const organizationId = actingOrganizationId(caller);
     await this.assertMfaIfEnrolled(caller);
-    const scopes = this.requestedScopes(dto);
-    this.assertCallerCovers(caller, scopes);
+    const scopes = requestedScopes(dto, this.catalogue);
+    assertCallerCovers(caller, scopes);
     // Service accounts do not exist yet: no id can name one in the caller's organization.
     if (dto.service_account_id !== undefined) throw new NotFoundError('Service account not found');
     const now = Date.now();
@@ -98,8 +78,8 @@ export class ApiKeysService {
       environment: dto.environment ?? 'live',
       scopes,
       rateLimitPerHour: dto.rate_limit_per_hour ?? DEFAULT_RATE_LIMIT_PER_HOUR,
-      allowedIps: this.normalizeAllowedIps(dto.allowed_ips ?? []),
-      expiresAt: this.expiryOf(dto, now),
+      allowedIps: normalizeAllowedIps(dto.allowed_ips ?? []),
+      expiresAt: expiryOf(dto, now),
       serviceAccountId: null,
       rotatedFrom: null,
       actsFor: await this.ownerOfNewKey(caller),
@@ -136,7 +116,7 @@ export class ApiKeysService {
   async update(caller: Principal, id: string, dto: UpdateApiKeyDto): Promise<ApiKeyDto> {
     const key = await this.require(caller, id);
     // Lifting a restriction (addresses, rate limit) is as strong as minting the key.
-    this.assertCallerCovers(caller, scopesOf(key));
+    assertCallerCovers(caller, scopesOf(key));
     const patch = this.changesOf(key, dto);
     const changed = Object.keys(patch) as (keyof typeof patch)[];
     if (changed.length === 0) return toApiKeyDto(key);
@@ -163,11 +143,11 @@ export class ApiKeysService {
     if (dto.rate_limit_per_hour !== undefined && dto.rate_limit_per_hour !== key.rateLimitPerHour)
       patch.rateLimitPerHour = dto.rate_limit_per_hour;
     if (dto.allowed_ips !== undefined) {
-      const allowedIps = JSON.stringify(this.normalizeAllowedIps(dto.allowed_ips));
+      const allowedIps = JSON.stringify(normalizeAllowedIps(dto.allowed_ips));
       if (allowedIps !== key.allowedIps) patch.allowedIps = allowedIps;
     }
     if (dto.scopes !== undefined) {
-      const scopes = this.validScopes(dto.scopes);
+      const scopes = validScopes(dto.scopes, this.catalogue);
       if (!isSubsetOf(scopes, scopesOf(key))) {
         throw new ForbiddenError(
           'Scopes can only be narrowed; create a new key for wider access',
@@ -182,7 +162,7 @@ export class ApiKeysService {
   async revoke(caller: Principal, id: string): Promise<void> {
     const key = await this.require(caller, id);
     // Anyone may end their own key; another's only if they could have minted it.
-    if (!isOwnKey(caller, key)) this.assertCallerCovers(caller, scopesOf(key));
+    if (!isOwnKey(caller, key)) assertCallerCovers(caller, scopesOf(key));
     await this.assertMfaIfEnrolled(caller);
     if (!key.revokedAt)
       await this.keys.update(key.organizationId, key.id, { revokedAt: new Date() });
@@ -207,14 +187,14 @@ export class ApiKeysService {
   ): Promise<CreatedApiKeyDto> {
     const old = await this.require(caller, id);
     await this.assertMfaIfEnrolled(caller);
-    this.assertRotatable(old);
+    assertRotatable(old);
     const scopes = scopesOf(old);
-    this.assertCallerCovers(caller, scopes);
+    assertCallerCovers(caller, scopes);
 
     const now = Date.now();
     const graceEnds = new Date(now + (gracePeriodHours ?? DEFAULT_GRACE_PERIOD_HOURS) * HOUR_MS);
     const oldExpires = old.expiresAt && old.expiresAt < graceEnds ? old.expiresAt : graceEnds;
-    const { entity, created } = this.newKey(caller, old.organizationId, {
+    const { entity, created } = newApiKey(this.prefix, this.pepper, caller, old.organizationId, {
       name: old.name,
       environment: old.environment,
       scopes,
@@ -237,87 +217,20 @@ export class ApiKeysService {
     return { ...created, rotated_from: { id: old.id, expires: oldExpires.toISOString() } };
   }
 
-  private assertRotatable(key: ApiKey): void {
-    if (key.revokedAt) throw new BadRequestError('A revoked key cannot be rotated', 'key_revoked');
-    if (key.replacedBy) throw alreadyRotated();
-    if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) {
-      throw new BadRequestError('An expired key cannot be rotated', 'key_expired');
-    }
-  }
-
-  async usageOf(caller: Principal, id: string, query: UsageQueryDto): Promise<UsageDto> {
-    // Written first, so the counts and last_used include what this instance has not flushed yet.
-    await this.usage.flush();
-    const key = await this.require(caller, id);
-    const granularity = query.granularity ?? 'hour';
-    const until = query.until ? new Date(query.until) : new Date();
-    const since = query.since
-      ? new Date(query.since)
-      : new Date(until.getTime() - (granularity === 'hour' ? DAY_MS : 30 * DAY_MS));
-    if (since > until) throw new BadRequestError('since must be before until');
-    const hours = await this.keys.listUsage(
-      key.organizationId,
-      key.id,
-      new Date(since.getTime() - (since.getTime() % HOUR_MS)),
-      until,
-    );
-    const periods = new Map<number, { requests: number; rejected: number }>();
-    for (const hour of hours) {
-      const start = hour.periodStart.getTime();
-      const period = granularity === 'day' ? start - (start % DAY_MS) : start;
-      const sum = periods.get(period) ?? { requests: 0, rejected: 0 };
-      sum.requests += hour.requests;
-      sum.rejected += hour.rejected;
-      periods.set(period, sum);
-    }
-    return {
-      data: [...periods].map(([start, sum]) => ({
-        period_start: new Date(start).toISOString(),
-        ...sum,
-      })),
-      last_used: key.lastUsedAt?.toISOString() ?? null,
-      last_ip: key.lastIp,
-    };
-  }
-
   private async issue(
     caller: Principal,
     organizationId: string,
-    settings: NewKeySettings,
+    settings: NewApiKeySettings,
   ): Promise<CreatedApiKeyDto> {
-    const { entity, created } = this.newKey(caller, organizationId, settings);
+    const { entity, created } = newApiKey(
+      this.prefix,
+      this.pepper,
+      caller,
+      organizationId,
+      settings,
+    );
     await this.keys.insert(entity);
     return created;
-  }
-
-  private newKey(
-    caller: Principal,
-    organizationId: string,
-    settings: NewKeySettings,
-  ): { entity: ApiKey; created: CreatedApiKeyDto } {
-    const { key, start } = generateApiKey(this.prefix, settings.environment);
-    const entity: ApiKey = {
-      id: prefixedId('key'),
-      organizationId,
-      name: settings.name,
-      keyHash: this.pepper.hash(key),
-      start,
-      environment: settings.environment,
-      scopes: settings.scopes.join(' '),
-      rateLimitPerHour: settings.rateLimitPerHour,
-      allowedIps: JSON.stringify(settings.allowedIps),
-      serviceAccountId: settings.serviceAccountId,
-      createdBy: `${caller.type}:${caller.subject}`,
-      actsFor: settings.actsFor,
-      rotatedFrom: settings.rotatedFrom,
-      replacedBy: null,
-      createdAt: new Date(),
-      expiresAt: settings.expiresAt,
-      revokedAt: null,
-      lastUsedAt: null,
-      lastIp: null,
-    };
-    return { entity, created: { ...toApiKeyDto(entity), key } };
   }
 
   /**
@@ -344,40 +257,6 @@ export class ApiKeysService {
     return key;
   }
 
-  /** `scopes`, or its alias `permissions`, or the `access` shorthand; exactly one of them. */
-  private requestedScopes(dto: CreateApiKeyDto): string[] {
-    const given = [dto.scopes, dto.permissions, dto.access].filter((v) => v !== undefined);
-    if (given.length !== 1) {
-      throw new BadRequestError(
-        'Give exactly one of scopes, permissions or access',
-        'scopes_required',
-      );
-    }
-    return this.validScopes(
-      dto.access ? this.catalogue.expand(dto.access) : (dto.scopes ?? dto.permissions)!,
-    );
-  }
-
-  private validScopes(scopes: string[]): string[] {
-    const unique = [...new Set(scopes.map((s) => s.trim()))];
-    if (unique.length === 0)
-      throw new BadRequestError('A key needs at least one scope', 'scopes_required');
-    const unknown = unique.filter((s) => !this.catalogue.isKnown(s));
-    if (unknown.length)
-      throw new BadRequestError(`Unknown scope: ${unknown.join(', ')}`, 'unknown_scope');
-    return unique;
-  }
-
-  private assertCallerCovers(caller: Principal, scopes: string[]): void {
-    const beyond = scopes.filter((scope) => !principalHasScope(caller, scope));
-    if (beyond.length) {
-      throw new ForbiddenError(
-        `Cannot grant scopes you do not have: ${beyond.join(', ')}`,
-        'scope_escalation',
-      );
-    }
-  }
-
   private async assertMfaIfEnrolled(caller: Principal): Promise<void> {
     if (caller.type !== 'user' || caller.mfa) return;
     const user = await this.users.findById(caller.subject);
@@ -387,31 +266,5 @@ export class ApiKeysService {
         'mfa_required',
       );
     }
-  }
-
-  private normalizeAllowedIps(entries: string[]): string[] {
-    // The DTO refuses bad entries first (422 at their index); this stays the last guard.
-    const normalized = entries.map((entry) => ({ entry, ip: normalizeAllowedIp(entry) }));
-    const invalid = normalized.filter((n) => n.ip === null).map((n) => n.entry);
-    if (invalid.length)
-      throw new BadRequestError(
-        `Invalid IP address or CIDR range: ${invalid.join(', ')}`,
-        'invalid_allowed_ips',
-      );
-    return [...new Set(normalized.map((n) => n.ip!))];
-  }
-
-  private expiryOf(dto: CreateApiKeyDto, now: number): Date | null {
-    if (dto.expires_in_days !== undefined && dto.expiration !== undefined) {
-      throw new BadRequestError('Give expires_in_days or expiration, not both');
-    }
-    if (dto.expires_in_days !== undefined) return new Date(now + dto.expires_in_days * DAY_MS);
-    if (dto.expiration !== undefined) {
-      // The DTO refused every other value already (422); this stays the last guard.
-      const ms = parseDuration(dto.expiration);
-      if (ms === null) throw new BadRequestError('expiration must be "30d", "12h"… up to 10 years');
-      return new Date(now + ms);
-    }
-    return null;
   }
 }
