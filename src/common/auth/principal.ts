@@ -1,5 +1,5 @@
 import type { Role } from '../../modules/organizations/roles';
-import type { KeyEnvironment } from '../../modules/api-keys/api-key-format';
+import type { KeyEnvironment } from './environments';
 import type { RequestOrigin } from '../http/request-origin';
 
 /** What every caller has, whatever its credential. */

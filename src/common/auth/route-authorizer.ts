@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { MissingPermissionError, MissingScopeError, NotFoundError } from '../errors/api-errors';
-import { AuditService } from '../../modules/audit/audit.service';
+import { AccessDeniedRecorder } from './access-denied-recorder';
 import { isCanonicalUuid } from '../ids';
 import { principalHasPermission, principalHasScope } from './authorization';
 import type { Principal } from './principal';
@@ -18,7 +18,7 @@ import type { RoutePolicy } from './route-policy';
 export class RouteAuthorizer {
   constructor(
     private readonly verifiers: CredentialVerifiers,
-    private readonly audit: AuditService,
+    private readonly audit: AccessDeniedRecorder,
   ) {}
 
   /** Synchronous unless the route acts in an organization named by its path. */

@@ -7,8 +7,9 @@ import { crc32 } from 'node:zlib';
  * tell a real key from a typo or a guess offline. It is not a secret and adds no security.
  */
 
-export const KEY_ENVIRONMENTS = ['live', 'test', 'dev'] as const;
-export type KeyEnvironment = (typeof KEY_ENVIRONMENTS)[number];
+import { KEY_ENVIRONMENTS, type KeyEnvironment } from '../../common/auth/environments';
+
+export { KEY_ENVIRONMENTS, type KeyEnvironment } from '../../common/auth/environments';
 
 /** 32 base62 characters carry 32 * log2(62) ≈ 190 bits, above the contract's 160. */
 export const API_KEY_RANDOM_LENGTH = 32;

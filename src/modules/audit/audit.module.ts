@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AccessDeniedRecorder } from '../../common/auth/access-denied-recorder';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditAnchor } from './audit-anchor.entity';
 import { AuditAnchorSigner } from './audit-anchor-signer';
@@ -25,7 +26,8 @@ import { AuditWriter } from './audit-writer';
     AuditVerifier,
     AuditService,
     AuditLogService,
+    { provide: AccessDeniedRecorder, useExisting: AuditService },
   ],
-  exports: [AuditService, AuditLogService, AuditWriter],
+  exports: [AuditService, AuditLogService, AuditWriter, AccessDeniedRecorder],
 })
 export class AuditModule {}
