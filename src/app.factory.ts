@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
-import { AppModule } from './app.module';
+import { AppModule, AppModuleOptions } from './app.module';
 import { clientAddressOf } from './common/http/client-address';
 import { redactUrl } from './common/http/redaction';
 import { requestIdFor } from './common/http/request-id';
@@ -16,6 +16,8 @@ export interface CreateAppOptions {
   env?: Record<string, string | undefined>;
   /** Where JSON log lines go (stdout by default); tests pass a stream to read them. */
   logStream?: DestinationStream;
+  /** Modules added beside Tessera's own (a test's credential verifier, an embedding host's). */
+  modules?: AppModuleOptions['modules'];
 }
 
 /** `TRUST_PROXY`: false, true, a hop count, or a comma-separated list of addresses/CIDRs. */
@@ -51,7 +53,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ env }),
+    AppModule.forRoot({ env, modules: options.modules }),
     adapter,
     {
       logger: new PinoNestLogger(logger),

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -20,11 +20,12 @@ import { UsersModule } from './modules/users/users.module';
 
 export interface AppModuleOptions {
   env: EnvironmentVariables;
+  modules?: (Type | DynamicModule)[];
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ env }: AppModuleOptions): DynamicModule {
+  static forRoot({ env, modules = [] }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -52,6 +53,7 @@ export class AppModule {
         InstanceAdminModule,
         ExamplesModule,
         HealthModule,
+        ...modules,
       ],
       providers: [
         { provide: APP_PIPE, useClass: ContractValidationPipe },

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Writable } from 'node:stream';
-import { createApp } from '../../src/app.factory';
+import { createApp, CreateAppOptions } from '../../src/app.factory';
 import { testEnvironment } from './test-env';
 
 /** Every JSON line the app logged, for tests that read logs. */
@@ -36,9 +36,10 @@ export interface TestApp {
 /** Boots the real application (same factory as main.ts) on a real database for one suite. */
 export async function createTestApp(
   env: Record<string, string | undefined> = {},
+  options: Pick<CreateAppOptions, 'modules'> = {},
 ): Promise<TestApp> {
   const logs = new CapturedLogs();
-  const app = await createApp({ env: testEnvironment(env), logStream: logs });
+  const app = await createApp({ env: testEnvironment(env), logStream: logs, ...options });
   return {
     app,
     http: app.getHttpServer(),

@@ -26,10 +26,9 @@ export class CredentialVerifiers implements OnApplicationBootstrap {
       }))
       .sort((a, b) => a.order - b.order);
     this.verifiers = found.map(({ verifier }) => verifier);
-    for (const verifier of this.verifiers) {
-      if (this.byPrincipalType.has(verifier.principalType)) {
-        throw new Error(`Two credential verifiers make ${verifier.principalType} principals`);
-      }
+    // Several kinds may make one type of principal (a user's token, a user's SSO session): the
+    // first in order answers for that type in other organizations.
+    for (const verifier of [...this.verifiers].reverse()) {
       this.byPrincipalType.set(verifier.principalType, verifier);
     }
   }
