@@ -36,7 +36,7 @@ export interface TestApp {
 /** Boots the real application (same factory as main.ts) on a real database for one suite. */
 export async function createTestApp(
   env: Record<string, string | undefined> = {},
-  options: Pick<CreateAppOptions, 'modules'> = {},
+  options: Pick<CreateAppOptions, 'modules' | 'directVerifyRoute'> = {},
 ): Promise<TestApp> {
   const logs = new CapturedLogs();
   const app = await createApp({ env: testEnvironment(env), logStream: logs, ...options });
