@@ -1,16 +1,14 @@
 // `npm run bench:audit-export`: does GET /v1/audit-logs/export stream a large chain with bounded
 // memory? Seeds one organization's chain with AUDIT_EVENTS valid events (default 100,000), then
-// streams the export over a real socket while sampling the heap, and verifies the chain.
+// streams the export over a real socket while sampling the heap, and verifies the chain. Results go
+// to stdout and bench/audit-export-results.json; the process exits non-zero when a check fails.
 //
 //   AUDIT_EVENTS=100000          events inserted into the chain (beyond registration's own)
 //   BENCH_DATABASE_URL=mysql://  run against MySQL/MariaDB instead of a temporary SQLite file
 //
-// Client and server share this process, so the heap measured includes both sides: a conservative
-// figure for the server alone. `npm run bench:audit-export` caps the old space at 96 MB: without a
-// cap V8 lets garbage pile up between major collections, and the "max heap" then grew with the
-// export's size (20 MB at 25k events, 37-55 MB at 100k, 69 MB at 200k) although nothing was
-// retained; capped, a 200k-event export (150 MB of NDJSON) completed with the heap under 73 MB. Results go to stdout and bench/audit-export-results.json; the
-// process exits non-zero when a check fails.
+// Client and server share this process, so the heap measured includes both sides. The old space is
+// capped at 96 MB, as uncapped V8 lets garbage pile up and the heap grows with the export's size
+// although nothing is retained (docs/performance.md).
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

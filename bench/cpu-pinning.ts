@@ -3,8 +3,7 @@ import { cpus } from 'node:os';
 
 /**
  * One core for the servers, another for the load generator (this process), as the targets were
- * measured. Left to the scheduler, the load generator and a server share a core now and then and
- * move between cores, and throughput and p99 drift with it from one slice to the next.
+ * measured: left to the scheduler they share a core now and then, and throughput and p99 drift.
  */
 export interface CpuPinning {
   serverCore: number;

@@ -20,9 +20,8 @@ export interface MeasuredRow {
   /** Requests/s of each slice, in the order they ran (how much the machine drifted). */
   slices_requests_per_second: number[];
   /**
-   * User + system CPU time the server spent per request answered (all its threads, and the
-   * kernel's work on its own system calls; on loopback the kernel charges part of the receiving
-   * to the sender, so this is a little under the whole cost); null where /proc cannot be read.
+   * User + system CPU time the server spent per request answered, all its threads (a little under
+   * the whole cost: on loopback the sender pays part of the receiving); null without /proc.
    */
   server_cpu_us_per_request: number | null;
   /**
@@ -107,10 +106,8 @@ export interface Slice {
 }
 
 /**
- * One row from the autocannon runs (slices) of one load: requests/s over all of them, the median
- * slice's p50 and the worst slice's p99 (autocannon reports percentiles, not histograms, so the
- * p99 is the conservative choice), every status code and error summed, and the server's CPU time
- * over all slices.
+ * One row from the slices of one load: requests/s over all of them, the median slice's p50 and the
+ * worst slice's p99 (autocannon gives percentiles, not histograms), counts and CPU time summed.
  */
 export function toRow(id: RowId, name: string, measuredSlices: Slice[]): MeasuredRow {
   const slices = measuredSlices.map((slice) => slice.result);

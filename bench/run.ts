@@ -196,12 +196,9 @@ function optionsFor(load: Load) {
 }
 
 /**
- * Each load runs for BENCH_DURATION seconds in all, in BENCH_SLICES slices taken in turn with the
- * other loads (the order rotating each round), after a warm-up of its own. Why interleave: on
- * these shared 2-core machines the throughput of the very same server drifts by up to a third
- * within a minute (seen: /v1/health at 30.7k and 44.9k req/s in consecutive runs), so rows
- * measured one after the other compare the machine's moods as much as the code. Interleaved,
- * every row sees the same moods and the ratios hold still.
+ * Each load runs BENCH_DURATION seconds in BENCH_SLICES slices taken in turn with the other loads
+ * (the order rotating each round), after a warm-up of its own: a shared machine drifts by up to a
+ * third within a minute, and interleaved rows all see the same drift (docs/performance.md).
  */
 async function measureAll(settings: Settings, loads: Load[]): Promise<Row[]> {
   // The warm-up lets V8 optimise the hot path and fills the service's caches; it is discarded.

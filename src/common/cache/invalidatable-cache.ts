@@ -1,12 +1,9 @@
 import { LRUCache } from 'lru-cache';
 
 /**
- * A bounded in-memory cache of database look-ups that a change (a revoke, a logout, a role or
- * plan change) can invalidate while a look-up is still in flight. Every invalidation bumps a
- * generation; a look-up reads the generation before it asks the database and its answer is
- * cached only if none came meanwhile, so a row read just before a change is never cached as
- * current. The counter is per cache, not per key: invalidations are rare, and a look-up that
- * loses its caching to an unrelated one costs only one more query later.
+ * A bounded cache of database look-ups whose answer is cached only if no invalidation (a revoke, a
+ * logout, a role or plan change) came while it was in flight, so a row read just before a change
+ * is never cached as current. One generation per cache, not per key: invalidations are rare.
  */
 export class InvalidatableCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>> {
   private readonly entries: LRUCache<K, V>;
@@ -54,10 +51,9 @@ export class InvalidatableCache<K extends NonNullable<unknown>, V extends NonNul
   }
 
   /**
-   * Runs `load` for a key that missed the cache, one at a time: concurrent misses of the key
-   * share the look-up in flight, so a popular entry running out does not become a query per
-   * request. A look-up that began before an invalidation is not shared (its row may be stale):
-   * a later miss starts its own. `load` gets the generation to pass to `setIfCurrent`.
+   * Concurrent misses of a key share one look-up, so a popular entry running out is not a query per
+   * request; one that began before an invalidation is not shared (its row may be stale). `load`
+   * gets the generation to pass to `setIfCurrent`.
    */
   loadOnce<R>(key: K, load: (generation: number) => Promise<R>): Promise<R> {
     const generation = this.invalidations;

@@ -10,11 +10,7 @@ function confirmationChannelOf(instanceId: string): string {
   return `${CHANNEL}:confirmed:${instanceId}`;
 }
 
-/**
- * How long a change waits for the other instances to confirm. Long enough for a busy instance
- * (a GC pause, a slow event loop) to read and apply the message; short enough that an instance
- * that hangs, or one still on a version that does not confirm, only slows changes down.
- */
+/** Long enough for a busy instance (a GC pause) to apply a change; a hung one only slows it. */
 const CONFIRMATION_TIMEOUT_MS = 250;
 
 /** What changed: each cache subscribes to the kinds it holds. */
@@ -36,12 +32,9 @@ interface Message {
 }
 
 /**
- * Tells every instance's in-memory caches that something changed (a key revoked, rotated or
- * updated; a session logged out; a role or plan changed). The change applies locally at once;
- * with Redis it is published, and every instance that received it confirms once it has applied
- * it, so the request that made the change answers only when no instance still serves the old
- * state (or after CONFIRMATION_TIMEOUT_MS). If Redis is down, other instances converge when
- * their cache entries expire (at most 60 s).
+ * Tells every instance's caches that something changed, and waits for each to confirm, so the
+ * request that made the change answers only once no instance serves the old state (or after
+ * CONFIRMATION_TIMEOUT_MS). Without Redis, other instances converge as their entries expire (60 s).
  */
 @Injectable()
 export class CacheInvalidationBus implements OnModuleInit {

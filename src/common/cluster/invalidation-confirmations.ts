@@ -13,10 +13,8 @@ interface Pending {
 }
 
 /**
- * Waits for every instance that received an invalidation to confirm it has applied it. A
- * confirmation can arrive before PUBLISH's own reply (they travel on different connections), so
- * a wait is opened before publishing and closed once both are known. A wait never outlasts
- * `timeoutMs`: an instance that hangs or runs an older version costs latency, not availability.
+ * Waits for every receiver of an invalidation to confirm it, never longer than `timeoutMs`. A
+ * confirmation can beat PUBLISH's own reply (another connection): the wait opens before publishing.
  */
 export class InvalidationConfirmations {
   private readonly pending = new Map<string, Pending>();

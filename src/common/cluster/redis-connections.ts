@@ -6,10 +6,8 @@ import { EnvironmentVariables } from '../../config/env.schema';
 export type RedisState = 'up' | 'down' | 'disabled';
 
 /**
- * The Redis connections an instance uses when REDIS_URL is set: one for commands (rate-limit
- * counters, publishing) and one in subscriber mode (cache invalidations). Commands fail fast
- * while Redis is unreachable (no offline queue), so callers fall back to local state instead of
- * waiting; ioredis keeps reconnecting in the background and the instance recovers by itself.
+ * With REDIS_URL, one connection for commands and one for subscribing. Commands fail fast while
+ * Redis is unreachable (no offline queue): callers fall back to local state as ioredis reconnects.
  */
 @Injectable()
 export class RedisConnections implements OnApplicationShutdown {

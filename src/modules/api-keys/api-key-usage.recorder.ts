@@ -18,9 +18,8 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Counts each key's requests and rejections per hour in memory, on the request path, and writes
- * them (with last_used / last_ip) to the database in one transaction every few seconds and at
- * shutdown.
- * A crash loses at most one interval of counts, never a request.
+ * them with its last use in one transaction every interval and at shutdown: a crash loses at most
+ * one interval's counts, never a request.
  */
 @Injectable()
 export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown {
@@ -109,9 +108,8 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
         })),
       );
     } catch (error) {
-      // The batch is one transaction, rolled back: all of it goes back in the queue. (Should the
-      // connection drop during the commit itself, the commit may have gone through and the batch
-      // is counted twice: usage is written at least once.)
+      // Rolled back as a whole, so all of it goes back in the queue; a connection lost during the
+      // commit itself may count it twice (usage is written at least once).
       this.logger.warn({ err: error }, 'Could not write API key usage; will retry');
       for (const [slot, row] of counts) {
         const pending = this.counts.get(slot);

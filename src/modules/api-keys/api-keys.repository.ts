@@ -101,12 +101,10 @@ export class ApiKeysRepository {
   }
 
   /**
-   * One flush of usage, in one transaction: each key's hour counts added (the row created the
-   * first time) and its last use set, a few statements for the whole batch instead of two per
-   * key. 1,000 keys on MariaDB: 750-840 ms as a statement each, 430-520 ms with those in one
-   * transaction, 48-74 ms like this. Rows go in key order, so instances flushing the same keys at
-   * once lock them in the same order. Counts of a key no longer in the table (removed by hand)
-   * are left out: its row would fail the foreign key, and with it the whole batch, every time.
+   * One flush in one transaction, a few multi-row statements for the whole batch: 1,000 keys on
+   * MariaDB 48-74 ms against 750-840 ms a statement each (docs/performance.md). Rows go in key
+   * order so concurrent flushes lock alike; a key removed by hand is left out, as its row would
+   * fail the foreign key and the whole batch every time.
    */
   async writeUsage(hours: ApiKeyUsage[], lastUses: ApiKeyLastUse[]): Promise<void> {
     const hoursInOrder = [...hours].sort(

@@ -2,11 +2,9 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { TimeColumn } from '../../database/columns';
 
 /**
- * The signed head of a chain: where it starts (genesis, or retention's checkpoint) and its newest
- * event, under an HMAC keyed from the master key. Written in the same transaction as the events it
- * covers, so it always names the head; someone who can write the tables but not read the master
- * key can neither delete the newest events nor recompute hashes after an edit without `verify`
- * seeing the chain disagree with it. `anchored_at` is informational (not under the HMAC).
+ * A chain's start and newest event under an HMAC keyed from the master key, written with the events
+ * it covers: whoever can write the tables but not read the master key cannot delete the newest
+ * events or recompute hashes unseen by `verify`. `anchored_at` is not under the HMAC.
  */
 @Entity('audit_anchors')
 export class AuditAnchor {

@@ -8,11 +8,9 @@ import { AnchorMove, AuditRepository } from './audit.repository';
 const MISMATCH_REPORT_EVERY_MS = 60_000;
 
 /**
- * When a chain's anchor moves, and when it must not. The writer moves it with every batch it
- * appends, but only from an anchor that is authentic and names the head the batch is chained onto:
- * a chain that no longer matches its anchor (newest events deleted, hashes recomputed, anchor
- * edited) keeps that anchor as evidence, so later events never hide the tampering from `verify`.
- * Costs one anchor read and one HMAC per batch written, none per event recorded.
+ * When a chain's anchor moves: with every batch, but only from an authentic anchor naming the head
+ * the batch is chained onto. A chain that no longer matches keeps its anchor as evidence, so later
+ * events never hide the tampering from `verify`.
  */
 @Injectable()
 export class AuditAnchoring {

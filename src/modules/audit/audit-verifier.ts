@@ -21,11 +21,9 @@ interface Finding {
 }
 
 /**
- * Checks a chain two ways. Its events: each follows the previous one (or the retention
- * checkpoint) with no gap in `seq`, points at its hash and hashes to what it stores. Then against
- * its anchor, which only the master key can sign: same start, same head. The first catches an
- * edit; the second what the first cannot see: the newest events deleted, or every hash after an
- * edit recomputed, or the oldest ones deleted under a forged checkpoint.
+ * Checks a chain's events (each follows the previous one with no gap and hashes to what it stores),
+ * which catches an edit, then the chain against its signed anchor, which catches what the walk
+ * cannot: the newest events deleted, hashes recomputed, the oldest cut under a forged checkpoint.
  */
 @Injectable()
 export class AuditVerifier {

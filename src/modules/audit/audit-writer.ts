@@ -41,24 +41,10 @@ interface ChainQueue {
 }
 
 /**
- * Appends events to their organization's hash chain.
- *
- * Chains never fork: one write loop per chain on this instance appends its queued events in
- * order, a batch per INSERT, and across instances the unique (chain, seq) index makes the loser
- * of a race re-read the head and try the batch again.
- *
- * Failure policy: queue and retry. `record` never fails the caller's action; a batch whose write
- * fails stays queued and is retried with backoff until it is written (logged at each failure),
- * and shutdown waits for the queue. The queue is bounded (AUDIT_MAX_QUEUED_EVENTS across all
- * chains): while the database refuses writes for long, further events are dropped rather than
- * let memory grow until the process dies, and the chain gets an `audit.events_dropped` event
- * with their count where they would have been, so the gap is in the log itself.
- *
- * Except a batch the database refuses for its content (a value too long, NULL in a NOT NULL
- * column: isDataError), which no retry changes: its events are then written one by one, and the
- * one refused is set aside (logged as an error, counted in `eventsSetAside` for /v1/health) with an
- * `audit.event_set_aside` event in its place, so one bad row never holds up its chain. What is lost
- * outright: events still queued if the process is killed.
+ * Appends events to their organization's hash chain without forking it: one write loop per chain
+ * here, and across instances the unique (chain, seq) index makes a race's loser re-read the head.
+ * Failures are queued and retried, never failing the caller; the bounded queue, gap markers and
+ * set-aside events are described in the README's "Audit log".
  */
 @Injectable()
 export class AuditWriter implements OnApplicationShutdown {

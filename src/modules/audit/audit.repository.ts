@@ -111,7 +111,7 @@ export class AuditRepository {
     });
   }
 
-  /** Chains with events older than the cutoff, and the newest such event of each. */
+  /** The newest event of `chain` older than `cutoff`. */
   async lastEventBefore(chain: string, cutoff: Date): Promise<AuditEvent | null> {
     return this.events.findOne({
       where: { chain, occurredAt: LessThan(cutoff) },

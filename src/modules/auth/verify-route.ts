@@ -10,25 +10,11 @@ const VERIFY_METHOD = 'GET';
 const VERIFY_URL = '/v1/auth/verify';
 
 /**
- * `GET /v1/auth/verify` answered by Fastify straight away instead of through Nest's router.
- *
- * Why: it is the call tenants' APIs make on every request they serve, so its cost is paid on
- * every request of theirs. Nest's per-request pipeline around a handler (execution context,
- * guard consumer, pipes, interceptors, response controller: four awaits) cost about 15% of this
- * route's throughput (`npm run bench`, A/B of two builds; README, Performance).
- *
- * What stays the same: AuthController still declares the route (path, OpenAPI document,
- * @Authenticated, the route inventory), the one AccessGuard decides with that declaration's
- * policy, AuthService.verify shapes the answer, and errors reach the one exception filter
- * (through Fastify's error handler, which Nest points at its filters). Fastify's hooks (security
- * headers, request id, the log line) run as for every route. What does not apply: Nest pipes,
- * interceptors, per-route filters and any global guard besides AccessGuard; the verify route
- * has none and must keep it that way (test/security/route-inventory.spec.ts fails otherwise). HEAD
- * requests still take Nest's handler (Fastify copies the route for HEAD before this hook runs).
- *
- * Installed before Nest registers its routes (app.init): Fastify's onRoute hook swaps the
- * handler of that one route as Nest adds it. `assertInstalled` fails the boot if the route was
- * renamed and the swap found nothing.
+ * `GET /v1/auth/verify`, which tenants' APIs call on every request they serve, answered by Fastify
+ * with the one AccessGuard instead of through Nest's router: +17% req/s (docs/performance.md).
+ * AuthController still declares the route and its policy; Nest's pipes, interceptors, filters and
+ * other guards are skipped, so it must have none (the route inventory test checks). HEAD still
+ * takes Nest's handler.
  */
 export class VerifyRoute {
   private installed = false;

@@ -3,12 +3,10 @@ import type Redis from 'ioredis';
 const COMMAND = 'tesseraCountRequest';
 
 /**
- * One request against every counter of it, all or nothing: when any counter is already at its
- * limit, nothing is counted (refused requests use up no quota); otherwise every counter is
- * INCRemented. A counter gets its expiry (the end of its window) when it has none: normally at
- * its first hit, and again should one ever be left without, so none lives forever. Answers
- * whether the request was refused, then each counter's hits and milliseconds left. One script for
- * all the counters of a request: one command and one round trip, atomically.
+ * One request against all its counters, atomically and in one round trip: nothing is counted when
+ * any is at its limit (refused requests use up no quota). A counter left without an expiry gets
+ * its window's end, so none lives forever. Answers refused (0/1), then each counter's hits and
+ * milliseconds left.
  *
  * KEYS[i]: a counter. ARGV[i]: its window's milliseconds left. ARGV[#KEYS + i]: its limit.
  */
@@ -55,16 +53,10 @@ type WithCommand = Redis & {
 };
 
 /**
- * Fixed-window counters in Redis, shared by every instance. Run by hash (EVALSHA through an
- * ioredis command: the script is sent once, and again by ioredis after a Redis restart).
- *
- * Replaces @nest-lab/throttler-storage-redis, for two measured reasons: its script keeps a
- * separate "blocked" key for the rest of the window, so a key whose limit was raised stayed
- * refused until the hour ended (test: rate-limits e2e, "applies a key's changed
- * rate_limit_per_hour"); and it counts one key per call, two round trips per API-key request.
- *
- * With Redis Cluster the keys of one call must share a hash slot; Tessera connects to a single
- * Redis (or a primary behind a proxy), where any keys can go together.
+ * Fixed-window counters in Redis, run by hash (EVALSHA, resent by ioredis after a restart). They
+ * replace @nest-lab/throttler-storage-redis, which kept a raised key refused all hour and took a
+ * round trip per counter (docs/performance.md). One call's keys would need one hash slot on Redis
+ * Cluster; Tessera connects to a single Redis (or a primary behind a proxy).
  */
 export class RedisWindowCounters {
   private readonly client: WithCommand;

@@ -7,12 +7,8 @@ import { FixedWindowMemoryStorage } from './fixed-window-memory.storage';
 import { RedisWindowCounters } from './redis-window-counters';
 
 /**
- * Rate-limit counters in Redis (shared by every instance) when Redis is configured and reachable;
- * in this instance's memory otherwise. A Redis failure never fails a request: the limit is then
- * enforced per instance until Redis is back.
- *
- * It is @nestjs/throttler's storage (ThrottlerModule provides it, @InjectThrottlerStorage() gets
- * it), and Tessera's limits use `count`, which counts several calendar windows at once.
+ * The rate-limit storage (ThrottlerModule's): counters in Redis, shared by every instance, while it
+ * is reachable, and in this instance's memory otherwise, so a Redis failure never fails a request.
  */
 export class ResilientThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger(ResilientThrottlerStorage.name);
@@ -25,11 +21,9 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
   }
 
   /**
-   * Counts one request against each limit, all or nothing: a request one of its limits refuses is
-   * counted against none of them (refused requests use up no quota). Synchronous when this instance keeps the counters itself
-   * (no Redis configured, or Redis not ready): it runs on every authenticated request, and a
-   * promise per counter was measurable there (`npm run bench`, JWT row: about +7% req/s in an
-   * A/B of two builds). With Redis, all of them in one round trip.
+   * Counts one request against each limit, all or nothing (refused requests use up no quota). In
+   * memory it is synchronous, as it runs on every authenticated request: +7% req/s on the JWT row
+   * (docs/performance.md). With Redis, all of them in one round trip.
    */
   count(limits: readonly WindowLimit[], now = Date.now()): WindowCount[] | Promise<WindowCount[]> {
     if (this.shared && this.redis.isReady()) return this.countShared(this.shared, limits, now);
