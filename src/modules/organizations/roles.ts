@@ -21,8 +21,6 @@ const MODULE_PERMISSIONS = [
 const table = registerPermissions(MODULE_PERMISSIONS);
 
 export type PermissionName = (typeof MODULE_PERMISSIONS)[number]['name'];
-/** The name of a permission, as the metadata decorators (@Permissions) still take it. */
-export type Permission = PermissionName;
 
 /** Every organization permission a route can demand with @Access({ permissions }). */
 export const PERMISSIONS: readonly PermissionName[] = MODULE_PERMISSIONS.map((p) => p.name);
