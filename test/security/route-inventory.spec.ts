@@ -1,27 +1,21 @@
-import { RequestMethod } from '@nestjs/common';
 import {
   EXCEPTION_FILTERS_METADATA,
   GUARDS_METADATA,
   HEADERS_METADATA,
   HTTP_CODE_METADATA,
   INTERCEPTORS_METADATA,
-  METHOD_METADATA,
-  PATH_METADATA,
   PIPES_METADATA,
   REDIRECT_METADATA,
   SSE_METADATA,
 } from '@nestjs/common/constants';
-import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import { ModulesContainer, Reflector } from '@nestjs/core';
 import request from 'supertest';
-import {
-  Authenticated,
-  OrganizationFromPath,
-  Permissions,
-  Public,
-  Scopes,
-} from '../../src/common/auth/decorators';
+import { AccessPolicy } from '../../src/common/auth/decorators';
+import { permissionTable } from '../../src/common/auth/permissions';
+import { routePolicy } from '../../src/common/auth/route-policy';
 import { AuthController } from '../../src/modules/auth/auth.controller';
 import { createTestApp, TestApp } from '../utils/create-app';
+import { appRoutes, openApiPath } from './app-routes';
 
 interface RouteEntry {
   method: string;
@@ -30,47 +24,31 @@ interface RouteEntry {
 }
 
 /**
- * Every route of the app with who may call it. A route without @Public, @Authenticated, @Scopes
- * or @Permissions fails the test; the snapshot makes every change of access a reviewed diff.
+ * Every route of the app with who may call it, as the access guard reads it (routePolicy). A
+ * route without @Access or @Public fails the test; the snapshot makes every change of access a
+ * reviewed diff.
  */
 function routeInventory(t: TestApp): RouteEntry[] {
   const reflector = new Reflector();
-  const scanner = new MetadataScanner();
-  const routes: RouteEntry[] = [];
-  for (const module of t.app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as new (...args: never[]) => object;
-      const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
-      for (const name of scanner.getAllMethodNames(controller.prototype)) {
-        const handler = (controller.prototype as Record<string, () => unknown>)[name];
-        const methodCode = Reflect.getMetadata(METHOD_METADATA, handler) as
-          RequestMethod | undefined;
-        if (methodCode === undefined) continue;
-        const sub = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
-        const path = `/${[base, sub].filter((p) => p && p !== '/').join('/')}`.replace(/\/+/g, '/');
-        const targets = [handler, controller];
-        const declarations = [
-          reflector.getAllAndOverride(Public, targets) && 'public',
-          reflector.getAllAndOverride(Authenticated, targets) && 'authenticated',
-          reflector
-            .getAllAndOverride(Scopes.KEY, targets)
-            ?.map((s) => `scope:${s}`)
-            .join(' '),
-          reflector
-            .getAllAndOverride(Permissions.KEY, targets)
-            ?.map((p) => `permission:${p}`)
-            .join(' '),
-        ].filter(Boolean);
-        const fromPath = reflector.getAllAndOverride(OrganizationFromPath, targets);
-        routes.push({
-          method: RequestMethod[methodCode],
-          path,
-          access: declarations.join(' ') + (fromPath ? ` (organization from :${fromPath})` : ''),
-        });
-      }
+  return appRoutes(t.app).map(({ method, path, handler, controller }) => {
+    if (reflector.getAllAndOverride(AccessPolicy, [handler, controller]) === undefined) {
+      return { method, path, access: '' };
     }
-  }
-  return routes.sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
+    const policy = routePolicy(reflector, handler, controller);
+    const declarations = policy.isPublic
+      ? ['public']
+      : [
+          ...policy.scopes.map((s) => `scope:${s}`),
+          ...policy.permissions.map((p) => `permission:${p.name}`),
+        ];
+    if (declarations.length === 0) declarations.push('authenticated');
+    const fromPath = policy.organizationParam;
+    return {
+      method,
+      path,
+      access: declarations.join(' ') + (fromPath ? ` (organization from :${fromPath})` : ''),
+    };
+  });
 }
 
 /** What Nest would run around a handler, declared on the route or its controller. */
@@ -99,12 +77,22 @@ describe('route inventory', () => {
     expect(routes.map((r) => `${r.method.padEnd(6)} ${r.path}  ${r.access}`)).toMatchSnapshot();
   });
 
-  it('names only path parameters the route has in @OrganizationFromPath', () => {
+  it('names only path parameters the route has in organizationFromPath', () => {
     const misnamed = routeInventory(t).filter((route) => {
       const named = /\(organization from :(\w+)\)/.exec(route.access)?.[1];
       return named !== undefined && !route.path.split('/').includes(`:${named}`);
     });
     expect(misnamed).toEqual([]);
+  });
+
+  it('demands only permissions of the role tables', () => {
+    const reflector = new Reflector();
+    const registered = permissionTable().all;
+    const unregistered = appRoutes(t.app)
+      .flatMap((r) => routePolicy(reflector, r.handler, r.controller).permissions)
+      .filter((permission) => !registered.includes(permission))
+      .map((permission) => permission.name);
+    expect(unregistered).toEqual([]);
   });
 
   it('documents every route in /openapi.json', async () => {
@@ -115,8 +103,8 @@ describe('route inventory', () => {
           Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
       ),
     );
-    const missing = routeInventory(t)
-      .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`)
+    const missing = appRoutes(t.app)
+      .map((route) => `${route.method} ${openApiPath(route)}`)
       .filter((route) => !documented.has(route));
     expect(missing).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { BadRequestError } from '../errors/api-errors';
-import { PERMISSION_SCOPES, Permission, permissionsOf } from '../../modules/organizations/roles';
+import type { Permission } from './permissions';
 import type { Principal } from './principal';
 import { hasScope } from './scopes';
 
@@ -14,8 +14,8 @@ export function principalHasScope(principal: Principal, scope: string): boolean 
 export function principalHasPermission(principal: Principal, permission: Permission): boolean {
   if (principal.type === 'instance_admin') return true;
   if (principal.type === 'user')
-    return principal.role !== null && permissionsOf(principal.role).has(permission);
-  return hasScope(principal.scopes, PERMISSION_SCOPES[permission]);
+    return principal.role !== null && permission.roles.includes(principal.role);
+  return hasScope(principal.scopes, permission.scope);
 }
 
 /** The organization a request acts in; an administrator must name one with X-Organization-ID. */

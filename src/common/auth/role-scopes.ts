@@ -1,19 +1,6 @@
-import {
-  PERMISSION_SCOPES,
-  PERMISSIONS,
-  Permission,
-  permissionsOf,
-  Role,
-  ROLE_ACCESS_LEVEL,
-} from '../../modules/organizations/roles';
+import { permissionTable } from './permissions';
+import { Role, ROLE_ACCESS_LEVEL } from './roles';
 import { ADMIN_SCOPE, expandAccessLevel, PLATFORM_SCOPES } from './scopes';
-
-/** The permissions each scope stands for (`organizations:write` for the four member changes...). */
-const PERMISSIONS_BY_SCOPE = new Map<string, Permission[]>();
-for (const permission of PERMISSIONS) {
-  const scope = PERMISSION_SCOPES[permission];
-  PERMISSIONS_BY_SCOPE.set(scope, [...(PERMISSIONS_BY_SCOPE.get(scope) ?? []), permission]);
-}
 
 /**
  * The scopes a role's token carries: exactly the role's power, so a key its holder mints can
@@ -22,15 +9,15 @@ for (const permission of PERMISSIONS) {
  * that stands for a permission the role lacks (a member's `organizations:write` would manage
  * members, `compliance:read` read the audit log) and minus the platform scopes no permission
  * covers yet (service accounts, SSO, OAuth clients: administrators only until their modules
- * grant them to roles).
+ * grant them to roles). Computed at boot for each role (ScopeCatalogue), never per request.
  */
 export function roleScopes(role: Role, catalogue: readonly string[]): readonly string[] {
   const level = ROLE_ACCESS_LEVEL[role];
   if (level === 'admin') return [ADMIN_SCOPE];
-  const permitted = permissionsOf(role);
+  const permissionsByScope = permissionTable().byScope;
   return expandAccessLevel(level, catalogue).filter((scope) => {
-    const standsFor = PERMISSIONS_BY_SCOPE.get(scope);
-    if (standsFor) return standsFor.every((permission) => permitted.has(permission));
+    const standsFor = permissionsByScope.get(scope);
+    if (standsFor) return standsFor.every((permission) => permission.roles.includes(role));
     return !(PLATFORM_SCOPES as readonly string[]).includes(scope);
   });
 }

@@ -9,9 +9,9 @@ import { CredentialVerifiers } from './credential-verifiers';
 import type { RoutePolicy } from './route-policy';
 
 /**
- * What an authenticated caller may do on a route: every @Scopes(...) scope covered by its scopes,
- * then every @Permissions(...) permission in the organization the request acts in. With
- * @OrganizationFromPath('id') that is the organization in the path: a caller with no access there
+ * What an authenticated caller may do on a route (its @Access policy): every scope covered by its
+ * scopes, then every permission in the organization the request acts in. With
+ * `organizationFromPath: 'id'` that is the organization in the path: a caller with no access there
  * gets 404, as if it did not exist (another tenant's data is never confirmed).
  */
 @Injectable()
@@ -55,8 +55,11 @@ export class RouteAuthorizer {
       (permission) => !principalHasPermission(principal, permission),
     );
     if (missing) {
-      this.audit.recordDenied(principal, { missing_permission: missing, route: routeOf(request) });
-      throw new MissingPermissionError(missing);
+      this.audit.recordDenied(principal, {
+        missing_permission: missing.name,
+        route: routeOf(request),
+      });
+      throw new MissingPermissionError(missing.name);
     }
   }
 }

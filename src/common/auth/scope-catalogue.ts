@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EnvironmentVariables } from '../../config/env.schema';
-import { Role, ROLES } from '../../modules/organizations/roles';
 import { defaultScopeCatalogue, expandAccessLevel, scopeCovers } from './scopes';
 import { roleScopes } from './role-scopes';
+import { Role, ROLES } from './roles';
 
 /** The configured catalogue of scopes (the contract's default plus TESSERA_EXTRA_SCOPES). */
 @Injectable()

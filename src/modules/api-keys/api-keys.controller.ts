@@ -1,18 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiCreatedResponse,
-  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import { Permissions, Principal } from '../../common/auth/decorators';
+import { Access, Principal } from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
-import { ApiErrors } from '../../common/http/api-docs';
 import { ApiKeyIdParam } from '../../common/http/path-ids';
+import { ApiKeyPermissions } from './api-keys.permissions';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyUsageService } from './api-key-usage.service';
 import {
@@ -27,10 +24,6 @@ import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { RotateApiKeyDto, UpdateApiKeyDto } from './dto/update-api-key.dto';
 
 @ApiTags('api-keys')
-@ApiBearerAuth()
-@ApiSecurity('api_key')
-@ApiHeader({ name: 'X-Organization-ID', required: false })
-@ApiErrors(401, 403)
 @Controller('v1/api-keys')
 export class ApiKeysController {
   constructor(
@@ -38,36 +31,32 @@ export class ApiKeysController {
     private readonly usageReports: ApiKeyUsageService,
   ) {}
 
+  @Access({ permissions: [ApiKeyPermissions.write], errors: [422] })
   @Post()
-  @Permissions('api_keys.write')
   @ApiOperation({ summary: 'Create a key; the secret is in the answer once and never again' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
-  @ApiErrors(400, 422)
   create(@Principal() caller: Caller, @Body() dto: CreateApiKeyDto) {
     return this.apiKeys.create(caller, dto);
   }
 
+  @Access({ permissions: [ApiKeyPermissions.read], errors: [422] })
   @Get()
-  @Permissions('api_keys.read')
   @ApiOkResponse({ type: ApiKeyListDto })
-  @ApiErrors(422)
   list(@Principal() caller: Caller, @Query() query: ApiKeyListQueryDto) {
     return this.apiKeys.list(caller, query);
   }
 
+  @Access({ permissions: [ApiKeyPermissions.read], errors: [404] })
   @Get(':id')
-  @Permissions('api_keys.read')
   @ApiOkResponse({ type: ApiKeyDto })
-  @ApiErrors(404)
   get(@Principal() caller: Caller, @Param('id', ApiKeyIdParam) id: string) {
     return this.apiKeys.get(caller, id);
   }
 
+  @Access({ permissions: [ApiKeyPermissions.write], errors: [404, 422] })
   @Patch(':id')
-  @Permissions('api_keys.write')
   @ApiOperation({ summary: 'Rename, restrict IPs, change the rate limit or narrow the scopes' })
   @ApiOkResponse({ type: ApiKeyDto })
-  @ApiErrors(400, 404, 422)
   update(
     @Principal() caller: Caller,
     @Param('id', ApiKeyIdParam) id: string,
@@ -76,23 +65,21 @@ export class ApiKeysController {
     return this.apiKeys.update(caller, id, dto);
   }
 
+  @Access({ permissions: [ApiKeyPermissions.write], errors: [404] })
   @Delete(':id')
   @HttpCode(204)
-  @Permissions('api_keys.write')
   @ApiOperation({ summary: 'Revoke at once' })
   @ApiNoContentResponse()
-  @ApiErrors(404)
   async revoke(@Principal() caller: Caller, @Param('id', ApiKeyIdParam) id: string) {
     await this.apiKeys.revoke(caller, id);
   }
 
+  @Access({ permissions: [ApiKeyPermissions.write], errors: [404, 422] })
   @Post(':id/rotate')
-  @Permissions('api_keys.write')
   @ApiOperation({
     summary: 'New key, same settings; the old one works until the grace period ends',
   })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
-  @ApiErrors(400, 404, 422)
   rotate(
     @Principal() caller: Caller,
     @Param('id', ApiKeyIdParam) id: string,
@@ -101,11 +88,10 @@ export class ApiKeysController {
     return this.apiKeys.rotate(caller, id, dto.grace_period_hours);
   }
 
+  @Access({ permissions: [ApiKeyPermissions.read], errors: [404, 422] })
   @Get(':id/usage')
-  @Permissions('api_keys.read')
   @ApiOperation({ summary: 'Requests and rejections per hour or day, last use' })
   @ApiOkResponse({ type: UsageDto })
-  @ApiErrors(400, 404, 422)
   usage(
     @Principal() caller: Caller,
     @Param('id', ApiKeyIdParam) id: string,

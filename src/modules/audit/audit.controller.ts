@@ -1,45 +1,39 @@
 import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiHeader,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { actingOrganizationId } from '../../common/auth/authorization';
-import { Permissions, Principal, Scopes } from '../../common/auth/decorators';
+import { Access, AccessOptions, Principal } from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
-import { ApiErrors } from '../../common/http/api-docs';
 import { AuditLogService } from './audit-log.service';
+import { AuditPermissions } from './audit.permissions';
 import { AuditListDto, AuditListQueryDto, AuditVerifyDto } from './dto/audit.dto';
 
+/**
+ * The contract's scope for every credential that carries scopes (an API key without it: "Missing
+ * scope: compliance:read"); a user also needs audit.read from their role (owner, admin), which a
+ * viewer's read scopes do not give.
+ */
+const READ_AUDIT_LOG = {
+  scopes: ['compliance:read'],
+  permissions: [AuditPermissions.read],
+} satisfies AccessOptions;
+
 @ApiTags('audit')
-@ApiBearerAuth()
-@ApiSecurity('api_key')
-@ApiHeader({ name: 'X-Organization-ID', required: false })
-@ApiErrors(401, 403)
 @Controller('v1/audit-logs')
-// The contract's scope for every credential that carries scopes (an API key without it: "Missing
-// scope: compliance:read"); a user also needs audit.read from their role (owner, admin), which a
-// viewer's read scopes do not give.
-@Scopes('compliance:read')
-@Permissions('audit.read')
 export class AuditController {
   constructor(private readonly auditLog: AuditLogService) {}
 
+  @Access({ ...READ_AUDIT_LOG, errors: [422] })
   @Get()
   @ApiOperation({
     summary:
       'Security events of the organization, newest first (scope compliance:read; users: audit.read)',
   })
   @ApiOkResponse({ type: AuditListDto })
-  @ApiErrors(400, 422)
   list(@Principal() caller: Caller, @Query() query: AuditListQueryDto) {
     return this.auditLog.list(actingOrganizationId(caller), query);
   }
 
+  @Access(READ_AUDIT_LOG)
   @Get('export')
   @Header('Content-Type', 'application/x-ndjson')
   @Header('Content-Disposition', 'attachment; filename="audit-log.ndjson"')
@@ -50,6 +44,7 @@ export class AuditController {
     return new StreamableFile(this.auditLog.export(actingOrganizationId(caller)));
   }
 
+  @Access(READ_AUDIT_LOG)
   @Get('verify')
   @ApiOperation({ summary: 'Recompute the hash chain' })
   @ApiOkResponse({ type: AuditVerifyDto })

@@ -1,17 +1,14 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Authenticated, Principal, Public } from '../../common/auth/decorators';
+import { Access, Principal, Public } from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
-import { ApiErrors } from '../../common/http/api-docs';
 import { originOf } from '../../common/http/request-origin';
 import { AuthService } from './auth.service';
 import {
@@ -29,72 +26,61 @@ import { ChangePasswordDto } from './dto/password.dto';
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
-  @Public()
+  @Public({ errors: [409, 422] })
   @Post('register')
   @ApiOperation({ summary: 'Create a user and their personal organization (owner)' })
   @ApiCreatedResponse({ type: RegisterResponseDto })
-  @ApiErrors(409, 422)
   register(@Body() dto: RegisterDto, @Req() request: FastifyRequest) {
     return this.auth.register(dto, originOf(request));
   }
 
-  @Public()
+  @Public({ errors: [401, 422] })
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Email and password (and mfa_code once MFA is on) for tokens' })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiErrors(401, 422, 429)
   login(@Body() dto: LoginDto, @Req() request: FastifyRequest) {
     return this.auth.login(dto, originOf(request));
   }
 
-  @Public()
+  @Public({ errors: [401, 422] })
   @Post('refresh')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rotate a refresh token; reusing an old one revokes the session' })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiErrors(401, 422)
   refresh(@Body() dto: RefreshDto, @Req() request: FastifyRequest) {
     return this.auth.refresh(dto.refresh_token, originOf(request));
   }
 
-  @Authenticated()
+  @Access()
   @Post('logout')
   @HttpCode(204)
-  @ApiBearerAuth()
   @ApiOperation({
     summary: 'End the session: its refresh tokens and this access token stop working',
   })
   @ApiNoContentResponse()
-  @ApiErrors(401, 403)
   async logout(@Principal() caller: Caller) {
     await this.auth.logout(caller);
   }
 
   /** Declared here (docs, policy); answered by VerifyRoute straight from Fastify (hot path). */
-  @Authenticated()
+  @Access()
   @Get('verify')
-  @ApiBearerAuth()
-  @ApiSecurity('api_key')
-  @ApiSecurity('api_key_query')
   @ApiOperation({ summary: 'Who the presented credential is' })
   @ApiOkResponse({ type: VerifyResponseDto })
-  @ApiErrors(401, 403)
   verify(@Principal() caller: Caller) {
     return this.auth.verify(caller);
   }
 
-  @Authenticated()
+  @Access({ errors: [422] })
   @Post('password')
   @HttpCode(204)
-  @ApiBearerAuth()
   @ApiOperation({
     summary:
       'Change the password (current_password, or a sign-in less than 5 minutes old); every ' +
       'other session ends',
   })
   @ApiNoContentResponse()
-  @ApiErrors(401, 403, 422, 429)
   async changePassword(@Principal() caller: Caller, @Body() dto: ChangePasswordDto) {
     await this.auth.changePassword(caller, dto);
   }

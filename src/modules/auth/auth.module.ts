@@ -30,8 +30,8 @@ import { UserTokenVerifier } from './user-token.verifier';
 
 /**
  * Users' sign-in and the request authentication every module relies on: the one global guard
- * (AccessGuard) authenticates (deny by default), counts rate limits, then checks @Scopes and
- * @Permissions.
+ * (AccessGuard) authenticates (deny by default), counts rate limits, then checks the scopes and
+ * permissions of the route's @Access.
  */
 @Module({
   imports: [

@@ -1,17 +1,9 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiOperation,
-  ApiProperty,
-  ApiPropertyOptional,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { prefixedId } from '../../common/ids';
-import { Principal, Scopes } from '../../common/auth/decorators';
+import { Access, Principal } from '../../common/auth/decorators';
 import { environmentOf, type Principal as Caller } from '../../common/auth/principal';
-import { ApiErrors } from '../../common/http/api-docs';
 
 class TranslateDto {
   @ApiProperty({ example: 'Hello, world' })
@@ -51,19 +43,15 @@ const MODELS = [
 ];
 
 /**
- * Example resources that show per-method scope enforcement with @Scopes. They do no real work:
+ * Example resources that show per-method scope enforcement with @Access({ scopes }). They do no real work:
  * they echo who called and in which environment (`test`/`dev` keys are sandbox traffic).
  */
 @ApiTags('examples')
-@ApiBearerAuth()
-@ApiSecurity('api_key')
-@ApiErrors(401, 403)
 @Controller('v1')
 export class ExamplesController {
+  @Access({ scopes: ['translate:write'], errors: [422] })
   @Post('translate')
-  @Scopes('translate:write')
   @ApiOperation({ summary: 'Example: needs translate:write' })
-  @ApiErrors(422)
   translate(@Principal() caller: Caller, @Body() dto: TranslateDto) {
     return {
       id: prefixedId('tr'),
@@ -75,22 +63,22 @@ export class ExamplesController {
     };
   }
 
+  @Access({ scopes: ['translate:read'] })
   @Get('translate/:id')
-  @Scopes('translate:read')
   @ApiOperation({ summary: 'Example: needs translate:read' })
   getTranslation(@Principal() caller: Caller, @Param('id') id: string) {
     return { id, status: 'completed', environment: environmentOf(caller) };
   }
 
+  @Access({ scopes: ['models:read'] })
   @Get('models')
-  @Scopes('models:read')
   @ApiOperation({ summary: 'Example: needs models:read' })
   models() {
     return { data: MODELS, has_more: false };
   }
 
+  @Access({ scopes: ['models:download'] })
   @Get('models/:id/download')
-  @Scopes('models:download')
   @ApiOperation({ summary: 'Example: needs models:download' })
   download(@Param('id') id: string) {
     return {
@@ -100,10 +88,9 @@ export class ExamplesController {
     };
   }
 
+  @Access({ scopes: ['documents:write'], errors: [422] })
   @Post('documents')
-  @Scopes('documents:write')
   @ApiOperation({ summary: 'Example: needs documents:write' })
-  @ApiErrors(422)
   createDocument(@Principal() caller: Caller, @Body() dto: DocumentDto) {
     return {
       id: prefixedId('doc'),

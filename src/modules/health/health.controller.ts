@@ -7,7 +7,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../../common/auth/decorators';
 import { HealthService } from './health.service';
 
@@ -28,8 +27,7 @@ class HealthDto {
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
-  @Public()
-  @SkipThrottle()
+  @Public({ skipRateLimit: true })
   @Get()
   @ApiOperation({ summary: 'Liveness and dependencies; 503 when the database is down' })
   @ApiOkResponse({ type: HealthDto })

@@ -1,6 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../../common/auth/decorators';
 import { SigningKeysService } from './signing-keys.service';
 
@@ -9,8 +8,7 @@ import { SigningKeysService } from './signing-keys.service';
 export class JwksController {
   constructor(private readonly signingKeys: SigningKeysService) {}
 
-  @Public()
-  @SkipThrottle()
+  @Public({ skipRateLimit: true })
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: 'RS256 public keys that verify Tessera access tokens, by kid' })

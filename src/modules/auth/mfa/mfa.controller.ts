@@ -1,26 +1,23 @@
 import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated, Principal } from '../../../common/auth/decorators';
+import { Access, Principal } from '../../../common/auth/decorators';
 import type { Principal as Caller } from '../../../common/auth/principal';
-import { ApiErrors } from '../../../common/http/api-docs';
 import { TotpEnrollResponseDto, TotpVerifyDto, TotpVerifyResponseDto } from '../dto/auth.dto';
 import { TotpEnrollDto, TotpRemoveDto } from '../dto/mfa.dto';
 import { MfaService } from './mfa.service';
 
 @ApiTags('auth')
-@ApiBearerAuth()
 @Controller('v1/auth/mfa/totp')
 export class MfaController {
   constructor(private readonly mfa: MfaService) {}
 
-  @Authenticated()
+  @Access({ errors: [409, 422] })
   @Post('enroll')
   @ApiOperation({
     summary:
@@ -28,12 +25,11 @@ export class MfaController {
       'sign-in less than 5 minutes old',
   })
   @ApiCreatedResponse({ type: TotpEnrollResponseDto })
-  @ApiErrors(401, 403, 409, 422, 429)
   enroll(@Principal() caller: Caller, @Body() dto: TotpEnrollDto) {
     return this.mfa.enrollTotp(caller, dto.current_password);
   }
 
-  @Authenticated()
+  @Access({ errors: [409, 422] })
   @Post('verify')
   @HttpCode(200)
   @ApiOperation({
@@ -42,12 +38,11 @@ export class MfaController {
       'other session of the user ends',
   })
   @ApiOkResponse({ type: TotpVerifyResponseDto })
-  @ApiErrors(401, 403, 409, 422)
   confirm(@Principal() caller: Caller, @Body() dto: TotpVerifyDto) {
     return this.mfa.confirmTotp(caller, dto.code);
   }
 
-  @Authenticated()
+  @Access({ errors: [409, 422] })
   @Delete()
   @HttpCode(204)
   @ApiOperation({
@@ -56,7 +51,6 @@ export class MfaController {
       'than 5 minutes ago',
   })
   @ApiNoContentResponse()
-  @ApiErrors(401, 403, 409, 422, 429)
   async remove(@Principal() caller: Caller, @Body() dto: TotpRemoveDto) {
     await this.mfa.removeTotp(caller, dto.current_password, dto.code);
   }
