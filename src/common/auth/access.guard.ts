@@ -16,7 +16,7 @@ import { RoutePolicy, routePolicy } from './route-policy';
  * The one global guard, deny by default. Every request goes through the same steps, in order:
  * 1. authentication: a valid credential, unless the route is @Public() (401 otherwise);
  * 2. rate limits: the caller's (or, on a public route, the client IP's) limits (429);
- * 3. authorization: the route's @Scopes and @Permissions (403, or 404 for another tenant).
+ * 3. authorization: the scopes and permissions of the route's @Access (403, or 404 for another tenant).
  *
  * Hot path: each step answers synchronously when its caches hold what it needs (a verified
  * credential, counters in memory, the route's policy), so a cached caller costs no promise.

@@ -1,4 +1,4 @@
-import type { Role } from '../../modules/organizations/roles';
+import type { Role } from './roles';
 import type { KeyEnvironment } from './environments';
 import type { RequestOrigin } from '../http/request-origin';
 
