@@ -32,9 +32,9 @@ interface Limit extends WindowLimit {
  * minute for plans and client IPs, the hour for API keys, so an hourly key limit resets on the
  * hour). Limits that apply: the organization's plan per minute, the API key's own hourly limit,
  * and for unauthenticated routes the client IP. Headers describe the tightest one. Routes opt
- * out with @Access({ skipRateLimit: true }) or @Public({ skipRateLimit: true }) (the access guard then never calls this). Hot path: a request's
- * counters are one Redis round trip together (or a Map lookup each); plan limits and key limits
- * come from in-memory caches.
+ * out with `skipRateLimit` in @Access or @Public (the access guard then never calls this). Hot
+ * path: a request's counters are one Redis round trip together (or a Map lookup each); plan
+ * limits and key limits come from in-memory caches.
  */
 @Injectable()
 export class RateLimiter extends RequestRateLimiter {
