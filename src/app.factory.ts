@@ -1,3 +1,4 @@
+import { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
@@ -7,6 +8,7 @@ import { redactUrl } from './common/http/redaction';
 import { requestIdFor } from './common/http/request-id';
 import { DOCUMENT_PATH_PREFIX, securityHeaders } from './common/http/security-headers';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
+import { Clock } from './common/time/clock';
 import { EnvironmentVariables, validateEnvironment } from './config/env.schema';
 import { VerifyRoute } from './modules/auth/verify-route';
 import { setupOpenApi } from './openapi';
@@ -16,6 +18,10 @@ export interface CreateAppOptions {
   env?: Record<string, string | undefined>;
   /** Where JSON log lines go (stdout by default); tests pass a stream to read them. */
   logStream?: DestinationStream;
+  /** The clock of rate-limit windows and failure locks; tests pass one they move by hand. */
+  clock?: Clock;
+  /** Modules mounted beside the app's own: tests add test-only routes (e.g. under /oauth/test). */
+  extraModules?: (Type | DynamicModule)[];
 }
 
 /** `TRUST_PROXY`: false, true, a hop count, or a comma-separated list of addresses/CIDRs. */
@@ -51,7 +57,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ env }),
+    AppModule.forRoot({ env, clock: options.clock, extraModules: options.extraModules }),
     adapter,
     {
       logger: new PinoNestLogger(logger),

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -6,6 +6,8 @@ import { ClusterModule } from './common/cluster/cluster.module';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { ContractValidationPipe } from './common/errors/validation.pipe';
+import { Clock } from './common/time/clock';
+import { ClockModule } from './common/time/clock.module';
 import { EnvironmentVariables } from './config/env.schema';
 import { buildDataSourceOptions } from './database/data-source';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
@@ -20,11 +22,15 @@ import { UsersModule } from './modules/users/users.module';
 
 export interface AppModuleOptions {
   env: EnvironmentVariables;
+  /** The system clock unless a test brings its own (rate-limit windows, failure locks). */
+  clock?: Clock;
+  /** Mounted beside the app's own modules: test-only routes (tests never reach production). */
+  extraModules?: (Type | DynamicModule)[];
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ env }: AppModuleOptions): DynamicModule {
+  static forRoot({ env, clock, extraModules = [] }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -41,6 +47,7 @@ export class AppModule {
             migrationsRun: env.DB_MIGRATIONS_RUN,
           }),
         ),
+        ClockModule.forRoot(clock),
         CommonModule,
         ClusterModule,
         AuditModule,
@@ -52,6 +59,7 @@ export class AppModule {
         InstanceAdminModule,
         ExamplesModule,
         HealthModule,
+        ...extraModules,
       ],
       providers: [
         { provide: APP_PIPE, useClass: ContractValidationPipe },

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Writable } from 'node:stream';
-import { createApp } from '../../src/app.factory';
+import { createApp, CreateAppOptions } from '../../src/app.factory';
 import { testEnvironment } from './test-env';
 
 /** Every JSON line the app logged, for tests that read logs. */
@@ -33,12 +33,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** What a suite may add to the real app: a clock it moves, test-only modules. */
+export type TestAppOptions = Pick<CreateAppOptions, 'clock' | 'extraModules'>;
+
 /** Boots the real application (same factory as main.ts) on a real database for one suite. */
 export async function createTestApp(
   env: Record<string, string | undefined> = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const logs = new CapturedLogs();
-  const app = await createApp({ env: testEnvironment(env), logStream: logs });
+  const app = await createApp({ env: testEnvironment(env), logStream: logs, ...options });
   return {
     app,
     http: app.getHttpServer(),
@@ -54,8 +58,9 @@ export async function createTestApp(
 export async function withTestApp(
   env: Record<string, string | undefined>,
   run: (app: TestApp) => Promise<void>,
+  options: TestAppOptions = {},
 ): Promise<void> {
-  const own = await createTestApp(env);
+  const own = await createTestApp(env, options);
   try {
     await run(own);
     expect(own.logs.serverErrors()).toEqual([]);

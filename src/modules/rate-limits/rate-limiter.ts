@@ -8,6 +8,7 @@ import { TooManyRequestsError } from '../../common/errors/api-errors';
 import { clientAddressOf } from '../../common/http/client-address';
 import { clientNetworkOf } from '../../common/http/client-network';
 import { originOf } from '../../common/http/request-origin';
+import { Clock } from '../../common/time/clock';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage.recorder';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
@@ -46,6 +47,7 @@ export class RateLimiter extends RequestRateLimiter {
     private readonly organizationLimits: OrganizationLimitsCache,
     private readonly usage: ApiKeyUsageRecorder,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     super();
@@ -68,7 +70,7 @@ export class RateLimiter extends RequestRateLimiter {
     reply: FastifyReply,
   ): void | Promise<void> {
     if (limits.length === 0) return;
-    const now = Date.now();
+    const now = this.clock.now();
     // With Redis, every counter of the request in one round trip.
     const counted = this.storage.count(limits, now);
     return counted instanceof Promise

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { RedisConnections } from '../../common/cluster/redis-connections';
+import { Clock } from '../../common/time/clock';
 import { countOf, slotOf, WindowCount, WindowLimit } from './calendar-window';
 import { FixedWindowMemoryStorage } from './fixed-window-memory.storage';
 import { RedisWindowCounters } from './redis-window-counters';
@@ -12,7 +13,9 @@ import { RedisWindowCounters } from './redis-window-counters';
  * enforced per instance until Redis is back.
  *
  * It is @nestjs/throttler's storage (ThrottlerModule provides it, @InjectThrottlerStorage() gets
- * it), and Tessera's limits use `count`, which counts several calendar windows at once.
+ * it), and Tessera's limits use `count`, which counts several calendar windows at once. Windows
+ * are read from `clock` (Redis is handed each counter's time left, never asked its own TIME), so
+ * every user of the storage (rate limits, failure locks) shares the one clock tests can move.
  */
 export class ResilientThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger(ResilientThrottlerStorage.name);
@@ -20,7 +23,10 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
   private readonly local = new FixedWindowMemoryStorage();
   private lastFailureLoggedAt = 0;
 
-  constructor(private readonly redis: RedisConnections) {
+  constructor(
+    private readonly redis: RedisConnections,
+    readonly clock: Clock,
+  ) {
     this.shared = redis.commands ? new RedisWindowCounters(redis.commands) : null;
   }
 
@@ -31,7 +37,10 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
    * promise per counter was measurable there (`npm run bench`, JWT row: about +7% req/s in an
    * A/B of two builds). With Redis, all of them in one round trip.
    */
-  count(limits: readonly WindowLimit[], now = Date.now()): WindowCount[] | Promise<WindowCount[]> {
+  count(
+    limits: readonly WindowLimit[],
+    now = this.clock.now(),
+  ): WindowCount[] | Promise<WindowCount[]> {
     if (this.shared && this.redis.isReady()) return this.countShared(this.shared, limits, now);
     return this.local.countRequest(limits, now);
   }
@@ -51,7 +60,7 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
     const [counted] = await this.count([
       { name: throttlerName, tracker: key, limit, windowMs: ttl },
     ]);
-    const timeToExpire = Math.max(0, Math.ceil((counted.resetsAt - Date.now()) / 1000));
+    const timeToExpire = Math.max(0, Math.ceil((counted.resetsAt - this.clock.now()) / 1000));
     return {
       totalHits: counted.totalHits,
       timeToExpire,
@@ -77,10 +86,11 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
       );
     } catch (error) {
       this.logFailure(error);
-      return this.local.countRequest(limits, Date.now());
+      return this.local.countRequest(limits, this.clock.now());
     }
   }
 
+  /** Paces log lines in real time, whatever the clock of the windows says. */
   private logFailure(error: unknown): void {
     if (Date.now() - this.lastFailureLoggedAt > 10_000) {
       this.lastFailureLoggedAt = Date.now();
