@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { clientAddressOf } from './common/http/client-address';
+import { registerFormBodies } from './common/http/form-body';
 import { redactUrl } from './common/http/redaction';
 import { requestIdFor } from './common/http/request-id';
 import { DOCUMENT_PATH_PREFIX, securityHeaders } from './common/http/security-headers';
@@ -61,6 +62,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     adapter,
     {
       logger: new PinoNestLogger(logger),
+      // Nest's default parsers take forms on every route; Tessera keeps Fastify's own JSON parser
+      // (the one Nest's wraps, same limits and errors) and takes forms only where a route says so.
+      bodyParser: false,
     },
   );
   app.enableShutdownHooks();
@@ -69,6 +73,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   // Declared up front so every request object has the same shape (Fastify's advice: adding a
   // property per request changes its hidden class on the hot path).
   fastify.decorateRequest('principal', undefined);
+  registerFormBodies(fastify);
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     const set = request.url.startsWith(DOCUMENT_PATH_PREFIX) ? headers.documents : headers.api;
