@@ -1,5 +1,4 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClusterModule } from './common/cluster/cluster.module';
@@ -9,6 +8,7 @@ import { ContractValidationPipe } from './common/errors/validation.pipe';
 import { Clock } from './common/time/clock';
 import { ClockModule } from './common/time/clock.module';
 import { EnvironmentVariables } from './config/env.schema';
+import { environmentConfigModule } from './config/environment-config';
 import { buildDataSourceOptions } from './database/data-source';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
@@ -34,12 +34,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          skipProcessEnv: true,
-          load: [() => ({ ...env })],
-        }),
+        environmentConfigModule(env),
         TypeOrmModule.forRoot(
           buildDataSourceOptions({
             url: env.DATABASE_URL,
