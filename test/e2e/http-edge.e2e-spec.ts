@@ -369,8 +369,10 @@ describe('the HTTP edge: public limits per client on a route naming its tracker'
     for (let i = 0; i < 3; i++) await tokenFrom('198.51.100.2').expect(200);
     await tokenFrom('198.51.100.2').expect(429);
     await tokenFrom('198.51.100.3').expect(200);
-    // A named client from that address is counted apart from it.
+    // A named client from that address is counted apart from it; a name too long to be one
+    // (over 255 characters) is not.
     await tokenFrom('198.51.100.2', 'app-c').expect(200);
+    await tokenFrom('198.51.100.2', 'x'.repeat(256)).expect(429);
   });
 
   it('caps an address at 20 times the limit, however many client_ids it makes up', async () => {

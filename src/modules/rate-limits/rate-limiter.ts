@@ -39,10 +39,10 @@ type Limit = WindowLimit;
  * Rate limits through @nestjs/throttler's storage, with windows aligned to the calendar (the
  * minute for plans and client IPs, the hour for API keys, so an hourly key limit resets on the
  * hour). Limits that apply: the organization's plan per minute, the API key's own hourly limit,
- * and for unauthenticated routes the client IP (or what the route names, @RateLimitTracker). Headers describe the tightest one. Routes opt
- * out with @SkipThrottle() (the access guard then never calls this). Hot path: a request's
- * counters are one Redis round trip together (or a Map lookup each); plan limits and key limits
- * come from in-memory caches.
+ * and for unauthenticated routes the client IP (or what the route names, @RateLimitTracker).
+ * Headers describe the tightest one. Routes opt out with @SkipThrottle() (the access guard then
+ * never calls this). Hot path: a request's counters are one Redis round trip together (or a Map
+ * lookup each); plan limits and key limits come from in-memory caches.
  */
 @Injectable()
 export class RateLimiter extends RequestRateLimiter {
