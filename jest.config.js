@@ -11,14 +11,17 @@ const shared = {
   rootDir: '.',
   transform: {
     '^.+\\.ts$': tsJest,
-    [`node_modules/(${esmOnly.join('|')})/.+\\.js$`]: ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' } }],
+    [`node_modules/(${esmOnly.join('|')})/.+\\.js$`]: [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs' } },
+    ],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
 };
 module.exports = {
   maxWorkers: 2,
-  // Global: a per-project testTimeout is ignored. Rate-limit tests may wait up to 20 s for a
-  // fresh calendar window.
+  // Global: a per-project testTimeout is ignored. API key usage tests may wait up to 20 s for a
+  // fresh calendar hour (usage is counted in real hours; rate-limit tests move a TestClock).
   testTimeout: 30000,
   projects: [
     {

@@ -1,12 +1,15 @@
+import { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
-import { AppModule, AppModuleOptions } from './app.module';
+import { AppModule } from './app.module';
 import { clientAddressOf } from './common/http/client-address';
+import { registerFormBodies } from './common/http/form-body';
 import { redactUrl } from './common/http/redaction';
 import { requestIdFor } from './common/http/request-id';
 import { DOCUMENT_PATH_PREFIX, securityHeaders } from './common/http/security-headers';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
+import { Clock } from './common/time/clock';
 import { EnvironmentVariables, validateEnvironment } from './config/env.schema';
 import { VerifyRoute } from './modules/auth/verify-route';
 import { setupOpenApi } from './openapi';
@@ -16,8 +19,10 @@ export interface CreateAppOptions {
   env?: Record<string, string | undefined>;
   /** Where JSON log lines go (stdout by default); tests pass a stream to read them. */
   logStream?: DestinationStream;
-  /** Modules added beside Tessera's own (a test's credential verifier, an embedding host's). */
-  modules?: AppModuleOptions['modules'];
+  /** The clock of rate-limit windows and failure locks; tests pass one they move by hand. */
+  clock?: Clock;
+  /** Modules mounted beside the app's own: tests add test-only routes (e.g. under /oauth/test). */
+  extraModules?: (Type | DynamicModule)[];
   /**
    * false: GET /v1/auth/verify goes through Nest's handler like every other route instead of
    * straight from Fastify (verify-route.ts); tests compare the two answers.
@@ -58,10 +63,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ env, modules: options.modules }),
+    AppModule.forRoot({ env, clock: options.clock, extraModules: options.extraModules }),
     adapter,
     {
       logger: new PinoNestLogger(logger),
+      // Nest's default parsers take forms on every route; Tessera keeps Fastify's own JSON parser
+      // (the one Nest's wraps, same limits and errors) and takes forms only where a route says so.
+      bodyParser: false,
     },
   );
   app.enableShutdownHooks();
@@ -70,6 +78,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   // Declared up front so every request object has the same shape (Fastify's advice: adding a
   // property per request changes its hidden class on the hot path).
   fastify.decorateRequest('principal', undefined);
+  registerFormBodies(fastify);
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     const set = request.url.startsWith(DOCUMENT_PATH_PREFIX) ? headers.documents : headers.api;

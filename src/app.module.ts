@@ -1,12 +1,14 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClusterModule } from './common/cluster/cluster.module';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { ContractValidationPipe } from './common/errors/validation.pipe';
+import { Clock } from './common/time/clock';
+import { ClockModule } from './common/time/clock.module';
 import { EnvironmentVariables } from './config/env.schema';
+import { environmentConfigModule } from './config/environment-config';
 import { buildDataSourceOptions } from './database/data-source';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
@@ -20,21 +22,19 @@ import { UsersModule } from './modules/users/users.module';
 
 export interface AppModuleOptions {
   env: EnvironmentVariables;
-  modules?: (Type | DynamicModule)[];
+  /** The system clock unless a test brings its own (rate-limit windows, failure locks). */
+  clock?: Clock;
+  /** Mounted beside the app's own modules: test-only routes (tests never reach production). */
+  extraModules?: (Type | DynamicModule)[];
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ env, modules = [] }: AppModuleOptions): DynamicModule {
+  static forRoot({ env, clock, extraModules = [] }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          skipProcessEnv: true,
-          load: [() => ({ ...env })],
-        }),
+        environmentConfigModule(env),
         TypeOrmModule.forRoot(
           buildDataSourceOptions({
             url: env.DATABASE_URL,
@@ -42,6 +42,7 @@ export class AppModule {
             migrationsRun: env.DB_MIGRATIONS_RUN,
           }),
         ),
+        ClockModule.forRoot(clock),
         CommonModule,
         ClusterModule,
         AuditModule,
@@ -53,7 +54,7 @@ export class AppModule {
         InstanceAdminModule,
         ExamplesModule,
         HealthModule,
-        ...modules,
+        ...extraModules,
       ],
       providers: [
         { provide: APP_PIPE, useClass: ContractValidationPipe },

@@ -54,7 +54,7 @@ describe('credential verifiers', () => {
   let t: TestApp;
   let user: TestUser;
   beforeAll(async () => {
-    t = await createTestApp({}, { modules: [DemoSessionModule] });
+    t = await createTestApp({}, { extraModules: [DemoSessionModule] });
     user = await createUser(t, 'demo');
   });
   afterAll(async () => {

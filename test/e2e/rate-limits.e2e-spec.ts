@@ -15,12 +15,8 @@ import { asKey, createApiKey, usageOf, userWithKey } from '../utils/api-keys';
 import { keyLookUps, queriesDuring } from '../utils/queries';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
-import {
-  awayFromWindowEdge,
-  describeWithSharedRedis,
-  TEST_REDIS_URL,
-  waitFor,
-} from '../utils/redis';
+import { describeWithSharedRedis, TEST_REDIS_URL, waitFor } from '../utils/redis';
+import { TestClock } from '../utils/test-clock';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 
 /** A user in a fresh free organization and a key with a high hourly limit. */
@@ -51,7 +47,9 @@ async function proOrganizationKey(t: TestApp, label: string, body: Record<string
 
 /**
  * What every counter store must give: the same tests against this instance's memory and against
- * Redis (the counters of production with several instances).
+ * Redis (the counters of production with several instances). The app's clock stands one second
+ * into a fresh hour and moves only when a test moves it, so no test waits for a calendar window
+ * or straddles one.
  */
 for (const { store, redis } of [
   { store: 'in-memory counters', redis: false },
@@ -59,12 +57,16 @@ for (const { store, redis } of [
 ]) {
   (redis ? describeWithSharedRedis : describe)(`rate limits (one instance, ${store})`, () => {
     let t: TestApp;
+    const clock = TestClock.atStartOfNextHour();
     beforeAll(async () => {
-      t = await createTestApp({
-        RATE_LIMITS_ENABLED: 'true',
-        PUBLIC_RATE_LIMIT_PER_MINUTE: '1000',
-        ...(redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
-      });
+      t = await createTestApp(
+        {
+          RATE_LIMITS_ENABLED: 'true',
+          PUBLIC_RATE_LIMIT_PER_MINUTE: '1000',
+          ...(redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
+        },
+        { clock },
+      );
       if (redis) await waitFor(() => t.app.get(RedisConnections).isReady(), 5000);
     });
     afterAll(async () => {
@@ -73,7 +75,6 @@ for (const { store, redis } of [
     });
 
     it('refuses the 61st request in a minute from a free organization, with Retry-After', async () => {
-      await awayFromWindowEdge(60_000);
       const { key } = await freeOrganization(t);
       const remaining: number[] = [];
       // Creating the key already counted 1 request against the organization.
@@ -86,21 +87,27 @@ for (const { store, redis } of [
       expect(remaining[58]).toBe(0);
       expect(remaining).toEqual([...remaining].sort((a, b) => b - a));
       const refused = await request(t.http).get('/v1/auth/verify').set(asKey(key)).expect(429);
-      const retryAfter = Number(refused.headers['retry-after']);
-      expect(retryAfter).toBeGreaterThan(0);
-      expect(retryAfter).toBeLessThanOrEqual(60);
+      // One second into the minute by the app's clock: 59 left.
+      expect(refused.headers['retry-after']).toBe('59');
       expect(refused.body).toEqual({
-        detail: `Rate limit exceeded. Retry after ${retryAfter} seconds.`,
+        detail: 'Rate limit exceeded. Retry after 59 seconds.',
         code: 'rate_limited',
       });
       const reset = Number(refused.headers['x-ratelimit-reset']);
-      expect(reset * 1000).toBeGreaterThan(Date.now());
+      expect(reset * 1000).toBe(clock.now() + 59_000);
       expect(reset % 60).toBe(0);
     });
 
+    it('serves a refused organization again once the minute is over', async () => {
+      const { key } = await freeOrganization(t);
+      const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(key));
+      for (let i = 0; i < 59; i++) await verify().expect(200);
+      await verify().expect(429);
+      clock.nextMinute();
+      await verify().expect(200).expect('x-ratelimit-remaining', '59');
+    });
+
     it('counts refused requests against no limit: a burst past the plan leaves the key’s hour as it was', async () => {
-      await awayFromWindowEdge(3_600_000, 20_000);
-      await awayFromWindowEdge(60_000);
       const { user, key } = await userWithKey(t, 'burst', { rate_limit_per_hour: 100 });
       const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(key.key));
       // Creating the key counted 1 against the organization's 60 a minute: 59 left.
@@ -115,7 +122,6 @@ for (const { store, redis } of [
     });
 
     it('refuses the 11th request of a key limited to 10 an hour, and counts it as rejected', async () => {
-      await awayFromWindowEdge(3_600_000, 20_000);
       const { user, key } = await proOrganizationKey(t, 'hourly', {
         name: 'ten',
         rate_limit_per_hour: 10,
@@ -129,8 +135,10 @@ for (const { store, redis } of [
         expect(response.headers['x-ratelimit-remaining']).toBe(String(9 - i));
       }
       const refused = await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(429);
-      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-      expect(Number(refused.headers['x-ratelimit-reset']) % 3600).toBe(0);
+      // Until the end of the clock's hour, not a window's length after the first request.
+      const hourEnds = clock.now() - (clock.now() % 3_600_000) + 3_600_000;
+      expect(refused.headers['retry-after']).toBe(String((hourEnds - clock.now()) / 1000));
+      expect(Number(refused.headers['x-ratelimit-reset'])).toBe(hourEnds / 1000);
       const usage = await usageOf(t, key.id, bearer(user.accessToken));
       expect(usage.data[0]).toEqual(expect.objectContaining({ rejected: 1 }));
       // Counted once, by outcome: ten served, one refused.
@@ -138,7 +146,6 @@ for (const { store, redis } of [
     });
 
     it('applies the plan the administrator sets, at once', async () => {
-      await awayFromWindowEdge(60_000);
       const { user, key } = await freeOrganization(t);
       await request(t.http)
         .get('/v1/auth/verify')
@@ -161,7 +168,6 @@ for (const { store, redis } of [
     });
 
     it('applies a key’s changed rate_limit_per_hour on its next request, both ways', async () => {
-      await awayFromWindowEdge(3_600_000, 20_000);
       const { user, key } = await proOrganizationKey(t, 'patched-limit', { name: 'k' });
       const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(key.key));
       await verify().expect(200).expect('x-ratelimit-limit', '300'); // the plan's, tighter than 1000
@@ -191,7 +197,6 @@ for (const { store, redis } of [
     // Only Redis counters carry an expiry of their own (in memory, a window's end is its expiry).
     if (redis) {
       it('gives a Redis counter left without an expiry one again, so none lives forever', async () => {
-        await awayFromWindowEdge(3_600_000, 20_000);
         const storage = t.app.get<ResilientThrottlerStorage>(getStorageToken());
         const limit = {
           name: 'expiry-repair',
@@ -199,7 +204,7 @@ for (const { store, redis } of [
           limit: 10,
           windowMs: 3_600_000,
         };
-        const key = slotOf(limit, Date.now()).key;
+        const key = slotOf(limit, clock.now()).key;
         const client = new Redis(TEST_REDIS_URL);
         try {
           await client.set(key, '3'); // as if a write had lost its expiry
@@ -233,7 +238,8 @@ describe('rate limits (one instance, look-ups and client IPs)', () => {
 
   /**
    * A second app whose unauthenticated routes allow 3 requests a minute per IP, used for one
-   * test away from a minute boundary, checked for server errors and closed.
+   * test, checked for server errors and closed. Its clock stands still one second into a minute,
+   * so the test never straddles a window.
    */
   async function withStrictPublicLimit(
     run: (strict: TestApp) => Promise<void>,
@@ -241,10 +247,8 @@ describe('rate limits (one instance, look-ups and client IPs)', () => {
   ): Promise<void> {
     await withTestApp(
       { RATE_LIMITS_ENABLED: 'true', PUBLIC_RATE_LIMIT_PER_MINUTE: '3', ...env },
-      async (strict) => {
-        await awayFromWindowEdge(60_000);
-        await run(strict);
-      },
+      run,
+      { clock: TestClock.atStartOfNextHour() },
     );
   }
 

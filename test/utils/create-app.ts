@@ -33,10 +33,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** What a suite may add to the real app: a clock it moves, test-only modules. */
+export type TestAppOptions = Pick<CreateAppOptions, 'clock' | 'extraModules' | 'directVerifyRoute'>;
+
 /** Boots the real application (same factory as main.ts) on a real database for one suite. */
 export async function createTestApp(
   env: Record<string, string | undefined> = {},
-  options: Pick<CreateAppOptions, 'modules' | 'directVerifyRoute'> = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const logs = new CapturedLogs();
   const app = await createApp({ env: testEnvironment(env), logStream: logs, ...options });
@@ -55,8 +58,9 @@ export async function createTestApp(
 export async function withTestApp(
   env: Record<string, string | undefined>,
   run: (app: TestApp) => Promise<void>,
+  options: TestAppOptions = {},
 ): Promise<void> {
-  const own = await createTestApp(env);
+  const own = await createTestApp(env, options);
   try {
     await run(own);
     expect(own.logs.serverErrors()).toEqual([]);

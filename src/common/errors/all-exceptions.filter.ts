@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, RequestValidationError } from './api-errors';
+import { isOAuthPath, toOAuthErrorAnswer } from './oauth-error-answer';
+import { OAuthError } from './oauth-errors';
 
 /** Driver errors that mean "the database is not reachable", not "this request is wrong". */
 const DATABASE_DOWN_CODES = new Set([
@@ -22,7 +24,7 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Invalid Content-Length',
 };
 
-interface ErrorAnswer {
+export interface ErrorAnswer {
   status: number;
   body: Record<string, unknown>;
   headers?: Record<string, string>;
@@ -63,6 +65,14 @@ export function toErrorAnswer(error: unknown, requestId: string): ErrorAnswer {
     if (error.code) body.code = error.code;
     return { status: error.getStatus(), body, headers: error.headers };
   }
+  // Thrown outside /oauth/* (a management route, say): the contract's shape, its code beside.
+  if (error instanceof OAuthError) {
+    return {
+      status: error.getStatus(),
+      body: { detail: error.description, code: error.error },
+      headers: error.headers,
+    };
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const detail = status === 404 ? 'Not Found' : error.message;
@@ -84,6 +94,10 @@ export function toErrorAnswer(error: unknown, requestId: string): ErrorAnswer {
   return { status: 500, body: { detail: 'Internal server error', request_id: requestId } };
 }
 
+/**
+ * The one exception filter: the contract's `{"detail": ...}` everywhere, RFC 6749's
+ * `{"error", "error_description"}` on the OAuth endpoints (/oauth/*, oauth-error-answer.ts).
+ */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
@@ -92,7 +106,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const answer = toErrorAnswer(error, String(request.id));
+    const contract = toErrorAnswer(error, String(request.id));
+    const answer = isOAuthPath(request.url) ? toOAuthErrorAnswer(error, contract) : contract;
     if (answer.status >= 500) {
       this.logger.error(
         { err: error, request_id: request.id },

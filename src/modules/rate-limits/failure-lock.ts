@@ -9,7 +9,8 @@ import type { ResilientThrottlerStorage } from './resilient-throttler.storage';
  *
  * The storage can count but not peek, so the lock is remembered where a failure hit the limit:
  * another instance learns it from its own next failure there. With N instances an attacker
- * gets at most N - 1 attempts beyond the limit per window.
+ * gets at most N - 1 attempts beyond the limit per window. Locks end by the storage's clock, the
+ * one its windows are counted in.
  */
 export class FailureLock {
   private readonly lockedUntil = new LRUCache<string, number>({ max: 100_000 });
@@ -23,13 +24,13 @@ export class FailureLock {
 
   /** Refuses with 429 (Retry-After: the longest remaining lock) if any tracker is locked. */
   assertOpen(...trackers: string[]): void {
-    const now = Date.now();
+    const now = this.storage.clock.now();
     const until = Math.max(0, ...trackers.map((tracker) => this.lockedUntil.get(tracker) ?? 0));
     if (until > now) throw new TooManyRequestsError((until - now) / 1000);
   }
 
   isLocked(tracker: string): boolean {
-    return (this.lockedUntil.get(tracker) ?? 0) > Date.now();
+    return (this.lockedUntil.get(tracker) ?? 0) > this.storage.clock.now();
   }
 
   async countFailure(tracker: string, max: number): Promise<void> {

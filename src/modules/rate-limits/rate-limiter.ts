@@ -8,6 +8,7 @@ import { TooManyRequestsError } from '../../common/errors/api-errors';
 import { clientAddressOf } from '../../common/http/client-address';
 import { clientNetworkOf } from '../../common/http/client-network';
 import { originOf } from '../../common/http/request-origin';
+import { Clock } from '../../common/time/clock';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage.recorder';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
@@ -18,23 +19,30 @@ import { ResilientThrottlerStorage } from './resilient-throttler.storage';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
+/**
+ * On a route counting per named tracker (@RateLimitTracker), the client's network still has a
+ * ceiling of this many times the public limit: a caller making up a new client_id per request
+ * gets no more than that, while up to this many clients behind one NAT each keep their own limit.
+ */
+const NAMED_TRACKER_NETWORK_FACTOR = 20;
+/** A longer tracker (a client_id is the client's to choose) is counted by its address instead. */
+const MAX_TRACKER_LENGTH = 255;
 
 function organizationLimit(organizationId: string, perMinute: number): Limit {
   return { name: 'organization', tracker: organizationId, limit: perMinute, windowMs: MINUTE_MS };
 }
 
-interface Limit extends WindowLimit {
-  name: 'organization' | 'api_key' | 'ip';
-}
+/** 'organization', 'api_key', 'ip', 'network_ceiling' or a route's tracker (@RateLimitTracker). */
+type Limit = WindowLimit;
 
 /**
  * Rate limits through @nestjs/throttler's storage, with windows aligned to the calendar (the
  * minute for plans and client IPs, the hour for API keys, so an hourly key limit resets on the
  * hour). Limits that apply: the organization's plan per minute, the API key's own hourly limit,
- * and for unauthenticated routes the client IP. Headers describe the tightest one. Routes opt
- * out with `skipRateLimit` in @Access or @Public (the access guard then never calls this). Hot
- * path: a request's counters are one Redis round trip together (or a Map lookup each); plan
- * limits and key limits come from in-memory caches.
+ * and for unauthenticated routes the client IP (or what the route names, @RateLimitTracker).
+ * Headers describe the tightest one. Routes opt out with `skipRateLimit` in @Access or @Public
+ * (the access guard then never calls this). Hot path: a request's counters are one Redis round
+ * trip together (or a Map lookup each); plan limits and key limits come from in-memory caches.
  */
 @Injectable()
 export class RateLimiter extends RequestRateLimiter {
@@ -46,6 +54,7 @@ export class RateLimiter extends RequestRateLimiter {
     private readonly organizationLimits: OrganizationLimitsCache,
     private readonly usage: ApiKeyUsageRecorder,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     super();
@@ -68,7 +77,7 @@ export class RateLimiter extends RequestRateLimiter {
     reply: FastifyReply,
   ): void | Promise<void> {
     if (limits.length === 0) return;
-    const now = Date.now();
+    const now = this.clock.now();
     // With Redis, every counter of the request in one round trip.
     const counted = this.storage.count(limits, now);
     return counted instanceof Promise
@@ -109,16 +118,7 @@ export class RateLimiter extends RequestRateLimiter {
   /** The limits that apply to this caller; synchronous when its organization's limit is cached. */
   private limitsFor(request: FastifyRequest): Limit[] | Promise<Limit[]> {
     const principal = request.principal;
-    if (!principal) {
-      return [
-        {
-          name: 'ip',
-          tracker: clientNetworkOf(clientAddressOf(request)),
-          limit: this.publicPerMinute,
-          windowMs: MINUTE_MS,
-        },
-      ];
-    }
+    if (!principal) return this.publicLimits(request);
     if (principal.type === 'instance_admin') return [];
     const organizationId = principal.organizationId;
     if (!organizationId) return this.keyLimits(principal, []);
@@ -133,6 +133,28 @@ export class RateLimiter extends RequestRateLimiter {
           perMinute === null ? [] : [organizationLimit(organizationId, perMinute)],
         ),
       );
+  }
+
+  /**
+   * An unauthenticated request: its client address's limit, or on a route that names its tracker
+   * (@RateLimitTracker) that tracker's limit and the address's ceiling.
+   */
+  private publicLimits(request: FastifyRequest): Limit[] {
+    const network = clientNetworkOf(clientAddressOf(request));
+    const tracker = request.routeOptions.config.rateLimitTracker;
+    const named = tracker?.of(request);
+    if (!tracker || named === undefined || named.length > MAX_TRACKER_LENGTH) {
+      return [{ name: 'ip', tracker: network, limit: this.publicPerMinute, windowMs: MINUTE_MS }];
+    }
+    return [
+      { name: tracker.name, tracker: named, limit: this.publicPerMinute, windowMs: MINUTE_MS },
+      {
+        name: 'network_ceiling',
+        tracker: network,
+        limit: this.publicPerMinute * NAMED_TRACKER_NETWORK_FACTOR,
+        windowMs: MINUTE_MS,
+      },
+    ];
   }
 
   /** Adds the credential's own hourly limit (an API key's), carried on the principal. */

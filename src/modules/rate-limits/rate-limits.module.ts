@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { RedisConnections } from '../../common/cluster/redis-connections';
+import { Clock } from '../../common/time/clock';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { OrganizationLimitsCache } from './organization-limits.cache';
@@ -11,11 +12,11 @@ import { ResilientThrottlerStorage } from './resilient-throttler.storage';
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [RedisConnections],
+      inject: [RedisConnections, Clock],
       // Limits are computed per request by RateLimiter; this default is never used alone.
-      useFactory: (redis: RedisConnections) => ({
+      useFactory: (redis: RedisConnections, clock: Clock) => ({
         throttlers: [{ name: 'default', ttl: 60_000, limit: 60 }],
-        storage: new ResilientThrottlerStorage(redis),
+        storage: new ResilientThrottlerStorage(redis, clock),
       }),
     }),
     OrganizationsModule,
