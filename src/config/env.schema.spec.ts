@@ -18,4 +18,14 @@ describe('environment validation', () => {
       );
     }
   });
+
+  it('reads the invalidation log every 2 s unless told otherwise, between 100 ms and 60 s', () => {
+    expect(validateEnvironment({}).INVALIDATION_POLL_MS).toBe(2000);
+    expect(validateEnvironment({ INVALIDATION_POLL_MS: '500' }).INVALIDATION_POLL_MS).toBe(500);
+    for (const value of ['0', '99', '60001', 'often', '1.5']) {
+      expect(() => validateEnvironment({ INVALIDATION_POLL_MS: value })).toThrow(
+        /INVALIDATION_POLL_MS/,
+      );
+    }
+  });
 });

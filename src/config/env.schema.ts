@@ -132,6 +132,16 @@ export class EnvironmentVariables {
   @Min(100)
   API_KEY_USAGE_FLUSH_MS = 5000;
 
+  /**
+   * How often each instance reads the database's log of changes (revokes, logouts, role and plan
+   * changes) that Redis did not bring it: the bound on how late it applies one while Redis is down.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  INVALIDATION_POLL_MS = 2000;
+
   /** Audit events older than this are pruned (a checkpoint keeps the chain verifiable). */
   @Transform(toInt)
   @IsInt()

@@ -1,3 +1,4 @@
+import { CacheInvalidationRecord } from '../common/cluster/cache-invalidation-record.entity';
 import { ApiKeyUsage } from '../modules/api-keys/api-key-usage.entity';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { AuditAnchor } from '../modules/audit/audit-anchor.entity';
@@ -24,4 +25,5 @@ export const ENTITIES = [
   AuditEvent,
   AuditCheckpoint,
   AuditAnchor,
+  CacheInvalidationRecord,
 ];

@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { RedisConnections as RedisState } from '../../src/common/cluster/redis-connections';
 import { asKey, createApiKey, userWithKey } from '../utils/api-keys';
+import { twoInstances } from '../utils/cluster';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
 import {
@@ -14,23 +12,6 @@ import {
   TEST_REDIS_URL,
   waitFor,
 } from '../utils/redis';
-import { TestClock } from '../utils/test-clock';
-import { testDatabaseUrl } from '../utils/test-env';
-
-/**
- * Two instances of the app on one database (MariaDB in CI's second run, else one SQLite file),
- * on one clock that stands still one second into a minute, so shared counting never straddles a
- * window.
- */
-async function twoInstances(env: Record<string, string>): Promise<[TestApp, TestApp]> {
-  const shared = testDatabaseUrl()
-    ? {}
-    : { SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'tessera-cluster-')), 'shared.sqlite') };
-  const clock = TestClock.atStartOfNextHour();
-  const a = await createTestApp({ ...shared, ...env }, { clock });
-  const b = await createTestApp({ ...shared, ...env }, { clock });
-  return [a, b];
-}
 
 /**
  * Runs `body` while `instance` reads nothing from its Redis subscriber connection (as a busy or

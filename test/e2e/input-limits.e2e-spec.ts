@@ -271,6 +271,7 @@ const SET_BY_SERVER: Record<string, string> = {
   'audit_events.metadata': 'JSON of fields the DTOs bound',
   'audit_events.prev_hash': 'SHA-256 hex',
   'audit_events.hash': 'SHA-256 hex',
+  'cache_invalidations.event': 'JSON of ids of existing records (cache-invalidation.bus.ts)',
 };
 
 interface StoredColumn {

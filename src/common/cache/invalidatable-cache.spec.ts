@@ -1,4 +1,4 @@
-import { InvalidatableCache } from './invalidatable-cache';
+import { InvalidatableCache, LONGEST_CACHE_LIFETIME_MS } from './invalidatable-cache';
 
 describe('InvalidatableCache', () => {
   it('caches a look-up and serves it until it is invalidated', async () => {
@@ -48,5 +48,38 @@ describe('InvalidatableCache', () => {
     finishers[1](300);
     expect([await first, await second, await third]).toEqual([60, 60, 300]);
     expect(cache.get('org')).toBe(300);
+  });
+
+  describe('lifetime', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('keeps no entry longer than 60 s, whatever TTL was asked for (or none)', () => {
+      expect(LONGEST_CACHE_LIFETIME_MS).toBe(60_000);
+      const clock = { now: () => Date.now() }; // the faked one
+      const forever = new InvalidatableCache<string, number>({ max: 10, perf: clock });
+      const hourly = new InvalidatableCache<string, number>({
+        max: 10,
+        ttl: 3_600_000,
+        perf: clock,
+      });
+      forever.setIfCurrent('a', 1, forever.generation());
+      hourly.setIfCurrent('b', 2, hourly.generation());
+      hourly.setIfCurrent('c', 3, hourly.generation(), { ttl: 3_600_000 });
+      hourly.setIfCurrent('d', 4, hourly.generation(), { ttl: 1000 });
+      jest.advanceTimersByTime(1001);
+      expect([forever.get('a'), hourly.get('b'), hourly.get('c'), hourly.get('d')]).toEqual([
+        1,
+        2,
+        3,
+        undefined,
+      ]);
+      jest.advanceTimersByTime(59_000);
+      expect([forever.get('a'), hourly.get('b'), hourly.get('c')]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+    });
   });
 });

@@ -1,6 +1,12 @@
 import { LRUCache } from 'lru-cache';
 
 /**
+ * No entry lives longer, whatever TTL is asked for: the bound on how long an instance that hears
+ * of a change neither over Redis nor from the database (both out of its reach) serves the old state.
+ */
+export const LONGEST_CACHE_LIFETIME_MS = 60_000;
+
+/**
  * A bounded cache of database look-ups whose answer is cached only if no invalidation (a revoke, a
  * logout, a role or plan change) came while it was in flight, so a row read just before a change
  * is never cached as current. One generation per cache, not per key: invalidations are rare.
@@ -12,7 +18,7 @@ export class InvalidatableCache<K extends NonNullable<unknown>, V extends NonNul
   private readonly loads = new Map<K, { generation: number; promise: Promise<unknown> }>();
 
   constructor(options: LRUCache.Options<K, V, unknown>) {
-    this.entries = new LRUCache<K, V>(options);
+    this.entries = new LRUCache<K, V>({ ...options, ttl: lifetime(options.ttl) });
   }
 
   get(key: K): V | undefined {
@@ -32,7 +38,11 @@ export class InvalidatableCache<K extends NonNullable<unknown>, V extends NonNul
     options?: LRUCache.SetOptions<K, V, unknown>,
   ): boolean {
     if (generation !== this.invalidations) return false;
-    this.entries.set(key, value, options);
+    this.entries.set(
+      key,
+      value,
+      options?.ttl === undefined ? options : { ...options, ttl: lifetime(options.ttl) },
+    );
     return true;
   }
 
@@ -90,4 +100,9 @@ export class InvalidatableCache<K extends NonNullable<unknown>, V extends NonNul
       if (matches(value)) this.entries.delete(key);
     }
   }
+}
+
+/** A TTL, at most LONGEST_CACHE_LIFETIME_MS; also that for none (lru-cache reads 0 as none). */
+function lifetime(ttl: number | undefined): number {
+  return ttl ? Math.min(ttl, LONGEST_CACHE_LIFETIME_MS) : LONGEST_CACHE_LIFETIME_MS;
 }

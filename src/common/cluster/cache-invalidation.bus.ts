@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { CacheInvalidationLog } from './cache-invalidation-log';
 import { InvalidationConfirmations } from './invalidation-confirmations';
 import { RedisConnections } from './redis-connections';
 
@@ -12,6 +13,9 @@ function confirmationChannelOf(instanceId: string): string {
 
 /** Long enough for a busy instance (a GC pause) to apply a change; a hung one only slows it. */
 const CONFIRMATION_TIMEOUT_MS = 250;
+
+/** Logged changes remembered as applied here; past it the oldest are forgotten (and re-applied). */
+const MAX_REMEMBERED_APPLIED = 10_000;
 
 /** What changed: each cache subscribes to the kinds it holds. */
 export type Invalidation =
@@ -28,13 +32,16 @@ interface Message {
   origin: string;
   /** Absent in messages from versions that did not confirm. */
   id?: string;
+  /** The change's number in the log; absent when it could not be logged. */
+  seq?: number;
   event: Invalidation;
 }
 
 /**
  * Tells every instance's caches that something changed, and waits for each to confirm, so the
  * request that made the change answers only once no instance serves the old state (or after
- * CONFIRMATION_TIMEOUT_MS). Without Redis, other instances converge as their entries expire (60 s).
+ * CONFIRMATION_TIMEOUT_MS). Every change is also logged in the database, where an instance that
+ * missed it over Redis (down, or it was reconnecting) reads it (InvalidationCatchUp).
  */
 @Injectable()
 export class CacheInvalidationBus implements OnModuleInit {
@@ -44,8 +51,14 @@ export class CacheInvalidationBus implements OnModuleInit {
 
   /** Tells this instance's messages apart when Redis echoes them back. */
   private readonly instanceId = randomUUID();
+  private readonly subscribedListeners: (() => void)[] = [];
+  /** Logged changes applied here already (this instance's own, and those Redis brought). */
+  private readonly appliedSeqs = new Set<number>();
 
-  constructor(private readonly redis: RedisConnections) {}
+  constructor(
+    private readonly redis: RedisConnections,
+    private readonly log: CacheInvalidationLog,
+  ) {}
 
   onModuleInit(): void {
     const subscriber = this.redis.subscriber;
@@ -54,7 +67,10 @@ export class CacheInvalidationBus implements OnModuleInit {
     // Commands fail fast while disconnected (no offline queue), so subscribe once connected and
     // again after every reconnect; SUBSCRIBE to a channel already subscribed is a no-op.
     const subscribe = () =>
-      void subscriber.subscribe(CHANNEL, confirmationChannel).catch(() => undefined);
+      void subscriber.subscribe(CHANNEL, confirmationChannel).then(
+        () => this.subscribedListeners.forEach((listener) => listener()),
+        () => undefined,
+      );
     if (subscriber.status === 'ready') subscribe();
     subscriber.on('ready', subscribe);
     subscriber.on('message', (channel: string, message: string) => {
@@ -68,17 +84,35 @@ export class CacheInvalidationBus implements OnModuleInit {
   }
 
   /**
-   * Applies here, now, then tells the other instances and waits until each has confirmed (or the
-   * wait runs out), so a caller that awaits it can answer knowing the next request anywhere sees
-   * the change. Never throws.
+   * Runs `listener` each time this instance has subscribed (again, after Redis came back): what
+   * was published while it was not is only in the log.
+   */
+  onSubscribed(listener: () => void): void {
+    this.subscribedListeners.push(listener);
+  }
+
+  /**
+   * Applies here, now, logs it, then tells the other instances and waits until each has
+   * confirmed (or the wait runs out), so a caller that awaits it can answer knowing the next
+   * request anywhere sees the change (and, without Redis, that the others read it within the
+   * poll interval). The one way to announce a change. Never throws.
    */
   async publish(event: Invalidation): Promise<void> {
-    this.apply(event);
+    this.applyHere(event);
+    const seq = await this.log.append(event).catch((error: unknown) => {
+      this.logger.error(
+        { err: error },
+        `Could not log an invalidation (${event.kind}): instances that miss it over Redis keep ` +
+          'their copy until it expires (60 s at most)',
+      );
+      return undefined;
+    });
+    if (seq !== undefined) this.rememberApplied(seq);
     if (!this.redis.isReady()) return;
     const id = randomUUID();
     const confirmed = this.confirmations.open(id);
     try {
-      const message: Message = { origin: this.instanceId, id, event };
+      const message: Message = { origin: this.instanceId, id, seq, event };
       const receivers = await this.redis.commands!.publish(CHANNEL, JSON.stringify(message));
       this.confirmations.expect(id, receivers);
     } catch (error) {
@@ -100,7 +134,10 @@ export class CacheInvalidationBus implements OnModuleInit {
     try {
       message = JSON.parse(raw) as Message;
       // Our own were applied at publish; our own receipt counts as one confirmation.
-      if (message.origin !== this.instanceId) this.apply(message.event);
+      if (message.origin !== this.instanceId) {
+        this.applyHere(message.event);
+        if (typeof message.seq === 'number') this.rememberApplied(message.seq);
+      }
     } catch (error) {
       this.logger.warn({ err: error }, 'Ignored a malformed cache invalidation message');
       return;
@@ -119,7 +156,23 @@ export class CacheInvalidationBus implements OnModuleInit {
       );
   }
 
-  private apply(event: Invalidation): void {
+  /** Drops what `event` made stale from this instance's caches only. */
+  applyHere(event: Invalidation): void {
     for (const handler of this.handlers.get(event.kind) ?? []) handler(event);
+  }
+
+  /**
+   * Whether logged change `seq` was applied here already, so the log's reader need not apply it
+   * again (dropping a user's tokens scans a cache); asked once per change.
+   */
+  takeApplied(seq: number): boolean {
+    return this.appliedSeqs.delete(seq);
+  }
+
+  private rememberApplied(seq: number): void {
+    this.appliedSeqs.add(seq);
+    if (this.appliedSeqs.size > MAX_REMEMBERED_APPLIED) {
+      this.appliedSeqs.delete(this.appliedSeqs.values().next().value!);
+    }
   }
 }

@@ -5,6 +5,7 @@ import { ApiKeyOwners1765000000000 } from './1765000000000-ApiKeyOwners';
 import { AuditAnchors1765000300000 } from './1765000300000-AuditAnchors';
 import { SessionClientDetails1765000400000 } from './1765000400000-SessionClientDetails';
 import { BinaryIdCollation1765000900000 } from './1765000900000-BinaryIdCollation';
+import { CacheInvalidations1765001000000 } from './1765001000000-CacheInvalidations';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AuditAnchors1765000300000,
   SessionClientDetails1765000400000,
   BinaryIdCollation1765000900000,
+  CacheInvalidations1765001000000,
 ];

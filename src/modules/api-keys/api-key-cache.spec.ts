@@ -1,4 +1,5 @@
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
+import type { CacheInvalidationLog } from '../../common/cluster/cache-invalidation-log';
 import type { RedisConnections } from '../../common/cluster/redis-connections';
 import { compileAllowlist } from '../../common/http/ip-allowlist';
 import { ApiKeyCache, VerifiedApiKey } from './api-key-cache';
@@ -8,6 +9,7 @@ const noRedis = {
   commands: null,
   isReady: () => false,
 } as unknown as RedisConnections;
+const noLog = { append: async () => undefined } as unknown as CacheInvalidationLog;
 
 const key = (id: string): VerifiedApiKey => ({
   id,
@@ -23,7 +25,7 @@ const key = (id: string): VerifiedApiKey => ({
 
 describe('ApiKeyCache', () => {
   it('caches a looked-up key and drops it when the key changes', async () => {
-    const cache = new ApiKeyCache(new CacheInvalidationBus(noRedis));
+    const cache = new ApiKeyCache(new CacheInvalidationBus(noRedis, noLog));
     cache.remember('h1', key('key_1'), cache.generation());
     expect(cache.get('h1')).toEqual(expect.objectContaining({ id: 'key_1' }));
     await cache.forget('key_1');
@@ -31,7 +33,7 @@ describe('ApiKeyCache', () => {
   });
 
   it('does not cache a look-up that raced an invalidation (a revoke during the query)', async () => {
-    const cache = new ApiKeyCache(new CacheInvalidationBus(noRedis));
+    const cache = new ApiKeyCache(new CacheInvalidationBus(noRedis, noLog));
     const generation = cache.generation(); // the look-up starts: row read as active
     await cache.forget('key_1'); // revoked meanwhile; nothing was cached yet to drop
     cache.remember('h1', key('key_1'), generation); // the stale row arrives

@@ -1,4 +1,5 @@
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
+import type { CacheInvalidationLog } from '../../common/cluster/cache-invalidation-log';
 import type { RedisConnections } from '../../common/cluster/redis-connections';
 import type { AccessTokenClaims } from '../tokens/access-tokens.service';
 import { AccessTokenCache } from './access-token.cache';
@@ -8,6 +9,7 @@ const noRedis = {
   commands: null,
   isReady: () => false,
 } as unknown as RedisConnections;
+const noLog = { append: async () => undefined } as unknown as CacheInvalidationLog;
 
 const SIGNATURE = 'S'.repeat(300) + 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
@@ -29,7 +31,7 @@ function claims(sid: string, sub = 'user-1'): AccessTokenClaims {
 
 describe('AccessTokenCache', () => {
   it('answers only for the very token it verified, not for one sharing its signature end', () => {
-    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis));
+    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis, noLog));
     const token = `header.payload.${SIGNATURE}`;
     cache.remember(token, claims('session-1'), cache.generation());
     expect(cache.get(`header.payload.${SIGNATURE}`)).toEqual(claims('session-1'));
@@ -39,7 +41,7 @@ describe('AccessTokenCache', () => {
   });
 
   it('forgets the tokens of a revoked session', async () => {
-    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis));
+    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis, noLog));
     const token = `header.payload.${SIGNATURE}`;
     cache.remember(token, claims('session-1'), cache.generation());
     await cache.forgetSession('session-1');
@@ -47,7 +49,7 @@ describe('AccessTokenCache', () => {
   });
 
   it('forgets every session of a user but the one kept, and no other user’s', async () => {
-    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis));
+    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis, noLog));
     const tokenOf = (n: number) => `header.payload-${n}.${SIGNATURE.slice(0, -1)}${n}`;
     cache.remember(tokenOf(1), claims('session-1'), cache.generation());
     cache.remember(tokenOf(2), claims('session-2'), cache.generation());

@@ -20,8 +20,9 @@ function keyOf(token: string): string {
 }
 
 /**
- * Access tokens verified before, until they expire. A hit skips the signature check and the
- * database look-ups (denylist, session) the JWT strategy does on a miss.
+ * Access tokens verified before, until they expire or for 60 s at most (no cached entry lives
+ * longer, see InvalidatableCache). A hit skips the signature check and the database look-ups
+ * (denylist, session) the JWT strategy does on a miss.
  * Invalidation: ending a session calls `forgetSession`, ending all of a user's sessions but one
  * (logout everywhere, password change, MFA turned on) `forgetSessionsOfUser`; the entries go on
  * every instance before the request that ended them answers, so the token fails on the very next
