@@ -12,9 +12,9 @@ import {
   chainedFields,
   PendingAuditEvent,
 } from '../../src/modules/audit/audit-writer';
-import { AuditLogService } from '../../src/modules/audit/audit-log.service';
+import { AuditLogReader } from '../../src/modules/audit/audit-log-reader.service';
 import { AUDIT_ACTIONS } from '../../src/modules/audit/audit-actions';
-import { AuditService } from '../../src/modules/audit/audit.service';
+import { AuditRecorder } from '../../src/modules/audit/audit-recorder.service';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
@@ -457,7 +457,7 @@ describe('audit log', () => {
         .body as { valid: boolean; events_checked: number };
     await t.app.get(AuditWriter).drain();
     const before = await verify();
-    const audit = t.app.get(AuditService);
+    const audit = t.app.get(AuditRecorder);
     for (let i = 0; i < 250; i++) {
       audit.record(AUDIT_ACTIONS.apiKeyUpdated, {
         organizationId: user.organizationId,
@@ -477,7 +477,7 @@ describe('audit log', () => {
     await withTestApp({ AUDIT_MAX_QUEUED_EVENTS: '100' }, async (small) => {
       const user = await createUser(small, 'dropping');
       await small.app.get(AuditWriter).drain();
-      const audit = small.app.get(AuditService);
+      const audit = small.app.get(AuditRecorder);
       // One tick: nothing is written meanwhile, so 100 are queued and 50 do not fit.
       for (let i = 0; i < 150; i++) {
         audit.record(AUDIT_ACTIONS.apiKeyUpdated, {
@@ -522,7 +522,7 @@ describe('audit log', () => {
       await createApiKey(t, bearer(user.accessToken), { name: `k${i}`, scopes: ['models:read'] });
     await t.app.get(AuditWriter).drain();
     const before = await events(user);
-    const auditLog = t.app.get(AuditLogService);
+    const auditLog = t.app.get(AuditLogReader);
     // Everything up to now is "older than the retention" from a year and a day ahead.
     const removed = await auditLog.prune(new Date(Date.now() + 366 * 86_400_000));
     expect(removed).toBeGreaterThanOrEqual(before.length);
@@ -543,7 +543,7 @@ describe('audit log', () => {
 describe('audit events that can never be written', () => {
   const onMariaDb = Boolean(testDatabaseUrl());
 
-  /** An event as the writer queues it, past AuditService (which fits every field to its column). */
+  /** An event as the writer queues it, past AuditRecorder (which fits every field to its column). */
   const rawEvent = (organizationId: string, targetId: string): PendingAuditEvent => ({
     id: prefixedId('evt'),
     chain: organizationId,
@@ -639,7 +639,7 @@ describe('audit events that can never be written', () => {
   it('fits what the service records to the columns, so the database never refuses it', async () => {
     await withTestApp({}, async (t) => {
       const user = await createUser(t, 'oversized');
-      t.app.get(AuditService).record(AUDIT_ACTIONS.apiKeyUpdated, {
+      t.app.get(AuditRecorder).record(AUDIT_ACTIONS.apiKeyUpdated, {
         organizationId: user.organizationId,
         origin: { requestId: 'r'.repeat(500), ip: '9'.repeat(60), userAgent: 'u'.repeat(1000) },
         actor: { type: 't'.repeat(50), id: 'a'.repeat(200) },

@@ -4,7 +4,7 @@ import { createTestApp, TestApp } from '../utils/create-app';
 import { createUser } from '../utils/factories';
 import { DataSource as DataSourceToken } from 'typeorm';
 import { AUDIT_ACTIONS } from '../../src/modules/audit/audit-actions';
-import { AuditService } from '../../src/modules/audit/audit.service';
+import { AuditRecorder } from '../../src/modules/audit/audit-recorder.service';
 import { AuditWriter } from '../../src/modules/audit/audit-writer';
 
 /** Polls `condition` every 20 ms, for at most 5 s. */
@@ -81,7 +81,7 @@ describe('operations', () => {
       });
       await down.app.get(DataSourceToken).destroy();
       // An audit event written while the database is away is kept and retried, never set aside.
-      down.app.get(AuditService).record(AUDIT_ACTIONS.apiKeyUpdated, {
+      down.app.get(AuditRecorder).record(AUDIT_ACTIONS.apiKeyUpdated, {
         organizationId: owner.organizationId,
       });
       await waitFor(() =>

@@ -16,7 +16,7 @@ import { compileAllowlist } from '../../common/http/ip-allowlist';
 import { originOf } from '../../common/http/request-origin';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
-import { AuditService } from '../audit/audit.service';
+import { AuditRecorder } from '../audit/audit-recorder.service';
 import { FailureLock } from '../rate-limits/failure-lock';
 import { ResilientThrottlerStorage } from '../rate-limits/resilient-throttler.storage';
 import { ActingApiKey, ApiKeyAuthority } from './api-key-authority';
@@ -54,7 +54,7 @@ export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
     private readonly cache: ApiKeyCache,
     private readonly usage: ApiKeyUsageRecorder,
     private readonly strategy: ApiKeyStrategy,
-    private readonly audit: AuditService,
+    private readonly audit: AuditRecorder,
     private readonly authority: ApiKeyAuthority,
     @InjectThrottlerStorage() storage: ResilientThrottlerStorage,
     config: ConfigService<EnvironmentVariables, true>,

@@ -8,7 +8,7 @@ import { ForbiddenError, NotFoundError } from '../../common/errors/api-errors';
 import { DEFAULT_PAGE_SIZE, ListPage, toPage } from '../../common/http/pagination';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
-import { AuditService } from '../audit/audit.service';
+import { AuditRecorder } from '../audit/audit-recorder.service';
 import { UsersService } from '../users/users.service';
 import { ApiKeyCache } from './api-key-cache';
 import { ApiKeyPepper } from './api-key-pepper';
@@ -59,7 +59,7 @@ export class ApiKeysService {
     private readonly pepper: ApiKeyPepper,
     private readonly catalogue: ScopeCatalogue,
     private readonly users: UsersService,
-    private readonly audit: AuditService,
+    private readonly audit: AuditRecorder,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });

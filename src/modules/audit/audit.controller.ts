@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import { actingOrganizationId } from '../../common/auth/authorization';
 import { Access, AccessOptions, Principal } from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
-import { AuditLogService } from './audit-log.service';
+import { AuditLogReader } from './audit-log-reader.service';
 import { AuditPermissions } from './audit.permissions';
 import { AuditListDto, AuditListQueryDto, AuditVerifyDto } from './dto/audit.dto';
 
@@ -20,7 +20,7 @@ const READ_AUDIT_LOG = {
 @ApiTags('audit')
 @Controller('v1/audit-logs')
 export class AuditController {
-  constructor(private readonly auditLog: AuditLogService) {}
+  constructor(private readonly auditLog: AuditLogReader) {}
 
   @Access({ ...READ_AUDIT_LOG, errors: [422] })
   @Get()

@@ -7,13 +7,13 @@ import { AuditAnchoring } from './audit-anchoring';
 import { AuditCheckpoint } from './audit-checkpoint.entity';
 import { AuditController } from './audit.controller';
 import { AuditEvent } from './audit-event.entity';
-import { AuditLogService } from './audit-log.service';
+import { AuditLogReader } from './audit-log-reader.service';
 import { AuditRepository } from './audit.repository';
-import { AuditService } from './audit.service';
+import { AuditRecorder } from './audit-recorder.service';
 import { AuditVerifier } from './audit-verifier';
 import { AuditWriter } from './audit-writer';
 
-/** Global: every module records its security events through AuditService (health reads the writer). */
+/** Global: every module records its security events through AuditRecorder (health reads the writer). */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent, AuditCheckpoint, AuditAnchor])],
@@ -24,10 +24,10 @@ import { AuditWriter } from './audit-writer';
     AuditAnchoring,
     AuditWriter,
     AuditVerifier,
-    AuditService,
-    AuditLogService,
-    { provide: AccessDeniedRecorder, useExisting: AuditService },
+    AuditRecorder,
+    AuditLogReader,
+    { provide: AccessDeniedRecorder, useExisting: AuditRecorder },
   ],
-  exports: [AuditService, AuditLogService, AuditWriter, AccessDeniedRecorder],
+  exports: [AuditRecorder, AuditLogReader, AuditWriter, AccessDeniedRecorder],
 })
 export class AuditModule {}

@@ -6,7 +6,7 @@ import { ConflictError, UnauthorizedError } from '../../common/errors/api-errors
 import { uuidv7 } from '../../common/ids';
 import type { RequestOrigin } from '../../common/http/request-origin';
 import { AUDIT_ACTIONS, AuditAction } from '../audit/audit-actions';
-import { AuditService } from '../audit/audit.service';
+import { AuditRecorder } from '../audit/audit-recorder.service';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { personalOrganizationName } from '../organizations/personal-organization-name';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../users/passwords';
@@ -38,7 +38,7 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly mfa: MfaService,
     private readonly reauthentication: Reauthentication,
-    private readonly audit: AuditService,
+    private readonly audit: AuditRecorder,
   ) {}
 
   /** A user and their personal organization (owner), in one transaction. */

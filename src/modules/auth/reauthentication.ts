@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
-import { AuditService } from '../audit/audit.service';
+import { AuditRecorder } from '../audit/audit-recorder.service';
 import { verifyPassword } from '../users/passwords';
 import type { User } from '../users/user.entity';
 import { LoginThrottle } from './login-throttle';
@@ -25,7 +25,7 @@ export class Reauthentication {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly throttle: LoginThrottle,
-    private readonly audit: AuditService,
+    private readonly audit: AuditRecorder,
   ) {}
 
   async confirm(

@@ -9,7 +9,7 @@ import {
 } from '../../common/errors/api-errors';
 import { DEFAULT_PAGE_SIZE, ListPage, ListQueryDto, toPage } from '../../common/http/pagination';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
-import { AuditService } from '../audit/audit.service';
+import { AuditRecorder } from '../audit/audit-recorder.service';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import { UsersService } from '../users/users.service';
 import { AddMemberDto, MemberDto } from './dto/member.dto';
@@ -34,7 +34,7 @@ export class OrganizationsService {
     private readonly organizations: OrganizationsRepository,
     private readonly users: UsersService,
     private readonly roles: MembershipRolesCache,
-    private readonly audit: AuditService,
+    private readonly audit: AuditRecorder,
     private readonly bus: CacheInvalidationBus,
   ) {}
 

@@ -12,7 +12,7 @@ import { Clock } from '../../common/time/clock';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage.recorder';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
-import { AuditService } from '../audit/audit.service';
+import { AuditRecorder } from '../audit/audit-recorder.service';
 import { WindowCount, WindowLimit } from './calendar-window';
 import { OrganizationLimitsCache } from './organization-limits.cache';
 import { ResilientThrottlerStorage } from './resilient-throttler.storage';
@@ -53,7 +53,7 @@ export class RateLimiter extends RequestRateLimiter {
     @InjectThrottlerStorage() private readonly storage: ResilientThrottlerStorage,
     private readonly organizationLimits: OrganizationLimitsCache,
     private readonly usage: ApiKeyUsageRecorder,
-    private readonly audit: AuditService,
+    private readonly audit: AuditRecorder,
     private readonly clock: Clock,
     config: ConfigService<EnvironmentVariables, true>,
   ) {

@@ -3,7 +3,7 @@ import type { Principal } from '../../../common/auth/principal';
 import { MasterKeyService } from '../../../common/crypto/master-key';
 import { ConflictError, UnauthorizedError } from '../../../common/errors/api-errors';
 import { AUDIT_ACTIONS } from '../../audit/audit-actions';
-import { AuditService } from '../../audit/audit.service';
+import { AuditRecorder } from '../../audit/audit-recorder.service';
 import { User } from '../../users/user.entity';
 import { UsersService } from '../../users/users.service';
 import { TotpEnrollResponseDto } from '../dto/auth.dto';
@@ -26,7 +26,7 @@ export class MfaService {
     private readonly reauthentication: Reauthentication,
     private readonly throttle: LoginThrottle,
     private readonly masterKey: MasterKeyService,
-    private readonly audit: AuditService,
+    private readonly audit: AuditRecorder,
   ) {}
 
   /** Step one: a new secret for the authenticator app (replaces an unconfirmed one). */

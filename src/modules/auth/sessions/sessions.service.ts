@@ -7,7 +7,7 @@ import { uuidv7 } from '../../../common/ids';
 import type { RequestOrigin } from '../../../common/http/request-origin';
 import { EnvironmentVariables } from '../../../config/env.schema';
 import { AUDIT_ACTIONS } from '../../audit/audit-actions';
-import { AuditService } from '../../audit/audit.service';
+import { AuditRecorder } from '../../audit/audit-recorder.service';
 import { OrganizationsService } from '../../organizations/organizations.service';
 import type { User } from '../../users/user.entity';
 import { AccessTokenCache } from '../access-token.cache';
@@ -39,7 +39,7 @@ export class SessionsService implements OnModuleInit {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly accessTokens: AccessTokenCache,
-    private readonly audit: AuditService,
+    private readonly audit: AuditRecorder,
     private readonly jobs: BackgroundJobs,
     private readonly organizations: OrganizationsService,
     private readonly tokens: UserTokenIssuer,

@@ -3,7 +3,7 @@ import type { Principal } from '../../../common/auth/principal';
 import { NotFoundError } from '../../../common/errors/api-errors';
 import { DEFAULT_PAGE_SIZE, ListPage, ListQueryDto, toPage } from '../../../common/http/pagination';
 import { AUDIT_ACTIONS } from '../../audit/audit-actions';
-import { AuditService } from '../../audit/audit.service';
+import { AuditRecorder } from '../../audit/audit-recorder.service';
 import { SessionDto } from '../dto/sessions.dto';
 import { requireUserCaller, UserCaller } from '../user-caller';
 import { Session } from './session.entity';
@@ -22,7 +22,7 @@ export class UserSessionsService {
   constructor(
     private readonly repository: SessionsRepository,
     private readonly sessions: SessionsService,
-    private readonly audit: AuditService,
+    private readonly audit: AuditRecorder,
   ) {}
 
   async list(principal: Principal, query: ListQueryDto): Promise<ListPage<SessionDto>> {

@@ -38,7 +38,7 @@ const SAMPLE_WINDOW_MS = 60_000;
  * the caller passes.
  */
 @Injectable()
-export class AuditService {
+export class AuditRecorder {
   private readonly samples = new LRUCache<string, SampleWindow>({
     max: 50_000,
     ttl: 10 * SAMPLE_WINDOW_MS,

@@ -26,8 +26,8 @@ export function toAuditEventDto(event: AuditEvent): AuditEventDto {
 
 /** Reading, exporting, verifying and pruning an organization's audit chain. */
 @Injectable()
-export class AuditLogService implements OnModuleInit {
-  private readonly logger = new Logger(AuditLogService.name);
+export class AuditLogReader implements OnModuleInit {
+  private readonly logger = new Logger(AuditLogReader.name);
   private readonly retentionDays: number;
 
   constructor(
