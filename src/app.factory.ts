@@ -3,6 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { clientAddressOf } from './common/http/client-address';
+import { clientErrorHandler, routerErrorHandler } from './common/http/framework-errors';
 import { redactUrl } from './common/http/redaction';
 import { requestIdFor } from './common/http/request-id';
 import { DOCUMENT_PATH_PREFIX, securityHeaders } from './common/http/security-headers';
@@ -38,6 +39,7 @@ function trustProxySetting(value: string): boolean | number | string[] {
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const env: EnvironmentVariables = validateEnvironment({ ...process.env, ...options.env });
   const logger = createLogger(env.LOG_LEVEL, options.logStream);
+  const headers = securityHeaders();
   const adapter = new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,
     trustProxy: trustProxySetting(env.TRUST_PROXY),
@@ -49,6 +51,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     // (callgrind, /v1/health and /v1/auth/verify alike: about a quarter of each). Nest
     // middleware needs middie: drop this option before adding any.
     skipMiddie: true,
+    // Errors Fastify and Node answer before any hook or filter runs, in the contract's shape too.
+    frameworkErrors: routerErrorHandler(headers.api),
+    clientErrorHandler: clientErrorHandler(headers.api),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ env }),
@@ -63,7 +68,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   // Declared up front so every request object has the same shape (Fastify's advice: adding a
   // property per request changes its hidden class on the hot path).
   fastify.decorateRequest('principal', undefined);
-  const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     const set = request.url.startsWith(DOCUMENT_PATH_PREFIX) ? headers.documents : headers.api;
     void reply.headers(set).header('x-request-id', request.id);

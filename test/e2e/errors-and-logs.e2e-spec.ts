@@ -66,6 +66,35 @@ describe('error shapes and request logs', () => {
     );
   });
 
+  it('answers a path its router cannot decode or whose parameter is too long in the contract shape', async () => {
+    const cases: [string, number][] = [
+      ['/v1/api-keys/%ED%A0%80', 400], // no valid UTF-8 (a lone surrogate, WTF-8 encoded)
+      [`/v1/api-keys/${'k'.repeat(101)}`, 414], // over Fastify's maxParamLength
+    ];
+    for (const [path, status] of cases) {
+      const response = await request(t.http)
+        .get(path)
+        .set(bearer(user.accessToken))
+        .set('X-Request-Id', 'router-error')
+        .expect(status);
+      expect(response.body).toEqual({ detail: expect.any(String) });
+      expect(response.headers).toMatchObject({
+        'content-type': expect.stringMatching(/^application\/json/),
+        'x-request-id': 'router-error',
+        'cache-control': 'no-store',
+      });
+    }
+  });
+
+  it('answers request headers over Node’s 16 KB limit in the contract shape', async () => {
+    const response = await request(t.http)
+      .get('/v1/health')
+      .set('X-Padding', 'x'.repeat(20_000))
+      .expect(431);
+    expect(response.body).toEqual({ detail: 'Request header fields too large' });
+    expect(response.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
   it('401s a protected route without credentials, 403s a missing permission', async () => {
     expect((await request(t.http).get('/v1/iam/users').expect(401)).body).toEqual({
       detail: 'Missing credentials',
