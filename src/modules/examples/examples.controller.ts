@@ -7,7 +7,8 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { Omittable } from '../../common/validation/omittable';
 import { prefixedId } from '../../common/ids';
 import { Principal, Scopes } from '../../common/auth/decorators';
 import { environmentOf, type Principal as Caller } from '../../common/auth/principal';
@@ -26,7 +27,7 @@ class TranslateDto {
   target_language: string;
 
   @ApiPropertyOptional({ example: 'en' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(10)
   source_language?: string;
@@ -40,7 +41,7 @@ class DocumentDto {
   name: string;
 
   @ApiPropertyOptional({ enum: ['text/plain', 'application/pdf'] })
-  @IsOptional()
+  @Omittable()
   @IsIn(['text/plain', 'application/pdf'])
   content_type?: string;
 }
