@@ -212,7 +212,7 @@ describe('audit log', () => {
     );
   });
 
-  it('needs the scope compliance:read of a key, the permission audit.read of a user', async () => {
+  it('needs the scope compliance:read, which only roles holding audit.read carry', async () => {
     const key = await createApiKey(t, bearer(owner.accessToken), {
       name: 'no-compliance',
       scopes: ['translate:read', 'organizations:read'],
@@ -223,7 +223,7 @@ describe('audit log', () => {
         expect.objectContaining({ detail: 'Missing scope: compliance:read' }),
       );
     }
-    // A viewer's role carries every read scope, compliance:read included, but not audit.read.
+    // A viewer's role lacks audit.read, and so the scope that stands for it.
     const viewer = await createUser(t, 'audit-viewer');
     await request(t.http)
       .post(`/v1/organizations/${owner.organizationId}/members`)
@@ -233,7 +233,7 @@ describe('audit log', () => {
     const asViewer = { ...bearer(viewer.accessToken), 'X-Organization-ID': owner.organizationId };
     const denied = await request(t.http).get('/v1/audit-logs').set(asViewer).expect(403);
     expect(denied.body).toEqual(
-      expect.objectContaining({ detail: 'Missing permission: audit.read' }),
+      expect.objectContaining({ detail: 'Missing scope: compliance:read' }),
     );
   });
 
