@@ -25,7 +25,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
 /** Fixed, so every CI run sends the same inputs; `FUZZ_SEED=<n>` explores others. */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const TIMEOUT_MS = 60_000 + RUNS * 5_000;
-/** `FUZZ_REPORT=1` prints how each route answered (statuses and counts): what the inputs reached. */
+/** `FUZZ_REPORT=1` prints how each route answered (statuses, counts): what the inputs reached. */
 const REPORT = Boolean(process.env.FUZZ_REPORT);
 
 /** One fuzzed request: who sends it, the path ids, and the query, body and headers, if any. */

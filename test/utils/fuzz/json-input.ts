@@ -85,7 +85,7 @@ export const oddCharacter = fc.oneof(
   },
 );
 
-/** Lengths around the columns and limits the API has (64, 100, 200, 256, 320, 5000) and far past. */
+/** Lengths around the columns and limits of the API (64, 100, 200, 256, 320, 5000) and past. */
 const LENGTHS = [33, 37, 61, 65, 81, 101, 129, 201, 255, 257, 321, 513, 1025, 5001, 20_000, 60_000];
 
 /** Text of one of `lengths` characters (code points, as columns count them), a piece repeated. */
@@ -305,8 +305,8 @@ export function nearlyValid(schema: Schema, vocabulary: string[]): fc.Arbitrary<
 
 /**
  * What one request sends as its body: the route's valid base body as it is, or with one field
- * changed or removed (so the request reaches the service), any JSON instead of it, or text that is not
- * JSON at all, under the JSON content type or another.
+ * changed or removed (so the request reaches the service), any JSON instead of it, or text that
+ * is not JSON at all, under the JSON content type or another.
  */
 export type BodyPlan =
   | { kind: 'valid' }
