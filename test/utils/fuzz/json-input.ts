@@ -304,13 +304,15 @@ export function nearlyValid(schema: Schema, vocabulary: string[]): fc.Arbitrary<
 }
 
 /**
- * What one request sends as its body: the route's valid base body as it is, or with one field
- * changed or removed (so the request reaches the service), any JSON instead of it, or text that
- * is not JSON at all, under the JSON content type or another.
+ * What one request sends as its body: the route's valid base body as it is, with one field
+ * changed or removed (so the request reaches the service) or several set to nearly valid values
+ * (combinations a service must decide between), any JSON instead of it, or text that is not JSON
+ * at all, under the JSON content type or another.
  */
 export type BodyPlan =
   | { kind: 'valid' }
   | { kind: 'set'; field: string; value: unknown }
+  | { kind: 'merge'; fields: Record<string, unknown> }
   | { kind: 'remove'; field: string }
   | { kind: 'replace'; value: unknown }
   | { kind: 'text'; contentType: string; text: string };
@@ -388,6 +390,20 @@ export function bodyPlan(schema: Schema | undefined, vocabulary: string[]): fc.A
         .map((plan): BodyPlan => ({ kind: 'text', ...plan })),
     },
   ];
+  if (fields.length > 1) {
+    const nearly = (name: string) =>
+      nearlyValid(properties[name] ?? {}, vocabulary).map((value): [string, unknown] => [
+        name,
+        value,
+      ]);
+    plans.push({
+      weight: 2,
+      arbitrary: fc
+        .uniqueArray(fc.constantFrom(...fields), { minLength: 2, maxLength: 4 })
+        .chain((names) => fc.tuple(...names.map(nearly)))
+        .map((entries): BodyPlan => ({ kind: 'merge', fields: Object.fromEntries(entries) })),
+    });
+  }
   if (fields.length) {
     plans.push({
       weight: 1,
@@ -413,6 +429,8 @@ export function bodyFrom(
       Object.defineProperty(body, plan.field, { value: plan.value, enumerable: true });
       return { contentType: 'application/json', text: jsonText(body) };
     }
+    case 'merge':
+      return { contentType: 'application/json', text: jsonText({ ...base, ...plan.fields }) };
     case 'remove': {
       const body = { ...base };
       delete body[plan.field];
