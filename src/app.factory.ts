@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { clientAddressOf } from './common/http/client-address';
 import { registerFormBodies } from './common/http/form-body';
+import { clientErrorHandler, routerErrorHandler } from './common/http/framework-errors';
 import { redactUrl } from './common/http/redaction';
 import { requestIdFor } from './common/http/request-id';
 import { DOCUMENT_PATH_PREFIX, securityHeaders } from './common/http/security-headers';
@@ -50,6 +51,7 @@ function trustProxySetting(value: string): boolean | number | string[] {
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const env: EnvironmentVariables = validateEnvironment({ ...process.env, ...options.env });
   const logger = createLogger(env.LOG_LEVEL, options.logStream);
+  const headers = securityHeaders();
   const adapter = new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,
     trustProxy: trustProxySetting(env.TRUST_PROXY),
@@ -61,6 +63,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     // (callgrind, /v1/health and /v1/auth/verify alike: about a quarter of each). Nest
     // middleware needs middie: drop this option before adding any.
     skipMiddie: true,
+    // Errors Fastify and Node answer before any hook or filter runs, in the contract's shape too.
+    frameworkErrors: routerErrorHandler(headers.api),
+    clientErrorHandler: clientErrorHandler(headers.api),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ env, clock: options.clock, extraModules: options.extraModules }),
@@ -79,7 +84,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   // property per request changes its hidden class on the hot path).
   fastify.decorateRequest('principal', undefined);
   registerFormBodies(fastify);
-  const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     const set = request.url.startsWith(DOCUMENT_PATH_PREFIX) ? headers.documents : headers.api;
     void reply.headers(set).header('x-request-id', request.id);

@@ -828,6 +828,11 @@ describe('API keys', () => {
       const invalid = (query: string) =>
         request(t.http).get(`/v1/api-keys/${key.id}/usage?${query}`).set(bearer(owner.accessToken));
       await invalid('since=yesterday').expect(422);
+      // Valid ISO 8601 that Date reads as Invalid Date (or, an ordinal date, as another day).
+      for (const value of ['2020-W01', '20200101', '2020-01-01T10', '2020-010']) {
+        await invalid(`since=${value}`).expect(422);
+        await invalid(`until=${value}`).expect(422);
+      }
       await invalid('granularity=week').expect(422);
       await invalid(`since=${iso(hourStart)}&until=${iso(hourStart - 3_600_000)}`).expect(400);
     });

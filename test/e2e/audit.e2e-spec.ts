@@ -79,6 +79,26 @@ describe('audit log', () => {
     );
   });
 
+  it('422s a since or until Date cannot read as written, on SQLite and MariaDB alike', async () => {
+    // Week dates, the basic format and an hour alone passed IsISO8601 and became an Invalid Date:
+    // SQLite then matched every event and MariaDB none. An ordinal date was read as another day.
+    for (const value of ['2020-W01', '20200101', '2020-01-01T10', '2020-010']) {
+      for (const field of ['since', 'until']) {
+        const response = await request(t.http)
+          .get(`/v1/audit-logs?${field}=${value}`)
+          .set(bearer(owner.accessToken))
+          .expect(422);
+        expect(response.body.detail).toEqual([
+          expect.objectContaining({ loc: ['query', field], type: 'type_error.datetime' }),
+        ]);
+      }
+    }
+    await request(t.http)
+      .get('/v1/audit-logs?since=2020-01-01&until=2999-12-31T23:59:59.999Z')
+      .set(bearer(owner.accessToken))
+      .expect(200);
+  });
+
   it('records an API key created and revoked, by whom', async () => {
     const key = await createApiKey(
       t,

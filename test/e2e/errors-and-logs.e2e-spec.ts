@@ -3,6 +3,7 @@ import { createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
 import { rawGet } from '../utils/raw-http';
+import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 
 describe('error shapes and request logs', () => {
   let t: TestApp;
@@ -64,6 +65,95 @@ describe('error shapes and request logs', () => {
         expect.objectContaining({ loc: ['body', 'password'], type: 'type_error.str' }),
       ]),
     );
+  });
+
+  it('422s null in an optional field of every body, at its loc, as a value of the wrong type', async () => {
+    // Optional meant "absent or null" to the validator and "absent" to the services: null reached
+    // them as a given value (500s on null.trim(), a key that expired at creation, a password check).
+    const key = await createApiKey(t, bearer(user.accessToken), {
+      name: 'nulls',
+      scopes: ['models:read'],
+    });
+    const asUser = bearer(user.accessToken);
+    const asAdmin = { ...bearer(TEST_ADMIN_TOKEN), 'X-Organization-ID': user.organizationId };
+    const cases: [string, string, Record<string, unknown>, string[], Record<string, string>][] = [
+      [
+        'POST',
+        '/v1/api-keys',
+        { name: 'k' },
+        ['scopes', 'permissions', 'environment', 'expires_in_days', 'expiration'],
+        asUser,
+      ],
+      [
+        'POST',
+        '/v1/api-keys',
+        { name: 'k', scopes: ['models:read'] },
+        ['rate_limit_per_hour', 'allowed_ips', 'service_account_id'],
+        asUser,
+      ],
+      ['PATCH', `/v1/api-keys/${key.id}`, {}, ['name', 'allowed_ips', 'scopes'], asUser],
+      ['PATCH', `/v1/api-keys/${key.id}`, {}, ['rate_limit_per_hour'], asUser],
+      ['POST', `/v1/api-keys/${key.id}/rotate`, {}, ['grace_period_hours'], asUser],
+      [
+        'PATCH',
+        `/v1/organizations/${user.organizationId}`,
+        {},
+        ['name', 'plan', 'rate_limit_per_minute'],
+        asAdmin,
+      ],
+      ['POST', '/v1/auth/login', { email: user.email, password: user.password }, ['mfa_code'], {}],
+      [
+        'POST',
+        '/v1/auth/password',
+        { new_password: 'a new long password' },
+        ['current_password'],
+        asUser,
+      ],
+      ['POST', '/v1/auth/mfa/totp/enroll', {}, ['current_password'], asUser],
+      ['POST', '/v1/translate', { text: 'a', target_language: 'de' }, ['source_language'], asAdmin],
+      ['POST', '/v1/documents', { name: 'a' }, ['content_type'], asAdmin],
+    ];
+    for (const [method, path, base, fields, headers] of cases) {
+      for (const field of fields) {
+        const response = await request(t.http)
+          [method === 'POST' ? 'post' : 'patch'](path)
+          .set(headers)
+          .send({ ...base, [field]: null });
+        expect([method, path, field, response.status]).toEqual([method, path, field, 422]);
+        expect(response.body.detail).toContainEqual(
+          expect.objectContaining({ loc: ['body', field] }),
+        );
+      }
+    }
+  });
+
+  it('answers a path its router cannot decode or whose parameter is too long in the contract shape', async () => {
+    const cases: [string, number][] = [
+      ['/v1/api-keys/%ED%A0%80', 400], // no valid UTF-8 (a lone surrogate, WTF-8 encoded)
+      [`/v1/api-keys/${'k'.repeat(101)}`, 414], // over Fastify's maxParamLength
+    ];
+    for (const [path, status] of cases) {
+      const response = await request(t.http)
+        .get(path)
+        .set(bearer(user.accessToken))
+        .set('X-Request-Id', 'router-error')
+        .expect(status);
+      expect(response.body).toEqual({ detail: expect.any(String) });
+      expect(response.headers).toMatchObject({
+        'content-type': expect.stringMatching(/^application\/json/),
+        'x-request-id': 'router-error',
+        'cache-control': 'no-store',
+      });
+    }
+  });
+
+  it('answers request headers over Node’s 16 KB limit in the contract shape', async () => {
+    const response = await request(t.http)
+      .get('/v1/health')
+      .set('X-Padding', 'x'.repeat(20_000))
+      .expect(431);
+    expect(response.body).toEqual({ detail: 'Request header fields too large' });
+    expect(response.headers['x-request-id']).toEqual(expect.any(String));
   });
 
   it('401s a protected route without credentials, 403s a missing permission', async () => {

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { Omittable } from '../../common/validation/omittable';
 import { prefixedId } from '../../common/ids';
 import { Access, Principal } from '../../common/auth/decorators';
 import { environmentOf, type Principal as Caller } from '../../common/auth/principal';
@@ -18,7 +19,7 @@ class TranslateDto {
   target_language: string;
 
   @ApiPropertyOptional({ example: 'en' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(10)
   source_language?: string;
@@ -32,7 +33,7 @@ class DocumentDto {
   name: string;
 
   @ApiPropertyOptional({ enum: ['text/plain', 'application/pdf'] })
-  @IsOptional()
+  @Omittable()
   @IsIn(['text/plain', 'application/pdf'])
   content_type?: string;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { ListQueryDto } from '../../../common/http/pagination';
+import { IsTimestamp } from '../../../common/validation/timestamp';
 import { KEY_ENVIRONMENTS, KeyEnvironment } from '../api-key-format';
 import type { ApiKeyStatus } from '../api-keys.repository';
 
@@ -51,12 +52,12 @@ export class ApiKeyListQueryDto extends ListQueryDto {
 export class UsageQueryDto {
   @ApiPropertyOptional({ description: 'ISO-8601; default: 24 hours (hour) or 30 days (day) ago' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   since?: string;
 
   @ApiPropertyOptional({ description: 'ISO-8601; default: now' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   until?: string;
 
   @ApiPropertyOptional({ enum: ['hour', 'day'], default: 'hour' })

@@ -1,17 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { IsIn, IsInt, IsString, IsUUID, Matches, Max, Min, MinLength } from 'class-validator';
 import { MaxChars } from '../../../common/validation/max-chars';
+import { Omittable } from '../../../common/validation/omittable';
 import { KEY_ENVIRONMENTS, KeyEnvironment } from '../api-key-format';
 import { DURATION_FORMAT, IsKeyLifetime, MAX_KEY_LIFETIME_DAYS } from '../expiration';
 import { OptionalAllowedIps, OptionalHourlyLimit, OptionalStringList } from './fields';
@@ -33,17 +24,17 @@ export class CreateApiKeyDto {
   permissions?: string[];
 
   @ApiPropertyOptional({ enum: ACCESS_LEVELS, description: 'Shorthand for a set of scopes' })
-  @IsOptional()
+  @Omittable()
   @IsIn(ACCESS_LEVELS)
   access?: AccessLevel;
 
   @ApiPropertyOptional({ enum: KEY_ENVIRONMENTS, default: 'live' })
-  @IsOptional()
+  @Omittable()
   @IsIn(KEY_ENVIRONMENTS)
   environment?: KeyEnvironment;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_KEY_LIFETIME_DAYS })
-  @IsOptional()
+  @Omittable()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -54,7 +45,7 @@ export class CreateApiKeyDto {
     example: '30d',
     description: 'Duration: <n>m, <n>h, <n>d, <n>w or <n>y (a year is 365 days), at most 10 years',
   })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Matches(DURATION_FORMAT, { message: 'expiration must look like "30d" or "12h"' })
   @IsKeyLifetime()
@@ -67,7 +58,7 @@ export class CreateApiKeyDto {
   allowed_ips?: string[];
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @Omittable()
   @IsUUID()
   service_account_id?: string;
 }

@@ -1,9 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsString, Max, Min } from 'class-validator';
 import { normalizeAllowedIp } from '../../../common/http/ip-allowlist';
 import { EachEntry } from '../../../common/validation/each-entry';
 import { MaxChars } from '../../../common/validation/max-chars';
+import { Omittable } from '../../../common/validation/omittable';
 
 /** An optional list of strings (scopes, IP ranges): validated and documented in one place. */
 export function OptionalStringList(
@@ -12,7 +13,7 @@ export function OptionalStringList(
 ) {
   return applyDecorators(
     ApiPropertyOptional({ type: [String], ...docs }),
-    IsOptional(),
+    Omittable(),
     IsArray(),
     ArrayMaxSize(100),
     IsString({ each: true }),
@@ -39,7 +40,7 @@ export function OptionalAllowedIps() {
 export function OptionalHourlyLimit(docs: { default?: number } = {}) {
   return applyDecorators(
     ApiPropertyOptional({ minimum: 10, maximum: 100000, ...docs }),
-    IsOptional(),
+    Omittable(),
     IsInt(),
     Min(10),
     Max(100000),

@@ -1,11 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 import { MaxChars } from '../../../common/validation/max-chars';
+import { Omittable } from '../../../common/validation/omittable';
 import { OptionalAllowedIps, OptionalHourlyLimit, OptionalStringList } from './fields';
 
 export class UpdateApiKeyDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MinLength(1)
   @MaxChars(200)
@@ -23,7 +24,7 @@ export class UpdateApiKeyDto {
 
 export class RotateApiKeyDto {
   @ApiPropertyOptional({ minimum: 0, maximum: 720, default: 24 })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(0)
   @Max(720)

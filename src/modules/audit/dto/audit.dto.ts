@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ListQueryDto } from '../../../common/http/pagination';
+import { IsTimestamp } from '../../../common/validation/timestamp';
 
 const OUTCOMES = ['success', 'failure', 'denied'];
 
@@ -9,8 +10,8 @@ export class AuditListQueryDto extends ListQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(80) actor_id?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(80) target_id?: string;
   @ApiPropertyOptional({ enum: OUTCOMES }) @IsOptional() @IsIn(OUTCOMES) outcome?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) since?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) until?: string;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() since?: string;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() until?: string;
 }
 
 class AuditActorDto {

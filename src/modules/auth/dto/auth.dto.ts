@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { MaxChars } from '../../../common/validation/max-chars';
+import { Omittable } from '../../../common/validation/omittable';
 
 const EMAIL_MESSAGE = { message: 'value is not a valid email address' };
 
@@ -46,7 +47,7 @@ export class LoginDto {
     description: 'Six-digit TOTP code, required once MFA is enabled',
     example: '123456',
   })
-  @IsOptional()
+  @Omittable()
   @Matches(/^\d{6}$/, { message: 'mfa_code must be six digits' })
   mfa_code?: string;
 }

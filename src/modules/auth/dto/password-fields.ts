@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { Omittable } from '../../../common/validation/omittable';
 
 /**
  * A password being set: the rules of registration's `password` (password-fields.spec.ts checks
@@ -22,7 +23,7 @@ export const CurrentPasswordField = () =>
         'The current password. May be left out within 5 minutes of a sign-in (one that passed ' +
         'MFA when it is on); a wrong one counts toward the login failure lock',
     }),
-    IsOptional(),
+    Omittable(),
     IsString(),
     MinLength(1),
     MaxLength(256),

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 import { MaxChars } from '../../../common/validation/max-chars';
+import { Omittable } from '../../../common/validation/omittable';
 import { PLANS, Plan } from '../plans';
 import { ROLES, Role } from '../roles';
 
@@ -18,19 +19,19 @@ export class CreateOrganizationDto {
 
 export class UpdateOrganizationDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MinLength(1)
   @MaxChars(ORGANIZATION_NAME_MAX_CHARS)
   name?: string;
 
   @ApiPropertyOptional({ enum: PLANS, description: 'Instance administrator only' })
-  @IsOptional()
+  @Omittable()
   @IsIn(PLANS)
   plan?: Plan;
 
   @ApiPropertyOptional({ description: 'Instance administrator only; the enterprise plan limit' })
-  @IsOptional()
+  @Omittable()
   @Type(() => Number)
   @IsInt()
   @Min(1)
