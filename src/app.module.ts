@@ -7,7 +7,7 @@ import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { ContractValidationPipe } from './common/errors/validation.pipe';
 import { EnvironmentVariables } from './config/env.schema';
-import { buildDataSourceOptions } from './database/data-source';
+import { buildDataSourceOptions, openDataSource } from './database/data-source';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
@@ -35,13 +35,16 @@ export class AppModule {
           skipProcessEnv: true,
           load: [() => ({ ...env })],
         }),
-        TypeOrmModule.forRoot(
-          buildDataSourceOptions({
-            url: env.DATABASE_URL,
-            sqlitePath: env.SQLITE_PATH,
-            migrationsRun: env.DB_MIGRATIONS_RUN,
-          }),
-        ),
+        TypeOrmModule.forRootAsync({
+          useFactory: () =>
+            buildDataSourceOptions({
+              url: env.DATABASE_URL,
+              sqlitePath: env.SQLITE_PATH,
+              migrationsRun: env.DB_MIGRATIONS_RUN,
+              timeoutMs: env.DB_TIMEOUT_MS,
+            }),
+          dataSourceFactory: (options) => openDataSource(options!),
+        }),
         CommonModule,
         ClusterModule,
         AuditModule,

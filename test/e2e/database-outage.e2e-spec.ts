@@ -1,0 +1,193 @@
+import Database from 'better-sqlite3';
+import { ConfigService } from '@nestjs/config';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { withQueryTimeout } from '../../src/database/query-timeout';
+import { asKey, bearer, createApiKey, userWithKey } from '../utils/api-keys';
+import { createTestApp, TestApp } from '../utils/create-app';
+import { createUser, uniqueEmail } from '../utils/factories';
+import { DisposableMariaDb, describeWithMariaDbServer } from '../utils/mariadb-server';
+import { migrateDatabase } from '../utils/migrations';
+import { testDatabaseUrl } from '../utils/test-env';
+
+/** The bounds the README states, with the default DB_TIMEOUT_MS. */
+const UNAVAILABLE_WITHIN_MS = 3000;
+const NORMAL_AGAIN_WITHIN_MS = 2000;
+const SERVICE_UNAVAILABLE = { detail: 'Service unavailable' };
+
+/** A request and how long its answer took; one the app never answers fails after 10 s. */
+async function timed(
+  send: () => request.Test,
+): Promise<{ response: request.Response; ms: number }> {
+  const started = Date.now();
+  const response = await send().timeout(10_000);
+  return { response, ms: Date.now() - started };
+}
+
+/** Milliseconds from `since` until `check` first holds, trying every 50 ms for at most 10 s. */
+async function msUntil(since: number, check: () => Promise<boolean>): Promise<number> {
+  for (;;) {
+    if (await check()) return Date.now() - since;
+    if (Date.now() - since > 10_000) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const answers = (send: () => request.Test, status: number) => async () =>
+  (await send().timeout(10_000)).status === status;
+
+describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own)', () => {
+  const server = new DisposableMariaDb();
+  let t: TestApp;
+
+  beforeAll(async () => {
+    await server.start();
+    await migrateDatabase(server.url());
+    t = await createTestApp({
+      DATABASE_URL: server.url(),
+      DB_MIGRATIONS_RUN: 'false',
+      // As deployed: the plan's limit is read on every request (cached), so it is on the path.
+      RATE_LIMITS_ENABLED: 'true',
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    server.resume(); // closing the app waits for its connections
+    if (t) {
+      // The only 5xx: the 503s these tests asked for.
+      const statuses = t.logs
+        .serverErrors()
+        .map((entry) => (entry.res as { status_code: number }).status_code);
+      expect(statuses.filter((status) => status !== 503)).toEqual([]);
+      await t.close();
+    }
+    await server.stop();
+  }, 60_000);
+
+  const storedEvents = async (organizationId: string, action: string) => {
+    const rows = await server.query<{ n: number }[]>(
+      'SELECT COUNT(*) AS n FROM audit_events WHERE organization_id = ? AND action = ?',
+      [organizationId, action],
+      'test',
+    );
+    return Number(rows[0].n);
+  };
+
+  it('answers 503 within 3 s while the database is paused, and normally within 2 s after', async () => {
+    const { user, key: uncached } = await userWithKey(t, 'paused');
+    const cached = await createApiKey(t, bearer(user.accessToken), {
+      name: 'cached',
+      scopes: ['translate:read'],
+    });
+    await request(t.http).get('/v1/auth/verify').set(asKey(cached.key)).expect(200);
+    const health = () => request(t.http).get('/v1/health');
+    const login = () =>
+      request(t.http).post('/v1/auth/login').send({ email: user.email, password: user.password });
+    const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(uncached.key));
+
+    server.pause();
+    let resumedAt: number;
+    try {
+      const [down, refused, unverified] = await Promise.all([
+        timed(health),
+        timed(login),
+        timed(verify),
+      ]);
+      expect(down.response.status).toBe(503);
+      expect(down.response.body).toEqual(
+        expect.objectContaining({ status: 'degraded', database: 'down' }),
+      );
+      for (const { response } of [refused, unverified]) {
+        expect(response.status).toBe(503);
+        expect(response.body).toEqual(SERVICE_UNAVAILABLE);
+      }
+      for (const { ms } of [down, refused, unverified])
+        expect(ms).toBeLessThan(UNAVAILABLE_WITHIN_MS);
+      // Refused without the database: queued for the audit log meanwhile.
+      await request(t.http).get('/v1/api-keys').set(asKey(cached.key)).expect(403);
+    } finally {
+      server.resume();
+      resumedAt = Date.now();
+    }
+
+    expect(await msUntil(resumedAt, answers(health, 200))).toBeLessThan(NORMAL_AGAIN_WITHIN_MS);
+    expect(await msUntil(resumedAt, answers(login, 200))).toBeLessThan(NORMAL_AGAIN_WITHIN_MS);
+    expect(await msUntil(resumedAt, answers(verify, 200))).toBeLessThan(NORMAL_AGAIN_WITHIN_MS);
+    const denied = () => storedEvents(user.organizationId, 'authorization.denied');
+    expect(await msUntil(resumedAt, async () => (await denied()) === 1)).toBeLessThan(
+      NORMAL_AGAIN_WITHIN_MS,
+    );
+  });
+
+  it('fails a query slower than DB_TIMEOUT_MS after 2 s and never reuses its connection; work with a bound of its own runs on', async () => {
+    const dataSource = t.app.get(DataSource);
+    // As migrations run: unbounded.
+    const unbounded = withQueryTimeout(null, () => dataSource.query('SELECT SLEEP(2.5) AS slept'));
+    const started = Date.now();
+    await expect(dataSource.query('SELECT SLEEP(4)')).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    expect(Date.now() - started).toBeLessThan(UNAVAILABLE_WITHIN_MS);
+    // While the server still sleeps on the abandoned query, no pooled connection waits for it.
+    const quick = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const sent = Date.now();
+        await dataSource.query('SELECT 1');
+        return Date.now() - sent;
+      }),
+    );
+    for (const ms of quick) expect(ms).toBeLessThan(1000);
+    await expect(unbounded).resolves.toEqual([{ slept: expect.anything() }]);
+  });
+
+  it('verifies a cached key at once while the database is paused: it needs no query', async () => {
+    const { key } = await userWithKey(t, 'cached');
+    await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+    server.pause();
+    try {
+      const { response, ms } = await timed(() =>
+        request(t.http).get('/v1/auth/verify').set(asKey(key.key)),
+      );
+      expect(response.status).toBe(200);
+      expect(ms).toBeLessThan(500);
+    } finally {
+      server.resume();
+    }
+  });
+});
+
+// The embedded database: another process holding the write lock is its way of not answering.
+(testDatabaseUrl() ? describe.skip : describe)(
+  'when the SQLite file is locked by another process',
+  () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp();
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('waits for the lock no longer than DB_TIMEOUT_MS, then answers 503', async () => {
+      const owner = await createUser(t, 'locked');
+      const other = new Database(t.app.get(ConfigService).get<string>('SQLITE_PATH')!);
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        const { response, ms } = await timed(() =>
+          request(t.http)
+            .post('/v1/auth/register')
+            .send({
+              email: uniqueEmail('locked'),
+              password: 'a long enough password',
+              full_name: 'L',
+            }),
+        );
+        expect(response.status).toBe(503);
+        expect(response.body).toEqual(SERVICE_UNAVAILABLE);
+        expect(ms).toBeLessThan(UNAVAILABLE_WITHIN_MS);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      await request(t.http).get('/v1/auth/verify').set(bearer(owner.accessToken)).expect(200);
+    });
+  },
+);
