@@ -48,6 +48,8 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
       DB_MIGRATIONS_RUN: 'false',
       // As deployed: the plan's limit is read on every request (cached), so it is on the path.
       RATE_LIMITS_ENABLED: 'true',
+      // Usage is written only at the database's return here, not by the periodic flush.
+      API_KEY_USAGE_FLUSH_MS: String(3_600_000),
     });
   }, 120_000);
 
@@ -151,6 +153,43 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
     } finally {
       server.resume();
     }
+  });
+
+  it('stores what was queued while the database was down within 2 s of its return, not after the writers’ backoff', async () => {
+    const { user, key } = await userWithKey(t, 'killed');
+    await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+    await server.kill();
+    await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+    await request(t.http).get('/v1/api-keys').set(asKey(key.key)).expect(403);
+    // Each failed write doubles the audit writer's wait; from this one on, the old writer would
+    // store the event 6.4 s later whenever the database came back.
+    await msUntil(Date.now(), async () =>
+      t.logs
+        .entries()
+        .some(
+          (entry) =>
+            entry.chain === user.organizationId && /retrying in 6400 ms/.test(String(entry.msg)),
+        ),
+    );
+
+    await server.restart();
+    const backAt = Date.now();
+    const denied = () => storedEvents(user.organizationId, 'authorization.denied');
+    expect(await msUntil(backAt, async () => (await denied()) === 1)).toBeLessThan(
+      NORMAL_AGAIN_WITHIN_MS,
+    );
+    // The key's three requests (the refused one was authenticated), counted in memory, too.
+    const requests = async () => {
+      const rows = await server.query<{ n: number | null }[]>(
+        'SELECT SUM(requests) AS n FROM api_key_usage WHERE key_id = ?',
+        [key.id],
+        'test',
+      );
+      return Number(rows[0].n ?? 0);
+    };
+    expect(await msUntil(backAt, async () => (await requests()) === 3)).toBeLessThan(
+      NORMAL_AGAIN_WITHIN_MS,
+    );
   });
 });
 

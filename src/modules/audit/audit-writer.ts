@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EnvironmentVariables } from '../../config/env.schema';
+import { DatabaseAvailability } from '../../database/database-availability';
 import { databaseErrorCode, isDataError, isUniqueViolation } from '../../database/errors';
 import { AUDIT_ACTIONS } from './audit-actions';
 import { AuditEvent } from './audit-event.entity';
@@ -61,6 +62,7 @@ export class AuditWriter implements OnApplicationShutdown {
   constructor(
     private readonly repository: AuditRepository,
     private readonly anchoring: AuditAnchoring,
+    private readonly database: DatabaseAvailability,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.maxQueued = config.get('AUDIT_MAX_QUEUED_EVENTS', { infer: true });
@@ -160,11 +162,14 @@ export class AuditWriter implements OnApplicationShutdown {
         if (this.stopped) break;
         const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
         attempt += 1;
+        // A database that cannot be reached is retried as soon as it answers again.
+        const back = this.database.failed(error);
         this.logger.error(
           { err: error, chain, events: batch.length },
-          `Audit write failed; retrying in ${delay} ms`,
+          `Audit write failed; retrying in ${delay} ms` +
+            (back ? ' or as soon as the database answers again' : ''),
         );
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        await retryAfter(delay, back);
         continue;
       }
       attempt = 0;
@@ -224,6 +229,18 @@ export class AuditWriter implements OnApplicationShutdown {
       ? { seq: checkpoint.lastPrunedSeq, hash: checkpoint.lastPrunedHash }
       : GENESIS_POINT;
   }
+}
+
+/** Waits `delayMs`, or less if `sooner` resolves first. */
+async function retryAfter(delayMs: number, sooner: Promise<void> | null): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, delayMs).unref();
+    }),
+    ...(sooner ? [sooner] : []),
+  ]);
+  clearTimeout(timer);
 }
 
 function chainedHash(event: Omit<AuditEvent, 'hash'>): string {
