@@ -24,11 +24,15 @@ async function timed(
   return { response, ms: Date.now() - started };
 }
 
-/** Milliseconds from `since` until `check` first holds, trying every 50 ms for at most 10 s. */
-async function msUntil(since: number, check: () => Promise<boolean>): Promise<number> {
+/** Milliseconds from `since` until `check` first holds, trying every 50 ms for at most `giveUpMs`. */
+async function msUntil(
+  since: number,
+  check: () => Promise<boolean>,
+  giveUpMs = 10_000,
+): Promise<number> {
   for (;;) {
     if (await check()) return Date.now() - since;
-    if (Date.now() - since > 10_000) throw new Error('condition not met within 10 s');
+    if (Date.now() - since > giveUpMs) throw new Error(`condition not met within ${giveUpMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -87,7 +91,7 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
       request(t.http).post('/v1/auth/login').send({ email: user.email, password: user.password });
     const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(uncached.key));
 
-    server.pause();
+    await server.pause();
     let resumedAt: number;
     try {
       const [down, refused, unverified] = await Promise.all([
@@ -143,7 +147,7 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
   it('verifies a cached key at once while the database is paused: it needs no query', async () => {
     const { key } = await userWithKey(t, 'cached');
     await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
-    server.pause();
+    await server.pause();
     try {
       const { response, ms } = await timed(() =>
         request(t.http).get('/v1/auth/verify').set(asKey(key.key)),
@@ -163,13 +167,16 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
     await request(t.http).get('/v1/api-keys').set(asKey(key.key)).expect(403);
     // Each failed write doubles the audit writer's wait; from this one on, the old writer would
     // store the event 6.4 s later whenever the database came back.
-    await msUntil(Date.now(), async () =>
-      t.logs
-        .entries()
-        .some(
-          (entry) =>
-            entry.chain === user.organizationId && /retrying in 6400 ms/.test(String(entry.msg)),
-        ),
+    await msUntil(
+      Date.now(),
+      async () =>
+        t.logs
+          .entries()
+          .some(
+            (entry) =>
+              entry.chain === user.organizationId && /retrying in 6400 ms/.test(String(entry.msg)),
+          ),
+      20_000,
     );
 
     await server.restart();

@@ -1,5 +1,13 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -95,9 +103,20 @@ export class DisposableMariaDb {
     if (firstStart) await this.query('CREATE DATABASE IF NOT EXISTS test');
   }
 
-  /** SIGSTOP: the server keeps its connections and accepts new ones but answers nothing. */
-  pause(): void {
-    this.running?.kill('SIGSTOP');
+  /**
+   * SIGSTOP: the server keeps its connections and accepts new ones but answers nothing. Resolves
+   * once every thread of it has stopped (a few ms, more on a busy machine), not before: a thread
+   * still running could answer one more query.
+   */
+  async pause(): Promise<void> {
+    const child = this.running;
+    if (!child) return;
+    child.kill('SIGSTOP');
+    const deadline = Date.now() + 5000;
+    while (!allThreadsStopped(child.pid!)) {
+      if (Date.now() > deadline) throw new Error('mariadbd did not stop within 5 s of SIGSTOP');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   /** SIGCONT: a paused server goes on where it stopped. Harmless on a running one. */
@@ -255,4 +274,27 @@ export class DisposableMariaDb {
     const log = this.errorLog();
     return existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-20).join('\n') : '';
   }
+}
+
+/**
+ * Whether every thread of the process is stopped, from Linux's /proc; elsewhere the signal is
+ * trusted (there is nothing to look at).
+ */
+function allThreadsStopped(pid: number): boolean {
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return true;
+  }
+  return threads.every((thread) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
+      // "<tid> (<name>) <state> ...": the name may hold spaces and parentheses.
+      const state = stat[stat.lastIndexOf(')') + 2];
+      return state === 'T' || state === 't';
+    } catch {
+      return true; // the thread ended meanwhile
+    }
+  });
 }
