@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import { ConfigService } from '@nestjs/config';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { withQueryTimeout } from '../../src/database/query-timeout';
+import { AuditWriter } from '../../src/modules/audit/audit-writer';
 import { asKey, bearer, createApiKey, userWithKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { createUser, uniqueEmail } from '../utils/factories';
@@ -157,6 +158,56 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
     } finally {
       server.resume();
     }
+  });
+
+  it('stores an audit event once when the database applied its write but answered too late', async () => {
+    const { user, key } = await userWithKey(t, 'late-commit');
+    const other = await createApiKey(t, bearer(user.accessToken), {
+      name: 'other',
+      scopes: ['translate:read'],
+    });
+    for (const { key: presented } of [key, other]) {
+      await request(t.http).get('/v1/auth/verify').set(asKey(presented)).expect(200);
+    }
+    await t.app.get(AuditWriter).drain();
+    // The next transaction's COMMIT reaches a paused server: applied at SIGCONT, its answer
+    // long after the writer gave up on it.
+    const dataSource = t.app.get(DataSource);
+    const pauseAtCommit: EntitySubscriberInterface = {
+      beforeTransactionCommit: async () => {
+        dataSource.subscribers.splice(dataSource.subscribers.indexOf(pauseAtCommit), 1);
+        await server.pause();
+      },
+    };
+    dataSource.subscribers.push(pauseAtCommit);
+    const failures = () =>
+      t.logs
+        .entries()
+        .filter(
+          (entry) =>
+            entry.chain === user.organizationId && /Audit write failed/.test(String(entry.msg)),
+        ).length;
+    try {
+      await request(t.http).get('/v1/api-keys').set(asKey(key.key)).expect(403);
+      await msUntil(Date.now(), async () => failures() > 0);
+    } finally {
+      server.resume();
+    }
+    const resumedAt = Date.now();
+    const denied = () => storedEvents(user.organizationId, 'authorization.denied');
+    expect(await msUntil(resumedAt, async () => (await denied()) === 1)).toBeLessThan(
+      NORMAL_AGAIN_WITHIN_MS,
+    );
+    // The chain goes on: a later event is stored after it, and the chain verifies.
+    await request(t.http).get('/v1/api-keys').set(asKey(other.key)).expect(403);
+    expect(await msUntil(resumedAt, async () => (await denied()) === 2)).toBeLessThan(
+      NORMAL_AGAIN_WITHIN_MS,
+    );
+    const verified = await request(t.http)
+      .get('/v1/audit-logs/verify')
+      .set(bearer(user.accessToken))
+      .expect(200);
+    expect(verified.body).toEqual(expect.objectContaining({ valid: true }));
   });
 
   it('stores what was queued while the database was down within 2 s of its return, not after the writers’ backoff', async () => {
