@@ -26,7 +26,7 @@ export class BoundedMysqlDriver {
       const timer = setTimeout(() => {
         waiting = false;
         callback(new DatabaseTimeoutError('a connection', this.timeoutMs), undefined as never);
-      }, this.timeoutMs);
+      }, this.timeoutMs).unref(); // the wait keeps nothing alive by itself
       getConnection((error, connection) => {
         if (!waiting) {
           if (!error) connection.release(); // came too late for its caller: back to the pool
@@ -59,7 +59,7 @@ export class BoundedMysqlDriver {
         waiting = false;
         connection.destroy();
         answer(new DatabaseTimeoutError('a query result', timeoutMs));
-      }, timeoutMs);
+      }, timeoutMs).unref();
       const settle: QueryCallback = (error, ...results) => {
         if (!waiting) return;
         waiting = false;

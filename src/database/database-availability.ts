@@ -96,7 +96,7 @@ export class DatabaseAvailability implements OnApplicationShutdown {
     if (!this.dataSource.isInitialized) return false;
     let timer: NodeJS.Timeout | undefined;
     const tooLate = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), this.probeTimeoutMs);
+      timer = setTimeout(() => resolve(false), this.probeTimeoutMs).unref();
     });
     try {
       // The query itself is bounded too (DB_TIMEOUT_MS): one left behind here ends on its own.
