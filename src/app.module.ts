@@ -9,7 +9,7 @@ import { Clock } from './common/time/clock';
 import { ClockModule } from './common/time/clock.module';
 import { EnvironmentVariables } from './config/env.schema';
 import { environmentConfigModule } from './config/environment-config';
-import { buildDataSourceOptions } from './database/data-source';
+import { buildDataSourceOptions, openDataSource } from './database/data-source';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
@@ -35,13 +35,16 @@ export class AppModule {
       module: AppModule,
       imports: [
         environmentConfigModule(env),
-        TypeOrmModule.forRoot(
-          buildDataSourceOptions({
-            url: env.DATABASE_URL,
-            sqlitePath: env.SQLITE_PATH,
-            migrationsRun: env.DB_MIGRATIONS_RUN,
-          }),
-        ),
+        TypeOrmModule.forRootAsync({
+          useFactory: () =>
+            buildDataSourceOptions({
+              url: env.DATABASE_URL,
+              sqlitePath: env.SQLITE_PATH,
+              migrationsRun: env.DB_MIGRATIONS_RUN,
+              timeoutMs: env.DB_TIMEOUT_MS,
+            }),
+          dataSourceFactory: (options) => openDataSource(options!),
+        }),
         ClockModule.forRoot(clock),
         CommonModule,
         ClusterModule,

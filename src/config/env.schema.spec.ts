@@ -28,4 +28,12 @@ describe('environment validation', () => {
       );
     }
   });
+
+  it('bounds every wait for the database at 2 s unless told otherwise, refusing no bound or a silly one', () => {
+    expect(validateEnvironment({}).DB_TIMEOUT_MS).toBe(2000);
+    expect(validateEnvironment({ DB_TIMEOUT_MS: '5000' }).DB_TIMEOUT_MS).toBe(5000);
+    for (const value of ['0', '50', 'forever', '1.5', '3600000']) {
+      expect(() => validateEnvironment({ DB_TIMEOUT_MS: value })).toThrow(/DB_TIMEOUT_MS/);
+    }
+  });
 });

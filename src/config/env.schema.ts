@@ -52,6 +52,16 @@ export class EnvironmentVariables {
   @IsBoolean()
   DB_MIGRATIONS_RUN = true;
 
+  /**
+   * The longest any wait for the database may take: a connection from the pool, connecting, one
+   * query (MySQL/MariaDB), the SQLite busy timeout. Past it the request gets 503.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_TIMEOUT_MS = 2000;
+
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;

@@ -1,15 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { BoundedMysqlDriver } from './bounded-mysql-driver';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { withQueryTimeout } from './query-timeout';
 
 export interface DatabaseSettings {
   /** mysql://… for MySQL/MariaDB; undefined for the embedded SQLite file. */
   url?: string;
   sqlitePath: string;
   migrationsRun: boolean;
+  /**
+   * DB_TIMEOUT_MS: the bound of every wait for the database (see BoundedMysqlDriver), and the
+   * SQLite busy timeout. Unset (the migration CLI, test setup): MySQL waits as long as it takes.
+   */
+  timeoutMs?: number;
 }
+
+/** SQLite's busy timeout when no bound is given: a migration run beside the app waits its turn. */
+const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /**
  * The one set of DataSource options, shared by the app (TypeOrmModule) and ormconfig.ts (the
@@ -33,6 +43,9 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
       timezone: 'Z',
       charset: 'utf8mb4_unicode_ci',
       extra: { connectionLimit: 10 },
+      ...(settings.timeoutMs === undefined
+        ? {}
+        : { driver: new BoundedMysqlDriver(settings.timeoutMs) }),
     };
   }
 
@@ -43,11 +56,18 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
     ...common,
     type: 'better-sqlite3',
     database: settings.sqlitePath,
-    // WAL lets readers proceed while a write is in flight; the busy timeout queues writers.
+    // The busy timeout queues writers behind another process's write (a migration run, a key
+    // rotation), for at most this long; better-sqlite3 is synchronous, so it holds every request.
+    timeout: settings.timeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
+    // WAL lets readers proceed while a write is in flight.
     prepareDatabase: (db: { pragma(statement: string): unknown }) => {
       db.pragma('journal_mode = WAL');
-      db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
     },
   };
+}
+
+/** The app's DataSource, opened; the migrations it runs (DB_MIGRATIONS_RUN) may take minutes. */
+export function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  return withQueryTimeout(null, () => new DataSource(options).initialize());
 }

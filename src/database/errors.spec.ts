@@ -1,4 +1,6 @@
-import { isDataError, isUniqueViolation } from './errors';
+import { QueryFailedError } from 'typeorm';
+import { isDatabaseDown } from '../common/errors/all-exceptions.filter';
+import { DatabaseTimeoutError, isDataError, isUniqueViolation } from './errors';
 
 describe('isUniqueViolation', () => {
   it('recognises duplicate keys of both drivers, directly or wrapped by TypeORM', () => {
@@ -55,6 +57,23 @@ describe('isDataError', () => {
       null,
       'text',
     ]) {
+      expect(isDataError(error)).toBe(false);
+    }
+  });
+});
+
+describe('DatabaseTimeoutError', () => {
+  it('is the database being away (503), as thrown, as mysql2 copies it and as TypeORM wraps it', () => {
+    const timedOut = new DatabaseTimeoutError('a query result', 2000);
+    // mysql2's promise wrapper rejects with an error of its own carrying the code and message.
+    const copied = Object.assign(new Error(timedOut.message), { code: timedOut.code });
+    for (const error of [
+      new DatabaseTimeoutError('a connection', 2000),
+      timedOut,
+      copied,
+      new QueryFailedError('SELECT 1', [], copied),
+    ]) {
+      expect(isDatabaseDown(error)).toBe(true);
       expect(isDataError(error)).toBe(false);
     }
   });

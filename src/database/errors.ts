@@ -1,4 +1,20 @@
 /**
+ * The database did not answer within DB_TIMEOUT_MS: no free connection, no handshake or no
+ * result. Its code is ETIMEDOUT, the one Node and mysql2 give a connection attempt that timed
+ * out, so whatever tells "the database cannot be reached" from "this request is wrong" (the
+ * exception filter's 503) takes it for that; the code also survives mysql2's promise wrapper,
+ * which copies a driver error's code onto an error of its own.
+ */
+export class DatabaseTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+
+  constructor(waitedFor: 'a connection' | 'a query result', timeoutMs: number) {
+    super(`The database gave no ${waitedFor} within ${timeoutMs} ms`);
+    this.name = 'DatabaseTimeoutError';
+  }
+}
+
+/**
  * A write refused by a unique index, on either driver: MySQL/MariaDB's ER_DUP_ENTRY or SQLite's
  * UNIQUE / PRIMARY KEY constraint. Other constraint failures (NOT NULL, FOREIGN KEY, CHECK) are
  * bugs, not races, and must not be taken for one.

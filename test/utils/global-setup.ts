@@ -1,15 +1,18 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source';
+import { checkMariaDbServerForTests } from './mariadb-server';
 import { checkRedisForTests } from './redis';
 import { testDatabaseUrl } from './test-env';
 
 /**
- * Before the suites (which run in parallel workers): find out whether Redis is there, and, for a
- * MariaDB/MySQL run, start from an empty schema and apply the migrations once.
+ * Before the suites (which run in parallel workers): find out whether Redis is there and whether
+ * a disposable MariaDB can be started, and, for a MariaDB/MySQL run, start from an empty schema
+ * and apply the migrations once.
  */
 export default async function globalSetup(): Promise<void> {
   await checkRedisForTests();
+  checkMariaDbServerForTests();
   const url = testDatabaseUrl();
   if (!url) return;
   const dataSource = new DataSource(

@@ -1,4 +1,5 @@
-import { BackgroundJobs, SOON_AFTER_START_MS } from './background-jobs';
+import { queryTimeoutOr } from '../../database/query-timeout';
+import { BackgroundJobs, LONG_QUERY_TIMEOUT_MS, SOON_AFTER_START_MS } from './background-jobs';
 
 /** Lets the promise callbacks of a finished run settle. */
 const settle = async () => {
@@ -58,5 +59,26 @@ describe('BackgroundJobs', () => {
     jobs.onModuleDestroy();
     jest.advanceTimersByTime(3_600_000);
     expect(task).not.toHaveBeenCalled();
+  });
+
+  it('gives the queries of a longQueries job the long bound, and every other job the usual one', async () => {
+    const jobs = new BackgroundJobs();
+    const bounds: Record<string, number | null> = {};
+    jobs.every(
+      1000,
+      'failed',
+      async () => {
+        await Promise.resolve(); // the bound follows the job through its awaits
+        bounds.pruning = queryTimeoutOr(2000);
+      },
+      { longQueries: true },
+    );
+    jobs.every(1000, 'failed', async () => {
+      bounds.flushing = queryTimeoutOr(2000);
+    });
+    jest.advanceTimersByTime(1000);
+    await settle();
+    expect(bounds).toEqual({ pruning: LONG_QUERY_TIMEOUT_MS, flushing: 2000 });
+    jobs.onModuleDestroy();
   });
 });

@@ -1,7 +1,10 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { withQueryTimeout } from '../../database/query-timeout';
 
 /** How soon after start a `runSoonAfterStart` job first runs: at a random moment within this. */
 export const SOON_AFTER_START_MS = 5 * 60_000;
+/** The query bound of a `longQueries` job (the others' is DB_TIMEOUT_MS). */
+export const LONG_QUERY_TIMEOUT_MS = 10 * 60_000;
 
 export interface JobOptions {
   /**
@@ -11,6 +14,11 @@ export interface JobOptions {
    * all prune at once.
    */
   runSoonAfterStart?: boolean;
+  /**
+   * Its queries may take minutes (pruning a big table), and nobody waits for them: each gets
+   * LONG_QUERY_TIMEOUT_MS instead of DB_TIMEOUT_MS, which would fail it on every run.
+   */
+  longQueries?: boolean;
 }
 
 /**
@@ -35,7 +43,7 @@ export class BackgroundJobs implements OnModuleDestroy {
     const run = () => {
       if (running) return;
       running = true;
-      task()
+      (options.longQueries ? withQueryTimeout(LONG_QUERY_TIMEOUT_MS, task) : task())
         .catch((error: unknown) => this.logger.warn({ err: error }, failure))
         .finally(() => {
           running = false;

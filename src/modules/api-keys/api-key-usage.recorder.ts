@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { BackgroundJobs } from '../../common/jobs/background-jobs';
 import { MAX_ADDRESS_LENGTH } from '../../common/http/client-address';
 import { EnvironmentVariables } from '../../config/env.schema';
+import { DatabaseAvailability } from '../../database/database-availability';
 import { fitToColumn } from '../../database/column-bounds';
 import { ApiKeysRepository } from './api-keys.repository';
 
@@ -33,6 +34,7 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly jobs: BackgroundJobs,
+    private readonly database: DatabaseAvailability,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.intervalMs = config.get('API_KEY_USAGE_FLUSH_MS', { infer: true });
@@ -40,6 +42,8 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
 
   onModuleInit(): void {
     this.jobs.every(this.intervalMs, 'API key usage flush failed', () => this.flush());
+    // Counted while the database was away: written when it answers, not an interval later.
+    this.database.onRecovery(() => void this.flush());
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -111,6 +115,7 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
       // Rolled back as a whole, so all of it goes back in the queue; a connection lost during the
       // commit itself may count it twice (usage is written at least once).
       this.logger.warn({ err: error }, 'Could not write API key usage; will retry');
+      void this.database.failed(error);
       for (const [slot, row] of counts) {
         const pending = this.counts.get(slot);
         if (pending) {

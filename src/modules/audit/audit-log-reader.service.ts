@@ -44,6 +44,7 @@ export class AuditLogReader implements OnModuleInit {
   onModuleInit(): void {
     this.jobs.every(PRUNE_INTERVAL_MS, 'Audit retention pruning failed', () => this.prune(), {
       runSoonAfterStart: true,
+      longQueries: true,
     });
   }
 

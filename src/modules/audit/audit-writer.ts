@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EnvironmentVariables } from '../../config/env.schema';
+import { DatabaseAvailability } from '../../database/database-availability';
 import { databaseErrorCode, isDataError, isUniqueViolation } from '../../database/errors';
 import { AUDIT_ACTIONS } from './audit-actions';
 import { AuditEvent } from './audit-event.entity';
@@ -8,7 +9,8 @@ import { ChainedFields, eventHash } from './audit-chain';
 import { gapMarker, setAsideMarker } from './audit-markers';
 import { ChainPoint, GENESIS_POINT } from './audit-anchor-signer';
 import { AuditAnchoring } from './audit-anchoring';
-import { AnchorMovedError, AuditRepository } from './audit.repository';
+import { AuditAnchor } from './audit-anchor.entity';
+import { AnchorMove, AnchorMovedError, AuditRepository } from './audit.repository';
 
 /** An event as recorded, before it has a place in its chain. */
 export type PendingAuditEvent = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
@@ -30,6 +32,15 @@ interface Queued {
 /** An event that cannot even be chained (e.g. an invalid date): no retry will change that. */
 class UnchainableEventError extends Error {
   readonly code = 'UNCHAINABLE_EVENT';
+}
+
+/** Events placed in their chain, and the anchor move to store with them. */
+interface ChainedBatch {
+  events: AuditEvent[];
+  /** The head they are chained onto, and the anchor read with it. */
+  head: ChainPoint;
+  anchor: AuditAnchor | null;
+  move: AnchorMove | null;
 }
 
 interface ChainQueue {
@@ -61,6 +72,7 @@ export class AuditWriter implements OnApplicationShutdown {
   constructor(
     private readonly repository: AuditRepository,
     private readonly anchoring: AuditAnchoring,
+    private readonly database: DatabaseAvailability,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.maxQueued = config.get('AUDIT_MAX_QUEUED_EVENTS', { infer: true });
@@ -142,32 +154,57 @@ export class AuditWriter implements OnApplicationShutdown {
     let attempt = 0;
     /** After a batch was refused for its content: items still to write one per INSERT. */
     let oneByOne = 0;
+    /**
+     * A batch whose write failed without the database saying why (the connection lost, no answer
+     * in time): its COMMIT may have been applied all the same. It is looked up before its events
+     * are written again, as their ids would collide on every retry.
+     */
+    let unsure: ChainedBatch | null = null;
     while (queue.items.length > 0) {
-      const batch = queue.items.slice(0, oneByOne > 0 ? 1 : BATCH_SIZE);
+      const size = unsure ? unsure.events.length : oneByOne > 0 ? 1 : BATCH_SIZE;
+      const batch = queue.items.slice(0, size);
       queue.inFlight = batch.length;
+      let chained: ChainedBatch | null = null;
       try {
-        await this.append(chain, batch.map(materialize));
+        if (unsure && (await this.repository.isStored(unsure.events[0].id))) {
+          chained = unsure;
+        } else {
+          unsure = null;
+          chained = await this.chainOnto(chain, batch.map(materialize));
+          await this.repository.appendAll(chained.events, chained.move ?? undefined);
+        }
       } catch (error) {
-        queue.inFlight = 0;
-        // Another instance took these seqs, or moved the anchor: re-read the head.
-        if (isUniqueViolation(error) || error instanceof AnchorMovedError) continue;
+        if (isUniqueViolation(error) || error instanceof AnchorMovedError) {
+          // Another instance took these seqs, or moved the anchor: re-read the head.
+          queue.inFlight = 0;
+          continue;
+        }
         if (isDataError(error) || error instanceof UnchainableEventError) {
           // Find the event the database refuses; the marker set in its place takes its turn.
+          queue.inFlight = 0;
           if (batch.length > 1) oneByOne = batch.length;
           else this.setAsideFirst(chain, queue, error);
           continue;
         }
+        // Until it is known whether the batch was stored, its items stay as they are.
+        unsure = chained ?? unsure;
+        queue.inFlight = unsure ? batch.length : 0;
         if (this.stopped) break;
         const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
         attempt += 1;
+        // A database that cannot be reached is retried as soon as it answers again.
+        const back = this.database.failed(error);
         this.logger.error(
           { err: error, chain, events: batch.length },
-          `Audit write failed; retrying in ${delay} ms`,
+          `Audit write failed; retrying in ${delay} ms` +
+            (back ? ' or as soon as the database answers again' : ''),
         );
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        await retryAfter(delay, back);
         continue;
       }
+      this.anchoring.written(chain, chained.move, chained.head, chained.anchor);
       attempt = 0;
+      unsure = null;
       oneByOne = Math.max(0, oneByOne - batch.length);
       queue.inFlight = 0;
       queue.items.splice(0, batch.length);
@@ -198,11 +235,11 @@ export class AuditWriter implements OnApplicationShutdown {
   }
 
   /**
-   * Chains the events onto the head and stores them with the anchor moved to their newest. The
-   * head is read before the anchor: a batch another instance committed in between makes the anchor
-   * look ahead of the head, and this batch's seqs then collide with that one's, so it is retried.
+   * Chains the events onto the head, with the anchor move to store with them. The head is read
+   * before the anchor: a batch another instance committed in between makes the anchor look ahead
+   * of the head, and this batch's seqs then collide with that one's, so it is retried.
    */
-  private async append(chain: string, events: PendingAuditEvent[]): Promise<void> {
+  private async chainOnto(chain: string, events: PendingAuditEvent[]): Promise<ChainedBatch> {
     const head = (await this.repository.head(chain)) ?? (await this.checkpointHead(chain));
     const anchor = await this.repository.anchor(chain);
     let last: ChainPoint = head;
@@ -214,8 +251,7 @@ export class AuditWriter implements OnApplicationShutdown {
       return { ...event, seq, prevHash, hash };
     });
     const move = await this.anchoring.moveFor(chain, anchor, head, last);
-    await this.repository.appendAll(chained, move ?? undefined);
-    this.anchoring.written(chain, move, head, anchor);
+    return { events: chained, head, anchor, move };
   }
 
   private async checkpointHead(chain: string): Promise<ChainPoint> {
@@ -224,6 +260,18 @@ export class AuditWriter implements OnApplicationShutdown {
       ? { seq: checkpoint.lastPrunedSeq, hash: checkpoint.lastPrunedHash }
       : GENESIS_POINT;
   }
+}
+
+/** Waits `delayMs`, or less if `sooner` resolves first. */
+async function retryAfter(delayMs: number, sooner: Promise<void> | null): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, delayMs).unref();
+    }),
+    ...(sooner ? [sooner] : []),
+  ]);
+  clearTimeout(timer);
 }
 
 function chainedHash(event: Omit<AuditEvent, 'hash'>): string {

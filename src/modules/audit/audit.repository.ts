@@ -62,6 +62,11 @@ export class AuditRepository {
     return this.anchors.findOneBy({ chain });
   }
 
+  /** Whether the event with this id is stored (a write whose answer was lost may have been). */
+  isStored(id: string): Promise<boolean> {
+    return this.events.existsBy({ id });
+  }
+
   /** The event at `seq` of a chain, if it is there. */
   eventAt(chain: string, seq: number): Promise<AuditEvent | null> {
     return this.events.findOneBy({ chain, seq });

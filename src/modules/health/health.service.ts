@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RedisConnections } from '../../common/cluster/redis-connections';
+import { DatabaseAvailability } from '../../database/database-availability';
 import { AuditWriter } from '../audit/audit-writer';
 
 export interface HealthReport {
@@ -20,6 +21,7 @@ type DependencyReport = Omit<HealthReport, 'audit_events_set_aside'>;
 export class HealthService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly database: DatabaseAvailability,
     private readonly redis: RedisConnections,
     private readonly auditWriter: AuditWriter,
   ) {}
@@ -28,7 +30,9 @@ export class HealthService {
 
   /**
    * Load balancers probe often: one database check per second serves them all (single flight).
-   * A closed connection is reported at once, without waiting for the next check.
+   * A closed connection is reported at once, without waiting for the next check. The check
+   * answers within a second whatever the database does (DatabaseAvailability's probe), and a
+   * database that answers again wakes the writers waiting for it.
    */
   async check(): Promise<HealthReport> {
     const now = Date.now();
@@ -40,19 +44,9 @@ export class HealthService {
   }
 
   private async compute(): Promise<DependencyReport> {
-    const database = await this.databaseState();
+    const database = (await this.database.probe()) ? 'up' : 'down';
     // Redis down is not "not ok": the instance keeps serving with local limits, so a load
     // balancer must not take it out of rotation for that.
     return { status: database === 'up' ? 'ok' : 'degraded', database, redis: this.redis.state() };
-  }
-
-  private async databaseState(): Promise<'up' | 'down'> {
-    try {
-      if (!this.dataSource.isInitialized) return 'down';
-      await this.dataSource.query('SELECT 1');
-      return 'up';
-    } catch {
-      return 'down';
-    }
   }
 }

@@ -51,6 +51,7 @@ export class SessionsService implements OnModuleInit {
   onModuleInit(): void {
     this.jobs.every(PRUNE_INTERVAL_MS, 'Session pruning failed', () => this.pruneExpired(), {
       runSoonAfterStart: true,
+      longQueries: true,
     });
   }
 
