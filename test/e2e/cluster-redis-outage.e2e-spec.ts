@@ -113,29 +113,39 @@ const instanceEnv = (redisUrl: string, pollMs: number) => ({
   PUBLIC_RATE_LIMIT_PER_MINUTE: '1000',
 });
 
-describeWithRedisServer('two instances while Redis is down: the database carries changes', () => {
-  const POLL_MS = 500;
-  /** What the README promises without Redis: the poll interval plus one database read. */
-  const BOUND_MS = POLL_MS + 1000;
+/**
+ * Two instances on a redis-server of the suite's own, started before its tests and stopped after
+ * them (the instances checked for 5xx and closed first).
+ */
+function twoInstancesOnOwnRedis(pollMs: number) {
   const redis = new DisposableRedis();
-  let a: TestApp;
-  let b: TestApp;
-
+  let pair: [TestApp, TestApp] | undefined;
   beforeAll(async () => {
     await redis.start();
-    [a, b] = await twoInstances(instanceEnv(redis.url, POLL_MS));
-    await redisOf([a, b], 'up', 5000);
+    pair = await twoInstances(instanceEnv(redis.url, pollMs));
+    await redisOf(pair, 'up', 5000);
   });
   afterAll(async () => {
     try {
-      if (a && b) {
-        expect([...a.logs.serverErrors(), ...b.logs.serverErrors()]).toEqual([]);
-        await Promise.all([a.close(), b.close()]);
+      if (pair) {
+        expect(pair.flatMap((instance) => instance.logs.serverErrors())).toEqual([]);
+        await Promise.all(pair.map((instance) => instance.close()));
       }
     } finally {
       await redis.stop();
     }
   });
+  return { redis, instances: () => pair! };
+}
+
+describeWithRedisServer('two instances while Redis is down: the database carries changes', () => {
+  const POLL_MS = 500;
+  /** What the README promises without Redis: the poll interval plus one database read. */
+  const BOUND_MS = POLL_MS + 1000;
+  const { redis, instances } = twoInstancesOnOwnRedis(POLL_MS);
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(() => ([a, b] = instances()));
 
   it('applies on B, within the poll interval, each change made on A while Redis is down', async () => {
     const cached = Object.entries(CHANGES);
@@ -171,25 +181,10 @@ describeWithRedisServer('two instances when Redis returns: B catches up on recon
   const POLL_MS = 60_000;
   /** ioredis retries every 2 s at most; then one database read. */
   const RECONNECT_BOUND_MS = 2000 + 2000;
-  const redis = new DisposableRedis();
+  const { redis, instances } = twoInstancesOnOwnRedis(POLL_MS);
   let a: TestApp;
   let b: TestApp;
-
-  beforeAll(async () => {
-    await redis.start();
-    [a, b] = await twoInstances(instanceEnv(redis.url, POLL_MS));
-    await redisOf([a, b], 'up', 5000);
-  });
-  afterAll(async () => {
-    try {
-      if (a && b) {
-        expect([...a.logs.serverErrors(), ...b.logs.serverErrors()]).toEqual([]);
-        await Promise.all([a.close(), b.close()]);
-      }
-    } finally {
-      await redis.stop();
-    }
-  });
+  beforeAll(() => ([a, b] = instances()));
 
   it('applies on B, as soon as its Redis connection is back, what changed on A while it was down', async () => {
     const changes = await Promise.all(Object.values(CHANGES).map((prepare) => prepare(a, b)));

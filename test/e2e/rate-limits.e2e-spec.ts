@@ -254,11 +254,7 @@ describe('rate limits (one instance, look-ups and client IPs)', () => {
 
   it('past the per-IP limit of made-up keys, answers them 429 and still serves real keys', async () => {
     await withStrictPublicLimit(async (strict) => {
-      const user = await createUser(strict, 'behind-nat');
-      const real = await createApiKey(strict, bearer(user.accessToken), {
-        name: 'real',
-        scopes: ['translate:read'],
-      });
+      const { key: real } = await userWithKey(strict, 'behind-nat');
       // Well-formed keys with valid checksums that no one issued: each is a cache miss.
       const madeUp = () => asKey(generateApiKey('tk', 'live').key);
       for (let i = 0; i < 3; i++)
@@ -272,11 +268,7 @@ describe('rate limits (one instance, look-ups and client IPs)', () => {
 
   it('refuses every uncached key of a guessing IP before asking the database past a far higher ceiling', async () => {
     await withStrictPublicLimit(async (strict) => {
-      const user = await createUser(strict, 'guesser');
-      const real = await createApiKey(strict, bearer(user.accessToken), {
-        name: 'real',
-        scopes: ['translate:read'],
-      });
+      const { key: real } = await userWithKey(strict, 'guesser');
       const madeUp = () => asKey(generateApiKey('tk', 'live').key);
       for (let i = 0; i < 3; i++)
         await request(strict.http).get('/v1/auth/verify').set(madeUp()).expect(401);
