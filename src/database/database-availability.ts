@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DataSource } from 'typeorm';
-import { isDatabaseDown } from '../common/errors/all-exceptions.filter';
+import { isDatabaseDown } from './errors';
 import { EnvironmentVariables } from '../config/env.schema';
 
 /** A probe's `SELECT 1` must answer this fast (or DB_TIMEOUT_MS if shorter): health's bound. */

@@ -1,6 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseDown } from '../common/errors/all-exceptions.filter';
-import { DatabaseTimeoutError, isDataError, isUniqueViolation } from './errors';
+import { DatabaseTimeoutError, isDatabaseDown, isDataError, isUniqueViolation } from './errors';
 
 describe('isUniqueViolation', () => {
   it('recognises duplicate keys of both drivers, directly or wrapped by TypeORM', () => {

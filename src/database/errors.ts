@@ -84,3 +84,36 @@ export function databaseErrorCode(error: unknown): string {
   const reported = driverError?.code ?? code;
   return typeof reported === 'string' ? reported.slice(0, 64) : 'unknown';
 }
+
+/** Driver errors that mean "the database is not reachable", not "this request is wrong". */
+const DATABASE_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'SQLITE_BUSY',
+  'SQLITE_CANTOPEN',
+]);
+
+export function isDatabaseDown(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && DATABASE_DOWN_CODES.has(code)) return true;
+    const name = (current as { name?: unknown }).name;
+    if (name === 'ConnectionIsNotSetError' || name === 'CannotConnectError') return true;
+    const message = (current as { message?: unknown }).message;
+    if (
+      typeof message === 'string' &&
+      /database connection is not open|connection is not established|pool is closed/i.test(message)
+    ) {
+      return true;
+    }
+    current =
+      (current as { driverError?: unknown; cause?: unknown }).driverError ??
+      (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

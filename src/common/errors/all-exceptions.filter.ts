@@ -3,18 +3,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, RequestValidationError } from './api-errors';
 import { isOAuthPath, toOAuthErrorAnswer } from './oauth-error-answer';
 import { OAuthError } from './oauth-errors';
-
-/** Driver errors that mean "the database is not reachable", not "this request is wrong". */
-const DATABASE_DOWN_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'PROTOCOL_CONNECTION_LOST',
-  'ER_CON_COUNT_ERROR',
-  'SQLITE_BUSY',
-  'SQLITE_CANTOPEN',
-]);
+import { isDatabaseDown } from '../../database/errors';
 
 /** Fastify's own 4xx errors (raised before a route runs), with the detail a client should see. */
 const FASTIFY_DETAILS: Record<string, string> = {
@@ -28,27 +17,6 @@ export interface ErrorAnswer {
   status: number;
   body: Record<string, unknown>;
   headers?: Record<string, string>;
-}
-
-export function isDatabaseDown(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && DATABASE_DOWN_CODES.has(code)) return true;
-    const name = (current as { name?: unknown }).name;
-    if (name === 'ConnectionIsNotSetError' || name === 'CannotConnectError') return true;
-    const message = (current as { message?: unknown }).message;
-    if (
-      typeof message === 'string' &&
-      /database connection is not open|connection is not established|pool is closed/i.test(message)
-    ) {
-      return true;
-    }
-    current =
-      (current as { driverError?: unknown; cause?: unknown }).driverError ??
-      (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /**
