@@ -27,20 +27,35 @@ export class HealthService {
   ) {}
 
   private recent?: { at: number; report: Promise<DependencyReport> };
+  /** The last answer, kept while neither the check nor the set-aside count changed. */
+  private answered?: {
+    from: Promise<DependencyReport>;
+    setAside: number;
+    report: Promise<HealthReport>;
+  };
 
   /**
-   * Load balancers probe often: one database check per second serves them all (single flight).
-   * A closed connection is reported at once, without waiting for the next check. The check
-   * answers within a second whatever the database does (DatabaseAvailability's probe), and a
-   * database that answers again wakes the writers waiting for it.
+   * Load balancers probe often: one database check per second serves them all (single flight),
+   * and the answer object is made once per check or count change, not per probe. A closed
+   * connection is reported at once, without waiting for the next check. The check answers within
+   * a second whatever the database does (DatabaseAvailability's probe), and a database that
+   * answers again wakes the writers waiting for it.
    */
-  async check(): Promise<HealthReport> {
+  check(): Promise<HealthReport> {
     const now = Date.now();
     if (!this.dataSource.isInitialized || !this.recent || now - this.recent.at >= 1000) {
       this.recent = { at: now, report: this.compute() };
     }
-    const report = await this.recent.report;
-    return { ...report, audit_events_set_aside: this.auditWriter.eventsSetAside };
+    const from = this.recent.report;
+    const setAside = this.auditWriter.eventsSetAside;
+    if (this.answered?.from !== from || this.answered.setAside !== setAside) {
+      const report = from.then((dependencies) => ({
+        ...dependencies,
+        audit_events_set_aside: setAside,
+      }));
+      this.answered = { from, setAside, report };
+    }
+    return this.answered.report;
   }
 
   private async compute(): Promise<DependencyReport> {
