@@ -16,6 +16,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { ExamplesModule } from './modules/examples/examples.module';
 import { HealthModule } from './modules/health/health.module';
 import { InstanceAdminModule } from './modules/instance-admin/instance-admin.module';
+import { OAuthModule } from './modules/oauth/oauth.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { TokensModule } from './modules/tokens/tokens.module';
 import { UsersModule } from './modules/users/users.module';
@@ -54,6 +55,7 @@ export class AppModule {
         TokensModule,
         ApiKeysModule,
         AuthModule,
+        OAuthModule,
         InstanceAdminModule,
         ExamplesModule,
         HealthModule,

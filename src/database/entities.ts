@@ -7,6 +7,10 @@ import { AuditEvent } from '../modules/audit/audit-event.entity';
 import { RefreshToken } from '../modules/auth/sessions/refresh-token.entity';
 import { RevokedAccessToken } from '../modules/auth/sessions/revoked-access-token.entity';
 import { Session } from '../modules/auth/sessions/session.entity';
+import { OAuthClient } from '../modules/oauth/storage/oauth-client.entity';
+import { OAuthGrant } from '../modules/oauth/storage/oauth-grant.entity';
+import { AuthorizationCode } from '../modules/oauth/storage/authorization-code.entity';
+import { OAuthRefreshToken } from '../modules/oauth/storage/oauth-refresh-token.entity';
 import { Membership } from '../modules/organizations/membership.entity';
 import { Organization } from '../modules/organizations/organization.entity';
 import { SigningKey } from '../modules/tokens/signing-key.entity';
@@ -26,4 +30,8 @@ export const ENTITIES = [
   AuditCheckpoint,
   AuditAnchor,
   CacheInvalidationRecord,
+  OAuthClient,
+  OAuthGrant,
+  AuthorizationCode,
+  OAuthRefreshToken,
 ];

@@ -2,6 +2,7 @@ import { registerPermissions } from '../../common/auth/permissions';
 import type { Role } from '../../common/auth/roles';
 import { ApiKeyPermissions } from '../api-keys/api-keys.permissions';
 import { AuditPermissions } from '../audit/audit.permissions';
+import { OAuthClientPermissions } from '../oauth/oauth.permissions';
 import { OrganizationPermissions } from './organizations.permissions';
 
 export { ROLES } from '../../common/auth/roles';
@@ -16,6 +17,7 @@ const MODULE_PERMISSIONS = [
   ...Object.values(OrganizationPermissions),
   ...Object.values(ApiKeyPermissions),
   ...Object.values(AuditPermissions),
+  ...Object.values(OAuthClientPermissions),
 ];
 
 const table = registerPermissions(MODULE_PERMISSIONS);
