@@ -49,10 +49,22 @@ export interface InstanceAdminPrincipal extends CallerBase {
 }
 
 /**
+ * An OAuth client acting for itself (a `client_credentials` access token): the scopes its token
+ * was issued with, in the organization that registered it.
+ */
+export interface OAuthClientPrincipal extends CallerBase {
+  readonly type: 'oauth_client';
+  readonly organizationId: string;
+  /** The token's `jti`, for revocation. */
+  readonly tokenId: string;
+}
+
+/**
  * Who is calling. Code that treats the types differently switches on `type` exhaustively, so a
  * new type (OAuth clients, service accounts) must decide at each such place.
  */
-export type Principal = UserPrincipal | ApiKeyPrincipal | InstanceAdminPrincipal;
+export type Principal =
+  UserPrincipal | ApiKeyPrincipal | InstanceAdminPrincipal | OAuthClientPrincipal;
 export type PrincipalType = Principal['type'];
 
 /** The sandbox a request runs in: an API key's environment, `live` for every other caller. */

@@ -24,7 +24,13 @@ export type Invalidation =
   /** Every session of a user but one (logout everywhere, password change, MFA turned on). */
   | { kind: 'user_sessions'; userId: string; exceptSessionId: string | null }
   | { kind: 'membership'; userId: string; organizationId: string }
-  | { kind: 'organization'; id: string };
+  | { kind: 'organization'; id: string }
+  /** An OAuth client deleted: every token issued to it stops working. */
+  | { kind: 'oauth_client'; id: string }
+  /** A user's grant to a client ended (revoked, or a refresh token or code reused). */
+  | { kind: 'oauth_grant'; id: string }
+  /** One access token revoked (RFC 7009), by `jti`. */
+  | { kind: 'access_token'; jti: string };
 
 type Handler = (event: Invalidation) => void;
 

@@ -246,6 +246,13 @@ export class ApiKeysService {
         return actsForOf('instance_admin');
       case 'api_key':
         return (await this.require(caller, caller.subject)).actsFor;
+      case 'oauth_client':
+        // A key must act for someone whose power can shrink (a user's role); a client's cannot.
+        // Machines that mint keys use service accounts (their own issue).
+        throw new ForbiddenError(
+          'An OAuth client cannot create API keys',
+          'client_cannot_create_keys',
+        );
       default:
         return unhandledPrincipal(caller);
     }

@@ -21,6 +21,7 @@ import { RefreshToken } from './sessions/refresh-token.entity';
 import { RevokedAccessToken } from './sessions/revoked-access-token.entity';
 import { Session } from './sessions/session.entity';
 import { SessionsController } from './sessions/sessions.controller';
+import { AccessTokenDenylist } from './sessions/access-token-denylist';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
 import { UserSessionsService } from './sessions/user-sessions.service';
@@ -48,6 +49,7 @@ import { UserTokenVerifier } from './user-token.verifier';
   providers: [
     AuthService,
     SessionsRepository,
+    AccessTokenDenylist,
     SessionsService,
     UserSessionsService,
     MfaService,
@@ -62,6 +64,6 @@ import { UserTokenVerifier } from './user-token.verifier';
     AccessGuard,
     { provide: APP_GUARD, useExisting: AccessGuard },
   ],
-  exports: [AccessTokenCache, SessionsService],
+  exports: [AccessTokenCache, SessionsService, AccessTokenDenylist],
 })
 export class AuthModule {}

@@ -228,6 +228,7 @@ export class AuthService {
         answer.environment = principal.environment;
         break;
       case 'instance_admin':
+      case 'oauth_client':
         break;
       default:
         return unhandledPrincipal(principal);

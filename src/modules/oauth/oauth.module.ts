@@ -1,10 +1,24 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
+import { AuthModule } from '../auth/auth.module';
+import { OAuthAccessTokens } from './access-tokens/oauth-access-tokens';
+import { OAuthTokenVerifier } from './access-tokens/oauth-token.verifier';
+import { ClientAuthentication } from './client-authentication';
 import { ClientSecrets } from './clients/client-secrets';
+import { OAuthClientsCache } from './clients/oauth-clients.cache';
 import { OAuthClientsRepository } from './clients/oauth-clients.repository';
+import { Discovery } from './endpoints/discovery';
+import { Introspection } from './endpoints/introspection';
+import { OAuthEndpointsController } from './endpoints/oauth-endpoints.controller';
+import { Revocation } from './endpoints/revocation';
+import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { OAuthAuditTrail } from './oauth-audit-trail';
+import { TokenEndpoint } from './token/token-endpoint';
+import { TokenController } from './token/token.controller';
 import { AuthorizationCode } from './storage/authorization-code.entity';
 import { OAuthClient } from './storage/oauth-client.entity';
 import { OAuthGrant } from './storage/oauth-grant.entity';
@@ -21,8 +35,24 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     UsersModule,
     OrganizationsModule,
     TokensModule,
+    AuthModule,
+    DiscoveryModule,
   ],
-  providers: [ClientSecrets, OAuthClientsRepository],
-  exports: [OAuthClientsRepository],
+  controllers: [TokenController, OAuthEndpointsController],
+  providers: [
+    ClientSecrets,
+    OAuthClientsRepository,
+    OAuthClientsCache,
+    ClientAuthentication,
+    OAuthAuditTrail,
+    TokenEndpoint,
+    ClientCredentialsGrant,
+    OAuthAccessTokens,
+    OAuthTokenVerifier,
+    Introspection,
+    Revocation,
+    Discovery,
+  ],
+  exports: [OAuthClientsRepository, OAuthClientsCache, TokenEndpoint],
 })
 export class OAuthModule {}

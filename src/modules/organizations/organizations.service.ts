@@ -260,6 +260,8 @@ function rankedRoleOf(principal: Principal): Role | 'instance_admin' | null {
       return principal.role;
     case 'api_key':
       return principal.ownerRole;
+    case 'oauth_client':
+      return null; // a client holds scopes, never a role: it assigns none
     default:
       return unhandledPrincipal(principal);
   }

@@ -25,6 +25,35 @@ export interface AccessTokenClaims {
   typ: 'user';
 }
 
+/** The JOSE `typ` of OAuth access tokens (RFC 9068 section 2.1): how they are told apart. */
+export const OAUTH_ACCESS_TOKEN_TYPE = 'at+jwt';
+
+/** The claims of an OAuth access token (RFC 9068 section 2.2, plus Tessera's `org_id`, `gid`). */
+export interface OAuthAccessTokenClaims {
+  iss: string;
+  /** The user the client acts for; the client itself for `client_credentials`. */
+  sub: string;
+  aud: string;
+  exp: number;
+  iat: number;
+  jti: string;
+  client_id: string;
+  scope: string;
+  org_id: string;
+  /** The user's grant the token was issued under; absent for the client's own tokens. */
+  gid?: string;
+  auth_time?: number;
+}
+
+export interface IssueOAuthAccessToken {
+  subject: string;
+  clientId: string;
+  organizationId: string;
+  scopes: readonly string[];
+  grantId?: string;
+  authTime?: Date;
+}
+
 export interface IssueAccessToken {
   subject: string;
   organizationId: string;
@@ -60,6 +89,31 @@ export class AccessTokensService {
       typ: USER_TOKEN_KIND,
     })
       .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
+      .setIssuer(this.issuer)
+      .setAudience(this.audience)
+      .setSubject(input.subject)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .setJti(jti)
+      .sign(key.privateKey);
+    return { token, expiresIn: this.ttlSeconds, jti };
+  }
+
+  /** An RFC 9068 access token for an OAuth client, signed by the same keys (one JWKS). */
+  async issueOAuth(
+    input: IssueOAuthAccessToken,
+  ): Promise<{ token: string; expiresIn: number; jti: string }> {
+    const key = this.signingKeys.activeKey();
+    const jti = randomUUID();
+    const claims: Partial<OAuthAccessTokenClaims> = {
+      client_id: input.clientId,
+      scope: input.scopes.join(' '),
+      org_id: input.organizationId,
+    };
+    if (input.grantId) claims.gid = input.grantId;
+    if (input.authTime) claims.auth_time = Math.floor(input.authTime.getTime() / 1000);
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: OAUTH_ACCESS_TOKEN_TYPE })
       .setIssuer(this.issuer)
       .setAudience(this.audience)
       .setSubject(input.subject)

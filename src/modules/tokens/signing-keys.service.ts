@@ -17,6 +17,7 @@ export interface ActiveSigningKey {
 
 interface PublicKeyEntry {
   pem: string;
+  key: KeyObject;
   jwk: JWK;
   verifyUntil: Date | null;
 }
@@ -63,6 +64,14 @@ export class SigningKeysService implements OnModuleInit {
     const entry = this.publicKeys.get(kid);
     if (!entry || (entry.verifyUntil && entry.verifyUntil.getTime() < Date.now())) return null;
     return entry.pem;
+  }
+
+  /** As `publicKeyPem`, as a KeyObject (jose verifies with it without parsing a PEM each time). */
+  async publicKey(kid: string): Promise<KeyObject | null> {
+    if (!this.publicKeys.has(kid)) await this.reloadForUnknownKid();
+    const entry = this.publicKeys.get(kid);
+    if (!entry || (entry.verifyUntil && entry.verifyUntil.getTime() < Date.now())) return null;
+    return entry.key;
   }
 
   jwks(): { keys: JWK[] } {
@@ -135,10 +144,10 @@ export class SigningKeysService implements OnModuleInit {
     const publicKeys = new Map<string, PublicKeyEntry>();
     for (const row of rows) {
       const jwk = JSON.parse(row.publicJwk) as JWK;
+      const key = createPublicKey({ key: jwk as never, format: 'jwk' });
       publicKeys.set(row.kid, {
-        pem: createPublicKey({ key: jwk as never, format: 'jwk' })
-          .export({ type: 'spki', format: 'pem' })
-          .toString(),
+        pem: key.export({ type: 'spki', format: 'pem' }).toString(),
+        key,
         jwk,
         verifyUntil: row.verifyUntil,
       });

@@ -1,0 +1,144 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { errors as joseErrors, jwtVerify } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { InvalidatableCache } from '../../../common/cache/invalidatable-cache';
+import { CacheInvalidationBus } from '../../../common/cluster/cache-invalidation.bus';
+import { AccessTokenDenylist } from '../../auth/sessions/access-token-denylist';
+import {
+  AccessTokensService,
+  OAUTH_ACCESS_TOKEN_TYPE,
+  OAuthAccessTokenClaims,
+} from '../../tokens/access-tokens.service';
+import { SigningKeysService } from '../../tokens/signing-keys.service';
+import { narrowScopes } from '../../../common/auth/scopes';
+import { scopesOf } from '../clients/oauth-client-fields';
+import { OAuthClientsCache } from '../clients/oauth-clients.cache';
+import type { OAuthClient } from '../storage/oauth-client.entity';
+
+/** An OAuth access token that verified, with the client it was issued to as it is now. */
+export interface ValidOAuthToken {
+  token: string;
+  claims: OAuthAccessTokenClaims;
+  client: OAuthClient;
+  /** The token's scopes within what the client is registered for now (changes invalidate). */
+  scopes: readonly string[];
+}
+
+/** See AccessTokenCache: the last 43 characters of the signature key the entry. */
+function keyOf(token: string): string {
+  return token.slice(-43);
+}
+
+/**
+ * Verifies OAuth access tokens (RFC 9068) for the access guard and for introspection: signature
+ * by `kid`, `typ: at+jwt`, issuer, audience, expiry; then not revoked (jti denylist) and its
+ * client still registered in the token's organization. Verified tokens are cached until they
+ * expire (60 s at most, InvalidatableCache); revoking a token, deleting a client or ending a
+ * grant drops the entries on every instance before the request that did it answers.
+ */
+@Injectable()
+export class OAuthAccessTokens implements OnModuleInit {
+  private readonly cache = new InvalidatableCache<string, ValidOAuthToken>({
+    max: 20_000,
+    ttlAutopurge: false,
+  });
+
+  constructor(
+    private readonly accessTokens: AccessTokensService,
+    private readonly signingKeys: SigningKeysService,
+    private readonly denylist: AccessTokenDenylist,
+    private readonly clients: OAuthClientsCache,
+    private readonly bus: CacheInvalidationBus,
+  ) {}
+
+  onModuleInit(): void {
+    this.bus.on('oauth_client', (event) => {
+      if (event.kind === 'oauth_client')
+        this.cache.invalidateWhere((entry) => entry.claims.client_id === event.id);
+    });
+    this.bus.on('oauth_grant', (event) => {
+      if (event.kind === 'oauth_grant')
+        this.cache.invalidateWhere((entry) => entry.claims.gid === event.id);
+    });
+    this.bus.on('access_token', (event) => {
+      if (event.kind === 'access_token')
+        this.cache.invalidateWhere((entry) => entry.claims.jti === event.jti);
+    });
+  }
+
+  /** The verified token if this instance holds it, without waiting. */
+  cached(token: string): ValidOAuthToken | undefined {
+    const key = keyOf(token);
+    const entry = this.cache.get(key);
+    if (!entry || entry.token !== token) return undefined;
+    if (entry.claims.exp * 1000 <= Date.now()) {
+      this.cache.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** The token's claims and client if it is valid now; null if not (for any reason). */
+  async validate(token: string): Promise<ValidOAuthToken | null> {
+    const cached = this.cached(token);
+    if (cached) return cached;
+    const generation = this.cache.generation();
+    const claims = await this.verifySignature(token);
+    if (!claims) return null;
+    const [client, denylisted] = await Promise.all([
+      this.clients.find(claims.client_id),
+      this.denylist.has(claims.jti),
+    ]);
+    if (!client || client.organizationId !== claims.org_id || denylisted) return null;
+    const scopes = narrowScopes(claims.scope.split(' ').filter(Boolean), scopesOf(client));
+    const valid: ValidOAuthToken = { token, claims, client, scopes };
+    const ttl = claims.exp * 1000 - Date.now();
+    if (ttl > 0) this.cache.setIfCurrent(keyOf(token), valid, generation, { ttl });
+    return valid;
+  }
+
+  /**
+   * Revokes one access token (RFC 7009) until it would have expired anyway, on every instance.
+   */
+  async revoke(claims: OAuthAccessTokenClaims): Promise<void> {
+    await this.denylist.add(claims.jti, new Date(claims.exp * 1000));
+    await this.bus.publish({ kind: 'access_token', jti: claims.jti });
+  }
+
+  /**
+   * The claims of a token Tessera signed and that has not expired; null for anything else
+   * (malformed, forged, another kind of token, expired, a key no longer trusted).
+   */
+  async verifySignature(token: string): Promise<OAuthAccessTokenClaims | null> {
+    try {
+      const { payload } = await jwtVerify(token, (header) => this.keyOf(header.kid), {
+        algorithms: ['RS256'],
+        typ: OAUTH_ACCESS_TOKEN_TYPE,
+        issuer: this.accessTokens.issuer,
+        audience: this.accessTokens.audience,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+      });
+      return isOAuthClaims(payload) ? payload : null;
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError) return null;
+      throw error; // the database, looking up an unknown kid
+    }
+  }
+
+  private async keyOf(kid: string | undefined): Promise<KeyObject> {
+    const key = kid ? await this.signingKeys.publicKey(kid) : null;
+    if (!key) throw new joseErrors.JWKSNoMatchingKey();
+    return key;
+  }
+}
+
+function isOAuthClaims(payload: unknown): payload is OAuthAccessTokenClaims {
+  const claims = payload as Partial<OAuthAccessTokenClaims>;
+  return (
+    typeof claims.client_id === 'string' &&
+    typeof claims.scope === 'string' &&
+    typeof claims.org_id === 'string' &&
+    typeof claims.jti === 'string' &&
+    (claims.gid === undefined || typeof claims.gid === 'string')
+  );
+}

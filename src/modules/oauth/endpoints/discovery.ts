@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { ScopeCatalogue } from '../../../common/auth/scope-catalogue';
+import { AccessTokensService } from '../../tokens/access-tokens.service';
+import { CLIENT_AUTHENTICATION_METHODS } from '../client-authentication';
+import { OIDC_SCOPES } from '../oidc-scopes';
+import { TokenEndpoint } from '../token/token-endpoint';
+
+/**
+ * The authorization server's metadata (RFC 8414) and OpenID Connect discovery document: the
+ * same object at both well-known paths, built once from the issuer and what is registered.
+ */
+@Injectable()
+export class Discovery {
+  private document?: Record<string, unknown>;
+
+  constructor(
+    private readonly accessTokens: AccessTokensService,
+    private readonly tokenEndpoint: TokenEndpoint,
+    private readonly scopes: ScopeCatalogue,
+  ) {}
+
+  metadata(): Record<string, unknown> {
+    this.document ??= this.build();
+    return this.document;
+  }
+
+  private build(): Record<string, unknown> {
+    const issuer = this.accessTokens.issuer;
+    const at = (path: string) => `${issuer.replace(/\/+$/, '')}${path}`;
+    return {
+      issuer,
+      token_endpoint: at('/oauth/token'),
+      jwks_uri: at('/.well-known/jwks.json'),
+      revocation_endpoint: at('/oauth/revoke'),
+      introspection_endpoint: at('/oauth/introspect'),
+      grant_types_supported: this.tokenEndpoint.grantTypes(),
+      token_endpoint_auth_methods_supported: CLIENT_AUTHENTICATION_METHODS,
+      revocation_endpoint_auth_methods_supported: CLIENT_AUTHENTICATION_METHODS,
+      introspection_endpoint_auth_methods_supported: CLIENT_AUTHENTICATION_METHODS.filter(
+        (method) => method !== 'none',
+      ),
+      scopes_supported: [...OIDC_SCOPES, ...this.scopes.all],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      authorization_response_iss_parameter_supported: true,
+    };
+  }
+}
