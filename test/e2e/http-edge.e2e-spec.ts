@@ -312,9 +312,9 @@ describe('the HTTP edge: form bodies and error shapes', () => {
 
     it('leaves /.well-known and /v1/oauth in the contract’s shape', async () => {
       await request(t.http)
-        .get('/.well-known/oauth-authorization-server')
+        .get('/.well-known/oauth-authorization-server/x')
         .expect(404, { detail: 'Not Found' });
-      await request(t.http).get('/v1/oauth/clients').expect(404, { detail: 'Not Found' });
+      await request(t.http).get('/v1/oauth/nothing-here').expect(404, { detail: 'Not Found' });
       await request(t.http).get('/oauthx').expect(404, { detail: 'Not Found' });
     });
   });
