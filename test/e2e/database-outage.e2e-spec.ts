@@ -3,8 +3,10 @@ import { ConfigService } from '@nestjs/config';
 import request from 'supertest';
 import { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { withQueryTimeout } from '../../src/database/query-timeout';
+import { ApiKeyUsageRecorder } from '../../src/modules/api-keys/api-key-usage.recorder';
 import { AuditWriter } from '../../src/modules/audit/audit-writer';
-import { asKey, bearer, createApiKey, userWithKey } from '../utils/api-keys';
+import { MembershipRolesCache } from '../../src/modules/organizations/membership-roles.cache';
+import { asKey, bearer, createApiKey, usageTotals, userWithKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { createUser, uniqueEmail } from '../utils/factories';
 import { DisposableMariaDb, describeWithMariaDbServer } from '../utils/mariadb-server';
@@ -248,6 +250,77 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
     expect(await msUntil(backAt, async () => (await requests()) === 3)).toBeLessThan(
       NORMAL_AGAIN_WITHIN_MS,
     );
+  });
+
+  it('counts a key’s requests answered 503 as failed, not as requests served', async () => {
+    const { user, key } = await userWithKey(t, 'failed-usage', { scopes: ['api_keys:read'] });
+    // Verified from memory while the database is away; the list itself needs the database.
+    const listKeys = () => request(t.http).get('/v1/api-keys').set(asKey(key.key)).timeout(10_000);
+    await listKeys().expect(200);
+    await listKeys().expect(200);
+    await server.kill();
+    try {
+      for (let i = 0; i < 4; i++) {
+        const response = await listKeys();
+        expect(response.status).toBe(503);
+        expect(response.body).toEqual(SERVICE_UNAVAILABLE);
+      }
+      // Served meanwhile: it needs no database.
+      await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+    } finally {
+      await server.restart();
+    }
+    expect(await usageTotals(t, key.id, bearer(user.accessToken))).toEqual({
+      requests: 3,
+      rejected: 0,
+      failed: 4,
+    });
+  });
+
+  it('counts a known key’s request as failed when its verification got 503 (its owner’s role not cached)', async () => {
+    const { user, key } = await userWithKey(t, 'failed-verify');
+    const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(key.key)).timeout(10_000);
+    await verify().expect(200);
+    // The key stays cached; its owner's role must be read again (as 30 s into an outage).
+    await t.app.get(MembershipRolesCache).forget(user.userId, user.organizationId);
+    await server.kill();
+    try {
+      const response = await verify();
+      expect(response.status).toBe(503);
+    } finally {
+      await server.restart();
+    }
+    expect(await usageTotals(t, key.id, bearer(user.accessToken))).toEqual({
+      requests: 1,
+      rejected: 0,
+      failed: 1,
+    });
+  });
+
+  it('moves a request answered 503 to failed even when its acceptance was being written meanwhile', async () => {
+    const { user, key } = await userWithKey(t, 'failed-mid-flush', { scopes: ['api_keys:read'] });
+    const listKeys = () => request(t.http).get('/v1/api-keys').set(asKey(key.key)).timeout(10_000);
+    await listKeys().expect(200);
+    const recorder = t.app.get(ApiKeyUsageRecorder);
+    await recorder.flush();
+    await server.pause();
+    try {
+      // Counted as accepted at once; its list then waits for the paused database (DB_TIMEOUT_MS).
+      const failing = listKeys().then((response) => response);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Takes that count out of memory, then waits as long, and puts it back when it fails: the
+      // 503 comes in between.
+      const flushed = recorder.flush();
+      expect((await failing).status).toBe(503);
+      await flushed;
+    } finally {
+      server.resume();
+    }
+    expect(await usageTotals(t, key.id, bearer(user.accessToken))).toEqual({
+      requests: 1,
+      rejected: 0,
+      failed: 1,
+    });
   });
 });
 

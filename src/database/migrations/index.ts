@@ -6,6 +6,7 @@ import { AuditAnchors1765000300000 } from './1765000300000-AuditAnchors';
 import { SessionClientDetails1765000400000 } from './1765000400000-SessionClientDetails';
 import { BinaryIdCollation1765000900000 } from './1765000900000-BinaryIdCollation';
 import { CacheInvalidations1765001000000 } from './1765001000000-CacheInvalidations';
+import { ApiKeyUsageFailed1765001100000 } from './1765001100000-ApiKeyUsageFailed';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   SessionClientDetails1765000400000,
   BinaryIdCollation1765000900000,
   CacheInvalidations1765001000000,
+  ApiKeyUsageFailed1765001100000,
 ];

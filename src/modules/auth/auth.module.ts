@@ -62,6 +62,7 @@ import { UserTokenVerifier } from './user-token.verifier';
     AccessGuard,
     { provide: APP_GUARD, useExisting: AccessGuard },
   ],
-  exports: [AccessTokenCache, SessionsService],
+  // CredentialVerifiers: the exception filter tells them of requests that failed (5xx).
+  exports: [AccessTokenCache, SessionsService, CredentialVerifiers],
 })
 export class AuthModule {}
