@@ -57,6 +57,7 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
       RATE_LIMITS_ENABLED: 'true',
       // Usage is written only at the database's return here, not by the periodic flush.
       API_KEY_USAGE_FLUSH_MS: String(3_600_000),
+      DB_OUTAGE_LOG_INTERVAL_MS: '1000',
     });
   }, 120_000);
 
@@ -321,6 +322,53 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
       rejected: 0,
       failed: 1,
     });
+  });
+
+  it('logs the outage once, the requests refused per interval and its end, not an error with a stack per 503', async () => {
+    const { key } = await userWithKey(t, 'log-flood', { scopes: ['api_keys:read'] });
+    const listKeys = () => request(t.http).get('/v1/api-keys').set(asKey(key.key)).timeout(10_000);
+    await listKeys().expect(200);
+    const from = t.logs.lines.length;
+    const logged = () => t.logs.entries().slice(from);
+    const outageLines = (pattern: RegExp) =>
+      logged().filter(
+        (entry) => entry.context === 'DatabaseAvailability' && pattern.test(String(entry.msg)),
+      );
+    const refusedIds: string[] = [];
+    await server.kill();
+    try {
+      for (let i = 0; i < 30; i++) {
+        const response = await listKeys();
+        expect(response.status).toBe(503);
+        refusedIds.push(String(response.headers['x-request-id']));
+      }
+      // DB_OUTAGE_LOG_INTERVAL_MS is 1 s in this suite.
+      await msUntil(Date.now(), async () => outageLines(/^Database still unavailable/).length > 0);
+    } finally {
+      await server.restart();
+    }
+    await msUntil(Date.now(), async () => outageLines(/^Database available again/).length > 0);
+
+    const down = outageLines(/^Database unavailable/);
+    expect(down).toEqual([expect.objectContaining({ level: 50, code: expect.any(String) })]);
+    expect(down[0]).not.toHaveProperty('err');
+    const counts = outageLines(/^Database still unavailable/);
+    const countedRefusals = counts.reduce((sum, entry) => sum + Number(entry.refused), 0);
+    expect(countedRefusals).toBeGreaterThan(0);
+    expect(countedRefusals).toBeLessThanOrEqual(refusedIds.length);
+    const back = outageLines(/^Database available again/);
+    expect(back).toEqual([expect.objectContaining({ refused: refusedIds.length })]);
+    expect(String(back[0].msg)).toMatch(
+      /^Database available again after \d+\.\d s; 30 requests refused with 503 while it was unavailable$/,
+    );
+    // Each refused request has its request line and no other: no error, no stack.
+    for (const id of refusedIds) {
+      expect(logged().filter((entry) => entry.request_id === id)).toEqual([
+        expect.objectContaining({ msg: 'request completed', res: { status_code: 503 } }),
+      ]);
+    }
+    const withStack = logged().filter((entry) => JSON.stringify(entry).includes('\\n    at '));
+    expect(withStack.length).toBeLessThan(refusedIds.length / 10);
   });
 });
 

@@ -4,6 +4,7 @@ import { ApiError, RequestValidationError } from './api-errors';
 import { isOAuthPath, toOAuthErrorAnswer } from './oauth-error-answer';
 import { OAuthError } from './oauth-errors';
 import { CredentialVerifiers } from '../auth/credential-verifiers';
+import { DatabaseAvailability } from '../../database/database-availability';
 import { isDatabaseDown } from '../../database/errors';
 
 /** Fastify's own 4xx errors (raised before a route runs), with the detail a client should see. */
@@ -73,7 +74,10 @@ export function toErrorAnswer(error: unknown, requestId: string): ErrorAnswer {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
-  constructor(private readonly verifiers: CredentialVerifiers) {}
+  constructor(
+    private readonly verifiers: CredentialVerifiers,
+    private readonly database: DatabaseAvailability,
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -97,9 +101,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
   ): void {
     const principal = request.principal;
     if (principal) this.verifiers.failedToServe(principal, Date.now() - reply.elapsedTime);
-    this.logger.error(
-      { err: error, request_id: request.id },
-      status === 503 ? 'Dependency unavailable' : 'Unhandled error',
-    );
+    // Not one line per request while the database is away: DatabaseAvailability logs the outage
+    // once, then how many requests it refused per interval, then its end.
+    if (status === 503 && isDatabaseDown(error)) this.database.refused(error);
+    else {
+      this.logger.error(
+        { err: error, request_id: request.id },
+        status === 503 ? 'Dependency unavailable' : 'Unhandled error',
+      );
+    }
   }
 }
