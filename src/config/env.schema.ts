@@ -62,6 +62,16 @@ export class EnvironmentVariables {
   @Max(600_000)
   DB_TIMEOUT_MS = 2000;
 
+  /**
+   * While the database is unavailable, how often the count of requests refused with 503 is
+   * logged (one line then, not one per request).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  DB_OUTAGE_LOG_INTERVAL_MS = 10_000;
+
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;

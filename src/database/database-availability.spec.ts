@@ -24,9 +24,20 @@ function fakeDatabase(initial: 'answers' | 'refuses' | 'hangs') {
 const unreachable = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 
 describe('DatabaseAvailability', () => {
+  /** What it logged, level and message, in order. */
+  let logged: { level: string; message: string; fields: Record<string, unknown> }[];
   beforeEach(() => {
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    logged = [];
+    for (const level of ['error', 'warn', 'log'] as const) {
+      jest.spyOn(Logger.prototype, level).mockImplementation((...args: unknown[]) => {
+        const [fields, message] = args;
+        logged.push({
+          level,
+          message: String(message),
+          fields: fields as Record<string, unknown>,
+        });
+      });
+    }
   });
   afterEach(() => jest.restoreAllMocks());
 
@@ -65,6 +76,49 @@ describe('DatabaseAvailability', () => {
       const started = Date.now();
       await expect(availability.probe()).resolves.toBe(false);
       expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      availability.onApplicationShutdown();
+    }
+  });
+
+  it('logs an outage once, the requests it refused once per interval (300 ms here), and its end', async () => {
+    const { state, availability } = fakeDatabase('refuses');
+    try {
+      for (let i = 0; i < 50; i++) availability.refused(unreachable);
+      // Not a sign of an outage: neither counted nor logged.
+      availability.refused(Object.assign(new Error('Duplicate entry'), { code: 'ER_DUP_ENTRY' }));
+      expect(logged).toEqual([
+        {
+          level: 'error',
+          message: expect.stringMatching(/^Database unavailable/),
+          fields: { code: 'ECONNREFUSED' },
+        },
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      for (let i = 0; i < 7; i++) availability.refused(unreachable);
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      const counts = logged.filter((line) => line.level === 'warn');
+      expect(counts.length).toBeGreaterThanOrEqual(2);
+      expect(counts.length).toBeLessThanOrEqual(6);
+      expect(counts[0].message).toMatch(
+        /^Database still unavailable after \d+\.\d s: 50 requests refused with 503 in the last \d+\.\d s$/,
+      );
+      expect(counts[0].fields).toEqual({ unavailable_ms: expect.any(Number), refused: 50 });
+      expect(counts.reduce((sum, line) => sum + Number(line.fields.refused), 0)).toBe(57);
+
+      state.mode = 'answers';
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const ends = logged.filter((line) => line.level === 'log');
+      expect(ends).toEqual([
+        {
+          level: 'log',
+          message: expect.stringMatching(
+            /^Database available again after \d+\.\d s; 57 requests refused with 503 while it was unavailable$/,
+          ),
+          fields: { unavailable_ms: expect.any(Number), refused: 57 },
+        },
+      ]);
+      expect(logged.filter((line) => line.level === 'error')).toHaveLength(1);
     } finally {
       availability.onApplicationShutdown();
     }

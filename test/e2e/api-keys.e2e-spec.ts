@@ -785,7 +785,12 @@ describe('API keys', () => {
       await verify(asKey(key.key)).expect(401);
       const usage = await usageOf(t, key.id, bearer(owner.accessToken));
       expect(usage.data).toEqual([
-        { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 4, rejected: 1 },
+        {
+          period_start: expect.stringMatching(/:00:00\.000Z$/),
+          requests: 4,
+          rejected: 1,
+          failed: 0,
+        },
       ]);
       expect(usage.last_used).toEqual(expect.any(String));
       expect(usage.last_ip).toMatch(/127\.0\.0\.1/);
@@ -793,11 +798,21 @@ describe('API keys', () => {
       await verify(asKey(key.key)).expect(401);
       const again = await usageOf(t, key.id, bearer(owner.accessToken));
       expect(again.data).toEqual([
-        { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 4, rejected: 2 },
+        {
+          period_start: expect.stringMatching(/:00:00\.000Z$/),
+          requests: 4,
+          rejected: 2,
+          failed: 0,
+        },
       ]);
       const daily = await usageOf(t, key.id, bearer(owner.accessToken), 'granularity=day');
       expect(daily.data).toEqual([
-        { period_start: expect.stringMatching(/T00:00:00\.000Z$/), requests: 4, rejected: 2 },
+        {
+          period_start: expect.stringMatching(/T00:00:00\.000Z$/),
+          requests: 4,
+          rejected: 2,
+          failed: 0,
+        },
       ]);
 
       const usageWithin = async (query: string) =>
@@ -815,15 +830,17 @@ describe('API keys', () => {
           rejected: 2,
         });
       expect(await usageWithin('')).toEqual([
-        { period_start: iso(hourStart - 3 * 3_600_000), requests: 7, rejected: 2 },
-        { period_start: iso(hourStart), requests: 4, rejected: 2 },
+        { period_start: iso(hourStart - 3 * 3_600_000), requests: 7, rejected: 2, failed: 0 },
+        { period_start: iso(hourStart), requests: 4, rejected: 2, failed: 0 },
       ]);
       expect(await usageWithin(`since=${iso(hourStart)}`)).toEqual([
-        { period_start: iso(hourStart), requests: 4, rejected: 2 },
+        { period_start: iso(hourStart), requests: 4, rejected: 2, failed: 0 },
       ]);
       expect(
         await usageWithin(`since=${iso(hourStart - 4 * 3_600_000)}&until=${iso(hourStart - 1)}`),
-      ).toEqual([{ period_start: iso(hourStart - 3 * 3_600_000), requests: 7, rejected: 2 }]);
+      ).toEqual([
+        { period_start: iso(hourStart - 3 * 3_600_000), requests: 7, rejected: 2, failed: 0 },
+      ]);
       expect(await usageWithin(`until=${iso(hourStart - 4 * 3_600_000)}`)).toEqual([]);
       const invalid = (query: string) =>
         request(t.http).get(`/v1/api-keys/${key.id}/usage?${query}`).set(bearer(owner.accessToken));
@@ -859,7 +876,12 @@ describe('API keys', () => {
         await request(own.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
         const usage = await usageOf(own, key.id, bearer(user.accessToken));
         expect(usage.data).toEqual([
-          { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 4, rejected: 0 },
+          {
+            period_start: expect.stringMatching(/:00:00\.000Z$/),
+            requests: 4,
+            rejected: 0,
+            failed: 0,
+          },
         ]);
         expect(usage.last_ip).toMatch(/127\.0\.0\.1/);
       });
@@ -894,7 +916,12 @@ describe('API keys', () => {
       ]);
       const usage = await usageOf(t, key.id, bearer(owner.accessToken));
       expect(usage.data).toEqual([
-        { period_start: expect.stringMatching(/:00:00\.000Z$/), requests: 3, rejected: 0 },
+        {
+          period_start: expect.stringMatching(/:00:00\.000Z$/),
+          requests: 3,
+          rejected: 0,
+          failed: 0,
+        },
       ]);
     });
 

@@ -3,8 +3,10 @@ import { ConfigService } from '@nestjs/config';
 import request from 'supertest';
 import { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { withQueryTimeout } from '../../src/database/query-timeout';
+import { ApiKeyUsageRecorder } from '../../src/modules/api-keys/api-key-usage.recorder';
 import { AuditWriter } from '../../src/modules/audit/audit-writer';
-import { asKey, bearer, createApiKey, userWithKey } from '../utils/api-keys';
+import { MembershipRolesCache } from '../../src/modules/organizations/membership-roles.cache';
+import { asKey, bearer, createApiKey, usageTotals, userWithKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { createUser, uniqueEmail } from '../utils/factories';
 import { DisposableMariaDb, describeWithMariaDbServer } from '../utils/mariadb-server';
@@ -55,6 +57,7 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
       RATE_LIMITS_ENABLED: 'true',
       // Usage is written only at the database's return here, not by the periodic flush.
       API_KEY_USAGE_FLUSH_MS: String(3_600_000),
+      DB_OUTAGE_LOG_INTERVAL_MS: '1000',
     });
   }, 120_000);
 
@@ -248,6 +251,124 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
     expect(await msUntil(backAt, async () => (await requests()) === 3)).toBeLessThan(
       NORMAL_AGAIN_WITHIN_MS,
     );
+  });
+
+  it('counts a key’s requests answered 503 as failed, not as requests served', async () => {
+    const { user, key } = await userWithKey(t, 'failed-usage', { scopes: ['api_keys:read'] });
+    // Verified from memory while the database is away; the list itself needs the database.
+    const listKeys = () => request(t.http).get('/v1/api-keys').set(asKey(key.key)).timeout(10_000);
+    await listKeys().expect(200);
+    await listKeys().expect(200);
+    await server.kill();
+    try {
+      for (let i = 0; i < 4; i++) {
+        const response = await listKeys();
+        expect(response.status).toBe(503);
+        expect(response.body).toEqual(SERVICE_UNAVAILABLE);
+      }
+      // Served meanwhile: it needs no database.
+      await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+    } finally {
+      await server.restart();
+    }
+    expect(await usageTotals(t, key.id, bearer(user.accessToken))).toEqual({
+      requests: 3,
+      rejected: 0,
+      failed: 4,
+    });
+  });
+
+  it('counts a known key’s request as failed when its verification got 503 (its owner’s role not cached)', async () => {
+    const { user, key } = await userWithKey(t, 'failed-verify');
+    const verify = () => request(t.http).get('/v1/auth/verify').set(asKey(key.key)).timeout(10_000);
+    await verify().expect(200);
+    // The key stays cached; its owner's role must be read again (as 30 s into an outage).
+    await t.app.get(MembershipRolesCache).forget(user.userId, user.organizationId);
+    await server.kill();
+    try {
+      const response = await verify();
+      expect(response.status).toBe(503);
+    } finally {
+      await server.restart();
+    }
+    expect(await usageTotals(t, key.id, bearer(user.accessToken))).toEqual({
+      requests: 1,
+      rejected: 0,
+      failed: 1,
+    });
+  });
+
+  it('moves a request answered 503 to failed even when its acceptance was being written meanwhile', async () => {
+    const { user, key } = await userWithKey(t, 'failed-mid-flush', { scopes: ['api_keys:read'] });
+    const listKeys = () => request(t.http).get('/v1/api-keys').set(asKey(key.key)).timeout(10_000);
+    await listKeys().expect(200);
+    const recorder = t.app.get(ApiKeyUsageRecorder);
+    await recorder.flush();
+    await server.pause();
+    try {
+      // Counted as accepted at once; its list then waits for the paused database (DB_TIMEOUT_MS).
+      const failing = listKeys().then((response) => response);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Takes that count out of memory, then waits as long, and puts it back when it fails: the
+      // 503 comes in between.
+      const flushed = recorder.flush();
+      expect((await failing).status).toBe(503);
+      await flushed;
+    } finally {
+      server.resume();
+    }
+    expect(await usageTotals(t, key.id, bearer(user.accessToken))).toEqual({
+      requests: 1,
+      rejected: 0,
+      failed: 1,
+    });
+  });
+
+  it('logs the outage once, the requests refused per interval and its end, not an error with a stack per 503', async () => {
+    const { key } = await userWithKey(t, 'log-flood', { scopes: ['api_keys:read'] });
+    const listKeys = () => request(t.http).get('/v1/api-keys').set(asKey(key.key)).timeout(10_000);
+    await listKeys().expect(200);
+    const from = t.logs.lines.length;
+    const logged = () => t.logs.entries().slice(from);
+    const outageLines = (pattern: RegExp) =>
+      logged().filter(
+        (entry) => entry.context === 'DatabaseAvailability' && pattern.test(String(entry.msg)),
+      );
+    const refusedIds: string[] = [];
+    await server.kill();
+    try {
+      for (let i = 0; i < 30; i++) {
+        const response = await listKeys();
+        expect(response.status).toBe(503);
+        refusedIds.push(String(response.headers['x-request-id']));
+      }
+      // DB_OUTAGE_LOG_INTERVAL_MS is 1 s in this suite.
+      await msUntil(Date.now(), async () => outageLines(/^Database still unavailable/).length > 0);
+    } finally {
+      await server.restart();
+    }
+    await msUntil(Date.now(), async () => outageLines(/^Database available again/).length > 0);
+
+    const down = outageLines(/^Database unavailable/);
+    expect(down).toEqual([expect.objectContaining({ level: 50, code: expect.any(String) })]);
+    expect(down[0]).not.toHaveProperty('err');
+    const counts = outageLines(/^Database still unavailable/);
+    const countedRefusals = counts.reduce((sum, entry) => sum + Number(entry.refused), 0);
+    expect(countedRefusals).toBeGreaterThan(0);
+    expect(countedRefusals).toBeLessThanOrEqual(refusedIds.length);
+    const back = outageLines(/^Database available again/);
+    expect(back).toEqual([expect.objectContaining({ refused: refusedIds.length })]);
+    expect(String(back[0].msg)).toMatch(
+      /^Database available again after \d+\.\d s; 30 requests refused with 503 while it was unavailable$/,
+    );
+    // Each refused request has its request line and no other: no error, no stack.
+    for (const id of refusedIds) {
+      expect(logged().filter((entry) => entry.request_id === id)).toEqual([
+        expect.objectContaining({ msg: 'request completed', res: { status_code: 503 } }),
+      ]);
+    }
+    const withStack = logged().filter((entry) => JSON.stringify(entry).includes('\\n    at '));
+    expect(withStack.length).toBeLessThan(refusedIds.length / 10);
   });
 });
 

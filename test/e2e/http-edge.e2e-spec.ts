@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createApiKey } from '../utils/api-keys';
+import { createApiKey, usageTotals } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, uniqueEmail } from '../utils/factories';
 import { HttpEdgeTestModule, TEST_CLIENT_SECRET } from '../utils/http-edge-test.module';
@@ -28,6 +28,8 @@ describe('the HTTP edge: form bodies and error shapes', () => {
       `${CONTRACT}/fail/unexpected`,
       `${OAUTH}/fail/database-down`,
       `${CONTRACT}/fail/database-down`,
+      `${CONTRACT}/fail-authenticated/unexpected`,
+      `${OAUTH}/fail-authenticated/database-down`,
     ]);
     await t.close();
   });
@@ -316,6 +318,27 @@ describe('the HTTP edge: form bodies and error shapes', () => {
         .expect(404, { detail: 'Not Found' });
       await request(t.http).get('/v1/oauth/nothing-here').expect(404, { detail: 'Not Found' });
       await request(t.http).get('/oauthx').expect(404, { detail: 'Not Found' });
+    });
+  });
+
+  describe('an API key’s usage', () => {
+    it('counts a request the route answered 4xx as served, and one it answered 5xx as failed', async () => {
+      const user = await createUser(t, 'usage-outcome');
+      const key = await createApiKey(t, bearer(user.accessToken), {
+        name: 'outcomes',
+        scopes: ['translate:read'],
+      });
+      const get = (path: string) => request(t.http).get(path).set(bearer(key.key));
+      await get(`${CONTRACT}/protected`).expect(200);
+      await get(`${CONTRACT}/fail-authenticated/not-found`).expect(404);
+      await get(`${OAUTH}/fail-authenticated/conflict`).expect(409);
+      await get(`${CONTRACT}/fail-authenticated/unexpected`).expect(500);
+      await get(`${OAUTH}/fail-authenticated/database-down`).expect(503);
+      expect(await usageTotals(t, key.id, bearer(user.accessToken))).toEqual({
+        requests: 3,
+        rejected: 0,
+        failed: 2,
+      });
     });
   });
 });

@@ -30,6 +30,26 @@ export async function usageOf(
   return response.body;
 }
 
+type UsageTotals = { requests: number; rejected: number; failed: number };
+
+/** A key's counts summed over the periods its usage lists (a test may straddle an hour). */
+export async function usageTotals(
+  t: TestApp,
+  keyId: string,
+  headers: Record<string, string>,
+): Promise<UsageTotals> {
+  const usage = await usageOf(t, keyId, headers);
+  const periods = usage.data as { requests: number; rejected: number; failed?: number }[];
+  return periods.reduce<UsageTotals>(
+    (sum, period) => ({
+      requests: sum.requests + period.requests,
+      rejected: sum.rejected + period.rejected,
+      failed: sum.failed + (period.failed ?? 0),
+    }),
+    { requests: 0, rejected: 0, failed: 0 },
+  );
+}
+
 /** A new user (in an organization of their own, on the free plan) and a key of theirs. */
 export async function userWithKey(
   t: TestApp,

@@ -47,6 +47,25 @@ class NameDto {
 /** The secret the test token route takes; anything else is a failed client authentication. */
 export const TEST_CLIENT_SECRET = 'test-client-secret';
 
+function failAs(kind: string): never {
+  switch (kind) {
+    case 'slow-down':
+      throw new SlowDown();
+    case 'not-found':
+      throw new NotFoundError('Client not found');
+    case 'conflict':
+      throw new ConflictError('Already consented', 'already_consented');
+    case 'rate-limited':
+      throw new TooManyRequestsError(30);
+    case 'database-down':
+      throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:3306'), {
+        code: 'ECONNREFUSED',
+      });
+    default:
+      throw new Error('internal detail: secret_table column xyz');
+  }
+}
+
 /**
  * Routes to exercise the HTTP edge the OAuth and SSO modules will stand on (form bodies, the
  * RFC 6749 error shape, per-client limits) before any real OAuth route exists. The same routes
@@ -87,22 +106,14 @@ abstract class HttpEdgeTestRoutes {
   @Get('fail/:kind')
   @Public()
   fail(@Param('kind') kind: string) {
-    switch (kind) {
-      case 'slow-down':
-        throw new SlowDown();
-      case 'not-found':
-        throw new NotFoundError('Client not found');
-      case 'conflict':
-        throw new ConflictError('Already consented', 'already_consented');
-      case 'rate-limited':
-        throw new TooManyRequestsError(30);
-      case 'database-down':
-        throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:3306'), {
-          code: 'ECONNREFUSED',
-        });
-      default:
-        throw new Error('internal detail: secret_table column xyz');
-    }
+    return failAs(kind);
+  }
+
+  /** The same, to a caller that had to present a credential (counted in a key's usage). */
+  @Get('fail-authenticated/:kind')
+  @Access({ scopes: ['translate:read'] })
+  failAuthenticated(@Param('kind') kind: string) {
+    return failAs(kind);
   }
 
   /** Behind Tessera's credentials, like /oauth/userinfo will be. */

@@ -25,6 +25,13 @@ export interface CredentialVerifier<P extends Principal = Principal> {
    * it has no access there.
    */
   inOrganization(principal: P, organizationId: string): Promise<P | null>;
+
+  /**
+   * The request this principal was verified for got a server error (5xx) after all: a verifier
+   * that counts its credential's use by outcome counts it as failed, not served. `startedAt` is
+   * when the request arrived (epoch ms). Called by the exception filter, on failures only.
+   */
+  failedToServe?(principal: P, startedAt: number): void;
 }
 
 /**

@@ -47,4 +47,9 @@ export class CredentialVerifiers implements OnApplicationBootstrap {
     const verifier = this.byPrincipalType.get(principal.type);
     return verifier ? verifier.inOrganization(principal, organizationId) : Promise.resolve(null);
   }
+
+  /** A verified caller's request got a server error (5xx): its verifier may count it as failed. */
+  failedToServe(principal: Principal, startedAt: number): void {
+    this.byPrincipalType.get(principal.type)?.failedToServe?.(principal, startedAt);
+  }
 }

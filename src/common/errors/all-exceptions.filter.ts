@@ -3,6 +3,8 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, RequestValidationError } from './api-errors';
 import { isOAuthPath, toOAuthErrorAnswer } from './oauth-error-answer';
 import { OAuthError } from './oauth-errors';
+import { CredentialVerifiers } from '../auth/credential-verifiers';
+import { DatabaseAvailability } from '../../database/database-availability';
 import { isDatabaseDown } from '../../database/errors';
 
 /** Fastify's own 4xx errors (raised before a route runs), with the detail a client should see. */
@@ -65,10 +67,17 @@ export function toErrorAnswer(error: unknown, requestId: string): ErrorAnswer {
 /**
  * The one exception filter: the contract's `{"detail": ...}` everywhere, RFC 6749's
  * `{"error", "error_description"}` on the OAuth endpoints (/oauth/*, oauth-error-answer.ts).
+ * A server error (5xx) is also the caller's failed request: a verified credential that counts
+ * its use counts it as failed, not served (here, so a served request pays nothing for it).
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
+
+  constructor(
+    private readonly verifiers: CredentialVerifiers,
+    private readonly database: DatabaseAvailability,
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -76,16 +85,30 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const contract = toErrorAnswer(error, String(request.id));
     const answer = isOAuthPath(request.url) ? toOAuthErrorAnswer(error, contract) : contract;
-    if (answer.status >= 500) {
-      this.logger.error(
-        { err: error, request_id: request.id },
-        answer.status === 503 ? 'Dependency unavailable' : 'Unhandled error',
-      );
-    }
+    if (answer.status >= 500) this.serverError(error, answer.status, request, reply);
     void reply
       .status(answer.status)
       .headers(answer.headers ?? {})
       .type('application/json; charset=utf-8')
       .send(answer.body);
+  }
+
+  private serverError(
+    error: unknown,
+    status: number,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const principal = request.principal;
+    if (principal) this.verifiers.failedToServe(principal, Date.now() - reply.elapsedTime);
+    // Not one line per request while the database is away: DatabaseAvailability logs the outage
+    // once, then how many requests it refused per interval, then its end.
+    if (status === 503 && isDatabaseDown(error)) this.database.refused(error);
+    else {
+      this.logger.error(
+        { err: error, request_id: request.id },
+        status === 503 ? 'Dependency unavailable' : 'Unhandled error',
+      );
+    }
   }
 }

@@ -1,7 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { RefColumn } from '../../database/columns';
 
-/** Requests and rejections of one key in one hour; written in batches by ApiKeyUsageRecorder. */
+/**
+ * One key's requests in one hour by outcome (served, rejected, failed by the server); written in
+ * batches by ApiKeyUsageRecorder.
+ */
 @Entity('api_key_usage')
 export class ApiKeyUsage {
   @PrimaryColumn({ name: 'key_id', type: 'varchar', length: 40 })
@@ -18,4 +21,8 @@ export class ApiKeyUsage {
 
   @Column({ type: 'integer', default: 0 })
   rejected: number;
+
+  /** Answered with a server error (5xx), e.g. 503 while the database was unavailable. */
+  @Column({ type: 'integer', default: 0 })
+  failed: number;
 }

@@ -13,14 +13,22 @@ interface HourCounts {
   periodStart: Date;
   requests: number;
   rejected: number;
+  failed: number;
 }
 
 const HOUR_MS = 3_600_000;
 
 /**
- * Counts each key's requests and rejections per hour in memory, on the request path, and writes
- * them with its last use in one transaction every interval and at shutdown: a crash loses at most
- * one interval's counts, never a request.
+ * Counts each key's requests per hour by outcome, in memory, on the request path: served
+ * (`requests`), refused (`rejected`: 401/403 of the key's checks, 429) or failed by the server
+ * (`failed`: 5xx). Writes them with its last use in one transaction every interval and at
+ * shutdown: a crash loses at most one interval's counts, never a request.
+ *
+ * The counts are deltas added to the stored rows, so a request moved to another outcome after
+ * its acceptance was taken out for writing (a 503 comes up to DB_TIMEOUT_MS after it, while the
+ * flush waits for the same database) still moves: its hour holds requests -1 in memory, which
+ * the write adds to the row holding its +1. Only at an hour's turn can a move land in the hour
+ * next to the one it was counted in.
  */
 @Injectable()
 export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown {
@@ -52,19 +60,7 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
 
   record(keyId: string, organizationId: string, ip: string, accepted: boolean): void {
     const now = Date.now();
-    const periodStart = now - (now % HOUR_MS);
-    const slot = `${keyId}|${periodStart}`;
-    let counts = this.counts.get(slot);
-    if (!counts) {
-      counts = {
-        keyId,
-        organizationId,
-        periodStart: new Date(periodStart),
-        requests: 0,
-        rejected: 0,
-      };
-      this.counts.set(slot, counts);
-    }
+    const counts = this.hourOf(keyId, organizationId, now);
     if (accepted) {
       counts.requests += 1;
       const last = this.lastUse.get(keyId);
@@ -77,16 +73,48 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
     }
   }
 
+  /** A request of the key the server failed to answer before it was accepted (5xx in verify). */
+  recordFailed(keyId: string, organizationId: string): void {
+    this.hourOf(keyId, organizationId, Date.now()).failed += 1;
+  }
+
   /**
    * A request authentication accepted (and counted) but a later check refused (rate limit): it
    * moves from `requests` to `rejected`, so each request is counted once, by its outcome.
    */
-  reclassifyAsRejected(keyId: string): void {
-    const now = Date.now();
-    const counts = this.counts.get(`${keyId}|${now - (now % HOUR_MS)}`);
-    if (!counts || counts.requests === 0) return;
+  reclassifyAsRejected(keyId: string, organizationId: string): void {
+    const counts = this.hourOf(keyId, organizationId, Date.now());
     counts.requests -= 1;
     counts.rejected += 1;
+  }
+
+  /**
+   * A request accepted (and counted) that the server then failed to answer (5xx): it moves from
+   * `requests` to `failed`. `startedAt` is when the request came in, the hour it was counted in.
+   */
+  reclassifyAsFailed(keyId: string, organizationId: string, startedAt: number): void {
+    const counts = this.hourOf(keyId, organizationId, startedAt);
+    counts.requests -= 1;
+    counts.failed += 1;
+  }
+
+  /** The counts of the key's hour holding `at`, made at its first request in that hour. */
+  private hourOf(keyId: string, organizationId: string, at: number): HourCounts {
+    const periodStart = at - (at % HOUR_MS);
+    const slot = `${keyId}|${periodStart}`;
+    let counts = this.counts.get(slot);
+    if (!counts) {
+      counts = {
+        keyId,
+        organizationId,
+        periodStart: new Date(periodStart),
+        requests: 0,
+        rejected: 0,
+        failed: 0,
+      };
+      this.counts.set(slot, counts);
+    }
+    return counts;
   }
 
   /** Writes what has been counted so far; concurrent callers share one write. */
@@ -121,6 +149,7 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
         if (pending) {
           pending.requests += row.requests;
           pending.rejected += row.rejected;
+          pending.failed += row.failed;
         } else this.counts.set(slot, row);
       }
       // Newer uses recorded meanwhile win over the batch's.

@@ -9,7 +9,7 @@ import { UsageDto, UsageQueryDto } from './dto/api-key.dto';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** A key's requests and rejections per hour or day, as GET /v1/api-keys/:id/usage shows them. */
+/** A key's requests by outcome per hour or day, as GET /v1/api-keys/:id/usage shows them. */
 @Injectable()
 export class ApiKeyUsageService {
   constructor(
@@ -34,13 +34,14 @@ export class ApiKeyUsageService {
       new Date(since.getTime() - (since.getTime() % HOUR_MS)),
       until,
     );
-    const periods = new Map<number, { requests: number; rejected: number }>();
+    const periods = new Map<number, { requests: number; rejected: number; failed: number }>();
     for (const hour of hours) {
       const start = hour.periodStart.getTime();
       const period = granularity === 'day' ? start - (start % DAY_MS) : start;
-      const sum = periods.get(period) ?? { requests: 0, rejected: 0 };
+      const sum = periods.get(period) ?? { requests: 0, rejected: 0, failed: 0 };
       sum.requests += hour.requests;
       sum.rejected += hour.rejected;
+      sum.failed += hour.failed;
       periods.set(period, sum);
     }
     return {

@@ -36,7 +36,7 @@ const SUSPECT_LOOKUP_FACTOR = 20;
  * cache by hash; on a miss the checksum (offline, rejects typos and guesses with no look-up),
  * then the Passport strategy and the database; then the checks: revoked, expired, IP allowed,
  * organization, and the role of the user the key acts for. Each outcome is counted in the key's
- * usage in memory.
+ * usage in memory; a request the server then fails to answer (5xx) moves to `failed`.
  */
 @Injectable()
 @CredentialVerifierProvider({ order: 10 })
@@ -117,8 +117,20 @@ export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
     }
     const acting = this.authority.of(key);
     return acting instanceof Promise
-      ? acting.then((resolved) => this.principalOf(key, resolved, request, ip))
+      ? acting.then(
+          (resolved) => this.principalOf(key, resolved, request, ip),
+          (error: unknown) => {
+            // The owner's role could not be read (the database): a 5xx for a known key.
+            this.usage.recordFailed(key.id, key.organizationId);
+            throw error;
+          },
+        )
       : this.principalOf(key, acting, request, ip);
+  }
+
+  /** Counted as served when verified; the server then failed to answer it (5xx). */
+  failedToServe(principal: ApiKeyPrincipal, startedAt: number): void {
+    this.usage.reclassifyAsFailed(principal.subject, principal.organizationId, startedAt);
   }
 
   /** The key as it acts now, or a refusal when nobody stands behind it any more. */

@@ -138,7 +138,7 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Rows per statement: 5 parameters each stays far below SQLite's and MySQL's limits. */
+/** Rows per statement: 6 parameters each stays far below SQLite's and MySQL's limits. */
 const ROWS_PER_STATEMENT = 500;
 
 function chunksOf<T>(rows: T[]): T[][] {
@@ -171,7 +171,8 @@ function columnWriter(
  */
 async function addUsage(manager: EntityManager, hours: ApiKeyUsage[]): Promise<void> {
   const e = (name: string) => manager.connection.driver.escape(name);
-  const columns = ['key_id', 'period_start', 'organization_id', 'requests', 'rejected'];
+  const counted = ['requests', 'rejected', 'failed'];
+  const columns = ['key_id', 'period_start', 'organization_id', ...counted];
   const periodStart = columnWriter(manager, ApiKeyUsage, 'periodStart');
   const parameters = hours.flatMap((hour) => [
     hour.keyId,
@@ -179,14 +180,14 @@ async function addUsage(manager: EntityManager, hours: ApiKeyUsage[]): Promise<v
     hour.organizationId,
     hour.requests,
     hour.rejected,
+    hour.failed,
   ]);
   const add = (column: string, incoming: string) => `${e(column)} = ${e(column)} + ${incoming}`;
   const onConflict =
     manager.connection.driver.options.type === 'mysql'
-      ? `ON DUPLICATE KEY UPDATE ${add('requests', `VALUES(${e('requests')})`)}, ` +
-        add('rejected', `VALUES(${e('rejected')})`)
+      ? `ON DUPLICATE KEY UPDATE ${counted.map((c) => add(c, `VALUES(${e(c)})`)).join(', ')}`
       : `ON CONFLICT (${e('key_id')}, ${e('period_start')}) DO UPDATE SET ` +
-        `${add('requests', `excluded.${e('requests')}`)}, ${add('rejected', `excluded.${e('rejected')}`)}`;
+        counted.map((c) => add(c, `excluded.${e(c)}`)).join(', ');
   await manager.query(
     `INSERT INTO ${e('api_key_usage')} (${columns.map(e).join(', ')}) VALUES ` +
       `${hours.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ')} ${onConflict}`,

@@ -64,6 +64,7 @@ import { UserTokenVerifier } from './user-token.verifier';
     AccessGuard,
     { provide: APP_GUARD, useExisting: AccessGuard },
   ],
-  exports: [AccessTokenCache, SessionsService, AccessTokenDenylist],
+  // CredentialVerifiers: the exception filter tells them of requests that failed (5xx).
+  exports: [AccessTokenCache, SessionsService, AccessTokenDenylist, CredentialVerifiers],
 })
 export class AuthModule {}

@@ -174,7 +174,7 @@ export class RateLimiter extends RequestRateLimiter {
   private recordRejection(request: FastifyRequest, limit: Limit): void {
     const principal = request.principal;
     if (principal?.type === 'api_key' && principal.organizationId) {
-      this.usage.reclassifyAsRejected(principal.subject);
+      this.usage.reclassifyAsRejected(principal.subject, principal.organizationId);
     }
     this.audit.recordSampled(
       `rate-limited:${limit.name}:${limit.tracker}`,

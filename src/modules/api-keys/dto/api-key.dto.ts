@@ -66,10 +66,17 @@ export class UsageQueryDto {
   granularity?: 'hour' | 'day';
 }
 
+/** Each request counts once, by how it was answered. */
 class UsagePeriodDto {
   @ApiProperty() period_start: string;
-  @ApiProperty() requests: number;
-  @ApiProperty() rejected: number;
+  @ApiProperty({ description: 'Requests the key was accepted for and that were answered' })
+  requests: number;
+  @ApiProperty({ description: 'Requests refused: the key revoked, expired, not allowed, or 429' })
+  rejected: number;
+  @ApiProperty({
+    description: 'Requests the key was accepted for that the server failed to answer (5xx)',
+  })
+  failed: number;
 }
 
 export class UsageDto {
