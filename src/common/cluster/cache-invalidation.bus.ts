@@ -24,7 +24,17 @@ export type Invalidation =
   /** Every session of a user but one (logout everywhere, password change, MFA turned on). */
   | { kind: 'user_sessions'; userId: string; exceptSessionId: string | null }
   | { kind: 'membership'; userId: string; organizationId: string }
-  | { kind: 'organization'; id: string };
+  | { kind: 'organization'; id: string }
+  /**
+   * An OAuth client's settings or secret changed, or it was deleted (its grants, codes and
+   * refresh tokens went with it: the tokens it was issued stop working).
+   */
+  | {
+      kind: 'oauth_client';
+      id: string;
+      organizationId: string;
+      change: 'updated' | 'secret_rotated' | 'deleted';
+    };
 
 type Handler = (event: Invalidation) => void;
 

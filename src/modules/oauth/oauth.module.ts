@@ -4,6 +4,7 @@ import { OrganizationsModule } from '../organizations/organizations.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { ClientSecrets } from './clients/client-secrets';
+import { OAuthClientChanges } from './clients/oauth-client-changes';
 import { OAuthClientsRepository } from './clients/oauth-clients.repository';
 import { AuthorizationCode } from './storage/authorization-code.entity';
 import { OAuthClient } from './storage/oauth-client.entity';
@@ -22,7 +23,7 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     OrganizationsModule,
     TokensModule,
   ],
-  providers: [ClientSecrets, OAuthClientsRepository],
-  exports: [OAuthClientsRepository],
+  providers: [ClientSecrets, OAuthClientsRepository, OAuthClientChanges],
+  exports: [OAuthClientsRepository, OAuthClientChanges],
 })
 export class OAuthModule {}
