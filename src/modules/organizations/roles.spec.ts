@@ -16,11 +16,18 @@ describe('the role tables', () => {
       'api_keys.read': 'api_keys:read',
       'api_keys.write': 'api_keys:write',
       'audit.read': 'compliance:read',
+      'oauth_clients.read': 'oauth_clients:read',
+      'oauth_clients.write': 'oauth_clients:write',
     });
   });
 
   it('give owners and admins every permission, members the reads and API keys, viewers the reads', () => {
-    const reads = ['organization.read', 'organization.members.read', 'api_keys.read'];
+    const reads = [
+      'organization.read',
+      'organization.members.read',
+      'api_keys.read',
+      'oauth_clients.read',
+    ];
     const table = Object.fromEntries(ROLES.map((role) => [role, [...permissionsOf(role)].sort()]));
     expect(table).toEqual({
       owner: [...PERMISSIONS].sort(),
