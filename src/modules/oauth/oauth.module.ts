@@ -5,7 +5,9 @@ import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { ClientSecrets } from './clients/client-secrets';
 import { OAuthClientChanges } from './clients/oauth-client-changes';
+import { OAuthClientsController } from './clients/oauth-clients.controller';
 import { OAuthClientsRepository } from './clients/oauth-clients.repository';
+import { OAuthClientsService } from './clients/oauth-clients.service';
 import { AuthorizationCode } from './storage/authorization-code.entity';
 import { OAuthClient } from './storage/oauth-client.entity';
 import { OAuthGrant } from './storage/oauth-grant.entity';
@@ -23,7 +25,8 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     OrganizationsModule,
     TokensModule,
   ],
-  providers: [ClientSecrets, OAuthClientsRepository, OAuthClientChanges],
+  controllers: [OAuthClientsController],
+  providers: [ClientSecrets, OAuthClientsRepository, OAuthClientChanges, OAuthClientsService],
   exports: [OAuthClientsRepository, OAuthClientChanges],
 })
 export class OAuthModule {}
