@@ -45,6 +45,7 @@ export function GrantTypeList(docs: { default?: string[] } = {}) {
     ApiPropertyOptional({
       type: [String],
       enum: CLIENT_GRANT_TYPES,
+      minItems: 1,
       ...docs,
       description: 'The JWT bearer grant is for service accounts, not clients.',
     }),
@@ -69,6 +70,8 @@ export function ScopeList() {
   return applyDecorators(
     ApiProperty({
       type: [String],
+      minItems: 1,
+      maxItems: 100,
       description: SCOPES_DESCRIPTION,
       example: ['openid', 'profile', 'translate:read'],
     }),
@@ -79,7 +82,12 @@ export function ScopeList() {
 /** `scopes` in an update: left out, the client keeps its own. */
 export function OptionalScopeList() {
   return applyDecorators(
-    ApiPropertyOptional({ type: [String], description: SCOPES_DESCRIPTION }),
+    ApiPropertyOptional({
+      type: [String],
+      minItems: 1,
+      maxItems: 100,
+      description: SCOPES_DESCRIPTION,
+    }),
     Omittable(),
     ...scopeRules(),
   );

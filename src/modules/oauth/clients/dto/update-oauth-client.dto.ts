@@ -32,6 +32,7 @@ export const MAX_SECRET_GRACE_PERIOD_SECONDS = 7 * 24 * 3600;
 
 export class RotateClientSecretDto {
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 0,
     maximum: MAX_SECRET_GRACE_PERIOD_SECONDS,
     default: 0,
