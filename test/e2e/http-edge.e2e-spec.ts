@@ -316,7 +316,10 @@ describe('the HTTP edge: form bodies and error shapes', () => {
       await request(t.http)
         .get('/.well-known/oauth-authorization-server/x')
         .expect(404, { detail: 'Not Found' });
-      await request(t.http).get('/v1/oauth/nothing-here').expect(404, { detail: 'Not Found' });
+      await request(t.http)
+        .get('/v1/oauth/clients')
+        .expect(401, { detail: 'Missing credentials', code: 'missing_credentials' });
+      await request(t.http).get('/v1/oauthx').expect(404, { detail: 'Not Found' });
       await request(t.http).get('/oauthx').expect(404, { detail: 'Not Found' });
     });
   });

@@ -40,6 +40,8 @@ interface Context {
   member: TestUser;
   organizationId: string;
   keyId: string;
+  /** An OAuth client of the owner's personal organization. */
+  clientId: string;
 }
 
 /** One route that stores a column: sends `value` in the field at `loc`. */
@@ -75,6 +77,36 @@ const register = (t: TestApp, fields: object) =>
   );
 const newKey = (t: TestApp, c: Context, fields: object) =>
   post(t, '/v1/api-keys', asOwner(c), { name: 'k', scopes: ['models:read'], ...fields });
+const newClient = (t: TestApp, c: Pick<Context, 'owner'>, fields: object) =>
+  post(t, '/v1/oauth/clients', asOwner(c as Context), {
+    name: 'c',
+    client_type: 'confidential',
+    redirect_uris: ['https://app.example.com/cb'],
+    scopes: ['openid'],
+    ...fields,
+  });
+const clientPath = (c: Context) => `/v1/oauth/clients/${c.clientId}`;
+
+/** `count` distinct redirect URIs of the longest length one may have (2000 characters). */
+const longestRedirectUris = (count: number, base = 'https://app.example.com/') =>
+  Array.from({ length: count }, (_, i) => {
+    const suffix = `/${i}`;
+    return `${base}${'a'.repeat(2000 - base.length - suffix.length)}${suffix}`;
+  });
+
+/** The probes of a client field that both registering and updating store. */
+const clientProbes = (field: string): Probe[] => [
+  {
+    route: 'POST /v1/oauth/clients',
+    loc: ['body', field],
+    send: (t, c, value) => newClient(t, c, { [field]: value }),
+  },
+  {
+    route: 'PATCH /v1/oauth/clients/:client_id',
+    loc: ['body', field],
+    send: (t, c, value) => patch(t, clientPath(c), asOwner(c), { [field]: value }),
+  },
+];
 
 /** Every string column a client's input reaches, by `table.column`. */
 const FROM_INPUT: Record<string, InputColumn> = {
@@ -212,6 +244,34 @@ const FROM_INPUT: Record<string, InputColumn> = {
     ],
     tooLong: () => longestAllowedIps(101),
   },
+  'oauth_clients.name': { probes: clientProbes('name') },
+  'oauth_clients.client_type': {
+    probes: [
+      {
+        route: 'POST /v1/oauth/clients',
+        loc: ['body', 'client_type'],
+        send: (t, c, client_type) => newClient(t, c, { client_type }),
+      },
+    ],
+  },
+  // TEXT columns: at most 20 URIs of at most 2000 ASCII characters (about 40 KB of JSON), a few
+  // grant types, at most 100 scopes of at most 100 characters: all below 64 KB.
+  'oauth_clients.redirect_uris': {
+    probes: clientProbes('redirect_uris'),
+    tooLong: () => longestRedirectUris(21),
+  },
+  'oauth_clients.post_logout_redirect_uris': {
+    probes: clientProbes('post_logout_redirect_uris'),
+    tooLong: () => longestRedirectUris(21),
+  },
+  'oauth_clients.grant_types': {
+    probes: clientProbes('grant_types'),
+    tooLong: () => Array.from({ length: 7 }, () => 'authorization_code'),
+  },
+  'oauth_clients.scopes': {
+    probes: clientProbes('scopes'),
+    tooLong: () => Array.from({ length: 101 }, () => 'openid'),
+  },
 };
 
 /** Every other string column, with what fills it instead of a client's text. */
@@ -272,16 +332,9 @@ const SET_BY_SERVER: Record<string, string> = {
   'audit_events.prev_hash': 'SHA-256 hex',
   'audit_events.hash': 'SHA-256 hex',
   'cache_invalidations.event': 'JSON of ids of existing records (cache-invalidation.bus.ts)',
-  // OAuth: ids, hashes and values the server derives. The client fields a caller sends (name,
-  // redirect URIs, scopes, grant types) move to FROM_INPUT with the route that stores them.
+  // OAuth: ids, hashes and values the server derives.
   'oauth_clients.id': 'client_ + 32 hex digits',
   'oauth_clients.organization_id': 'id of an existing organization',
-  'oauth_clients.name': 'not yet stored from input (no route yet)',
-  'oauth_clients.client_type': 'not yet stored from input (no route yet)',
-  'oauth_clients.redirect_uris': 'not yet stored from input (no route yet)',
-  'oauth_clients.post_logout_redirect_uris': 'not yet stored from input (no route yet)',
-  'oauth_clients.grant_types': 'not yet stored from input (no route yet)',
-  'oauth_clients.scopes': 'not yet stored from input (no route yet)',
   'oauth_clients.secret_hash': 'HMAC-SHA256 hex',
   'oauth_clients.previous_secret_hash': 'HMAC-SHA256 hex',
   'oauth_clients.created_by': 'the creating principal (type and id)',
@@ -358,7 +411,14 @@ describe('input limits: every stored string fits its column, on SQLite and Maria
       role: 'member',
     }).expect(201);
     const key = await newKey(t, { owner } as Context, {}).expect(201);
-    c = { owner, member, organizationId: organization.body.id, keyId: key.body.id };
+    const client = await newClient(t, { owner }, {}).expect(201);
+    c = {
+      owner,
+      member,
+      organizationId: organization.body.id,
+      keyId: key.body.id,
+      clientId: client.body.client_id,
+    };
   });
   afterAll(async () => {
     expect(t.logs.serverErrors()).toEqual([]);
@@ -472,5 +532,33 @@ describe('input limits: every stored string fits its column, on SQLite and Maria
     const rotated = await post(t, `${keyPath}/rotate`, asNewUser, {}).expect(201);
     expect(rotated.body.name).toBe(keyRenamed);
     await request(t.http).get('/v1/api-keys').set(asNewUser).expect(200);
+
+    // OAuth clients: a full name, 20 of the longest redirect URIs of each kind, every grant type
+    // and every scope.
+    const clientName = text(200, 'Client ');
+    const clientScopes = [...scopes, 'openid', 'profile', 'email', 'offline_access'];
+    const clientFields = {
+      name: clientName,
+      client_type: 'confidential',
+      redirect_uris: longestRedirectUris(20),
+      post_logout_redirect_uris: longestRedirectUris(20, 'http://127.0.0.1:65535/'),
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      scopes: clientScopes,
+    };
+    const client = await post(t, '/v1/oauth/clients', asNewUser, clientFields).expect(201);
+    const path = `/v1/oauth/clients/${client.body.client_id}`;
+    const { client_type: _type, ...settings } = clientFields;
+    const storedClient = await request(t.http).get(path).set(asNewUser).expect(200);
+    expect(storedClient.body).toEqual(expect.objectContaining(settings));
+    const clientRenamed = text(200, 'Reclient ');
+    const changed = await patch(t, path, asNewUser, {
+      name: clientRenamed,
+      redirect_uris: longestRedirectUris(20, 'http://[::1]:8080/'),
+      post_logout_redirect_uris: longestRedirectUris(20, 'https://b.example/'),
+      scopes: clientScopes.slice(1),
+    }).expect(200);
+    expect(changed.body.name).toBe(clientRenamed);
+    await post(t, `${path}/secret`, asNewUser, { grace_period_seconds: 604_800 }).expect(200);
+    await request(t.http).get('/v1/oauth/clients').set(asNewUser).expect(200);
   });
 });

@@ -12,7 +12,7 @@ describe('OAuth: client_credentials, introspection, revocation, discovery', () =
   beforeAll(async () => {
     t = await createTestApp();
     owner = await createUser(t, 'oauth-owner');
-    client = await registerClient(t, owner.organizationId);
+    client = await registerClient(t, owner);
   });
 
   afterAll(async () => {
@@ -120,7 +120,7 @@ describe('OAuth: client_credentials, introspection, revocation, discovery', () =
     });
 
     it('refuses a grant type the client is not registered for', async () => {
-      const codeOnly = await registerClient(t, owner.organizationId, {
+      const codeOnly = await registerClient(t, owner, {
         grantTypes: ['authorization_code'],
         redirectUris: ['https://app.example/callback'],
       });
@@ -195,7 +195,7 @@ describe('OAuth: client_credentials, introspection, revocation, discovery', () =
     });
 
     it('cannot create API keys (a key must act for a user)', async () => {
-      const powerful = await registerClient(t, owner.organizationId, {
+      const powerful = await registerClient(t, owner, {
         scopes: ['api_keys:write', 'translate:read'],
       });
       const accessToken = await clientCredentialsToken(t, powerful);
@@ -230,7 +230,7 @@ describe('OAuth: client_credentials, introspection, revocation, discovery', () =
 
     it('describes an active token of the caller’s organization', async () => {
       const accessToken = await clientCredentialsToken(t, client, 'translate:read');
-      const resourceServer = await registerClient(t, owner.organizationId, { scopes: [] });
+      const resourceServer = await registerClient(t, owner, { scopes: ['documents:read'] });
       const response = await introspect(resourceServer, accessToken).expect(200);
       expect(response.headers['cache-control']).toBe('no-store');
       expect(response.body).toMatchObject({
@@ -247,7 +247,7 @@ describe('OAuth: client_credentials, introspection, revocation, discovery', () =
     it('says only {"active": false} to a client of another organization', async () => {
       const accessToken = await clientCredentialsToken(t, client);
       const stranger = await createUser(t, 'oauth-stranger');
-      const foreign = await registerClient(t, stranger.organizationId);
+      const foreign = await registerClient(t, stranger);
       const response = await introspect(foreign, accessToken).expect(200);
       expect(response.body).toEqual({ active: false });
     });
@@ -264,7 +264,7 @@ describe('OAuth: client_credentials, introspection, revocation, discovery', () =
     });
 
     it('refuses public clients', async () => {
-      const spa = await registerClient(t, owner.organizationId, {
+      const spa = await registerClient(t, owner, {
         clientType: 'public',
         grantTypes: ['authorization_code'],
       });
@@ -301,11 +301,66 @@ describe('OAuth: client_credentials, introspection, revocation, discovery', () =
 
     it('answers 200 for an unknown token, and refuses another client’s token', async () => {
       await revoke(client, 'never-issued').expect(200);
-      const other = await registerClient(t, owner.organizationId);
+      const other = await registerClient(t, owner);
       const accessToken = await clientCredentialsToken(t, client);
       const refused = await revoke(other, accessToken).expect(400);
       expect(refused.body.error).toBe('invalid_request');
       await request(t.http).get('/v1/auth/verify').set(bearer(accessToken)).expect(200);
+    });
+  });
+
+  describe('client changes', () => {
+    it('a deleted client’s tokens stop on the next request, and it can get no more', async () => {
+      const doomed = await registerClient(t, owner);
+      const accessToken = await clientCredentialsToken(t, doomed);
+      await request(t.http).get('/v1/auth/verify').set(bearer(accessToken)).expect(200);
+      await request(t.http)
+        .delete(`/v1/oauth/clients/${doomed.clientId}`)
+        .set(bearer(owner.accessToken))
+        .expect(204);
+      await request(t.http).get('/v1/auth/verify').set(bearer(accessToken)).expect(401);
+      const refused = await token(
+        { grant_type: 'client_credentials' },
+        basicAuth(doomed.clientId, doomed.clientSecret),
+      ).expect(401);
+      expect(refused.body.error).toBe('invalid_client');
+    });
+
+    it('a rotated secret stops at once without a grace period, and lasts it with one', async () => {
+      const rotated = await registerClient(t, owner);
+      const first = await request(t.http)
+        .post(`/v1/oauth/clients/${rotated.clientId}/secret`)
+        .set(bearer(owner.accessToken))
+        .send({ grace_period_seconds: 3600 })
+        .expect(200);
+      // Within the grace period both work.
+      await clientCredentialsToken(t, rotated);
+      await clientCredentialsToken(t, { ...rotated, clientSecret: first.body.client_secret });
+      const second = await request(t.http)
+        .post(`/v1/oauth/clients/${rotated.clientId}/secret`)
+        .set(bearer(owner.accessToken))
+        .send({})
+        .expect(200);
+      await token(
+        { grant_type: 'client_credentials' },
+        basicAuth(rotated.clientId, first.body.client_secret),
+      ).expect(401);
+      await clientCredentialsToken(t, { ...rotated, clientSecret: second.body.client_secret });
+    });
+
+    it('narrowing a client’s scopes narrows its live tokens at once', async () => {
+      const narrowed = await registerClient(t, owner);
+      const accessToken = await clientCredentialsToken(t, narrowed);
+      await request(t.http)
+        .patch(`/v1/oauth/clients/${narrowed.clientId}`)
+        .set(bearer(owner.accessToken))
+        .send({ scopes: ['translate:read'] })
+        .expect(200);
+      const verify = await request(t.http)
+        .get('/v1/auth/verify')
+        .set(bearer(accessToken))
+        .expect(200);
+      expect(verify.body.scopes).toEqual(['translate:read']);
     });
   });
 

@@ -1,10 +1,6 @@
 import request from 'supertest';
-import { DataSource } from 'typeorm';
-import { CacheInvalidationBus } from '../../src/common/cluster/cache-invalidation.bus';
-import { prefixedId } from '../../src/common/ids';
-import { ClientSecrets } from '../../src/modules/oauth/clients/client-secrets';
-import { OAuthClient } from '../../src/modules/oauth/storage/oauth-client.entity';
 import type { TestApp } from './create-app';
+import { bearer, TestUser } from './factories';
 
 export interface TestClient {
   clientId: string;
@@ -19,41 +15,31 @@ export interface ClientSettings {
   redirectUris?: string[];
 }
 
-/**
- * Registers an OAuth client in an organization, as the management API stores one (a row with
- * the secret's keyed hash). Used by the grant suites until they register through the API.
- */
+/** Registers an OAuth client through the management API, as the organization's owner. */
 export async function registerClient(
   t: TestApp,
-  organizationId: string,
+  owner: TestUser,
   settings: ClientSettings = {},
 ): Promise<TestClient> {
-  const { secret, hash } = t.app.get(ClientSecrets).generate();
-  const clientType = settings.clientType ?? 'confidential';
-  const id = prefixedId('client');
-  const now = new Date();
-  await t.app
-    .get(DataSource)
-    .getRepository(OAuthClient)
-    .insert({
-      id,
-      organizationId,
+  const grantTypes = settings.grantTypes ?? ['client_credentials'];
+  const response = await request(t.http)
+    .post('/v1/oauth/clients')
+    .set(bearer(owner.accessToken))
+    .send({
       name: 'Test client',
-      clientType,
-      redirectUris: JSON.stringify(settings.redirectUris ?? []),
-      postLogoutRedirectUris: '[]',
-      grantTypes: (settings.grantTypes ?? ['client_credentials']).join(' '),
-      scopes: (settings.scopes ?? ['translate:read', 'translate:write']).join(' '),
-      secretHash: clientType === 'confidential' ? hash : null,
-      previousSecretHash: null,
-      previousSecretExpiresAt: null,
-      firstParty: false,
-      createdBy: 'test',
-      createdAt: now,
-      updatedAt: now,
-    });
-  await t.app.get(CacheInvalidationBus).publish({ kind: 'oauth_client', id });
-  return { clientId: id, clientSecret: secret, organizationId };
+      client_type: settings.clientType ?? 'confidential',
+      grant_types: grantTypes,
+      scopes: settings.scopes ?? ['translate:read', 'translate:write'],
+      redirect_uris:
+        settings.redirectUris ??
+        (grantTypes.includes('authorization_code') ? ['https://app.example/callback'] : []),
+    })
+    .expect(201);
+  return {
+    clientId: response.body.client_id,
+    clientSecret: response.body.client_secret,
+    organizationId: owner.organizationId,
+  };
 }
 
 /** `Authorization: Basic` for client_secret_basic (RFC 6749 section 2.3.1). */

@@ -25,8 +25,16 @@ export type Invalidation =
   | { kind: 'user_sessions'; userId: string; exceptSessionId: string | null }
   | { kind: 'membership'; userId: string; organizationId: string }
   | { kind: 'organization'; id: string }
-  /** An OAuth client deleted: every token issued to it stops working. */
-  | { kind: 'oauth_client'; id: string }
+  /**
+   * An OAuth client's settings or secret changed, or it was deleted (its grants, codes and
+   * refresh tokens went with it: the tokens it was issued stop working).
+   */
+  | {
+      kind: 'oauth_client';
+      id: string;
+      organizationId: string;
+      change: 'updated' | 'secret_rotated' | 'deleted';
+    }
   /** A user's grant to a client ended (revoked, or a refresh token or code reused). */
   | { kind: 'oauth_grant'; id: string }
   /** One access token revoked (RFC 7009), by `jti`. */

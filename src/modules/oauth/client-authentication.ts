@@ -85,20 +85,14 @@ export class ClientAuthentication {
     viaAuthorizationHeader: boolean,
   ): Promise<OAuthClient> {
     const client = await this.clients.find(clientId);
-    if (!client || client.clientType !== 'confidential' || !this.secretMatches(client, secret)) {
+    if (
+      !client ||
+      client.clientType !== 'confidential' ||
+      !this.secrets.accepts(client, secret, this.clock.now())
+    ) {
       throw new InvalidClient(UNKNOWN_OR_WRONG, { viaAuthorizationHeader });
     }
     return client;
-  }
-
-  /** The current secret, or the one it replaced while the rotation's grace period lasts. */
-  private secretMatches(client: OAuthClient, secret: string): boolean {
-    const current = this.secrets.matches(secret, client.secretHash);
-    const previousValid =
-      client.previousSecretExpiresAt !== null &&
-      client.previousSecretExpiresAt.getTime() > this.clock.now();
-    const previous = previousValid && this.secrets.matches(secret, client.previousSecretHash);
-    return current || previous;
   }
 }
 

@@ -9,8 +9,11 @@ import { OAuthAccessTokens } from './access-tokens/oauth-access-tokens';
 import { OAuthTokenVerifier } from './access-tokens/oauth-token.verifier';
 import { ClientAuthentication } from './client-authentication';
 import { ClientSecrets } from './clients/client-secrets';
+import { OAuthClientChanges } from './clients/oauth-client-changes';
 import { OAuthClientsCache } from './clients/oauth-clients.cache';
+import { OAuthClientsController } from './clients/oauth-clients.controller';
 import { OAuthClientsRepository } from './clients/oauth-clients.repository';
+import { OAuthClientsService } from './clients/oauth-clients.service';
 import { Discovery } from './endpoints/discovery';
 import { Introspection } from './endpoints/introspection';
 import { OAuthEndpointsController } from './endpoints/oauth-endpoints.controller';
@@ -38,10 +41,12 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     AuthModule,
     DiscoveryModule,
   ],
-  controllers: [TokenController, OAuthEndpointsController],
+  controllers: [OAuthClientsController, TokenController, OAuthEndpointsController],
   providers: [
     ClientSecrets,
     OAuthClientsRepository,
+    OAuthClientChanges,
+    OAuthClientsService,
     OAuthClientsCache,
     ClientAuthentication,
     OAuthAuditTrail,
@@ -53,6 +58,6 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     Revocation,
     Discovery,
   ],
-  exports: [OAuthClientsRepository, OAuthClientsCache, TokenEndpoint],
+  exports: [OAuthClientsRepository, OAuthClientChanges, OAuthClientsCache, TokenEndpoint],
 })
 export class OAuthModule {}

@@ -36,6 +36,10 @@ export class FuzzTargets {
     private refreshToken: string,
     /** Another session of the owner's, for DELETE /v1/auth/sessions/:id. */
     private otherSessionId: string,
+    /** The OAuth client the routes under /v1/oauth/clients/:client_id change, rotate and delete. */
+    private targetClientId: string,
+    /** The stranger's OAuth client, a 404 here. */
+    private readonly strangerClientId: string,
   ) {}
 
   static async create(t: TestApp): Promise<FuzzTargets> {
@@ -52,6 +56,11 @@ export class FuzzTargets {
       name: 's',
       scopes: ['models:read'],
     });
+    const strangerClient = await request(t.http)
+      .post('/v1/oauth/clients')
+      .set(bearer(stranger.accessToken))
+      .send(FuzzTargets.clientBody('stranger'))
+      .expect(201);
     const apiKey = await createApiKey(t, bearer(owner.accessToken), {
       name: 'fuzzer',
       scopes: ['admin:*'],
@@ -69,6 +78,8 @@ export class FuzzTargets {
       loginUser,
       loginUser.refreshToken,
       '',
+      '',
+      strangerClient.body.client_id,
     );
     for (const organizationId of [owner.organizationId, team.body.id]) {
       await targets.addMember(organizationId);
@@ -78,6 +89,7 @@ export class FuzzTargets {
     }
     targets.targetKeyId = await targets.newTargetKey();
     targets.otherSessionId = await targets.newOtherSession();
+    targets.targetClientId = await targets.newTargetClient();
     return targets;
   }
 
@@ -123,6 +135,8 @@ export class FuzzTargets {
         return [this.targetKeyId, this.strangerKeyId];
       case 'sessions':
         return [this.otherSessionId];
+      case 'clients':
+        return [this.targetClientId, this.strangerClientId];
       case 'models':
         return ['tessera-mt-small'];
       default:
@@ -139,6 +153,8 @@ export class FuzzTargets {
       this.targetKeyId,
       this.strangerKeyId,
       this.otherSessionId,
+      this.targetClientId,
+      this.strangerClientId,
     ];
   }
 
@@ -162,6 +178,7 @@ export class FuzzTargets {
       'DELETE /v1/auth/mfa/totp': () => ({ current_password: this.owner.password }),
       'POST /v1/organizations/{id}/members': () => ({ email: this.member.email, role: 'member' }),
       'POST /v1/api-keys': () => ({ scopes: ['translate:read'] }),
+      'POST /v1/oauth/clients': () => FuzzTargets.clientBody('fuzzed'),
     };
     return { ...requiredFieldsOf(route.body ?? {}), ...known[route.key]?.() };
   }
@@ -194,6 +211,11 @@ export class FuzzTargets {
         break;
       case 'DELETE /v1/api-keys/{id}':
         if (ids.id === this.targetKeyId) this.targetKeyId = await this.newTargetKey();
+        break;
+      case 'DELETE /v1/oauth/clients/{client_id}':
+        if (ids.client_id === this.targetClientId) {
+          this.targetClientId = await this.newTargetClient();
+        }
         break;
       case 'PATCH /v1/organizations/{id}':
         // The administrator may have put the organization back on a plan the fuzzer would exceed.
@@ -245,6 +267,25 @@ export class FuzzTargets {
       allowed_ips: ['10.0.0.0/8'],
     });
     return key.id;
+  }
+
+  /** A client registration the routes accept: a web app's. */
+  private static clientBody(name: string): Record<string, unknown> {
+    return {
+      name,
+      client_type: 'confidential',
+      redirect_uris: ['https://app.example.com/callback'],
+      scopes: ['openid', 'translate:read'],
+    };
+  }
+
+  private async newTargetClient(): Promise<string> {
+    const client = await request(this.t.http)
+      .post('/v1/oauth/clients')
+      .set(bearer(this.owner.accessToken))
+      .send(FuzzTargets.clientBody('target'))
+      .expect(201);
+    return client.body.client_id;
   }
 
   private async newOtherSession(): Promise<string> {

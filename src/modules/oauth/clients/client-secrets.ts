@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MasterKeyService } from '../../../common/crypto/master-key';
+import type { OAuthClient } from '../storage/oauth-client.entity';
 
 /** A readable marker so secret scanners and people can tell what the string is. */
 const SECRET_PREFIX = 'tcs_';
@@ -35,5 +36,21 @@ export class ClientSecrets {
     const presented = Buffer.from(this.hash(secret), 'hex');
     const stored = Buffer.from(storedHash, 'hex');
     return presented.length === stored.length && timingSafeEqual(presented, stored);
+  }
+
+  /**
+   * Whether `presented` authenticates the client: its current secret, or the one it replaced
+   * while that one's grace period lasts (until `previousSecretExpiresAt`, exclusive). A public
+   * client has no secret and is never authenticated by one.
+   */
+  accepts(
+    client: Pick<OAuthClient, 'secretHash' | 'previousSecretHash' | 'previousSecretExpiresAt'>,
+    presented: string,
+    now = Date.now(),
+  ): boolean {
+    if (this.matches(presented, client.secretHash)) return true;
+    const previousValid =
+      client.previousSecretExpiresAt !== null && client.previousSecretExpiresAt.getTime() > now;
+    return previousValid && this.matches(presented, client.previousSecretHash);
   }
 }
