@@ -62,6 +62,6 @@ import { UserTokenVerifier } from './user-token.verifier';
     AccessGuard,
     { provide: APP_GUARD, useExisting: AccessGuard },
   ],
-  exports: [AccessTokenCache, SessionsService],
+  exports: [AccessTokenCache, SessionsService, AuthService],
 })
 export class AuthModule {}
