@@ -1,6 +1,16 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Inject,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { isPageRoute } from '../http/page-routes';
 import { ApiError, RequestValidationError } from './api-errors';
+import { ERROR_PAGE_RENDERER, ErrorPageRenderer } from './error-pages';
 import { isOAuthPath, toOAuthErrorAnswer } from './oauth-error-answer';
 import { OAuthError } from './oauth-errors';
 import { isDatabaseDown } from '../../database/errors';
@@ -64,24 +74,43 @@ export function toErrorAnswer(error: unknown, requestId: string): ErrorAnswer {
 
 /**
  * The one exception filter: the contract's `{"detail": ...}` everywhere, RFC 6749's
- * `{"error", "error_description"}` on the OAuth endpoints (/oauth/*, oauth-error-answer.ts).
+ * `{"error", "error_description"}` on the OAuth endpoints (/oauth/*, oauth-error-answer.ts), and
+ * an HTML page on the routes that are pages (@Page: the hosted login page, whose reader is a
+ * person in a browser), drawn by the pages' module (error-pages.ts).
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
+
+  constructor(
+    @Optional() @Inject(ERROR_PAGE_RENDERER) private readonly errorPages?: ErrorPageRenderer,
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const contract = toErrorAnswer(error, String(request.id));
-    const answer = isOAuthPath(request.url) ? toOAuthErrorAnswer(error, contract) : contract;
+    const onPage = this.errorPages !== undefined && isPageRoute(request);
+    const answer =
+      !onPage && isOAuthPath(request.url) ? toOAuthErrorAnswer(error, contract) : contract;
     if (answer.status >= 500) {
       this.logger.error(
         { err: error, request_id: request.id },
         answer.status === 503 ? 'Dependency unavailable' : 'Unhandled error',
       );
     }
+    if (onPage) {
+      this.errorPages!.render(answer, request, reply).catch((renderError: unknown) => {
+        this.logger.error({ err: renderError, request_id: request.id }, 'Error page failed');
+        if (!reply.sent) this.sendJson(reply, answer);
+      });
+      return;
+    }
+    this.sendJson(reply, answer);
+  }
+
+  private sendJson(reply: FastifyReply, answer: ErrorAnswer): void {
     void reply
       .status(answer.status)
       .headers(answer.headers ?? {})
