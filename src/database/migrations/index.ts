@@ -7,6 +7,7 @@ import { SessionClientDetails1765000400000 } from './1765000400000-SessionClient
 import { BinaryIdCollation1765000900000 } from './1765000900000-BinaryIdCollation';
 import { CacheInvalidations1765001000000 } from './1765001000000-CacheInvalidations';
 import { OAuth1765001100000 } from './1765001100000-OAuth';
+import { BrowserSessions1765001200000 } from './1765001200000-BrowserSessions';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   BinaryIdCollation1765000900000,
   CacheInvalidations1765001000000,
   OAuth1765001100000,
+  BrowserSessions1765001200000,
 ];
