@@ -4,8 +4,10 @@
  * project at MariaDB/MySQL instead.
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
-// A few dependencies ship only ESM, which Jest on Node 20 cannot require: compile them to CJS.
-const esmOnly = ['content-disposition'];
+// A few dependencies ship only ESM, which Jest on Node 20 cannot require, or load one with
+// import(), which Jest cannot run without --experimental-vm-modules (@fastify/cookie loads the
+// ESM-only `cookie`): compile them to CJS.
+const esmOnly = ['content-disposition', '@fastify/cookie', 'cookie'];
 const shared = {
   testEnvironment: 'node',
   rootDir: '.',

@@ -23,7 +23,8 @@ declare module 'fastify' {
 /**
  * An HTML page of Tessera's own (the hosted login and consent pages): it gets the page security
  * headers (a CSP for a stylesheet and forms, no script, no framing) instead of the API's, and
- * the exception filter answers its errors as an HTML page instead of JSON.
+ * the exception filter answers its errors as an HTML page instead of JSON. Document its 200 as
+ * `text/html` content (the fuzz test tells pages by it).
  */
 export const Page = () =>
   applyDecorators(withRouteConfig({ page: true }), ApiProduces('text/html'));
