@@ -1,11 +1,14 @@
 /**
- * Two projects: unit specs live beside the code (pure rules), e2e specs boot the real app
- * against a real database. `npm test` runs both on SQLite; TEST_DATABASE_URL points the e2e
- * project at MariaDB/MySQL instead.
+ * Three projects: unit specs live beside the code (pure rules), e2e specs boot the real app
+ * against a real database, browser specs drive the hosted pages in Chromium against a listening
+ * app (test/browser). `npm test` runs all three on SQLite; TEST_DATABASE_URL points the e2e and
+ * browser projects at MariaDB/MySQL instead.
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
-// A few dependencies ship only ESM, which Jest on Node 20 cannot require: compile them to CJS.
-const esmOnly = ['content-disposition'];
+// A few dependencies ship only ESM, which Jest on Node 20 cannot require, or load one with
+// import(), which Jest cannot run without --experimental-vm-modules (@fastify/cookie loads the
+// ESM-only `cookie`): compile them to CJS.
+const esmOnly = ['content-disposition', '@fastify/cookie', 'cookie'];
 const shared = {
   testEnvironment: 'node',
   rootDir: '.',
@@ -33,6 +36,12 @@ module.exports = {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/utils/global-setup.ts',
+    },
+    {
+      ...shared,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
     },
   ],

@@ -13,6 +13,7 @@ import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { Clock } from './common/time/clock';
 import { EnvironmentVariables, validateEnvironment } from './config/env.schema';
 import { VerifyRoute } from './modules/auth/verify-route';
+import { registerPagePlugins } from './modules/oauth/pages/page-plugins';
 import { setupOpenApi } from './openapi';
 
 export interface CreateAppOptions {
@@ -84,6 +85,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   // property per request changes its hidden class on the hot path).
   fastify.decorateRequest('principal', undefined);
   registerFormBodies(fastify);
+  // The hosted login page: cookies, CSRF, views, the hooks of @Page routes (before app.init()).
+  await registerPagePlugins(app, env, headers.pages);
   fastify.addHook('onRequest', (request, reply, done) => {
     const set = request.url.startsWith(DOCUMENT_PATH_PREFIX) ? headers.documents : headers.api;
     void reply.headers(set).header('x-request-id', request.id);

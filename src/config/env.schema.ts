@@ -114,6 +114,16 @@ export class EnvironmentVariables {
   @Max(365)
   REFRESH_TOKEN_TTL_DAYS = 30;
 
+  /**
+   * How long a sign-in on the hosted login page lasts: its browser cookie and the login session
+   * under it (which GET /v1/auth/sessions lists and logout-all ends).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  BROWSER_SESSION_TTL_HOURS = 24;
+
   /** Trust X-Forwarded-For from a proxy: `false`, `true`, a hop count, or addresses/CIDRs. */
   @IsString()
   TRUST_PROXY = 'false';

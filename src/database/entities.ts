@@ -7,6 +7,7 @@ import { AuditEvent } from '../modules/audit/audit-event.entity';
 import { RefreshToken } from '../modules/auth/sessions/refresh-token.entity';
 import { RevokedAccessToken } from '../modules/auth/sessions/revoked-access-token.entity';
 import { Session } from '../modules/auth/sessions/session.entity';
+import { BrowserSession } from '../modules/oauth/browser-sessions/browser-session.entity';
 import { OAuthClient } from '../modules/oauth/storage/oauth-client.entity';
 import { OAuthGrant } from '../modules/oauth/storage/oauth-grant.entity';
 import { AuthorizationCode } from '../modules/oauth/storage/authorization-code.entity';
@@ -34,4 +35,5 @@ export const ENTITIES = [
   OAuthGrant,
   AuthorizationCode,
   OAuthRefreshToken,
+  BrowserSession,
 ];

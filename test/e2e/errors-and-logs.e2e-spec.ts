@@ -147,6 +147,21 @@ describe('error shapes and request logs', () => {
     }
   });
 
+  it('answers such a path under /oauth/ in RFC 6749’s shape, as every error there', async () => {
+    const cases: [string, number][] = [
+      ['/oauth/assets/%ED%A0%80', 400],
+      [`/oauth/assets/${'k'.repeat(101)}`, 414],
+    ];
+    for (const [path, status] of cases) {
+      const response = await request(t.http).get(path).expect(status);
+      expect(response.body).toEqual({
+        error: 'invalid_request',
+        error_description: expect.any(String),
+      });
+      expect(response.headers['cache-control']).toBe('no-store');
+    }
+  });
+
   it('answers request headers over Node’s 16 KB limit in the contract shape', async () => {
     const response = await request(t.http)
       .get('/v1/health')

@@ -135,7 +135,7 @@ describe('fuzzing every route with random input (fast-check)', () => {
     }
     const statuses = answered.get(route.key) ?? new Map<number, number>();
     answered.set(route.key, statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1));
-    const problems = contractProblems(answer, path);
+    const problems = contractProblems(answer, route.errors);
     if (problems.length) return [...problems, `answer ${answer.status} ${summary(answer.text)}`];
     if (answer.status < 300 && route.method !== 'GET') {
       const kind = typeof input.credential === 'string' ? input.credential : 'none';

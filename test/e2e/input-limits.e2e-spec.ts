@@ -358,6 +358,11 @@ const SET_BY_SERVER: Record<string, string> = {
   'oauth_refresh_tokens.token_hash': 'SHA-256 hex',
   'oauth_refresh_tokens.scopes': 'scopes the server checked against the grant',
   'oauth_refresh_tokens.amr': 'authentication methods, from a fixed list',
+  'browser_sessions.id': 'UUID made by the server',
+  'browser_sessions.token_hash': 'SHA-256 hex',
+  'browser_sessions.user_id': 'id of an existing user',
+  'browser_sessions.session_id': 'id of an existing session',
+  'browser_sessions.amr': 'authentication methods, from a fixed list',
 };
 
 interface StoredColumn {

@@ -1,6 +1,16 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Inject,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { isPageRoute } from '../http/page-routes';
 import { ApiError, RequestValidationError } from './api-errors';
+import { ERROR_PAGE_RENDERER, ErrorPageRenderer } from './error-pages';
 import { isOAuthPath, toOAuthErrorAnswer } from './oauth-error-answer';
 import { OAuthError } from './oauth-errors';
 import { CredentialVerifiers } from '../auth/credential-verifiers';
@@ -66,7 +76,9 @@ export function toErrorAnswer(error: unknown, requestId: string): ErrorAnswer {
 
 /**
  * The one exception filter: the contract's `{"detail": ...}` everywhere, RFC 6749's
- * `{"error", "error_description"}` on the OAuth endpoints (/oauth/*, oauth-error-answer.ts).
+ * `{"error", "error_description"}` on the OAuth endpoints (/oauth/*, oauth-error-answer.ts), and
+ * an HTML page on the routes that are pages (@Page: the hosted login page, whose reader is a
+ * person in a browser), drawn by the pages' module (error-pages.ts).
  * A server error (5xx) is also the caller's failed request: a verified credential that counts
  * its use counts it as failed, not served (here, so a served request pays nothing for it).
  */
@@ -77,6 +89,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   constructor(
     private readonly verifiers: CredentialVerifiers,
     private readonly database: DatabaseAvailability,
+    @Optional() @Inject(ERROR_PAGE_RENDERER) private readonly errorPages?: ErrorPageRenderer,
   ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
@@ -84,8 +97,21 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const contract = toErrorAnswer(error, String(request.id));
-    const answer = isOAuthPath(request.url) ? toOAuthErrorAnswer(error, contract) : contract;
+    const onPage = this.errorPages !== undefined && isPageRoute(request);
+    const answer =
+      !onPage && isOAuthPath(request.url) ? toOAuthErrorAnswer(error, contract) : contract;
     if (answer.status >= 500) this.serverError(error, answer.status, request, reply);
+    if (onPage) {
+      this.errorPages!.render(answer, request, reply).catch((renderError: unknown) => {
+        this.logger.error({ err: renderError, request_id: request.id }, 'Error page failed');
+        if (!reply.sent) this.sendJson(reply, answer);
+      });
+      return;
+    }
+    this.sendJson(reply, answer);
+  }
+
+  private sendJson(reply: FastifyReply, answer: ErrorAnswer): void {
     void reply
       .status(answer.status)
       .headers(answer.headers ?? {})

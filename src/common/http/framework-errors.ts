@@ -2,6 +2,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ErrorAnswer } from '../errors/all-exceptions.filter';
+import { isOAuthPath, toOAuthErrorAnswer } from '../errors/oauth-error-answer';
 
 /** What Fastify's router refuses before any route, hook or Nest filter runs. */
 const ROUTER_ERRORS: Record<string, string> = {
@@ -12,19 +14,23 @@ const ROUTER_ERRORS: Record<string, string> = {
 /**
  * Fastify's `frameworkErrors`. Its router answers these itself, before the onRequest hook and the
  * exception filter, by default as `{"error", "code", "message" (echoing the path), "statusCode"}`
- * without X-Request-Id or the security headers; this answers them as every other error.
+ * without X-Request-Id or the security headers; this answers them as every other error: in the
+ * contract's shape, or RFC 6749's on /oauth/* as the exception filter does.
  */
 export function routerErrorHandler(headers: Readonly<Record<string, string>>) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     const status = error.statusCode ?? 400;
     const detail =
       ROUTER_ERRORS[error.code] ?? (status >= 500 ? 'Internal server error' : 'Bad request');
+    const contract: ErrorAnswer = { status, body: { detail } };
+    const answer = isOAuthPath(request.url) ? toOAuthErrorAnswer(error, contract) : contract;
     void reply
-      .code(status)
+      .code(answer.status)
       .headers(headers)
+      .headers(answer.headers ?? {})
       .header('x-request-id', request.id)
       .type('application/json; charset=utf-8')
-      .send({ detail });
+      .send(answer.body);
   };
 }
 

@@ -29,12 +29,27 @@ const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'referrer-policy': 'no-referrer',
 });
 
-/** The path prefixes of HTML pages (Swagger UI), which get helmet's full set. */
+/**
+ * The headers of Tessera's own HTML pages (the hosted login and consent pages, @Page routes):
+ * the API's, with a CSP that lets the page load its one stylesheet and post its forms to this
+ * origin, and nothing else: no script, no inline style, no frame, no other origin. The pages
+ * hold a password field, so nothing may frame them (clickjacking) or cache them.
+ */
+const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ...API_HEADERS,
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " +
+    "frame-ancestors 'none'; base-uri 'none'",
+  'cross-origin-opener-policy': 'same-origin',
+});
+
+/** The path prefixes of the API documentation pages (Swagger UI), which get helmet's full set. */
 export const DOCUMENT_PATH_PREFIX = '/docs';
 
 export interface SecurityHeaders {
   api: Readonly<Record<string, string>>;
   documents: Readonly<Record<string, string>>;
+  pages: Readonly<Record<string, string>>;
 }
 
 /**
@@ -51,5 +66,5 @@ export function securityHeaders(): SecurityHeaders {
     removeHeader: () => undefined,
   } as unknown as ServerResponse;
   helmet(HELMET_OPTIONS)({} as IncomingMessage, recorder, () => undefined);
-  return { api: API_HEADERS, documents: Object.freeze(documents) };
+  return { api: API_HEADERS, documents: Object.freeze(documents), pages: PAGE_HEADERS };
 }

@@ -8,6 +8,7 @@ import { BinaryIdCollation1765000900000 } from './1765000900000-BinaryIdCollatio
 import { CacheInvalidations1765001000000 } from './1765001000000-CacheInvalidations';
 import { OAuth1765001100000 } from './1765001100000-OAuth';
 import { ApiKeyUsageFailed1765001150000 } from './1765001150000-ApiKeyUsageFailed';
+import { BrowserSessions1765001200000 } from './1765001200000-BrowserSessions';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   CacheInvalidations1765001000000,
   OAuth1765001100000,
   ApiKeyUsageFailed1765001150000,
+  BrowserSessions1765001200000,
 ];

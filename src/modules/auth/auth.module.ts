@@ -65,6 +65,12 @@ import { UserTokenVerifier } from './user-token.verifier';
     { provide: APP_GUARD, useExisting: AccessGuard },
   ],
   // CredentialVerifiers: the exception filter tells them of requests that failed (5xx).
-  exports: [AccessTokenCache, SessionsService, AccessTokenDenylist, CredentialVerifiers],
+  exports: [
+    AccessTokenCache,
+    SessionsService,
+    AuthService,
+    AccessTokenDenylist,
+    CredentialVerifiers,
+  ],
 })
 export class AuthModule {}

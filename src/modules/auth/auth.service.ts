@@ -28,6 +28,12 @@ import { requireUserCaller, UserCaller } from './user-caller';
 
 const INVALID_LOGIN = 'Invalid email or password';
 
+/** What the first step of a sign-in checks (LoginDto, the hosted login form). */
+export interface PasswordCredentials {
+  email: string;
+  password: string;
+}
+
 @Injectable()
 export class AuthService {
   constructor(
@@ -85,11 +91,36 @@ export class AuthService {
 
   /** Email and password, then the second factor when enrolled; then a session. */
   async login(dto: LoginDto, origin: RequestOrigin): Promise<TokenResponseDto> {
-    this.assertNotLockedOut(dto.email, origin);
-    const user = await this.userWithPassword(dto, origin);
-    const amr = ['pwd', ...(await this.secondFactorOf(user, dto, origin))];
-    this.throttle.recordSuccess(dto.email);
+    const user = await this.checkPassword(dto, origin);
+    const amr = await this.completeSignIn(user, dto.mfa_code, origin);
     return this.sessions.issue(user, amr, origin);
+  }
+
+  /**
+   * Step one of every sign-in with a password (this API's login, the hosted login page): refused
+   * with 429 while the email or address is locked out; a wrong password or unknown email is one
+   * generic 401 and counts toward the lock.
+   */
+  async checkPassword(credentials: PasswordCredentials, origin: RequestOrigin): Promise<User> {
+    this.assertNotLockedOut(credentials.email, origin);
+    return this.userWithPassword(credentials, origin);
+  }
+
+  /**
+   * Step two, for a user whose password was right: the TOTP code when they enrolled (none: 401
+   * `mfa_required`; a wrong one counts toward the lock, which is checked again here because the
+   * hosted page asks for the code in a request of its own). Answers the methods passed (RFC
+   * 8176) and clears the email's failures.
+   */
+  async completeSignIn(
+    user: User,
+    mfaCode: string | undefined,
+    origin: RequestOrigin,
+  ): Promise<string[]> {
+    this.assertNotLockedOut(user.email, origin);
+    const amr = ['pwd', ...(await this.secondFactorOf(user, mfaCode, origin))];
+    this.throttle.recordSuccess(user.email);
+    return amr;
   }
 
   /** Too many failures for this email or address: 429 before any password check. */
@@ -112,7 +143,7 @@ export class AuthService {
   }
 
   /** The user whose password this is; an unknown email costs the same time as a wrong password. */
-  private async userWithPassword(dto: LoginDto, origin: RequestOrigin): Promise<User> {
+  private async userWithPassword(dto: PasswordCredentials, origin: RequestOrigin): Promise<User> {
     const user = await this.users.findByEmail(dto.email);
     const passwordOk = user ? await verifyPassword(user.passwordHash, dto.password) : false;
     if (!user) await burnPasswordCheck(dto.password);
@@ -132,15 +163,15 @@ export class AuthService {
   /** `['otp']` when the user enrolled TOTP and sent a valid code; [] when not enrolled. */
   private async secondFactorOf(
     user: User,
-    dto: LoginDto,
+    mfaCode: string | undefined,
     origin: RequestOrigin,
   ): Promise<string[]> {
     if (!user.mfaEnabledAt) return [];
-    if (!dto.mfa_code) throw new UnauthorizedError('MFA code required', 'mfa_required');
-    if (!(await this.mfa.acceptTotp(user, dto.mfa_code))) {
-      await this.throttle.recordFailure(dto.email, origin.ip);
+    if (!mfaCode) throw new UnauthorizedError('MFA code required', 'mfa_required');
+    if (!(await this.mfa.acceptTotp(user, mfaCode))) {
+      await this.throttle.recordFailure(user.email, origin.ip);
       await this.recordLoginFailure(
-        dto.email,
+        user.email,
         user,
         'invalid_mfa_code',
         origin,

@@ -1,13 +1,17 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ERROR_PAGE_RENDERER } from '../../common/errors/error-pages';
+import { AuthModule } from '../auth/auth.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
-import { AuthModule } from '../auth/auth.module';
 import { OAuthAccessTokens } from './access-tokens/oauth-access-tokens';
 import { OAuthTokenVerifier } from './access-tokens/oauth-token.verifier';
 import { ClientAuthentication } from './client-authentication';
+import { BrowserSession } from './browser-sessions/browser-session.entity';
+import { BrowserSessionsRepository } from './browser-sessions/browser-sessions.repository';
+import { BrowserSessions } from './browser-sessions/browser-sessions.service';
 import { ClientSecrets } from './clients/client-secrets';
 import { OAuthClientChanges } from './clients/oauth-client-changes';
 import { OAuthClientsCache } from './clients/oauth-clients.cache';
@@ -22,6 +26,14 @@ import { ClientCredentialsGrant } from './grants/client-credentials.grant';
 import { OAuthAuditTrail } from './oauth-audit-trail';
 import { TokenEndpoint } from './token/token-endpoint';
 import { TokenController } from './token/token.controller';
+import { HtmlErrorPages } from './pages/html-error-pages';
+import { LoginPage } from './pages/login/login-page.service';
+import { LoginController } from './pages/login/login.controller';
+import { PendingSignIns } from './pages/login/pending-sign-ins';
+import { PageAssets } from './pages/page-assets';
+import { PageAssetsController } from './pages/page-assets.controller';
+import { PageCookies } from './pages/page-cookies';
+import { PageRenderer } from './pages/page-renderer';
 import { AuthorizationCode } from './storage/authorization-code.entity';
 import { OAuthClient } from './storage/oauth-client.entity';
 import { OAuthGrant } from './storage/oauth-grant.entity';
@@ -35,13 +47,20 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
 @Module({
   imports: [
     TypeOrmModule.forFeature([OAuthClient, OAuthGrant, AuthorizationCode, OAuthRefreshToken]),
+    TypeOrmModule.forFeature([BrowserSession]),
     UsersModule,
     OrganizationsModule,
     TokensModule,
     AuthModule,
     DiscoveryModule,
   ],
-  controllers: [OAuthClientsController, TokenController, OAuthEndpointsController],
+  controllers: [
+    OAuthClientsController,
+    TokenController,
+    OAuthEndpointsController,
+    LoginController,
+    PageAssetsController,
+  ],
   providers: [
     ClientSecrets,
     OAuthClientsRepository,
@@ -57,7 +76,25 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     Introspection,
     Revocation,
     Discovery,
+    // The hosted pages (pages/) and the browser session they set (browser-sessions/).
+    PageCookies,
+    PageAssets,
+    PageRenderer,
+    HtmlErrorPages,
+    { provide: ERROR_PAGE_RENDERER, useExisting: HtmlErrorPages },
+    PendingSignIns,
+    LoginPage,
+    BrowserSessionsRepository,
+    BrowserSessions,
   ],
-  exports: [OAuthClientsRepository, OAuthClientChanges, OAuthClientsCache, TokenEndpoint],
+  exports: [
+    OAuthClientsRepository,
+    OAuthClientChanges,
+    OAuthClientsCache,
+    TokenEndpoint,
+    BrowserSessions,
+    PageRenderer,
+    ERROR_PAGE_RENDERER,
+  ],
 })
 export class OAuthModule {}

@@ -1,7 +1,9 @@
 import type { Response } from 'supertest';
 
-/** What a stack trace or a framework's error page looks like in a message. */
-const LEAKS = [/\n\s+at \S+ \(/, /node_modules/, /\.[jt]s:\d+:\d+/, /<!doctype html/i, /<html/i];
+/** What a stack trace looks like in a message or a page. */
+const STACK_TRACES = [/\n\s+at \S+ \(/, /node_modules/, /\.[jt]s:\d+:\d+/];
+/** ... and a framework's error page, in a message. */
+const LEAKS = [...STACK_TRACES, /<!doctype html/i, /<html/i];
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 
@@ -23,23 +25,27 @@ function validationIssueProblems(detail: unknown): string[] {
 
 /**
  * How an answer breaks the contract (API.md, "Errors"); empty when it does not. Never a 5xx for
- * input; a 4xx is JSON, `{"detail": "text"}` with an optional text `code`, except a 422, whose
- * `detail` is the list of validation issues, and except on /oauth/*, where it is RFC 6749's
- * `{"error", "error_description"}`; no message is a stack trace or an HTML page.
+ * input, always an X-Request-Id. A 4xx is, by the route's kind (`errors`): the contract's JSON,
+ * `{"detail": "text"}` with an optional text `code`, except a 422, whose `detail` is the list of
+ * validation issues; on /oauth/*, RFC 6749's `{"error", "error_description"}`; on a page, an HTML
+ * page. No message is a stack trace or an HTML page, and no page shows a stack trace.
  */
-export function contractProblems(response: Response, path: string): string[] {
+export function contractProblems(
+  response: Response,
+  errors: 'contract' | 'oauth' | 'page' = 'contract',
+): string[] {
   const problems: string[] = [];
   const { status } = response;
   if (status >= 500) problems.push(`status ${status}`);
   if (!response.headers['x-request-id']) problems.push('no X-Request-Id');
   if (status < 400) return problems;
+  // Node refused the request line or headers before any route was known: the contract's shape.
+  if (status === 431) errors = 'contract';
+  if (errors === 'page') return [...problems, ...pageProblems(response)];
   if (!/^application\/json/.test(String(response.headers['content-type']))) {
     return [...problems, `content-type ${response.headers['content-type']}`];
   }
-  // A 431 is answered by the HTTP parser, before any route (or path) is known.
-  if (path.startsWith('/oauth/') && status !== 431) {
-    return [...problems, ...oauthErrorProblems(response)];
-  }
+  if (errors === 'oauth') return [...problems, ...oauthProblems(response.body)];
   const { detail, code, ...rest } = (response.body ?? {}) as Record<string, unknown>;
   if (Object.keys(rest).length) problems.push(`extra fields ${Object.keys(rest)}`);
   if (status === 422) {
@@ -57,20 +63,33 @@ export function contractProblems(response: Response, path: string): string[] {
   return problems;
 }
 
-/** RFC 6749 section 5.2: `error` a code, `error_description` printable ASCII; never cached. */
-function oauthErrorProblems(response: Response): string[] {
+/** RFC 6749 section 5.2: `error` and `error_description`, and a 500's request id. */
+function oauthProblems(body: unknown): string[] {
+  const { error, error_description, request_id, ...rest } = (body ?? {}) as Record<string, unknown>;
   const problems: string[] = [];
-  const { error, error_description, ...rest } = (response.body ?? {}) as Record<string, unknown>;
   if (Object.keys(rest).length) problems.push(`extra fields ${Object.keys(rest)}`);
   if (!isString(error) || !/^[a-z_]+$/.test(error)) problems.push('error is not an error code');
-  if (!isString(error_description) || !/^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/.test(error_description)) {
-    problems.push('error_description is not RFC 6749 text');
+  if (!isString(error_description)) problems.push('error_description is not text');
+  else if (/[^\x20-\x7e]|["\\]/.test(error_description)) {
+    problems.push('error_description has characters RFC 6749 does not allow');
   }
-  if (response.headers['cache-control'] !== 'no-store') problems.push('error answer may be cached');
+  if (request_id !== undefined && !isString(request_id)) problems.push('request_id is not text');
   for (const leak of LEAKS) {
     if (isString(error_description) && leak.test(error_description)) {
-      problems.push(`message matches ${leak}`);
+      problems.push(`error_description matches ${leak}`);
     }
   }
+  return problems;
+}
+
+/** A page's error: an HTML page of the layout (its title), never a stack trace. */
+function pageProblems(response: Response): string[] {
+  const problems: string[] = [];
+  if (!/^text\/html/.test(String(response.headers['content-type']))) {
+    return [`content-type ${response.headers['content-type']}`];
+  }
+  if (!/<title>[^<]+ · Tessera<\/title>/.test(response.text)) problems.push('no page title');
+  for (const leak of STACK_TRACES)
+    if (leak.test(response.text)) problems.push(`page matches ${leak}`);
   return problems;
 }

@@ -38,12 +38,23 @@ export interface DocumentedRoute {
   body?: Schema;
   /** True when the route declares no security (anyone may call it). */
   public: boolean;
+  /**
+   * The shape of its error answers: the contract's `{"detail"}`, RFC 6749's `{"error",
+   * "error_description"}` on /oauth/*, or an HTML page (a route documenting a text/html 200).
+   */
+  errors: 'contract' | 'oauth' | 'page';
 }
 
 interface Operation {
   parameters?: { name: string; in: string; schema?: Schema }[];
   requestBody?: { content?: Record<string, { schema?: Schema }> };
+  responses?: Record<string, { content?: Record<string, unknown> }>;
   security?: unknown[];
+}
+
+function errorShapeOf(path: string, operation: Operation): DocumentedRoute['errors'] {
+  if (operation.responses?.['200']?.content?.['text/html']) return 'page';
+  return path.startsWith('/oauth/') ? 'oauth' : 'contract';
 }
 
 interface OpenApiDocument {
@@ -74,6 +85,7 @@ export async function documentedRoutes(t: TestApp): Promise<DocumentedRoute[]> {
           .map((p) => ({ name: p.name, schema: resolve(p.schema) ?? {} })),
         body: resolve(operation.requestBody?.content?.['application/json']?.schema),
         public: (operation.security ?? []).length === 0,
+        errors: errorShapeOf(path, operation),
       };
     }),
   );

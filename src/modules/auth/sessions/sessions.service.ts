@@ -69,14 +69,25 @@ export class SessionsService implements OnModuleInit {
     amr: string[],
     origin: RequestOrigin,
   ): Promise<TokenResponseDto> {
+    const session = await this.signIn(user, amr, origin);
+    return this.tokens.tokensFor(session, await this.issueRefreshToken(session));
+  }
+
+  /**
+   * A sign-in without tokens: the session alone, audited like any login. The hosted login page's
+   * browser session stands on one (a cookie, never a bearer token), so ending the session here
+   * (logout, logout-all, a password change) ends it too. `lifetimeMs`: the refresh token lifetime
+   * unless the caller's own is shorter.
+   */
+  async signIn(
+    user: Pick<User, 'id' | 'email'>,
+    amr: string[],
+    origin: RequestOrigin,
+    lifetimeMs = this.refreshTtlMs,
+  ): Promise<Session> {
     const membership = await this.organizations.defaultMembershipOf(user.id);
     if (!membership) throw new ForbiddenError('This user belongs to no organization');
-    const { session, refreshToken } = await this.start(
-      user.id,
-      membership.organizationId,
-      amr,
-      origin,
-    );
+    const session = await this.start(user.id, membership.organizationId, amr, origin, lifetimeMs);
     this.audit.record(AUDIT_ACTIONS.loginSucceeded, {
       organizationId: membership.organizationId,
       actor: { type: 'user', id: user.id },
@@ -84,7 +95,12 @@ export class SessionsService implements OnModuleInit {
       target: { type: 'session', id: session.id },
       metadata: { email: user.email, amr },
     });
-    return this.tokens.tokensFor(session, refreshToken);
+    return session;
+  }
+
+  /** The user's session if it is neither revoked nor expired; null otherwise. */
+  findLive(userId: string, sessionId: string): Promise<Session | null> {
+    return this.sessions.findLiveSessionOf(userId, sessionId, new Date());
   }
 
   /** A refresh token's one use: the session's next tokens. */
@@ -99,7 +115,8 @@ export class SessionsService implements OnModuleInit {
     organizationId: string,
     amr: string[],
     origin: RequestOrigin,
-  ): Promise<IssuedRefreshToken> {
+    lifetimeMs: number,
+  ): Promise<Session> {
     const now = new Date();
     const session: Session = {
       id: uuidv7(),
@@ -110,12 +127,12 @@ export class SessionsService implements OnModuleInit {
       userAgent: origin.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
       lastUsedAt: now,
       createdAt: now,
-      expiresAt: new Date(now.getTime() + this.refreshTtlMs),
+      expiresAt: new Date(now.getTime() + Math.min(lifetimeMs, this.refreshTtlMs)),
       revokedAt: null,
       revokedReason: null,
     };
     await this.sessions.insertSession(session);
-    return { session, refreshToken: await this.issueRefreshToken(session) };
+    return session;
   }
 
   private async rotate(presented: string, origin: RequestOrigin): Promise<IssuedRefreshToken> {
