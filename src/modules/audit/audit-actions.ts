@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = {
   oauthTokenIssued: 'oauth.token.issued',
   oauthTokenRefused: 'oauth.token.refused',
   oauthTokenRevoked: 'oauth.token.revoked',
+  oauthTokenReuseDetected: 'oauth.token.reuse_detected',
+  oauthGrantEnded: 'oauth.grant.ended',
   accessDenied: 'authorization.denied',
   rateLimited: 'rate_limit.exceeded',
   eventsDropped: 'audit.events_dropped',

@@ -15,7 +15,15 @@ import { Discovery } from './endpoints/discovery';
 import { Introspection } from './endpoints/introspection';
 import { OAuthEndpointsController } from './endpoints/oauth-endpoints.controller';
 import { Revocation } from './endpoints/revocation';
+import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
+import { AuthorizationCodes } from './grants/authorization-codes';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { GrantTokens } from './grants/grant-tokens';
+import { OAuthGrants } from './grants/oauth-grants';
+import { OAuthGrantsRepository } from './grants/oauth-grants.repository';
+import { OAuthRefreshTokens } from './grants/oauth-refresh-tokens';
+import { RefreshTokenGrant } from './grants/refresh-token.grant';
+import { IdTokens } from './id-tokens';
 import { OAuthAuditTrail } from './oauth-audit-trail';
 import { TokenEndpoint } from './token/token-endpoint';
 import { TokenController } from './token/token.controller';
@@ -26,8 +34,8 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
 
 /**
  * Tessera as an OAuth 2.0 / OpenID Connect authorization server: clients, the token endpoint and
- * its grants (one file each under grants/), introspection, revocation, discovery, and the hosted
- * login and consent pages.
+ * its grants (one file each under grants/), users' grants (consents) and the tokens issued under
+ * them, ID tokens, introspection, revocation, discovery, and the hosted login and consent pages.
  */
 @Module({
   imports: [
@@ -46,13 +54,27 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     ClientAuthentication,
     OAuthAuditTrail,
     TokenEndpoint,
+    OAuthGrantsRepository,
+    OAuthGrants,
+    AuthorizationCodes,
+    OAuthRefreshTokens,
+    IdTokens,
+    GrantTokens,
     ClientCredentialsGrant,
+    AuthorizationCodeGrant,
+    RefreshTokenGrant,
     OAuthAccessTokens,
     OAuthTokenVerifier,
     Introspection,
     Revocation,
     Discovery,
   ],
-  exports: [OAuthClientsRepository, OAuthClientsCache, TokenEndpoint],
+  exports: [
+    OAuthClientsRepository,
+    OAuthClientsCache,
+    TokenEndpoint,
+    OAuthGrants,
+    AuthorizationCodes,
+  ],
 })
 export class OAuthModule {}
