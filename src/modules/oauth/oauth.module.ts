@@ -15,11 +15,15 @@ import { Discovery } from './endpoints/discovery';
 import { Introspection } from './endpoints/introspection';
 import { OAuthEndpointsController } from './endpoints/oauth-endpoints.controller';
 import { Revocation } from './endpoints/revocation';
+import { DelegatedPrincipals } from './access-tokens/delegated-principals';
+import { Userinfo } from './endpoints/userinfo';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
 import { AuthorizationCodes } from './grants/authorization-codes';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
 import { GrantTokens } from './grants/grant-tokens';
 import { OAuthGrants } from './grants/oauth-grants';
+import { OAuthGrantsCache } from './grants/oauth-grants.cache';
+import { OAuthGrantsController } from './grants/oauth-grants.controller';
 import { OAuthGrantsRepository } from './grants/oauth-grants.repository';
 import { OAuthRefreshTokens } from './grants/oauth-refresh-tokens';
 import { RefreshTokenGrant } from './grants/refresh-token.grant';
@@ -35,7 +39,8 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
 /**
  * Tessera as an OAuth 2.0 / OpenID Connect authorization server: clients, the token endpoint and
  * its grants (one file each under grants/), users' grants (consents) and the tokens issued under
- * them, ID tokens, introspection, revocation, discovery, and the hosted login and consent pages.
+ * them, ID tokens, userinfo, introspection, revocation, discovery, and the hosted login and
+ * consent pages.
  */
 @Module({
   imports: [
@@ -46,7 +51,7 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     AuthModule,
     DiscoveryModule,
   ],
-  controllers: [TokenController, OAuthEndpointsController],
+  controllers: [TokenController, OAuthEndpointsController, OAuthGrantsController],
   providers: [
     ClientSecrets,
     OAuthClientsRepository,
@@ -56,6 +61,7 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     TokenEndpoint,
     OAuthGrantsRepository,
     OAuthGrants,
+    OAuthGrantsCache,
     AuthorizationCodes,
     OAuthRefreshTokens,
     IdTokens,
@@ -64,9 +70,11 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     AuthorizationCodeGrant,
     RefreshTokenGrant,
     OAuthAccessTokens,
+    DelegatedPrincipals,
     OAuthTokenVerifier,
     Introspection,
     Revocation,
+    Userinfo,
     Discovery,
   ],
   exports: [
