@@ -36,4 +36,26 @@ describe('environment validation', () => {
       expect(() => validateEnvironment({ DB_TIMEOUT_MS: value })).toThrow(/DB_TIMEOUT_MS/);
     }
   });
+
+  it('lets an OAuth authorization code live 60 s unless told less, never more', () => {
+    expect(validateEnvironment({}).OAUTH_CODE_TTL_SECONDS).toBe(60);
+    expect(validateEnvironment({ OAUTH_CODE_TTL_SECONDS: '30' }).OAUTH_CODE_TTL_SECONDS).toBe(30);
+    for (const value of ['0', '61', '600', 'soon', '1.5']) {
+      expect(() => validateEnvironment({ OAUTH_CODE_TTL_SECONDS: value })).toThrow(
+        /OAUTH_CODE_TTL_SECONDS/,
+      );
+    }
+  });
+
+  it('ends an OAuth refresh token family after 30 days unless told otherwise (1..365)', () => {
+    expect(validateEnvironment({}).OAUTH_REFRESH_TOKEN_MAX_DAYS).toBe(30);
+    expect(
+      validateEnvironment({ OAUTH_REFRESH_TOKEN_MAX_DAYS: '7' }).OAUTH_REFRESH_TOKEN_MAX_DAYS,
+    ).toBe(7);
+    for (const value of ['0', '366', 'never']) {
+      expect(() => validateEnvironment({ OAUTH_REFRESH_TOKEN_MAX_DAYS: value })).toThrow(
+        /OAUTH_REFRESH_TOKEN_MAX_DAYS/,
+      );
+    }
+  });
 });

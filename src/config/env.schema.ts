@@ -124,6 +124,27 @@ export class EnvironmentVariables {
   @Max(720)
   BROWSER_SESSION_TTL_HOURS = 24;
 
+  /**
+   * How long an OAuth authorization code may wait to be exchanged. RFC 6749 section 4.1.2 asks
+   * for at most 10 minutes and recommends less; the code only has to cross one redirect, so
+   * Tessera allows a minute at most.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  OAUTH_CODE_TTL_SECONDS = 60;
+
+  /**
+   * The absolute lifetime of an OAuth refresh token family: rotation hands the same end over to
+   * each new token, so a grant needs the user again at least this often.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  OAUTH_REFRESH_TOKEN_MAX_DAYS = 30;
+
   /** Trust X-Forwarded-For from a proxy: `false`, `true`, a hop count, or addresses/CIDRs. */
   @IsString()
   TRUST_PROXY = 'false';

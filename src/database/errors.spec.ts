@@ -1,5 +1,11 @@
 import { QueryFailedError } from 'typeorm';
-import { DatabaseTimeoutError, isDatabaseDown, isDataError, isUniqueViolation } from './errors';
+import {
+  DatabaseTimeoutError,
+  isDatabaseDown,
+  isDataError,
+  isMissingReference,
+  isUniqueViolation,
+} from './errors';
 
 describe('isUniqueViolation', () => {
   it('recognises duplicate keys of both drivers, directly or wrapped by TypeORM', () => {
@@ -23,6 +29,26 @@ describe('isUniqueViolation', () => {
     }
     expect(isUniqueViolation(new Error('connection lost'))).toBe(false);
     expect(isUniqueViolation(null)).toBe(false);
+  });
+});
+
+describe('isMissingReference', () => {
+  it('recognises a foreign key naming a row that is gone, on both drivers', () => {
+    for (const code of [
+      'ER_NO_REFERENCED_ROW_2',
+      'ER_NO_REFERENCED_ROW',
+      'SQLITE_CONSTRAINT_FOREIGNKEY',
+    ]) {
+      expect(isMissingReference({ code })).toBe(true);
+      expect(isMissingReference({ driverError: { code } })).toBe(true);
+    }
+  });
+
+  it('takes no other error for one', () => {
+    for (const code of ['ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'ECONNRESET']) {
+      expect(isMissingReference({ driverError: { code } })).toBe(false);
+    }
+    expect(isMissingReference(null)).toBe(false);
   });
 });
 

@@ -31,6 +31,22 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
+ * A write refused because the row it references is gone (a foreign key): MySQL/MariaDB's
+ * ER_NO_REFERENCED_ROW(_2) or SQLITE_CONSTRAINT_FOREIGNKEY. For writes that race the deletion of
+ * their parent (a refresh token issued as its grant ends), not for bugs.
+ */
+export function isMissingReference(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, driverError } = error as { code?: unknown; driverError?: { code?: unknown } };
+  const reported = driverError?.code ?? code;
+  return (
+    reported === 'ER_NO_REFERENCED_ROW_2' ||
+    reported === 'ER_NO_REFERENCED_ROW' ||
+    reported === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+  );
+}
+
+/**
  * MySQL/MariaDB errors about the row itself: a value too long, out of range, in a character set
  * the column cannot hold, or NULL in a NOT NULL column. The same row fails the same way on every
  * retry; the connection is fine.

@@ -5,6 +5,7 @@ import { asKey, createApiKey, userWithKey } from '../utils/api-keys';
 import { twoInstances } from '../utils/cluster';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
+import { basicAuth, grantedCode, registerClient } from '../utils/oauth';
 import {
   describeWithRedisServer,
   describeWithSharedRedis,
@@ -121,6 +122,37 @@ describeWithSharedRedis('several instances on shared database and Redis', () => 
       .expect(204);
     await request(b.http).get('/v1/auth/verify').set(bearer(other.access_token)).expect(401);
     await request(b.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(200);
+  });
+
+  it('ends on B, on the very next request, an OAuth grant the user ended through A', async () => {
+    const user = await createUser(a, 'grant-across');
+    const client = await registerClient(a, user, {
+      grantTypes: ['authorization_code'],
+      redirectUris: ['https://app.example/callback'],
+    });
+    const { code, grantId } = await grantedCode(a, {
+      client,
+      userId: user.userId,
+      scopes: ['translate:read'],
+      redirectUri: 'https://app.example/callback',
+    });
+    const tokens = await request(a.http)
+      .post('/oauth/token')
+      .set(basicAuth(client.clientId, client.clientSecret))
+      .type('form')
+      .send({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'https://app.example/callback',
+      })
+      .expect(200);
+    const delegated = bearer(tokens.body.access_token);
+    await request(b.http).get('/v1/auth/verify').set(delegated).expect(200);
+    await request(a.http)
+      .delete(`/v1/oauth/grants/${grantId}`)
+      .set(bearer(user.accessToken))
+      .expect(204);
+    await request(b.http).get('/v1/auth/verify').set(delegated).expect(401);
   });
 
   it('ends every session on B when the user logs out everywhere through A', async () => {

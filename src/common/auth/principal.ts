@@ -15,16 +15,38 @@ interface CallerBase {
   origin?: RequestOrigin;
 }
 
-/** A person signed in with an access token, acting in one organization with one role. */
+/**
+ * A person, acting in one organization with one role: signed in with their own access token, or
+ * through an application they consented to (`delegatedTo`).
+ */
 export interface UserPrincipal extends CallerBase {
   readonly type: 'user';
   readonly organizationId: string;
   readonly role: Role;
-  /** The login session and the token's `jti`, used by logout. */
-  readonly sessionId: string;
+  /** The login session, used by logout; null for a token the user delegated to an application. */
+  readonly sessionId: string | null;
+  /** The token's `jti`. */
   readonly tokenId: string;
   /** The session passed a second factor (the token's `amr` contains `otp`). */
   readonly mfa: boolean;
+  /**
+   * Set when an OAuth client acts for the user (a token of the authorization code grant). It may
+   * do what the user's role allows AND the user consented to (`scopes` holds both), in the
+   * grant's organization only, and none of the account's own routes (sessions, password, MFA).
+   */
+  readonly delegatedTo?: DelegatedAccess;
+}
+
+/** What an application acting for a user was given: by whom, under which grant. */
+export interface DelegatedAccess {
+  readonly clientId: string;
+  /** The user's grant (consent) the token was issued under: ending it ends the token. */
+  readonly grantId: string;
+  /**
+   * The OpenID Connect scopes of the token (`openid`, `profile`, `email`...): claims about the
+   * user the application may read (userinfo), never access to /v1 routes.
+   */
+  readonly identityScopes: readonly string[];
 }
 
 /**
@@ -66,6 +88,13 @@ export interface OAuthClientPrincipal extends CallerBase {
 export type Principal =
   UserPrincipal | ApiKeyPrincipal | InstanceAdminPrincipal | OAuthClientPrincipal;
 export type PrincipalType = Principal['type'];
+
+/** A user principal acting through an application the user consented to. */
+export function isDelegated(
+  principal: Principal,
+): principal is UserPrincipal & { readonly delegatedTo: DelegatedAccess } {
+  return principal.type === 'user' && principal.delegatedTo !== undefined;
+}
 
 /** The sandbox a request runs in: an API key's environment, `live` for every other caller. */
 export function environmentOf(principal: Principal): KeyEnvironment {

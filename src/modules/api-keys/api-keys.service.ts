@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { actingOrganizationId } from '../../common/auth/authorization';
-import { Principal, unhandledPrincipal } from '../../common/auth/principal';
+import { isDelegated, Principal, unhandledPrincipal } from '../../common/auth/principal';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { isSubsetOf } from '../../common/auth/scopes';
 import { ForbiddenError, NotFoundError } from '../../common/errors/api-errors';
@@ -67,6 +67,7 @@ export class ApiKeysService {
 
   async create(caller: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     const organizationId = actingOrganizationId(caller);
+    refuseDelegated(caller);
     await this.assertMfaIfEnrolled(caller);
     const scopes = requestedScopes(dto, this.catalogue);
     assertCallerCovers(caller, scopes);
@@ -186,6 +187,7 @@ export class ApiKeysService {
     gracePeriodHours?: number,
   ): Promise<CreatedApiKeyDto> {
     const old = await this.require(caller, id);
+    refuseDelegated(caller);
     await this.assertMfaIfEnrolled(caller);
     assertRotatable(old);
     const scopes = scopesOf(old);
@@ -273,5 +275,18 @@ export class ApiKeysService {
         'mfa_required',
       );
     }
+  }
+}
+
+/**
+ * A new key secret (created or rotated) would keep acting for the user after they end the grant
+ * of an application acting for them: only the user's own sign-in mints one.
+ */
+function refuseDelegated(caller: Principal): void {
+  if (isDelegated(caller)) {
+    throw new ForbiddenError(
+      'An application acting for the user cannot create or rotate API keys',
+      'user_sign_in_required',
+    );
   }
 }

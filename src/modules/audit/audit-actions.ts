@@ -33,6 +33,8 @@ export const AUDIT_ACTIONS = {
   oauthClientUpdated: 'oauth_client.updated',
   oauthClientSecretRotated: 'oauth_client.secret_rotated',
   oauthClientDeleted: 'oauth_client.deleted',
+  oauthTokenReuseDetected: 'oauth.token.reuse_detected',
+  oauthGrantEnded: 'oauth.grant.ended',
   accessDenied: 'authorization.denied',
   rateLimited: 'rate_limit.exceeded',
   eventsDropped: 'audit.events_dropped',

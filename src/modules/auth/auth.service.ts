@@ -254,6 +254,7 @@ export class AuthService {
       case 'user':
         answer.role = principal.role;
         answer.mfa = principal.mfa;
+        if (principal.delegatedTo) answer.client_id = principal.delegatedTo.clientId;
         break;
       case 'api_key':
         answer.environment = principal.environment;

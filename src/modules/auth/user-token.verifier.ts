@@ -55,10 +55,16 @@ export class UserTokenVerifier implements CredentialVerifier<UserPrincipal> {
     return role ? this.principal(cached, organizationId, role) : this.inRequested(cached, request);
   }
 
+  /**
+   * The user in an organization named by a route's path. Never an application acting for the
+   * user: its grant is for one organization (the OAuth token verifier made that principal, and
+   * the access guard asks the first verifier of the principal's type, this one).
+   */
   async inOrganization(
     principal: UserPrincipal,
     organizationId: string,
   ): Promise<UserPrincipal | null> {
+    if (principal.delegatedTo) return null;
     const role = await this.roles.roleOf(principal.subject, organizationId);
     if (!role) return null;
     return { ...principal, organizationId, role, scopes: this.scopes.scopesOfRole(role) };

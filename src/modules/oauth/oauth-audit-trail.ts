@@ -1,8 +1,21 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../../common/auth/principal';
 import type { RequestOrigin } from '../../common/http/request-origin';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditRecorder } from '../audit/audit-recorder.service';
 import type { OAuthClient } from './storage/oauth-client.entity';
+import type { OAuthGrant } from './storage/oauth-grant.entity';
+
+/** Why a grant ended (its codes, refresh tokens and access tokens with it). */
+export type GrantEndReason =
+  | 'revoked_by_user'
+  | 'refresh_token_revoked'
+  | 'authorization_code_reused'
+  | 'refresh_token_reused';
+
+/** Who ended a grant: the user (the grants API), or a client's request (revocation, a reuse). */
+export type GrantEndedBy =
+  { principal: Principal } | { client: OAuthClient; origin: RequestOrigin };
 
 /**
  * The OAuth events of the audit log, in the organization of the client concerned. Never a token,
@@ -70,7 +83,48 @@ export class OAuthAuditTrail {
       target: detail.grantId
         ? { type: 'oauth_grant', id: detail.grantId }
         : { type: 'oauth_client', id: client.id },
-      metadata: { token_type: detail.tokenType },
+      // Not `token_type`: the recorder drops every key that names a token, values and all.
+      metadata: { kind: detail.tokenType },
     });
+  }
+
+  /**
+   * A used authorization code or refresh token presented again: stolen or replayed, so its grant
+   * was ended (RFC 9700 sections 4.2.4 and 4.14.2). Never sampled: each is one grant ended.
+   */
+  reuseDetected(
+    client: OAuthClient,
+    detail: {
+      tokenType: 'authorization_code' | 'refresh_token';
+      grantId: string;
+      userId: string;
+      origin: RequestOrigin;
+    },
+  ): void {
+    this.audit.record(AUDIT_ACTIONS.oauthTokenReuseDetected, {
+      organizationId: client.organizationId,
+      actor: { type: 'oauth_client', id: client.id },
+      origin: detail.origin,
+      outcome: 'failure',
+      target: { type: 'oauth_grant', id: detail.grantId },
+      metadata: { kind: detail.tokenType, user_id: detail.userId, grant_ended: true },
+    });
+  }
+
+  grantEnded(grant: OAuthGrant, reason: GrantEndReason, by: GrantEndedBy): void {
+    const common = {
+      organizationId: grant.organizationId,
+      target: { type: 'oauth_grant', id: grant.id },
+      metadata: { reason, client_id: grant.clientId, user_id: grant.userId },
+    };
+    if ('principal' in by) {
+      this.audit.record(AUDIT_ACTIONS.oauthGrantEnded, { ...common, by: by.principal });
+    } else {
+      this.audit.record(AUDIT_ACTIONS.oauthGrantEnded, {
+        ...common,
+        actor: { type: 'oauth_client', id: by.client.id },
+        origin: by.origin,
+      });
+    }
   }
 }

@@ -22,7 +22,19 @@ import { Discovery } from './endpoints/discovery';
 import { Introspection } from './endpoints/introspection';
 import { OAuthEndpointsController } from './endpoints/oauth-endpoints.controller';
 import { Revocation } from './endpoints/revocation';
+import { DelegatedPrincipals } from './access-tokens/delegated-principals';
+import { Userinfo } from './endpoints/userinfo';
+import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
+import { AuthorizationCodes } from './grants/authorization-codes';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { GrantTokens } from './grants/grant-tokens';
+import { OAuthGrants } from './grants/oauth-grants';
+import { OAuthGrantsCache } from './grants/oauth-grants.cache';
+import { OAuthGrantsController } from './grants/oauth-grants.controller';
+import { OAuthGrantsRepository } from './grants/oauth-grants.repository';
+import { OAuthRefreshTokens } from './grants/oauth-refresh-tokens';
+import { RefreshTokenGrant } from './grants/refresh-token.grant';
+import { IdTokens } from './id-tokens';
 import { OAuthAuditTrail } from './oauth-audit-trail';
 import { TokenEndpoint } from './token/token-endpoint';
 import { TokenController } from './token/token.controller';
@@ -41,8 +53,9 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
 
 /**
  * Tessera as an OAuth 2.0 / OpenID Connect authorization server: clients, the token endpoint and
- * its grants (one file each under grants/), introspection, revocation, discovery, and the hosted
- * login and consent pages.
+ * its grants (one file each under grants/), users' grants (consents) and the tokens issued under
+ * them, ID tokens, userinfo, introspection, revocation, discovery, and the hosted login and
+ * consent pages.
  */
 @Module({
   imports: [
@@ -58,6 +71,7 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     OAuthClientsController,
     TokenController,
     OAuthEndpointsController,
+    OAuthGrantsController,
     LoginController,
     PageAssetsController,
   ],
@@ -70,11 +84,22 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     ClientAuthentication,
     OAuthAuditTrail,
     TokenEndpoint,
+    OAuthGrantsRepository,
+    OAuthGrants,
+    OAuthGrantsCache,
+    AuthorizationCodes,
+    OAuthRefreshTokens,
+    IdTokens,
+    GrantTokens,
     ClientCredentialsGrant,
+    AuthorizationCodeGrant,
+    RefreshTokenGrant,
     OAuthAccessTokens,
+    DelegatedPrincipals,
     OAuthTokenVerifier,
     Introspection,
     Revocation,
+    Userinfo,
     Discovery,
     // The hosted pages (pages/) and the browser session they set (browser-sessions/).
     PageCookies,
@@ -95,6 +120,8 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     BrowserSessions,
     PageRenderer,
     ERROR_PAGE_RENDERER,
+    OAuthGrants,
+    AuthorizationCodes,
   ],
 })
 export class OAuthModule {}

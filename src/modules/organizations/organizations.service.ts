@@ -44,7 +44,7 @@ export class OrganizationsService {
       const rows = await this.organizations.listAll(limit, query.starting_after);
       return toPage(rows, limit, (o) => toOrganizationDto(o));
     }
-    if (principal.type === 'user') {
+    if (principal.type === 'user' && !principal.delegatedTo) {
       const rows = await this.organizations.listForUser(
         principal.subject,
         limit,
@@ -52,7 +52,7 @@ export class OrganizationsService {
       );
       return toPage(rows, limit, (r) => toOrganizationDto(r.organization, r.role));
     }
-    // Keys and clients belong to exactly one organization.
+    // Keys, clients and applications acting for a user (a grant) have exactly one organization.
     const own = principal.organizationId
       ? await this.organizations.findById(principal.organizationId)
       : null;
@@ -60,7 +60,7 @@ export class OrganizationsService {
   }
 
   async create(principal: Principal, name: string): Promise<OrganizationDto> {
-    if (principal.type !== 'user')
+    if (principal.type !== 'user' || principal.delegatedTo)
       throw new ForbiddenError('Only a user can create an organization');
     const organization = await this.organizations.createWithOwner(
       { name, personal: false },

@@ -54,6 +54,18 @@ export interface IssueOAuthAccessToken {
   authTime?: Date;
 }
 
+/**
+ * An OpenID Connect ID token (Core section 2): about the user, for the client (`aud`), never an
+ * access token. What it says beyond the registered claims is the caller's (`claims`).
+ */
+export interface IssueIdToken {
+  /** The user. */
+  subject: string;
+  /** The client_id. */
+  audience: string;
+  claims: Record<string, unknown>;
+}
+
 export interface IssueAccessToken {
   subject: string;
   organizationId: string;
@@ -62,7 +74,10 @@ export interface IssueAccessToken {
   amr: string[];
 }
 
-/** Signs access tokens. The one place a Tessera JWT is made (OAuth will reuse it). */
+/**
+ * Signs access tokens and ID tokens: the one place a Tessera JWT is made, with the signing keys
+ * the JWKS publishes.
+ */
 @Injectable()
 export class AccessTokensService {
   readonly issuer: string;
@@ -122,5 +137,21 @@ export class AccessTokensService {
       .setJti(jti)
       .sign(key.privateKey);
     return { token, expiresIn: this.ttlSeconds, jti };
+  }
+
+  /**
+   * An ID token: `typ: JWT` and no `typ` claim, audience the client, so no verifier of /v1 takes
+   * it for an access token (those need `at+jwt` or a `typ` claim, and Tessera's audience).
+   */
+  async issueIdToken(input: IssueIdToken): Promise<string> {
+    const key = this.signingKeys.activeKey();
+    return new SignJWT(input.claims)
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
+      .setIssuer(this.issuer)
+      .setAudience(input.audience)
+      .setSubject(input.subject)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(key.privateKey);
   }
 }

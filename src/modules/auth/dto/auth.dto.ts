@@ -78,6 +78,10 @@ export class VerifyResponseDto {
   @ApiProperty({ nullable: true, type: String }) expires_at: string | null;
   @ApiPropertyOptional() role?: string;
   @ApiPropertyOptional({ description: 'For a user: the session passed MFA' }) mfa?: boolean;
+  @ApiPropertyOptional({
+    description: 'For a user acting through an OAuth application: the application’s client_id',
+  })
+  client_id?: string;
 }
 
 export class TotpEnrollResponseDto {

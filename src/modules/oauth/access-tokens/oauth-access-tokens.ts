@@ -13,6 +13,7 @@ import { SigningKeysService } from '../../tokens/signing-keys.service';
 import { narrowScopes } from '../../../common/auth/scopes';
 import { scopesOf } from '../clients/oauth-client-fields';
 import { OAuthClientsCache } from '../clients/oauth-clients.cache';
+import { OAuthGrantsCache } from '../grants/oauth-grants.cache';
 import type { OAuthClient } from '../storage/oauth-client.entity';
 
 /** An OAuth access token that verified, with the client it was issued to as it is now. */
@@ -31,8 +32,9 @@ function keyOf(token: string): string {
 
 /**
  * Verifies OAuth access tokens (RFC 9068) for the access guard and for introspection: signature
- * by `kid`, `typ: at+jwt`, issuer, audience, expiry; then not revoked (jti denylist) and its
- * client still registered in the token's organization. Verified tokens are cached until they
+ * by `kid`, `typ: at+jwt`, issuer, audience, expiry; then not revoked (jti denylist), its
+ * client still registered in the token's organization, and for a token a user delegated, its
+ * grant not ended (OAuthGrantsCache). Verified tokens are cached until they
  * expire (60 s at most, InvalidatableCache); revoking a token, deleting a client or ending a
  * grant drops the entries on every instance before the request that did it answers.
  */
@@ -48,6 +50,7 @@ export class OAuthAccessTokens implements OnModuleInit {
     private readonly signingKeys: SigningKeysService,
     private readonly denylist: AccessTokenDenylist,
     private readonly clients: OAuthClientsCache,
+    private readonly grants: OAuthGrantsCache,
     private readonly bus: CacheInvalidationBus,
   ) {}
 
@@ -85,16 +88,34 @@ export class OAuthAccessTokens implements OnModuleInit {
     const generation = this.cache.generation();
     const claims = await this.verifySignature(token);
     if (!claims) return null;
-    const [client, denylisted] = await Promise.all([
+    const [client, denylisted, grantHolds] = await Promise.all([
       this.clients.find(claims.client_id),
       this.denylist.has(claims.jti),
+      this.grantHolds(claims),
     ]);
-    if (!client || client.organizationId !== claims.org_id || denylisted) return null;
+    if (!client || client.organizationId !== claims.org_id || denylisted || !grantHolds) {
+      return null;
+    }
     const scopes = narrowScopes(claims.scope.split(' ').filter(Boolean), scopesOf(client));
     const valid: ValidOAuthToken = { token, claims, client, scopes };
     const ttl = claims.exp * 1000 - Date.now();
     if (ttl > 0) this.cache.setIfCurrent(keyOf(token), valid, generation, { ttl });
     return valid;
+  }
+
+  /**
+   * A token a user delegated (`gid`) holds while its grant does: the same client, user and
+   * organization. Ending the grant drops the token from this cache on every instance.
+   */
+  private async grantHolds(claims: OAuthAccessTokenClaims): Promise<boolean> {
+    if (claims.gid === undefined) return true;
+    const grant = await this.grants.find(claims.gid);
+    return (
+      grant !== null &&
+      grant.clientId === claims.client_id &&
+      grant.userId === claims.sub &&
+      grant.organizationId === claims.org_id
+    );
   }
 
   /**

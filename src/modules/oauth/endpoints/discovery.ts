@@ -4,6 +4,21 @@ import { AccessTokensService } from '../../tokens/access-tokens.service';
 import { CLIENT_AUTHENTICATION_METHODS } from '../client-authentication';
 import { OIDC_SCOPES } from '../oidc-scopes';
 import { TokenEndpoint } from '../token/token-endpoint';
+import { RELEASABLE_CLAIMS } from '../user-claims';
+
+/** What every ID token says (IdTokens), whatever the scopes; `nonce` when the request sent one. */
+const ID_TOKEN_CLAIMS = [
+  'sub',
+  'iss',
+  'aud',
+  'exp',
+  'iat',
+  'auth_time',
+  'nonce',
+  'amr',
+  'azp',
+  'at_hash',
+] as const;
 
 /**
  * The authorization server's metadata (RFC 8414) and OpenID Connect discovery document: the
@@ -33,6 +48,7 @@ export class Discovery {
       jwks_uri: at('/.well-known/jwks.json'),
       revocation_endpoint: at('/oauth/revoke'),
       introspection_endpoint: at('/oauth/introspect'),
+      userinfo_endpoint: at('/oauth/userinfo'),
       grant_types_supported: this.tokenEndpoint.grantTypes(),
       token_endpoint_auth_methods_supported: CLIENT_AUTHENTICATION_METHODS,
       revocation_endpoint_auth_methods_supported: CLIENT_AUTHENTICATION_METHODS,
@@ -45,6 +61,7 @@ export class Discovery {
       code_challenge_methods_supported: ['S256'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
+      claims_supported: [...ID_TOKEN_CLAIMS, ...RELEASABLE_CLAIMS],
       authorization_response_iss_parameter_supported: true,
     };
   }

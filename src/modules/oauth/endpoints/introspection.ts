@@ -1,8 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { InvalidClient } from '../../../common/errors/oauth-errors';
-import { OAuthAccessTokens } from '../access-tokens/oauth-access-tokens';
+import { MembershipRolesCache } from '../../organizations/membership-roles.cache';
+import { AccessTokensService } from '../../tokens/access-tokens.service';
+import { OAuthAccessTokens, ValidOAuthToken } from '../access-tokens/oauth-access-tokens';
 import { ClientAuthentication } from '../client-authentication';
+import { OAuthGrants } from '../grants/oauth-grants';
+import { OAUTH_REFRESH_TOKEN_PREFIX, OAuthRefreshTokens } from '../grants/oauth-refresh-tokens';
+import type { OAuthClient } from '../storage/oauth-client.entity';
 import { tokenParameters } from '../token/token-parameters';
 
 /** RFC 7662 section 2.2's answer; `org_id` is Tessera's (the organization the token acts in). */
@@ -10,7 +15,8 @@ export interface IntrospectionAnswer {
   active: boolean;
   scope?: string;
   client_id?: string;
-  token_type?: 'Bearer';
+  /** `Bearer` for an access token; `refresh_token` for a refresh token (node-oidc-provider's). */
+  token_type?: 'Bearer' | 'refresh_token';
   exp?: number;
   iat?: number;
   sub?: string;
@@ -24,15 +30,22 @@ const INACTIVE: IntrospectionAnswer = Object.freeze({ active: false }) as Intros
 
 /**
  * POST /oauth/introspect (RFC 7662): a resource server, authenticated as a confidential client,
- * asks whether an access token is active. It learns about tokens of its own organization only:
- * any other token, like an unknown, expired or revoked one, is `{"active": false}`. A verified
- * token is cached (OAuthAccessTokens), so a resource server asking per request costs little.
+ * asks whether a token is active. It learns about access tokens of its own organization only,
+ * and about a refresh token only if it is the client the token was issued to (a resource server
+ * is never sent one: anyone else presenting it leaked it). Any other token, like an unknown,
+ * expired or revoked one, is `{"active": false}`; so is a token a user delegated once the user
+ * is no longer a member of its organization. A verified access token is cached
+ * (OAuthAccessTokens), so a resource server asking per request costs little.
  */
 @Injectable()
 export class Introspection {
   constructor(
     private readonly clientAuthentication: ClientAuthentication,
     private readonly tokens: OAuthAccessTokens,
+    private readonly refreshTokens: OAuthRefreshTokens,
+    private readonly grants: OAuthGrants,
+    private readonly roles: MembershipRolesCache,
+    private readonly issuer: AccessTokensService,
   ) {}
 
   async introspect(request: FastifyRequest): Promise<IntrospectionAnswer> {
@@ -49,9 +62,17 @@ export class Introspection {
       throw new InvalidClient('Introspection needs a confidential client');
     }
     if (parameters.token === undefined) return INACTIVE;
-    const valid =
-      this.tokens.cached(parameters.token) ?? (await this.tokens.validate(parameters.token));
+    // Told apart by their shape, whatever token_type_hint says (it is only a hint).
+    if (parameters.token.startsWith(OAUTH_REFRESH_TOKEN_PREFIX)) {
+      return this.refreshToken(parameters.token, client);
+    }
+    return this.accessToken(parameters.token, client);
+  }
+
+  private async accessToken(token: string, client: OAuthClient): Promise<IntrospectionAnswer> {
+    const valid = this.tokens.cached(token) ?? (await this.tokens.validate(token));
     if (!valid || valid.claims.org_id !== client.organizationId) return INACTIVE;
+    if (!(await this.userStillMember(valid))) return INACTIVE;
     const { claims } = valid;
     return {
       active: true,
@@ -65,6 +86,31 @@ export class Introspection {
       iss: claims.iss,
       jti: claims.jti,
       org_id: claims.org_id,
+    };
+  }
+
+  /** A token a user delegated acts while the user is a member of its organization (as on /v1). */
+  private async userStillMember({ claims }: ValidOAuthToken): Promise<boolean> {
+    if (claims.gid === undefined) return true;
+    return (await this.roles.roleOf(claims.sub, claims.org_id)) !== null;
+  }
+
+  private async refreshToken(token: string, client: OAuthClient): Promise<IntrospectionAnswer> {
+    const stored = await this.refreshTokens.find(token);
+    if (!stored || stored.usedAt !== null || this.refreshTokens.isExpired(stored)) return INACTIVE;
+    const grant = await this.grants.find(stored.grantId);
+    if (!grant || grant.clientId !== client.id) return INACTIVE;
+    if ((await this.roles.roleOf(grant.userId, grant.organizationId)) === null) return INACTIVE;
+    return {
+      active: true,
+      scope: stored.scopes,
+      client_id: grant.clientId,
+      token_type: 'refresh_token',
+      exp: Math.floor(stored.expiresAt.getTime() / 1000),
+      iat: Math.floor(stored.createdAt.getTime() / 1000),
+      sub: grant.userId,
+      iss: this.issuer.issuer,
+      org_id: grant.organizationId,
     };
   }
 }

@@ -1,13 +1,15 @@
 import { Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiBodyOptions, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Public } from '../../../common/auth/decorators';
+import { Access, Principal, Public } from '../../../common/auth/decorators';
+import type { Principal as Caller } from '../../../common/auth/principal';
 import { AcceptsForm } from '../../../common/http/form-body';
 import { oauthClientIdOf } from '../../rate-limits/oauth-client-id';
 import { RateLimitTracker } from '../../rate-limits/rate-limit-tracker.decorator';
 import { Discovery } from './discovery';
 import { Introspection, IntrospectionAnswer } from './introspection';
 import { Revocation } from './revocation';
+import { Userinfo, UserinfoAnswer } from './userinfo';
 
 const TOKEN_BODY: ApiBodyOptions = {
   schema: {
@@ -22,7 +24,7 @@ const TOKEN_BODY: ApiBodyOptions = {
   },
 };
 
-/** Introspection, revocation and discovery: thin routes over one service each. */
+/** Introspection, revocation, userinfo and discovery: thin routes over one service each. */
 @ApiTags('oauth')
 @Controller()
 export class OAuthEndpointsController {
@@ -30,6 +32,7 @@ export class OAuthEndpointsController {
     private readonly introspection: Introspection,
     private readonly revocation: Revocation,
     private readonly discovery: Discovery,
+    private readonly userinfo: Userinfo,
   ) {}
 
   @Public({ errors: [400, 401, 429] })
@@ -58,6 +61,33 @@ export class OAuthEndpointsController {
   @ApiOkResponse({ description: 'Empty: the token no longer works (or never did)' })
   async revoke(@Req() request: FastifyRequest): Promise<void> {
     await this.revocation.revoke(request);
+  }
+
+  @Access()
+  @Get('oauth/userinfo')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'OpenID Connect userinfo: the user a delegated access token (with openid) acts for',
+    description:
+      '`sub`, plus `email` and `email_verified` with the email scope and `name` with profile. ' +
+      'Errors are RFC 6750 (`invalid_token` 401, `insufficient_scope` 403, with WWW-Authenticate).',
+  })
+  @ApiOkResponse({ description: '{sub, email?, email_verified?, name?}' })
+  userinfoByGet(@Principal() caller: Caller): Promise<UserinfoAnswer> {
+    return this.userinfo.claimsOf(caller);
+  }
+
+  @Access()
+  @AcceptsForm()
+  @Post('oauth/userinfo')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'OpenID Connect userinfo, as GET (the token in the Authorization header)',
+  })
+  @ApiOkResponse({ description: '{sub, email?, email_verified?, name?}' })
+  userinfoByPost(@Principal() caller: Caller): Promise<UserinfoAnswer> {
+    return this.userinfo.claimsOf(caller);
   }
 
   @Public({ skipRateLimit: true })

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { randomOpaqueToken, sha256Hex } from '../../../common/crypto/secrets';
+import { InvalidGrant } from '../../../common/errors/oauth-errors';
+import { uuidv7 } from '../../../common/ids';
+import { Clock } from '../../../common/time/clock';
+import { EnvironmentVariables } from '../../../config/env.schema';
+import { isMissingReference } from '../../../database/errors';
+import { storedScopes } from '../oauth-scopes';
+import type { OAuthRefreshToken } from '../storage/oauth-refresh-token.entity';
+import { OAuthGrantsRepository } from './oauth-grants.repository';
+
+/** Tells an OAuth refresh token from an access token (a JWT) and from a session's (`rt_`). */
+export const OAUTH_REFRESH_TOKEN_PREFIX = 'ort_';
+/** 256 random bits. */
+const TOKEN_BYTES = 32;
+const DAY_MS = 86_400_000;
+
+export interface NewRefreshToken {
+  grantId: string;
+  scopes: readonly string[];
+  authTime: Date;
+  amr: string;
+  /** The family's absolute end: set at the code exchange, handed over on each rotation. */
+  expiresAt: Date;
+}
+
+/**
+ * OAuth refresh tokens: opaque, stored as their SHA-256, each good for one use (the refresh
+ * grant rotates it). A family ends OAUTH_REFRESH_TOKEN_MAX_DAYS after its code exchange, however
+ * often it is rotated.
+ */
+@Injectable()
+export class OAuthRefreshTokens {
+  private readonly maxLifetimeMs: number;
+
+  constructor(
+    private readonly grants: OAuthGrantsRepository,
+    private readonly clock: Clock,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.maxLifetimeMs = config.get('OAUTH_REFRESH_TOKEN_MAX_DAYS', { infer: true }) * DAY_MS;
+  }
+
+  /** The end of a family that starts now. */
+  familyEnd(): Date {
+    return new Date(this.clock.now() + this.maxLifetimeMs);
+  }
+
+  /**
+   * A new refresh token under the grant, returned once and never stored. invalid_grant when the
+   * grant ended meanwhile (a reuse detected by a concurrent request, the user revoking it).
+   */
+  async issue(input: NewRefreshToken): Promise<string> {
+    const token = OAUTH_REFRESH_TOKEN_PREFIX + randomOpaqueToken(TOKEN_BYTES);
+    try {
+      await this.grants.insertRefreshToken({
+        id: uuidv7(),
+        grantId: input.grantId,
+        tokenHash: sha256Hex(token),
+        scopes: storedScopes(input.scopes),
+        authTime: input.authTime,
+        amr: input.amr,
+        createdAt: new Date(this.clock.now()),
+        expiresAt: input.expiresAt,
+        usedAt: null,
+      });
+    } catch (error) {
+      if (isMissingReference(error)) throw new InvalidGrant('The grant has ended');
+      throw error;
+    }
+    return token;
+  }
+
+  /** The token's record, used or not; null for anything never issued (or pruned). */
+  async find(token: string): Promise<OAuthRefreshToken | null> {
+    if (!token.startsWith(OAUTH_REFRESH_TOKEN_PREFIX)) return null;
+    return this.grants.findRefreshToken(sha256Hex(token));
+  }
+
+  /** Its one use: true for exactly one caller, however many present it at once. */
+  claim(token: OAuthRefreshToken): Promise<boolean> {
+    return this.grants.claimRefreshToken(token.id, new Date(this.clock.now()));
+  }
+
+  isExpired(token: OAuthRefreshToken): boolean {
+    return token.expiresAt.getTime() <= this.clock.now();
+  }
+}
