@@ -62,18 +62,21 @@ describeWithMariaDbServer('stale if error: a killed database (a MariaDB of its o
   }, 120_000);
 
   afterAll(async () => {
-    if (t) {
-      // The only 5xx: the 503s these tests asked for.
-      const statuses = t.logs
-        .serverErrors()
-        .map((entry) => (entry.res as { status_code: number }).status_code);
-      try {
-        expect(statuses.filter((status) => status !== 503)).toEqual([]);
-      } finally {
-        await t.close();
+    try {
+      if (t) {
+        // The only 5xx: the 503s these tests asked for.
+        const statuses = t.logs
+          .serverErrors()
+          .map((entry) => (entry.res as { status_code: number }).status_code);
+        try {
+          expect(statuses.filter((status) => status !== 503)).toEqual([]);
+        } finally {
+          await t.close();
+        }
       }
+    } finally {
+      await server.stop();
     }
-    await server.stop();
   }, 60_000);
 
   const verify = (headers: Record<string, string>) =>
