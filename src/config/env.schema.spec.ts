@@ -29,6 +29,16 @@ describe('environment validation', () => {
     }
   });
 
+  it('serves stale cache entries for 300 s while the database is down unless told otherwise (0 turns it off)', () => {
+    expect(validateEnvironment({}).STALE_IF_ERROR_SECONDS).toBe(300);
+    expect(validateEnvironment({ STALE_IF_ERROR_SECONDS: '0' }).STALE_IF_ERROR_SECONDS).toBe(0);
+    for (const value of ['-1', '86401', 'long', '1.5']) {
+      expect(() => validateEnvironment({ STALE_IF_ERROR_SECONDS: value })).toThrow(
+        /STALE_IF_ERROR_SECONDS/,
+      );
+    }
+  });
+
   it('bounds every wait for the database at 2 s unless told otherwise, refusing no bound or a silly one', () => {
     expect(validateEnvironment({}).DB_TIMEOUT_MS).toBe(2000);
     expect(validateEnvironment({ DB_TIMEOUT_MS: '5000' }).DB_TIMEOUT_MS).toBe(5000);

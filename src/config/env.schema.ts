@@ -72,6 +72,16 @@ export class EnvironmentVariables {
   @Max(3_600_000)
   DB_OUTAGE_LOG_INTERVAL_MS = 10_000;
 
+  /**
+   * While the database cannot be reached, how long after a cached key, token, role or plan ran
+   * out it still answers (never past an invalidation that reached the instance); 0: never.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  STALE_IF_ERROR_SECONDS = 300;
+
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;

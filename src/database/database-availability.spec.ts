@@ -46,8 +46,10 @@ describe('DatabaseAvailability', () => {
     const recovered = jest.fn();
     availability.onRecovery(recovered);
     try {
+      expect(availability.isDown()).toBe(false);
       const back = availability.failed(unreachable);
       expect(back).not.toBeNull();
+      expect(availability.isDown()).toBe(true);
       // The same outage: one promise, one probe loop.
       expect(availability.failed(unreachable)).toBe(back);
       await new Promise((resolve) => setTimeout(resolve, 600));
@@ -58,6 +60,7 @@ describe('DatabaseAvailability', () => {
       await back;
       expect(Date.now() - started).toBeLessThan(1000);
       expect(recovered).toHaveBeenCalledTimes(1);
+      expect(availability.isDown()).toBe(false);
     } finally {
       availability.onApplicationShutdown();
     }
@@ -67,6 +70,7 @@ describe('DatabaseAvailability', () => {
     const { state, availability } = fakeDatabase('answers');
     const duplicate = Object.assign(new Error('Duplicate entry'), { code: 'ER_DUP_ENTRY' });
     expect(availability.failed(duplicate)).toBeNull();
+    expect(availability.isDown()).toBe(false);
     expect(state.queries).toBe(0);
   });
 

@@ -69,6 +69,11 @@ export class DatabaseAvailability implements OnApplicationShutdown {
     outage.refusedSinceReport += 1;
   }
 
+  /** Whether an outage began (a failure or a probe said so) and no probe has been answered since. */
+  isDown(): boolean {
+    return this.outage !== null;
+  }
+
   /** `listener` runs each time the database answers after an outage. */
   onRecovery(listener: () => void): void {
     this.recoveryListeners.push(listener);

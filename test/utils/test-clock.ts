@@ -4,8 +4,8 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
 /**
- * A clock that stands still until a test moves it: rate-limit windows open and close when the test
- * says, instead of the test waiting for the calendar.
+ * A clock that stands still until a test moves it: rate-limit windows open and close, and cached
+ * entries run out, when the test says, instead of the test waiting for the calendar.
  */
 export class TestClock extends Clock {
   constructor(private current: number) {
@@ -22,6 +22,11 @@ export class TestClock extends Clock {
   }
 
   now(): number {
+    return this.current;
+  }
+
+  /** The same time: tests only ever move it forward. */
+  monotonic(): number {
     return this.current;
   }
 

@@ -39,15 +39,24 @@ export function runStrategy<T>(
     attempt.fail = () => resolve({ outcome: 'fail' });
     attempt.pass = () => resolve({ outcome: 'fail' });
     attempt.redirect = (url, status = 302) => resolve({ outcome: 'redirect', url, status });
-    attempt.error = (error) => reject(error instanceof Error ? error : new Error(String(error)));
+    // Kept as the cause, so what it says (a database out of reach: 503) is not lost.
+    attempt.error = (error) => reject(asError(error));
     try {
       (attempt.authenticate as (req: unknown, options: unknown) => void).call(attempt, request, {
         session: false,
       });
     } catch (error) {
-      reject(error instanceof Error ? error : new Error(String(error)));
+      reject(asError(error));
     }
   });
+}
+
+/**
+ * An error from another realm (a driver error under Jest's VM, say) is no `instanceof Error`:
+ * wrapped, with the original as its cause.
+ */
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error), { cause: error });
 }
 
 /** What a strategy's `validate` returned, or false when it refused the credential. */

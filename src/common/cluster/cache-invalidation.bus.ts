@@ -117,7 +117,8 @@ export class CacheInvalidationBus implements OnModuleInit {
       this.logger.error(
         { err: error },
         `Could not log an invalidation (${event.kind}): instances that miss it over Redis keep ` +
-          'their copy until it expires (60 s at most)',
+          'their copy until it expires (60 s at most; STALE_IF_ERROR_SECONDS more while the ' +
+          'database is out of their reach too)',
       );
       return undefined;
     });

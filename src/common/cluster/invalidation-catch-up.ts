@@ -18,12 +18,14 @@ const PRUNE_INTERVAL_MS = 600_000;
  * Applies here the changes other instances logged, every INVALIDATION_POLL_MS and at once when
  * Redis comes back, so an instance converges on every change whether or not Redis brought it;
  * Redis stays the fast path. A background job: requests never wait for it. If the database cannot
- * be read either, cached entries still expire (LONGEST_CACHE_LIFETIME_MS).
+ * be read either, cached entries still expire (LONGEST_CACHE_LIFETIME_MS), then answer stale for
+ * STALE_IF_ERROR_SECONDS at most while it stays out of reach (StalePolicy).
  */
 @Injectable()
 export class InvalidationCatchUp implements OnApplicationBootstrap {
   private readonly logger = new Logger(InvalidationCatchUp.name);
   private readonly pollMs: number;
+  private readonly staleIfErrorSeconds: number;
   /** Null until the log's newest entry is known (read at start, or at the first read that works). */
   private cursor: InvalidationCursor | null = null;
   private running: Promise<void> | null = null;
@@ -37,6 +39,7 @@ export class InvalidationCatchUp implements OnApplicationBootstrap {
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.pollMs = config.get('INVALIDATION_POLL_MS', { infer: true });
+    this.staleIfErrorSeconds = config.get('STALE_IF_ERROR_SECONDS', { infer: true });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -119,7 +122,8 @@ export class InvalidationCatchUp implements OnApplicationBootstrap {
       this.logger.warn(
         { err: error },
         'Cannot read the invalidation log: changes other instances make reach this one over ' +
-          `Redis only, or as cached entries expire (${LONGEST_CACHE_LIFETIME_MS / 1000} s at most)`,
+          `Redis only, or as cached entries expire (${LONGEST_CACHE_LIFETIME_MS / 1000} s at most, ` +
+          `and ${this.staleIfErrorSeconds} s more while the database cannot be reached)`,
       );
   }
 }

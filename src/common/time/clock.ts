@@ -5,10 +5,21 @@
  */
 export abstract class Clock {
   abstract now(): number;
+
+  /**
+   * What lifetimes are measured by (cache entries, how long a stale one may still answer):
+   * milliseconds from an arbitrary origin that never go back, even when the wall clock is set
+   * back, so no entry outlives its bound. The system's is `performance.now()`.
+   */
+  abstract monotonic(): number;
 }
 
 export class SystemClock extends Clock {
   now(): number {
     return Date.now();
+  }
+
+  monotonic(): number {
+    return performance.now();
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { hash } from 'node:crypto';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import { InvalidatableCache } from '../../common/cache/invalidatable-cache';
+import { StalePolicy } from '../../common/cache/stale-policy';
 import type { KeyEnvironment } from './api-key-format';
 import type { IpAllowlist } from '../../common/http/ip-allowlist';
 
@@ -30,21 +31,31 @@ const UNKNOWN = 'unknown' as const;
  * expiry is checked against the cached `expiresAt` on every request, and every change (revoke,
  * rotate, update) drops the entry at once, on every instance through the invalidation bus. Hashes that matched no key are remembered
  * briefly too, so a flood of made-up (checksum-valid) keys does not become a flood of queries.
+ * While the database cannot be reached, a key that ran out answers stale (StalePolicy); a hash
+ * that matched no key does not (the database tells again).
  */
 @Injectable()
 export class ApiKeyCache {
   private readonly hashById = new Map<string, string>();
   /** A key revoked while its look-up was in flight is not cached as active. */
-  private readonly cache = new InvalidatableCache<string, VerifiedApiKey | typeof UNKNOWN>({
-    max: 100_000,
-    ttl: 60_000,
-    dispose: (entry, keyHash) => {
-      if (entry !== UNKNOWN && this.hashById.get(entry.id) === keyHash)
-        this.hashById.delete(entry.id);
-    },
-  });
+  private readonly cache: InvalidatableCache<string, VerifiedApiKey | typeof UNKNOWN>;
 
-  constructor(private readonly bus: CacheInvalidationBus) {
+  constructor(
+    private readonly bus: CacheInvalidationBus,
+    stale: StalePolicy,
+  ) {
+    this.cache = new InvalidatableCache(
+      {
+        max: 100_000,
+        ttl: 60_000,
+        // A stale entry keeps its id here until it goes, so a revoke still finds and drops it.
+        dispose: (entry, keyHash) => {
+          if (entry !== UNKNOWN && this.hashById.get(entry.id) === keyHash)
+            this.hashById.delete(entry.id);
+        },
+      },
+      stale,
+    );
     bus.on('api_key', (event) => event.kind === 'api_key' && this.forgetHere(event.id));
   }
 
@@ -69,12 +80,15 @@ export class ApiKeyCache {
   /**
    * Runs `lookUp` for a key that missed the cache; concurrent misses of the same key share it
    * (unless the key changed since it began). `lookUp` gets the generation to pass to `remember`.
+   * While the database cannot be reached, the key's stale entry answers instead, if it has one.
    */
   lookUpOnce(
     keyHash: string,
     lookUp: (generation: number) => Promise<VerifiedApiKey>,
   ): Promise<VerifiedApiKey> {
-    return this.cache.loadOnce(keyHash, lookUp);
+    return this.cache.loadOnce(keyHash, (generation) =>
+      this.cache.orStale(keyHash, () => lookUp(generation), knownKey),
+    );
   }
 
   remember(keyHash: string, key: VerifiedApiKey, generation: number): void {
@@ -99,4 +113,9 @@ export class ApiKeyCache {
   static isUnknown(entry: VerifiedApiKey | typeof UNKNOWN): entry is typeof UNKNOWN {
     return entry === UNKNOWN;
   }
+}
+
+/** A stale entry answers only for a key that exists (see ApiKeyCache). */
+function knownKey(entry: VerifiedApiKey | typeof UNKNOWN): VerifiedApiKey | undefined {
+  return entry === UNKNOWN ? undefined : entry;
 }

@@ -1,3 +1,4 @@
+import { NEVER_STALE, StalePolicy } from '../../common/cache/stale-policy';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import type { CacheInvalidationLog } from '../../common/cluster/cache-invalidation-log';
 import type { RedisConnections } from '../../common/cluster/redis-connections';
@@ -29,9 +30,22 @@ function claims(sid: string, sub = 'user-1'): AccessTokenClaims {
   };
 }
 
+/** Stale if error for 300 s, on a clock the test moves, with the database down throughout. */
+function databaseDown() {
+  const clock = { now: 1_000_000 };
+  const policy: StalePolicy = {
+    windowMs: 300_000,
+    lifetimeClock: { now: () => clock.now },
+    databaseKnownDown: () => true,
+    unreachable: () => true,
+  };
+  return { clock, policy };
+}
+const unreachable = () => Promise.reject(new Error('connect ECONNREFUSED'));
+
 describe('AccessTokenCache', () => {
   it('answers only for the very token it verified, not for one sharing its signature end', () => {
-    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis, noLog));
+    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis, noLog), NEVER_STALE);
     const token = `header.payload.${SIGNATURE}`;
     cache.remember(token, claims('session-1'), cache.generation());
     expect(cache.get(`header.payload.${SIGNATURE}`)).toEqual(claims('session-1'));
@@ -41,7 +55,7 @@ describe('AccessTokenCache', () => {
   });
 
   it('forgets the tokens of a revoked session', async () => {
-    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis, noLog));
+    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis, noLog), NEVER_STALE);
     const token = `header.payload.${SIGNATURE}`;
     cache.remember(token, claims('session-1'), cache.generation());
     await cache.forgetSession('session-1');
@@ -49,7 +63,7 @@ describe('AccessTokenCache', () => {
   });
 
   it('forgets every session of a user but the one kept, and no other user’s', async () => {
-    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis, noLog));
+    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis, noLog), NEVER_STALE);
     const tokenOf = (n: number) => `header.payload-${n}.${SIGNATURE.slice(0, -1)}${n}`;
     cache.remember(tokenOf(1), claims('session-1'), cache.generation());
     cache.remember(tokenOf(2), claims('session-2'), cache.generation());
@@ -60,5 +74,26 @@ describe('AccessTokenCache', () => {
     expect(cache.get(tokenOf(3))?.sid).toBe('session-3');
     await cache.forgetSessionsOfUser('user-1', null);
     expect(cache.get(tokenOf(2))).toBeUndefined();
+  });
+
+  it('while the database cannot be reached, answers for the very token it verified, until it expires', async () => {
+    const { clock, policy } = databaseDown();
+    const cache = new AccessTokenCache(new CacheInvalidationBus(noRedis, noLog), policy);
+    const token = `header.payload.${SIGNATURE}`;
+    const expiring = { ...claims('session-1'), exp: Math.floor(Date.now() / 1000) + 2 };
+    cache.remember(token, expiring, cache.generation());
+    clock.now += 61_000;
+    expect(cache.get(token)).toBeUndefined(); // ran out: the hot path misses
+    await expect(cache.verifyOrStale(token, unreachable)).resolves.toEqual(expiring);
+    await expect(
+      cache.verifyOrStale(`header.forged-payload.${SIGNATURE}`, unreachable),
+    ).rejects.toThrow('ECONNREFUSED');
+    const pastExp = expiring.exp * 1000 + 1;
+    jest.spyOn(Date, 'now').mockReturnValue(pastExp);
+    try {
+      await expect(cache.verifyOrStale(token, unreachable)).rejects.toThrow('ECONNREFUSED');
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 });

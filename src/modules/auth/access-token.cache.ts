@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidatableCache } from '../../common/cache/invalidatable-cache';
+import { StalePolicy } from '../../common/cache/stale-policy';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import type { AccessTokenClaims } from '../tokens/access-tokens.service';
 
@@ -27,16 +28,19 @@ function keyOf(token: string): string {
  * (logout everywhere, password change, MFA turned on) `forgetSessionsOfUser`; the entries go on
  * every instance before the request that ended them answers, so the token fails on the very next
  * request anywhere (the strategy then finds the session revoked).
+ * While the database cannot be reached, a token whose entry ran out answers stale until it expires
+ * (StalePolicy): its session's liveness cannot be read then, and an ended session dropped it.
  */
 @Injectable()
 export class AccessTokenCache {
   /** A verification racing a logout is not cached. */
-  private readonly cache = new InvalidatableCache<string, CachedToken>({
-    max: 20_000,
-    ttlAutopurge: false,
-  });
+  private readonly cache: InvalidatableCache<string, CachedToken>;
 
-  constructor(private readonly bus: CacheInvalidationBus) {
+  constructor(
+    private readonly bus: CacheInvalidationBus,
+    stale: StalePolicy,
+  ) {
+    this.cache = new InvalidatableCache({ max: 20_000, ttlAutopurge: false }, stale);
     bus.on('session', (event) => event.kind === 'session' && this.forgetSessionHere(event.id));
     bus.on('user_sessions', (event) => {
       if (event.kind === 'user_sessions')
@@ -58,6 +62,19 @@ export class AccessTokenCache {
   /** Read before verifying a token; pass it back to `remember`. */
   generation(): number {
     return this.cache.generation();
+  }
+
+  /**
+   * `verify`'s claims (a check against the database) or, when it fails because the database
+   * cannot be reached, those of the very token's stale entry if it has not expired.
+   */
+  verifyOrStale(
+    token: string,
+    verify: () => Promise<AccessTokenClaims>,
+  ): Promise<AccessTokenClaims> {
+    return this.cache.orStale(keyOf(token), verify, (entry) =>
+      entry.token === token && entry.claims.exp * 1000 > Date.now() ? entry.claims : undefined,
+    );
   }
 
   remember(token: string, claims: AccessTokenClaims, generation: number): void {

@@ -70,16 +70,21 @@ export class UserTokenVerifier implements CredentialVerifier<UserPrincipal> {
     return { ...principal, organizationId, role, scopes: this.scopes.scopesOfRole(role) };
   }
 
-  /** A token not cached: the Passport strategy checks signature, denylist and session. */
-  private async verifyUncached(token: string, request: FastifyRequest): Promise<AccessTokenClaims> {
-    const generation = this.accessTokens.generation();
-    const claims = await verifiedBy<AccessTokenClaims>(
-      this.jwtStrategy,
-      presenting(request, token),
-    );
-    if (!claims) throw new UnauthorizedError();
-    this.accessTokens.remember(token, claims, generation);
-    return claims;
+  /**
+   * A token not cached (or whose entry ran out): the Passport strategy checks signature, denylist
+   * and session; while the database cannot be reached, a stale entry answers instead.
+   */
+  private verifyUncached(token: string, request: FastifyRequest): Promise<AccessTokenClaims> {
+    return this.accessTokens.verifyOrStale(token, async () => {
+      const generation = this.accessTokens.generation();
+      const claims = await verifiedBy<AccessTokenClaims>(
+        this.jwtStrategy,
+        presenting(request, token),
+      );
+      if (!claims) throw new UnauthorizedError();
+      this.accessTokens.remember(token, claims, generation);
+      return claims;
+    });
   }
 
   private async inRequested(

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidatableCache } from '../../common/cache/invalidatable-cache';
+import { StalePolicy } from '../../common/cache/stale-policy';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import { OrganizationsRepository } from './organizations.repository';
 import { Role } from './roles';
@@ -8,20 +9,20 @@ const NO_MEMBERSHIP = 'none' as const;
 
 /**
  * A user's role per organization, read on every user-token request. Cached in memory for a short
- * time; every role change or removal drops the entry at once, on every instance.
+ * time; every role change or removal drops the entry at once, on every instance. While the
+ * database cannot be reached, a role that ran out answers stale (StalePolicy).
  */
 @Injectable()
 export class MembershipRolesCache {
   /** A look-up racing a role change does not cache the old role. */
-  private readonly cache = new InvalidatableCache<string, Role | typeof NO_MEMBERSHIP>({
-    max: 50_000,
-    ttl: 30_000,
-  });
+  private readonly cache: InvalidatableCache<string, Role | typeof NO_MEMBERSHIP>;
 
   constructor(
     private readonly organizations: OrganizationsRepository,
     private readonly bus: CacheInvalidationBus,
+    stale: StalePolicy,
   ) {
+    this.cache = new InvalidatableCache({ max: 50_000, ttl: 30_000 }, stale);
     bus.on('membership', (event) => {
       if (event.kind === 'membership')
         this.cache.invalidate(`${event.userId}:${event.organizationId}`);

@@ -15,6 +15,9 @@ class FixedClock extends Clock {
   now(): number {
     return this.at;
   }
+  monotonic(): number {
+    return this.at;
+  }
 }
 
 function thrownBy(run: () => void): unknown {

@@ -1,21 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidatableCache } from '../../common/cache/invalidatable-cache';
+import { StalePolicy } from '../../common/cache/stale-policy';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import { OrganizationsService } from '../organizations/organizations.service';
 
 /**
  * Each organization's per-minute limit, read on every authenticated request: cached for a short
  * time, and dropped on every instance when the administrator changes the plan (a limit read
- * while the plan changed is not cached).
+ * while the plan changed is not cached). While the database cannot be reached, a limit that ran
+ * out answers stale (StalePolicy).
  */
 @Injectable()
 export class OrganizationLimitsCache {
-  private readonly cache = new InvalidatableCache<string, number>({ max: 50_000, ttl: 60_000 });
+  private readonly cache: InvalidatableCache<string, number>;
 
   constructor(
     private readonly organizations: OrganizationsService,
     bus: CacheInvalidationBus,
+    stale: StalePolicy,
   ) {
+    this.cache = new InvalidatableCache({ max: 50_000, ttl: 60_000 }, stale);
     bus.on(
       'organization',
       (event) => event.kind === 'organization' && this.cache.invalidate(event.id),

@@ -13,6 +13,9 @@ class FixedClock extends Clock {
   now(): number {
     return this.at;
   }
+  monotonic(): number {
+    return this.at;
+  }
 }
 
 describe('ResilientThrottlerStorage.increment (@nestjs/throttler interface), without Redis', () => {
