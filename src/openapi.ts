@@ -1,5 +1,8 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { SecuritySchemeObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { defaultScopeCatalogue } from './common/auth/scopes';
+import { OIDC_SCOPES } from './modules/oauth/oidc-scopes';
 import { CREDENTIAL_SCHEMES, withoutQueryApiKey } from './common/http/api-docs';
 import { EnvironmentVariables } from './config/env.schema';
 
@@ -9,7 +12,7 @@ import { EnvironmentVariables } from './config/env.schema';
  */
 export function buildOpenApiDocument(
   app: NestFastifyApplication,
-  env: Pick<EnvironmentVariables, 'API_KEY_QUERY_PARAM_ENABLED'>,
+  env: Pick<EnvironmentVariables, 'API_KEY_QUERY_PARAM_ENABLED' | 'TESSERA_EXTRA_SCOPES'>,
 ): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Tessera')
@@ -23,9 +26,37 @@ export function buildOpenApiDocument(
     )
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, CREDENTIAL_SCHEMES.apiKeyHeader)
     .addApiKey({ type: 'apiKey', in: 'query', name: 'api_key' }, CREDENTIAL_SCHEMES.apiKeyQuery)
+    .addOAuth2(oauth2Scheme(env), CREDENTIAL_SCHEMES.oauth2)
     .build();
   const document = SwaggerModule.createDocument(app, config);
   return env.API_KEY_QUERY_PARAM_ENABLED ? document : withoutQueryApiKey(document);
+}
+
+/**
+ * Tessera's own authorization server (RFC 8414 metadata at /.well-known/oauth-authorization-server):
+ * the code flow for people (with PKCE) and client credentials for machines, over the catalogue's
+ * scopes and OpenID Connect's. URLs are relative to the document's server.
+ */
+function oauth2Scheme(
+  env: Pick<EnvironmentVariables, 'TESSERA_EXTRA_SCOPES'>,
+): SecuritySchemeObject {
+  const extra = env.TESSERA_EXTRA_SCOPES.split(/\s+/).filter(Boolean);
+  const scopes = Object.fromEntries(
+    [...OIDC_SCOPES, ...defaultScopeCatalogue(extra)].map((scope) => [scope, scope]),
+  );
+  return {
+    type: 'oauth2',
+    description: 'An OAuth 2.0 access token (RFC 9068 JWT) from /oauth/token',
+    flows: {
+      authorizationCode: {
+        authorizationUrl: '/oauth/authorize',
+        tokenUrl: '/oauth/token',
+        refreshUrl: '/oauth/token',
+        scopes,
+      },
+      clientCredentials: { tokenUrl: '/oauth/token', scopes },
+    },
+  };
 }
 
 /** Swagger UI at /docs and the OpenAPI 3 document at /openapi.json. */

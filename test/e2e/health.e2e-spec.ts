@@ -67,7 +67,7 @@ describe('operations', () => {
     const document = await request(t.http).get('/openapi.json').expect(200);
     expect(document.body.openapi).toMatch(/^3\./);
     expect(Object.keys(document.body.components.securitySchemes)).toEqual(
-      expect.arrayContaining(['bearer', 'api_key', 'api_key_query']),
+      expect.arrayContaining(['bearer', 'api_key', 'api_key_query', 'oauth2']),
     );
   });
 

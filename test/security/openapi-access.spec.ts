@@ -104,7 +104,7 @@ function compare(t: TestApp, document: OpenApiDocument, credentials: readonly st
 }
 
 /** API.md, "Credentials accepted on every protected endpoint". */
-const EVERY_CREDENTIAL = ['bearer', 'api_key', 'api_key_query'];
+const EVERY_CREDENTIAL = ['bearer', 'api_key', 'api_key_query', 'oauth2'];
 
 describe('the OpenAPI operation of every route', () => {
   let t: TestApp;
@@ -143,7 +143,7 @@ describe('the OpenAPI operation of every route', () => {
     await withTestApp({ API_KEY_QUERY_PARAM_ENABLED: 'false' }, async (own) => {
       const withoutQuery = await openApiDocument(own);
       expect(Object.keys(withoutQuery.components.securitySchemes)).not.toContain('api_key_query');
-      const { documented, declared } = compare(own, withoutQuery, ['bearer', 'api_key']);
+      const { documented, declared } = compare(own, withoutQuery, ['bearer', 'api_key', 'oauth2']);
       expect(documented).toEqual(declared);
     });
   });

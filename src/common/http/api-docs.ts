@@ -50,6 +50,8 @@ export const CREDENTIAL_SCHEMES = {
   bearer: 'bearer',
   apiKeyHeader: 'api_key',
   apiKeyQuery: 'api_key_query',
+  /** An OAuth access token (a Bearer too): documents the flows and scopes a client can ask for. */
+  oauth2: 'oauth2',
 } as const;
 
 const ORGANIZATION_HEADER = {
