@@ -11,8 +11,8 @@ export type RateLimitRefusal = TooManyRequestsError | undefined;
  */
 export abstract class RequestRateLimiter {
   /**
-   * The 429 is returned, not thrown: a caller over its limit may send nothing else, and a throw
-   * (V8 notes where each one happens) was most of what a 429 cost more than a 200 (issue #21).
+   * The 429 is returned, not thrown: a caller over its limit may send nothing else, and the
+   * throw was most of what a 429 still cost more than a 200 (issue #21, docs/performance.md).
    * Synchronous when counting needs no round trip.
    */
   abstract enforce(
