@@ -21,7 +21,16 @@ declare module 'autocannon' {
         path?: string;
         headers?: Record<string, string>;
         body?: string;
+        /** Called before each send of this request (which is then built anew every time). */
+        setupRequest?: (request: RequestParams) => RequestParams;
       }[];
+    }
+
+    interface RequestParams {
+      method: string;
+      path: string;
+      headers: Record<string, string>;
+      body?: string | Buffer;
     }
 
     /** hdr-histogram-percentiles-obj: latency in ms, requests and throughput per second. */

@@ -2,7 +2,8 @@
 import type { Result } from 'autocannon';
 import { renameSync, writeFileSync } from 'node:fs';
 
-export type RowId = 'bare' | 'health' | 'api_key' | 'jwt';
+export type RowId =
+  'bare' | 'health' | 'api_key' | 'jwt' | 'rate_limited' | 'unknown_key' | 'made_up_keys';
 
 export interface MeasuredRow {
   id: RowId;
@@ -14,6 +15,8 @@ export interface MeasuredRow {
   non_2xx: number;
   /** Every status code seen, with its count (the 2xx ones too). */
   status_codes: Record<string, number>;
+  /** The statuses the row is meant to measure (200 for a verify, 429 for a spent key...). */
+  expected_statuses: number[];
   /** Connection errors, timeouts included: requests that got no answer at all. */
   errors: number;
   timeouts: number;
@@ -31,6 +34,8 @@ export interface MeasuredRow {
   server_cpu_busy: number | null;
   ratio_to_health: number | null;
   ratio_to_bare: number | null;
+  /** Relative to the allowed API-key verify: what a refused caller costs next to an allowed one. */
+  ratio_to_verify: number | null;
 }
 
 export interface SkippedRow {
@@ -51,7 +56,7 @@ export interface TargetCheck {
 interface TargetDefinition {
   description: string;
   row: RowId;
-  metric: 'ratio_to_health' | 'ratio_to_bare' | 'p99_ms';
+  metric: 'ratio_to_health' | 'ratio_to_bare' | 'ratio_to_verify' | 'p99_ms';
   comparison: '>=' | '<';
   threshold: number;
 }
@@ -93,6 +98,21 @@ const TARGETS: TargetDefinition[] = [
     comparison: '<',
     threshold: 15,
   },
+  // Issue #21: a caller that keeps calling once refused costs no more than one that is allowed.
+  {
+    description: 'spent key (429) >= 0.9 x API key verify',
+    row: 'rate_limited',
+    metric: 'ratio_to_verify',
+    comparison: '>=',
+    threshold: 0.9,
+  },
+  {
+    description: 'unknown key (401) >= 0.9 x API key verify',
+    row: 'unknown_key',
+    metric: 'ratio_to_verify',
+    comparison: '>=',
+    threshold: 0.9,
+  },
 ];
 
 export function isMeasured(row: Row): row is MeasuredRow {
@@ -109,7 +129,12 @@ export interface Slice {
  * One row from the slices of one load: requests/s over all of them, the median slice's p50 and the
  * worst slice's p99 (autocannon gives percentiles, not histograms), counts and CPU time summed.
  */
-export function toRow(id: RowId, name: string, measuredSlices: Slice[]): MeasuredRow {
+export function toRow(
+  id: RowId,
+  name: string,
+  measuredSlices: Slice[],
+  expectedStatuses: number[],
+): MeasuredRow {
   const slices = measuredSlices.map((slice) => slice.result);
   const statusCodes: Record<string, number> = {};
   for (const result of slices) {
@@ -134,6 +159,7 @@ export function toRow(id: RowId, name: string, measuredSlices: Slice[]): Measure
     p99_ms: Math.max(...slices.map((result) => result.latency.p99)),
     non_2xx: sum((result) => result.non2xx),
     status_codes: statusCodes,
+    expected_statuses: expectedStatuses,
     errors: sum((result) => result.errors),
     timeouts: sum((result) => result.timeouts),
     slices_requests_per_second: slices.map((result) => result.requests.total / result.duration),
@@ -142,10 +168,14 @@ export function toRow(id: RowId, name: string, measuredSlices: Slice[]): Measure
     server_cpu_busy: cpuMicroseconds === null ? null : cpuMicroseconds / 1e6 / seconds,
     ratio_to_health: null,
     ratio_to_bare: null,
+    ratio_to_verify: null,
   };
 }
 
-/** Fills in each measured row's throughput relative to /v1/health and to the bare server. */
+/**
+ * Fills in each measured row's throughput relative to /v1/health, to the bare server and to the
+ * allowed API-key verify.
+ */
 export function addRatios(rows: Row[]): Row[] {
   const rps = (id: RowId) => {
     const row = rows.find((candidate) => candidate.id === id);
@@ -153,29 +183,43 @@ export function addRatios(rows: Row[]): Row[] {
   };
   const health = rps('health');
   const bare = rps('bare');
+  const verify = rps('api_key');
   return rows.map((row) =>
     isMeasured(row)
       ? {
           ...row,
           ratio_to_health: health === null ? null : row.requests_per_second / health,
           ratio_to_bare: bare === null ? null : row.requests_per_second / bare,
+          ratio_to_verify: verify === null ? null : row.requests_per_second / verify,
         }
       : row,
   );
 }
 
-/** A row whose requests did not all succeed measured something else than the happy path. */
+/** A row with answers it did not mean to measure (a 429 on a verify row) measured something else. */
 function problemsOf(row: MeasuredRow): string | undefined {
   const problems: string[] = [];
-  if (row.non_2xx > 0) problems.push(`${row.non_2xx} non-2xx (${nonSuccessCodes(row) || '?'})`);
+  const unexpected = Object.entries(row.status_codes).filter(
+    ([code]) => !row.expected_statuses.includes(Number(code)),
+  );
+  if (unexpected.length > 0) {
+    const list = unexpected.map(([code, count]) => `${code}: ${count}`).join(', ');
+    problems.push(`unexpected answers (${list})`);
+  }
   if (row.errors > 0) problems.push(`${row.errors} connection errors`);
   return problems.length > 0 ? `${row.name}: ${problems.join(', ')}` : undefined;
 }
 
-function nonSuccessCodes(row: MeasuredRow): string {
-  return Object.entries(row.status_codes)
-    .filter(([code]) => !code.startsWith('2'))
-    .map(([code, count]) => `${code}: ${count}`)
+/** `200`, `429`, or `401 2%, 429 98%` when a row got several. */
+function statusesOf(row: MeasuredRow): string {
+  const entries = Object.entries(row.status_codes);
+  if (entries.length === 1) return entries[0][0];
+  const total = entries.reduce((sum, [, count]) => sum + count, 0);
+  return entries
+    .map(([code, count]) => {
+      const share = (count / total) * 100;
+      return `${code} ${share < 1 ? '<1' : Math.round(share)}%`;
+    })
     .join(', ');
 }
 
@@ -197,7 +241,9 @@ export function checkTargets(rows: Row[]): TargetCheck[] {
         ? 'health'
         : target.metric === 'ratio_to_bare'
           ? 'bare'
-          : undefined;
+          : target.metric === 'ratio_to_verify'
+            ? 'api_key'
+            : undefined;
     const involved = [row, baseline && byId.get(baseline)].filter(
       (candidate): candidate is MeasuredRow => !!candidate && isMeasured(candidate),
     );
@@ -217,9 +263,10 @@ const COLUMNS = [
   'req/s (mean)',
   'p50 ms',
   'p99 ms',
-  'non-2xx',
+  'statuses',
   'x health',
   'x bare',
+  'x key verify',
   'server CPU us/req',
   'server busy',
 ];
@@ -231,9 +278,10 @@ function cells(row: MeasuredRow): string[] {
     Math.round(row.requests_per_second).toLocaleString('en-US'),
     String(row.p50_ms),
     String(row.p99_ms),
-    row.non_2xx === 0 ? '0' : `${row.non_2xx} (${nonSuccessCodes(row)})`,
+    statusesOf(row),
     ratio(row.ratio_to_health),
     ratio(row.ratio_to_bare),
+    ratio(row.ratio_to_verify),
     row.server_cpu_us_per_request === null ? '-' : row.server_cpu_us_per_request.toFixed(1),
     row.server_cpu_busy === null ? '-' : `${Math.round(row.server_cpu_busy * 100)}%`,
   ];

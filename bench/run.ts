@@ -1,16 +1,19 @@
 // `npm run bench`: how fast Tessera verifies a credential, next to /v1/health (the framework's
-// floor) and a bare node:http server (the machine's ceiling). The servers run as child processes;
-// autocannon, the load generator, runs here. Results go to stdout and bench/results.json.
+// floor) and a bare node:http server (the machine's ceiling), and how fast it refuses one (a spent
+// key, an unknown key, made-up keys), next to the allowed verify. The servers run as child
+// processes; autocannon, the load generator, runs here. Results go to stdout and bench/results.json.
 //
 //   BENCH_DURATION=10  seconds measured per row      BENCH_WARMUP=3  seconds of warm-up before
 //   BENCH_SLICES=10    slices each row's seconds are split into, interleaved with the other rows
 //   BENCH_REDIS_URL    run Tessera with REDIS_URL (default: no Redis)
 //   BENCH_PIN=0        leave processes to the scheduler (default: servers on CPU 0, load on CPU 1)
 import autocannon from 'autocannon';
+import type { RequestParams } from 'autocannon';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { constants, cpus } from 'node:os';
 import { join } from 'node:path';
 import { choosePinning, pinThisProcess } from './cpu-pinning';
+import { madeUpKeys, oneUnknownKey } from './made-up-keys';
 import { cpuTimeMicroseconds } from './server-cpu';
 import {
   killAllNow,
@@ -34,10 +37,27 @@ import {
 } from './report';
 
 const CONNECTIONS = 50;
+const ROW_ORDER: RowId[] = [
+  'bare',
+  'health',
+  'api_key',
+  'jwt',
+  'rate_limited',
+  'unknown_key',
+  'made_up_keys',
+];
 /** A server busy less than this share of its core was waiting on something else. */
 const LOAD_BOUND_BELOW = 0.9;
 /** The highest per-key limit the API accepts; more than a 10 s run normally sends. */
 const API_KEY_RATE_LIMIT_PER_HOUR = 100_000;
+/**
+ * How many made-up keys a client network may have looked up a minute with the default
+ * PUBLIC_RATE_LIMIT_PER_MINUTE (120): that many, then 20 times as many while locked
+ * (ApiKeyVerifier.lookUp).
+ */
+const MADE_UP_KEY_LOOK_UPS_PER_MINUTE = 120 * 21;
+/** The lowest per-key limit the API accepts: the spent key's, used up before the rows run. */
+const SPENT_KEY_RATE_LIMIT_PER_HOUR = 10;
 /** The highest per-organization limit the API accepts (enterprise plan). */
 const ORGANIZATION_RATE_LIMIT_PER_MINUTE = 1_000_000;
 /** Runs with and without Redis keep separate files, so neither overwrites the other. */
@@ -82,13 +102,14 @@ async function call(
   baseUrl: string,
   method: string,
   path: string,
-  options: { body?: unknown; token?: string } = {},
+  options: { body?: unknown; token?: string; apiKey?: string } = {},
 ): Promise<ApiAnswer> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers: {
       ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}),
     },
     body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
     signal: AbortSignal.timeout(10_000),
@@ -121,6 +142,8 @@ const API_KEYS = 12;
 interface Credentials {
   accessToken: string;
   apiKeys?: string[];
+  /** A key whose hourly limit is used up: every verify with it is refused with 429. */
+  spentKey?: string;
   /** Why there is no API key (the endpoint may not exist yet). */
   apiKeyProblem?: string;
 }
@@ -171,7 +194,43 @@ async function createBenchTenant(tessera: RunningTessera): Promise<Credentials> 
     }
     apiKeys.push(created.body.key);
   }
-  return { accessToken, apiKeys };
+  const spent = await call(baseUrl, 'POST', '/v1/api-keys', {
+    token: accessToken,
+    body: {
+      name: 'bench-spent',
+      scopes: ['translate:read'],
+      rate_limit_per_hour: SPENT_KEY_RATE_LIMIT_PER_HOUR,
+    },
+  });
+  if (spent.status !== 201 || typeof spent.body.key !== 'string') {
+    return { accessToken, apiKeyProblem: `POST /v1/api-keys answered ${describe(spent)}` };
+  }
+  await spendQuota(baseUrl, spent.body.key);
+  return { accessToken, apiKeys, spentKey: spent.body.key };
+}
+
+/**
+ * Uses up the key's hourly limit. It stays spent until the hour ends: a run across the hour lets
+ * SPENT_KEY_RATE_LIMIT_PER_HOUR requests through again, which the row then shows as 200s.
+ */
+async function spendQuota(baseUrl: string, key: string): Promise<void> {
+  for (let i = 0; i <= SPENT_KEY_RATE_LIMIT_PER_HOUR; i++) {
+    const answer = await call(baseUrl, 'GET', '/v1/auth/verify', { apiKey: key });
+    if (answer.status === 429) return;
+    expectStatus(answer, 200, 'GET /v1/auth/verify with the key to spend');
+  }
+  throw new Error(`the spent key was not refused after ${SPENT_KEY_RATE_LIMIT_PER_HOUR} requests`);
+}
+
+/**
+ * The same Redis server, the next database: the guessing client's instance counts its look-up
+ * locks apart (a lock counted in shared Redis would reach the main instance too).
+ */
+function guessingClientRedis(redisUrl: string): string {
+  const url = new URL(redisUrl);
+  const database = Number(url.pathname.slice(1) || '0');
+  url.pathname = `/${database + 1}`;
+  return url.toString();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,15 +242,27 @@ interface Load {
   url: string;
   /** The process answering, whose CPU time each slice reads. */
   serverPid: number | undefined;
-  /** Each connection cycles through the header sets (one request each). */
+  /** Each connection cycles through the header sets (one request each)... */
   headers: Record<string, string>[];
+  /** ...or takes a new set for every request (built per request, a little dearer to send). */
+  nextHeaders?: () => Record<string, string>;
+  /** The statuses the row is meant to measure; any other is reported. */
+  expect: number[];
 }
 
 function optionsFor(load: Load) {
+  const nextHeaders = load.nextHeaders;
   return {
     url: load.url,
     connections: CONNECTIONS,
-    requests: load.headers.map((set) => ({ method: 'GET' as const, headers: set })),
+    requests: nextHeaders
+      ? [
+          {
+            method: 'GET' as const,
+            setupRequest: (request: RequestParams) => ({ ...request, headers: nextHeaders() }),
+          },
+        ]
+      : load.headers.map((set) => ({ method: 'GET' as const, headers: set })),
   };
 }
 
@@ -223,7 +294,7 @@ async function measureAll(settings: Settings, loads: Load[]): Promise<Row[]> {
     }
     process.stdout.write('\n');
   }
-  return loads.map((load) => toRow(load.id, load.name, slices.get(load.id)!));
+  return loads.map((load) => toRow(load.id, load.name, slices.get(load.id)!, load.expect));
 }
 
 function notesFor(rows: Row[]): string[] {
@@ -238,7 +309,15 @@ function notesFor(rows: Row[]): string[] {
     if (row.errors > 0) {
       notes.push(`${row.name}: ${row.errors} connection errors (${row.timeouts} timeouts)`);
     }
-    if ((row.status_codes['429'] ?? 0) > 0) {
+    if (row.id === 'made_up_keys') {
+      notes.push(
+        `${row.name}: no target. A client network gets ${MADE_UP_KEY_LOOK_UPS_PER_MINUTE} ` +
+          'database look-ups of unknown keys a minute (the first 401s, then 429s after the ' +
+          'look-up), then none (429 before any look-up): they cost whichever slices follow the ' +
+          "minute's start; the other slices show what a refused made-up key costs.",
+      );
+    }
+    if ((row.status_codes['429'] ?? 0) > 0 && !row.expected_statuses.includes(429)) {
       const limit =
         row.id === 'api_key'
           ? ` Each of the ${API_KEYS} keys allows ${API_KEY_RATE_LIMIT_PER_HOUR} requests per hour (the API's maximum); a long run can send more.`
@@ -254,15 +333,22 @@ function notesFor(rows: Row[]): string[] {
 /** Each round's ratios, which show how far the machine drifted and whether the ratios held. */
 function roundByRound(rows: Row[]): string {
   const slicesOf = (id: RowId) => rows.filter(isMeasured).find((row) => row.id === id);
-  const health = slicesOf('health')?.slices_requests_per_second;
-  if (!health) return '';
-  const lines = ['x health, round by round:'];
-  for (const id of ['api_key', 'jwt'] as const) {
-    const row = slicesOf(id);
-    if (!row) continue;
-    const ratios = row.slices_requests_per_second.map((rps, round) => rps / health[round]);
-    lines.push(`  ${row.name.padEnd(34)} ${ratios.map((ratio) => ratio.toFixed(2)).join('  ')}`);
-  }
+  const lines: string[] = [];
+  const compare = (baselineId: RowId, ids: RowId[]) => {
+    const baseline = slicesOf(baselineId);
+    if (!baseline) return;
+    lines.push(`x ${baseline.name}, round by round:`);
+    for (const id of ids) {
+      const row = slicesOf(id);
+      if (!row) continue;
+      const ratios = row.slices_requests_per_second.map(
+        (rps, round) => rps / baseline.slices_requests_per_second[round],
+      );
+      lines.push(`  ${row.name.padEnd(40)} ${ratios.map((ratio) => ratio.toFixed(2)).join('  ')}`);
+    }
+  };
+  compare('health', ['api_key', 'jwt']);
+  compare('api_key', ['rate_limited', 'unknown_key', 'made_up_keys']);
   return lines.join('\n');
 }
 
@@ -283,13 +369,29 @@ async function main(): Promise<void> {
   );
   const bare = await startBareServer({ core: pinning?.serverCore });
   const tessera = await startTessera({ redisUrl: settings.redisUrl, core: pinning?.serverCore });
+  // Made-up keys lock the client's network out of key look-ups for the rest of the minute
+  // (ApiKeyVerifier.lookUp), and the other rows' keys, each looked up again when its cache entry
+  // ends, would then be refused too. The guessing client gets an instance of its own, with its
+  // own Redis counters: the lock is counted there.
+  const guessed = await startTessera({
+    redisUrl: settings.redisUrl ? guessingClientRedis(settings.redisUrl) : undefined,
+    core: pinning?.serverCore,
+  });
   const credentials = await createBenchTenant(tessera);
   if (credentials.apiKeyProblem) {
-    console.log(`note: no API key, skipping its row (${credentials.apiKeyProblem})`);
+    console.log(`note: no API key, skipping its rows (${credentials.apiKeyProblem})`);
   }
+  const unknownKey = oneUnknownKey();
+  expectStatus(
+    await call(tessera.baseUrl, 'GET', '/v1/auth/verify', { apiKey: unknownKey }),
+    401,
+    'GET /v1/auth/verify with an unknown key',
+  );
 
   const verifyUrl = `${tessera.baseUrl}/v1/auth/verify`;
   const apiKeyRowName = 'GET /v1/auth/verify (X-API-Key)';
+  const spentKeyRowName = 'spent key (429)';
+  const nextMadeUpKey = madeUpKeys();
   const loads: Load[] = [
     {
       id: 'bare',
@@ -297,6 +399,7 @@ async function main(): Promise<void> {
       url: `${bare.baseUrl}/`,
       serverPid: bare.pid,
       headers: [{}],
+      expect: [200],
     },
     {
       id: 'health',
@@ -304,6 +407,7 @@ async function main(): Promise<void> {
       url: `${tessera.baseUrl}/v1/health`,
       serverPid: tessera.pid,
       headers: [{}],
+      expect: [200],
     },
     ...(credentials.apiKeys
       ? [
@@ -313,6 +417,7 @@ async function main(): Promise<void> {
             url: verifyUrl,
             serverPid: tessera.pid,
             headers: credentials.apiKeys.map((key) => ({ 'x-api-key': key })),
+            expect: [200],
           },
         ]
       : []),
@@ -322,17 +427,51 @@ async function main(): Promise<void> {
       url: verifyUrl,
       serverPid: tessera.pid,
       headers: [{ authorization: `Bearer ${credentials.accessToken}` }],
+      expect: [200],
+    },
+    ...(credentials.spentKey
+      ? [
+          {
+            id: 'rate_limited' as const,
+            name: spentKeyRowName,
+            url: verifyUrl,
+            serverPid: tessera.pid,
+            headers: [{ 'x-api-key': credentials.spentKey }],
+            expect: [429],
+          },
+        ]
+      : []),
+    // A client left with a deleted key, calling on: the same key each time (the negative cache).
+    {
+      id: 'unknown_key',
+      name: 'unknown key, repeated (401)',
+      url: verifyUrl,
+      serverPid: tessera.pid,
+      headers: [{ 'x-api-key': unknownKey }],
+      expect: [401],
+    },
+    // A guesser: a new well-formed key each time, 401 and then 429 once its network is locked.
+    {
+      id: 'made_up_keys',
+      name: 'made-up keys, all distinct (401/429)',
+      url: `${guessed.baseUrl}/v1/auth/verify`,
+      serverPid: guessed.pid,
+      headers: [],
+      nextHeaders: () => ({ 'x-api-key': nextMadeUpKey() }),
+      expect: [401, 429],
     },
   ];
   const measured = await measureAll(settings, loads);
-  // The skipped API-key row takes its place in the fixed order of rows, whatever order ran.
-  const skipped: Row = {
-    id: 'api_key',
-    name: apiKeyRowName,
+  // A skipped row takes its place in the fixed order of rows, whatever order ran.
+  const skipped = (id: RowId, name: string): Row => ({
+    id,
+    name,
     skipped: credentials.apiKeyProblem ?? 'no API key',
-  };
-  const rows: Row[] = (['bare', 'health', 'api_key', 'jwt'] as const).map(
-    (id) => measured.find((row) => row.id === id) ?? skipped,
+  });
+  const rows: Row[] = ROW_ORDER.map(
+    (id) =>
+      measured.find((row) => row.id === id) ??
+      skipped(id, id === 'api_key' ? apiKeyRowName : spentKeyRowName),
   );
 
   const results = addRatios(rows);

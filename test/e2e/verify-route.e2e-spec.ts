@@ -1,14 +1,55 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { asKey, createApiKey } from '../utils/api-keys';
-import { createTestApp, TestApp } from '../utils/create-app';
+import { generateApiKey } from '../../src/modules/api-keys/api-key-format';
+import { asKey, createApiKey, userWithKey } from '../utils/api-keys';
+import { createTestApp, TestApp, TestAppOptions } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
+import { TestClock } from '../utils/test-clock';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 
 /** Headers that differ between two answers for reasons of their own. */
 const VARYING = new Set(['date', 'connection', 'keep-alive']);
+
+/** The same request to both apps: status, body text and headers but those in VARYING. */
+async function answersOf(apps: TestApp[], headers: Record<string, string>) {
+  const ask = (t: TestApp) =>
+    request(t.http)
+      .get('/v1/auth/verify')
+      .set({ ...headers, 'X-Request-Id': 'same-request' })
+      .buffer(true)
+      .parse((response, done) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        response.on('end', () => done(null, text));
+      });
+  const answers = await Promise.all(apps.map(ask));
+  return answers.map((answer) => ({
+    status: answer.status,
+    body: answer.body as string,
+    headers: Object.fromEntries(
+      Object.entries(answer.headers).filter(([name]) => !VARYING.has(name)),
+    ),
+  }));
+}
+
+/** Two apps on one database, one serving the route directly and one through Nest. */
+async function directAndThroughNest(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<[TestApp, TestApp]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-verify-'));
+  const shared = {
+    SQLITE_PATH: join(dataDir, 'tessera.sqlite'),
+    TESSERA_DATA_DIR: dataDir,
+    ...env,
+  };
+  const direct = await createTestApp(shared, options);
+  const throughNest = await createTestApp(shared, { ...options, directVerifyRoute: false });
+  return [direct, throughNest];
+}
 
 /**
  * GET /v1/auth/verify is served straight from Fastify (verify-route.ts) for speed. The same
@@ -19,10 +60,7 @@ describe('GET /v1/auth/verify served directly and through Nest', () => {
   let throughNest: TestApp;
   let user: TestUser;
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-verify-'));
-    const shared = { SQLITE_PATH: join(dataDir, 'tessera.sqlite'), TESSERA_DATA_DIR: dataDir };
-    direct = await createTestApp(shared);
-    throughNest = await createTestApp(shared, { directVerifyRoute: false });
+    [direct, throughNest] = await directAndThroughNest();
     user = await createUser(direct, 'verify-twice');
   });
   afterAll(async () => {
@@ -30,27 +68,6 @@ describe('GET /v1/auth/verify served directly and through Nest', () => {
     expect(throughNest.logs.serverErrors()).toEqual([]);
     await Promise.all([direct.close(), throughNest.close()]);
   });
-
-  async function bothAnswers(headers: Record<string, string>) {
-    const ask = (t: TestApp) =>
-      request(t.http)
-        .get('/v1/auth/verify')
-        .set({ ...headers, 'X-Request-Id': 'same-request' })
-        .buffer(true)
-        .parse((response, done) => {
-          let text = '';
-          response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-          response.on('end', () => done(null, text));
-        });
-    const answers = await Promise.all([ask(direct), ask(throughNest)]);
-    return answers.map((answer) => ({
-      status: answer.status,
-      body: answer.body as string,
-      headers: Object.fromEntries(
-        Object.entries(answer.headers).filter(([name]) => !VARYING.has(name)),
-      ),
-    }));
-  }
 
   it.each([
     ['an API key', async () => asKey((await key()).key)],
@@ -66,7 +83,7 @@ describe('GET /v1/auth/verify served directly and through Nest', () => {
     const headers = await credential();
     // Twice: the direct route keeps an API key's answer after the first request.
     for (let round = 0; round < 2; round++) {
-      const [fromFastify, fromNest] = await bothAnswers(headers);
+      const [fromFastify, fromNest] = await answersOf([direct, throughNest], headers);
       expect(fromFastify).toEqual(fromNest);
     }
   });
@@ -86,4 +103,89 @@ describe('GET /v1/auth/verify served directly and through Nest', () => {
       .expect(204);
     return created;
   }
+});
+
+/**
+ * Refusals (a spent key's 429, an unknown key's 401) are the direct route's own answers, not
+ * errors thrown to Fastify's error handler and Nest's filter: that path was ~8% of a refused
+ * request's CPU (issue #21). They must still be the bytes Nest's filter answers. Rate
+ * limits on, both apps on one clock (Retry-After alike), each counting in its own memory.
+ */
+describe('GET /v1/auth/verify refusals, served directly and through Nest', () => {
+  const PUBLIC_LIMIT = 3;
+  let direct: TestApp;
+  let throughNest: TestApp;
+  const clock = TestClock.atStartOfNextHour();
+  beforeAll(async () => {
+    [direct, throughNest] = await directAndThroughNest(
+      { RATE_LIMITS_ENABLED: 'true', PUBLIC_RATE_LIMIT_PER_MINUTE: String(PUBLIC_LIMIT) },
+      { clock },
+    );
+  });
+  afterAll(async () => {
+    expect(direct.logs.serverErrors()).toEqual([]);
+    expect(throughNest.logs.serverErrors()).toEqual([]);
+    await Promise.all([direct.close(), throughNest.close()]);
+  });
+
+  /** Errors the route handler threw to Fastify (its tracing channel), while `run` runs. */
+  async function thrownToFastify(run: () => Promise<unknown>): Promise<unknown[]> {
+    const thrown: unknown[] = [];
+    const listener = (message: unknown) => thrown.push((message as { error: unknown }).error);
+    subscribe('tracing:fastify.request.handler:error', listener);
+    try {
+      await run();
+    } finally {
+      unsubscribe('tracing:fastify.request.handler:error', listener);
+    }
+    return thrown;
+  }
+
+  async function spentKey(): Promise<string> {
+    const { key } = await userWithKey(direct, 'spent', { rate_limit_per_hour: 10 });
+    for (const t of [direct, throughNest]) {
+      for (let i = 0; i < 10; i++) {
+        await request(t.http).get('/v1/auth/verify').set(asKey(key.key)).expect(200);
+      }
+    }
+    return key.key;
+  }
+
+  it.each([
+    ['a spent API key', 429, spentKey],
+    ['an unknown API key', 401, () => Promise.resolve(generateApiKey('tk', 'live').key)],
+  ])('answers %s with the filter’s bytes, without throwing to Fastify', async (_l, status, key) => {
+    const headers = asKey(await key());
+    // Twice: an unknown key is looked up, then remembered as unknown.
+    for (let round = 0; round < 2; round++) {
+      let answers: Awaited<ReturnType<typeof answersOf>> = [];
+      const thrown = await thrownToFastify(async () => {
+        answers = await answersOf([direct, throughNest], headers);
+      });
+      const [fromFastify, fromNest] = answers;
+      expect(fromFastify.status).toBe(status);
+      expect(fromFastify).toEqual(fromNest);
+      expect(thrown).toEqual([]);
+    }
+  });
+
+  it('answers made-up keys from a locked-out network with the filter’s bytes', async () => {
+    const madeUp = () => asKey(generateApiKey('tk', 'live').key);
+    clock.nextMinute(); // no look-up counted yet this minute
+    for (const t of [direct, throughNest]) {
+      for (let i = 0; i < PUBLIC_LIMIT; i++) {
+        await request(t.http).get('/v1/auth/verify').set(madeUp()).expect(401);
+      }
+    }
+    // Locked: looked up, then refused; past 20 times the limit, refused before any look-up.
+    for (let i = 0; i <= 20 * PUBLIC_LIMIT; i++) {
+      const headers = madeUp();
+      const thrown = await thrownToFastify(async () => {
+        const [fromFastify, fromNest] = await answersOf([direct, throughNest], headers);
+        expect(fromFastify.status).toBe(429);
+        expect(fromFastify).toEqual(fromNest);
+      });
+      expect(thrown).toEqual([]);
+    }
+  });
 });

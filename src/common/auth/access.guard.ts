@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EnvironmentVariables } from '../../config/env.schema';
-import { UnauthorizedError } from '../errors/api-errors';
+import { ApiError, UnauthorizedError } from '../errors/api-errors';
 import { originOf } from '../http/request-origin';
 import { extractCredential } from './credential';
 import type { Principal } from './principal';
@@ -11,6 +11,12 @@ import { CredentialVerifiers } from './credential-verifiers';
 import { RequestRateLimiter } from './request-rate-limiter';
 import { RouteAuthorizer } from './route-authorizer';
 import { RoutePolicy, routePolicy } from './route-policy';
+
+/** Let through (true), or the refusal to answer. */
+export type AccessDecision = true | ApiError;
+
+/** Made once, like every common refusal (see INVALID_CREDENTIAL). */
+const MISSING_CREDENTIALS = new UnauthorizedError('Missing credentials', 'missing_credentials');
 
 /**
  * The one global guard, deny by default. Every request goes through the same steps, in order:
@@ -20,7 +26,7 @@ import { RoutePolicy, routePolicy } from './route-policy';
  *
  * Hot path: each step answers synchronously when its caches hold what it needs (a verified
  * credential, counters in memory, the route's policy), so a cached caller costs no promise.
- * `check` is the same decision without Nest's ExecutionContext, for the one route served
+ * `decide` is the same decision without Nest's ExecutionContext, for the one route served
  * straight from Fastify (see modules/auth/verify-route.ts).
  */
 @Injectable()
@@ -39,18 +45,28 @@ export class AccessGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): true | Promise<true> {
     const http = context.switchToHttp();
-    return this.check(
-      routePolicy(this.reflector, context.getHandler(), context.getClass()),
-      http.getRequest<FastifyRequest>(),
-      http.getResponse<FastifyReply>(),
+    return thrownIfRefused(
+      this.decide(
+        routePolicy(this.reflector, context.getHandler(), context.getClass()),
+        http.getRequest<FastifyRequest>(),
+        http.getResponse<FastifyReply>(),
+      ),
     );
   }
 
-  /** Throws the contract's 401/403/404/429 errors; sets `request.principal` when authenticated. */
-  check(policy: RoutePolicy, request: FastifyRequest, reply: FastifyReply): true | Promise<true> {
+  /**
+   * Sets `request.principal` when authenticated. A rate limit's 429 is returned (a caller over
+   * its limit sends little else, and a throw was most of its extra cost: RequestRateLimiter);
+   * the other refusals (401, 403, 404) are thrown as the contract's errors.
+   */
+  decide(
+    policy: RoutePolicy,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): AccessDecision | Promise<AccessDecision> {
     if (policy.isPublic) return this.limitAndAuthorize(policy, request, reply);
     const credential = extractCredential(request, this.allowQueryParam);
-    if (!credential) throw new UnauthorizedError('Missing credentials', 'missing_credentials');
+    if (!credential) throw MISSING_CREDENTIALS;
     const resolved = this.verifiers.authenticate(credential, request);
     if (resolved instanceof Promise) {
       return resolved.then((principal) => {
@@ -66,16 +82,25 @@ export class AccessGuard implements CanActivate {
     policy: RoutePolicy,
     request: FastifyRequest,
     reply: FastifyReply,
-  ): true | Promise<true> {
-    const limited = policy.skipRateLimit ? undefined : this.rateLimiter.enforce(request, reply);
-    if (limited instanceof Promise) return limited.then(() => this.authorize(policy, request));
-    return this.authorize(policy, request);
+  ): AccessDecision | Promise<AccessDecision> {
+    const refused = policy.skipRateLimit ? undefined : this.rateLimiter.enforce(request, reply);
+    if (refused instanceof Promise) {
+      return refused.then((refusal) => refusal ?? this.authorize(policy, request));
+    }
+    return refused ?? this.authorize(policy, request);
   }
 
   private authorize(policy: RoutePolicy, request: FastifyRequest): true | Promise<true> {
     const authorized = this.authorizer.authorize(policy, request);
     return authorized instanceof Promise ? authorized.then(() => true) : true;
   }
+}
+
+/** For Nest, which lets a request through on true and answers what a guard throws. */
+function thrownIfRefused(decision: AccessDecision | Promise<AccessDecision>): true | Promise<true> {
+  if (decision instanceof Promise) return decision.then(thrownIfRefused);
+  if (decision === true) return true;
+  throw decision;
 }
 
 function attach(principal: Principal, request: FastifyRequest): void {

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { UnauthorizedError } from '../errors/api-errors';
+import { INVALID_CREDENTIAL } from '../errors/api-errors';
 import { CredentialVerifier, CredentialVerifierProvider } from './credential-verifier';
 import type { Principal } from './principal';
 
@@ -38,7 +38,7 @@ export class CredentialVerifiers implements OnApplicationBootstrap {
     for (const verifier of this.verifiers) {
       if (verifier.recognizes(credential)) return verifier.verify(credential, request);
     }
-    throw new UnauthorizedError();
+    throw INVALID_CREDENTIAL;
   }
 
   /** The same caller in another organization, or null when it has no access there. */

@@ -28,7 +28,7 @@ const FASTIFY_DETAILS: Record<string, string> = {
 export interface ErrorAnswer {
   status: number;
   body: Record<string, unknown>;
-  headers?: Record<string, string>;
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -75,6 +75,19 @@ export function toErrorAnswer(error: unknown, requestId: string): ErrorAnswer {
 }
 
 /**
+ * An ApiError as the contract answers it (toErrorAnswer's answer, its body serialized once per
+ * error): refusals are the commonest errors, and a refused caller must cost no more than an
+ * allowed one (issue #21). Also sent by the verify route, straight from Fastify.
+ */
+export function sendApiError(reply: FastifyReply, error: ApiError): void {
+  void reply
+    .status(error.getStatus())
+    .headers(error.headers)
+    .type('application/json; charset=utf-8')
+    .send(error.body);
+}
+
+/**
  * The one exception filter: the contract's `{"detail": ...}` everywhere, RFC 6749's
  * `{"error", "error_description"}` on the OAuth endpoints (/oauth/*, oauth-error-answer.ts), and
  * an HTML page on the routes that are pages (@Page: the hosted login page, whose reader is a
@@ -96,6 +109,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (error instanceof ApiError && !isOAuthPath(request.url)) return sendApiError(reply, error);
     const contract = toErrorAnswer(error, String(request.id));
     const onPage = this.errorPages !== undefined && isPageRoute(request);
     const answer =

@@ -57,11 +57,23 @@ export function generateApiKey(prefix: string, environment: KeyEnvironment): Gen
     throw new Error(`Invalid API key environment: ${String(environment)}`);
   }
   const random = randomBase62(API_KEY_RANDOM_LENGTH);
-  const body = `${prefix}_${environment}_${random}`;
   return {
-    key: body + encodeChecksum(crc32(body)),
+    key: apiKeyWithRandom(prefix, environment, random),
     start: `${prefix}_${environment}_${random.slice(0, START_RANDOM_LENGTH)}`,
   };
+}
+
+/**
+ * The key with these API_KEY_RANDOM_LENGTH base62 characters and its checksum. The checksum is
+ * public: anyone can mint well-formed keys this way (the bench's made-up keys do).
+ */
+export function apiKeyWithRandom(
+  prefix: string,
+  environment: KeyEnvironment,
+  random: string,
+): string {
+  const body = `${prefix}_${environment}_${random}`;
+  return body + encodeChecksum(crc32(body));
 }
 
 /** Whether a credential is meant to be one of our API keys rather than a JWT: prefix only. */

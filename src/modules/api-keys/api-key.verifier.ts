@@ -9,7 +9,11 @@ import {
 } from '../../common/auth/credential-verifier';
 import type { ApiKeyPrincipal } from '../../common/auth/principal';
 import { presenting, verifiedBy } from '../../common/auth/run-strategy';
-import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
+import {
+  ForbiddenError,
+  INVALID_CREDENTIAL,
+  UnauthorizedError,
+} from '../../common/errors/api-errors';
 import { clientAddressOf } from '../../common/http/client-address';
 import { clientNetworkOf } from '../../common/http/client-network';
 import { compileAllowlist } from '../../common/http/ip-allowlist';
@@ -85,10 +89,10 @@ export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
     const cacheKey = ApiKeyCache.keyOf(presented);
     const cached = this.cache.get(cacheKey);
     if (cached === undefined) {
-      if (!parseApiKey(presented, this.prefix)) throw new UnauthorizedError();
+      if (!parseApiKey(presented, this.prefix)) throw INVALID_CREDENTIAL;
       return this.lookUp(presented, cacheKey, request).then((key) => this.admit(key, request));
     }
-    if (ApiKeyCache.isUnknown(cached)) throw new UnauthorizedError();
+    if (ApiKeyCache.isUnknown(cached)) throw INVALID_CREDENTIAL;
     return this.admit(cached, request);
   }
 
@@ -152,14 +156,18 @@ export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
   /** Counted in usage every time; in the audit log sampled, so a flood cannot flood it. */
   private refuse(key: VerifiedApiKey, reason: string, request: FastifyRequest): void {
     this.usage.record(key.id, key.organizationId, clientAddressOf(request), false);
-    this.audit.recordSampled(`api-key-refused:${key.id}:${reason}`, AUDIT_ACTIONS.apiKeyRefused, {
-      organizationId: key.organizationId,
-      actor: { type: 'api_key', id: key.id },
-      origin: originOf(request),
-      target: { type: 'api_key', id: key.id },
-      outcome: 'failure',
-      metadata: { reason },
-    });
+    this.audit.recordSampled(
+      `api-key-refused:${key.id}:${reason}`,
+      AUDIT_ACTIONS.apiKeyRefused,
+      () => ({
+        organizationId: key.organizationId,
+        actor: { type: 'api_key', id: key.id },
+        origin: originOf(request),
+        target: { type: 'api_key', id: key.id },
+        outcome: 'failure',
+        metadata: { reason },
+      }),
+    );
   }
 
   /**
@@ -176,10 +184,12 @@ export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
     cacheKey: string,
     request: FastifyRequest,
   ): Promise<VerifiedApiKey> {
+    // Decided before any look-up is begun or shared: a locked network's flood of made-up keys
+    // is refused synchronously, without a promise per key (issue #21).
+    const network = clientNetworkOf(clientAddressOf(request));
+    const suspect = this.lookUpsPerMinute !== null && this.unknownLookUps.isLocked(network);
+    if (suspect) this.suspectLookUps.assertOpen(network);
     return this.cache.lookUpOnce(cacheKey, async (generation) => {
-      const network = clientNetworkOf(clientAddressOf(request));
-      const suspect = this.lookUpsPerMinute !== null && this.unknownLookUps.isLocked(network);
-      if (suspect) this.suspectLookUps.assertOpen(network);
       const found = await this.fill(presented, cacheKey, generation, request);
       if (suspect) {
         await this.suspectLookUps.countFailure(
@@ -192,7 +202,7 @@ export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
         await this.unknownLookUps.countFailure(network, this.lookUpsPerMinute);
       }
       if (suspect) this.unknownLookUps.assertOpen(network);
-      throw new UnauthorizedError();
+      throw INVALID_CREDENTIAL;
     });
   }
 

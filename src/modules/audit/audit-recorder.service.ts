@@ -72,20 +72,22 @@ export class AuditRecorder {
 
   /** A caller refused for a missing scope or permission (sampled). */
   recordDenied(principal: Principal, detail: { route: string } & Record<string, string>): void {
-    this.recordSampled(deniedKey(principal, detail), AUDIT_ACTIONS.accessDenied, {
+    this.recordSampled(deniedKey(principal, detail), AUDIT_ACTIONS.accessDenied, () => ({
       organizationId: principal.organizationId,
       by: principal,
       outcome: 'denied',
       metadata: detail,
-    });
+    }));
   }
 
   /**
    * For events an attacker can produce at will (refused keys, denied scopes, rate limits): the
    * first of a kind per minute is written, carrying the count of like events left out in the
-   * previous window, so a flood cannot flood the log and the total stays known.
+   * previous window, so a flood cannot flood the log and the total stays known. The event is
+   * made (`record`) only when it is written: a left-out one costs a look-up and a count, as
+   * these run on every refused request (issue #21).
    */
-  recordSampled(sampleKey: string, action: AuditAction, record: AuditRecord): void {
+  recordSampled(sampleKey: string, action: AuditAction, record: () => AuditRecord): void {
     const now = Date.now();
     const window = this.samples.get(sampleKey);
     if (window && now < window.endsAt) {
@@ -93,10 +95,11 @@ export class AuditRecorder {
       return;
     }
     this.samples.set(sampleKey, { endsAt: now + SAMPLE_WINDOW_MS, suppressed: 0 });
+    const event = record();
     this.record(action, {
-      ...record,
+      ...event,
       metadata: {
-        ...record.metadata,
+        ...event.metadata,
         sampled: true,
         sample_window_seconds: SAMPLE_WINDOW_MS / 1000,
         suppressed_in_previous_window: window?.suppressed ?? 0,

@@ -131,12 +131,12 @@ export class AuthService {
       this.audit.recordSampled(
         `login-throttled:${email.toLowerCase()}`,
         AUDIT_ACTIONS.loginFailed,
-        {
+        () => ({
           organizationId: null,
           origin,
           outcome: 'denied',
           metadata: { email: email.toLowerCase(), reason: 'too_many_failures' },
-        },
+        }),
       );
       throw error;
     }

@@ -9,7 +9,11 @@ import { claimedTokenKind, looksLikeJwt } from '../../common/auth/jwt-shape';
 import type { UserPrincipal } from '../../common/auth/principal';
 import { presenting, verifiedBy } from '../../common/auth/run-strategy';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
-import { ForbiddenError, UnauthorizedError } from '../../common/errors/api-errors';
+import {
+  ForbiddenError,
+  INVALID_CREDENTIAL,
+  UnauthorizedError,
+} from '../../common/errors/api-errors';
 import { MembershipRolesCache } from '../organizations/membership-roles.cache';
 import type { Role } from '../organizations/roles';
 import type { AccessTokenClaims } from '../tokens/access-tokens.service';
@@ -81,7 +85,7 @@ export class UserTokenVerifier implements CredentialVerifier<UserPrincipal> {
         this.jwtStrategy,
         presenting(request, token),
       );
-      if (!claims) throw new UnauthorizedError();
+      if (!claims) throw INVALID_CREDENTIAL;
       this.accessTokens.remember(token, claims, generation);
       return claims;
     });

@@ -1,8 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { AccessGuard } from '../../common/auth/access.guard';
+import { AccessDecision, AccessGuard } from '../../common/auth/access.guard';
 import { routePolicy } from '../../common/auth/route-policy';
+import { sendApiError } from '../../common/errors/all-exceptions.filter';
+import { ApiError } from '../../common/errors/api-errors';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 
@@ -38,18 +40,36 @@ export class VerifyRoute {
       void reply.type('application/json; charset=utf-8');
       return body;
     };
+    // The guard's refusals (401, 403, 429) are answered here as the filter answers them:
+    // Fastify's error handler and Nest's exception layer were ~8% of a refusal's CPU (issue
+    // #21, docs/performance.md). Any other error goes there.
+    const refuse = (error: unknown, reply: FastifyReply): undefined => {
+      if (!(error instanceof ApiError)) throw error;
+      sendApiError(reply, error);
+      return undefined;
+    };
+    const settle = (decision: AccessDecision, request: FastifyRequest, reply: FastifyReply) =>
+      decision === true ? answer(request, reply) : refuse(decision, reply);
 
     app
       .getHttpAdapter()
       .getInstance()
       .addHook('onRoute', (route: RouteOptions) => {
         if (route.method !== VERIFY_METHOD || route.url !== VERIFY_URL) return;
-        // Thrown errors and rejections go to Fastify's error handler, i.e. Nest's filters.
+        // Thrown errors and rejections that are no refusal go to Fastify's error handler, i.e.
+        // Nest's filters.
         route.handler = (request: FastifyRequest, reply: FastifyReply) => {
-          const allowed = guard.check(policy, request, reply);
-          return allowed === true
-            ? answer(request, reply)
-            : allowed.then(() => answer(request, reply));
+          let decided: AccessDecision | Promise<AccessDecision>;
+          try {
+            decided = guard.decide(policy, request, reply);
+          } catch (error) {
+            return refuse(error, reply);
+          }
+          if (!(decided instanceof Promise)) return settle(decided, request, reply);
+          return decided.then(
+            (decision) => settle(decision, request, reply),
+            (error: unknown) => refuse(error, reply),
+          );
         };
         this.installed = true;
       });

@@ -57,14 +57,14 @@ export class OAuthAuditTrail {
     this.audit.recordSampled(
       `oauth-refused:${client.id}:${detail.error}`,
       AUDIT_ACTIONS.oauthTokenRefused,
-      {
+      () => ({
         organizationId: client.organizationId,
         actor: { type: 'oauth_client', id: client.id },
         origin: detail.origin,
         outcome: 'failure',
         target: { type: 'oauth_client', id: client.id },
         metadata: { grant_type: detail.grantType ?? null, error: detail.error },
-      },
+      }),
     );
   }
 

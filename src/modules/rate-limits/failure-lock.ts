@@ -25,8 +25,9 @@ export class FailureLock {
   /** Refuses with 429 (Retry-After: the longest remaining lock) if any tracker is locked. */
   assertOpen(...trackers: string[]): void {
     const now = this.storage.clock.now();
-    const until = Math.max(0, ...trackers.map((tracker) => this.lockedUntil.get(tracker) ?? 0));
-    if (until > now) throw new TooManyRequestsError((until - now) / 1000);
+    let until = 0;
+    for (const tracker of trackers) until = Math.max(until, this.lockedUntil.get(tracker) ?? 0);
+    if (until > now) throw TooManyRequestsError.after((until - now) / 1000);
   }
 
   isLocked(tracker: string): boolean {

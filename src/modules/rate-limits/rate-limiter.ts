@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../common/auth/principal';
-import { RequestRateLimiter } from '../../common/auth/request-rate-limiter';
+import { RateLimitRefusal, RequestRateLimiter } from '../../common/auth/request-rate-limiter';
 import { TooManyRequestsError } from '../../common/errors/api-errors';
 import { clientAddressOf } from '../../common/http/client-address';
 import { clientNetworkOf } from '../../common/http/client-network';
@@ -63,7 +63,10 @@ export class RateLimiter extends RequestRateLimiter {
   }
 
   /** Synchronous when the limits are cached and counted in memory (no promise on the hot path). */
-  enforce(request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
+  enforce(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): RateLimitRefusal | Promise<RateLimitRefusal> {
     if (!this.enabled) return;
     const limits = this.limitsFor(request);
     return limits instanceof Promise
@@ -75,7 +78,7 @@ export class RateLimiter extends RequestRateLimiter {
     limits: Limit[],
     request: FastifyRequest,
     reply: FastifyReply,
-  ): void | Promise<void> {
+  ): RateLimitRefusal | Promise<RateLimitRefusal> {
     if (limits.length === 0) return;
     const now = this.clock.now();
     // With Redis, every counter of the request in one round trip.
@@ -91,7 +94,7 @@ export class RateLimiter extends RequestRateLimiter {
     request: FastifyRequest,
     reply: FastifyReply,
     now: number,
-  ): void {
+  ): RateLimitRefusal {
     let tightest = 0;
     let blocked = -1;
     for (let i = 0; i < limits.length; i++) {
@@ -112,7 +115,7 @@ export class RateLimiter extends RequestRateLimiter {
 
     if (blocked < 0) return;
     this.recordRejection(request, limits[blocked]);
-    throw new TooManyRequestsError((counts[blocked].resetsAt - now) / 1000);
+    return TooManyRequestsError.after((counts[blocked].resetsAt - now) / 1000);
   }
 
   /** The limits that apply to this caller; synchronous when its organization's limit is cached. */
@@ -179,7 +182,7 @@ export class RateLimiter extends RequestRateLimiter {
     this.audit.recordSampled(
       `rate-limited:${limit.name}:${limit.tracker}`,
       AUDIT_ACTIONS.rateLimited,
-      {
+      () => ({
         organizationId: principal?.organizationId ?? null,
         by: principal,
         origin: principal ? undefined : originOf(request),
@@ -189,7 +192,7 @@ export class RateLimiter extends RequestRateLimiter {
           limit_value: limit.limit,
           window_seconds: limit.windowMs / 1000,
         },
-      },
+      }),
     );
   }
 }

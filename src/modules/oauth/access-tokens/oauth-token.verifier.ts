@@ -7,7 +7,7 @@ import {
 } from '../../../common/auth/credential-verifier';
 import { looksLikeJwt } from '../../../common/auth/jwt-shape';
 import type { OAuthClientPrincipal, UserPrincipal } from '../../../common/auth/principal';
-import { ForbiddenError, UnauthorizedError } from '../../../common/errors/api-errors';
+import { ForbiddenError, INVALID_CREDENTIAL } from '../../../common/errors/api-errors';
 import { OAUTH_ACCESS_TOKEN_TYPE } from '../../tokens/access-tokens.service';
 import { DelegatedPrincipals } from './delegated-principals';
 import { OAuthAccessTokens, ValidOAuthToken } from './oauth-access-tokens';
@@ -51,7 +51,7 @@ export class OAuthTokenVerifier implements CredentialVerifier<OAuthPrincipal> {
     const cached = this.tokens.cached(token);
     if (cached) return this.principal(cached, request);
     return this.tokens.validate(token).then((valid) => {
-      if (!valid) throw new UnauthorizedError();
+      if (!valid) throw INVALID_CREDENTIAL;
       return this.principal(valid, request);
     });
   }
