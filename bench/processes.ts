@@ -110,6 +110,8 @@ export async function startBareServer(options: { core?: number } = {}): Promise<
 export async function startTessera(options: {
   redisUrl?: string;
   core?: number;
+  /** Settings of this instance beside the bench's own (e.g. a higher public rate limit). */
+  env?: Record<string, string>;
 }): Promise<RunningTessera> {
   if (!existsSync(TESSERA_MAIN)) {
     throw new Error(`${TESSERA_MAIN} not found: build first (npx nest build, or npm run bench)`);
@@ -129,6 +131,7 @@ export async function startTessera(options: {
     TESSERA_ADMIN_TOKEN: adminToken,
     LOG_LEVEL: 'warn',
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
   };
 
   const tail = new OutputTail();
@@ -204,4 +207,24 @@ function removeTemporaryDirs(): void {
     rmSync(dir, { recursive: true, force: true });
     temporaryDirs.delete(dir);
   }
+}
+
+/** RSA-2048 signatures per second on `core`, by node:crypto alone (bench/rsa-signs.ts). */
+export function measureRsaSignsPerSecond(core: number | undefined, seconds = 3): Promise<number> {
+  const node = nodeOnCore(core);
+  const script = join(REPO_ROOT, 'dist', 'bench', 'rsa-signs.js');
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(node.command, [...node.prefix, script, String(seconds)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => (output += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const rate = Number(output);
+      if (code === 0 && Number.isFinite(rate) && rate > 0) resolvePromise(rate);
+      else reject(new Error(`rsa-signs exited with ${code}: ${output}`));
+    });
+  });
 }

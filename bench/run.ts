@@ -17,6 +17,7 @@ import { madeUpKeys, oneUnknownKey } from './made-up-keys';
 import { cpuTimeMicroseconds } from './server-cpu';
 import {
   killAllNow,
+  measureRsaSignsPerSecond,
   REPO_ROOT,
   RunningTessera,
   startBareServer,
@@ -45,7 +46,11 @@ const ROW_ORDER: RowId[] = [
   'rate_limited',
   'unknown_key',
   'made_up_keys',
+  'client_credentials',
+  'introspection',
 ];
+/** The OAuth rows' instance counts its public routes per client: high enough not to limit a run. */
+const OAUTH_PUBLIC_RATE_LIMIT_PER_MINUTE = 100_000_000;
 /** A server busy less than this share of its core was waiting on something else. */
 const LOAD_BOUND_BELOW = 0.9;
 /** The highest per-key limit the API accepts; more than a 10 s run normally sends. */
@@ -222,6 +227,61 @@ async function spendQuota(baseUrl: string, key: string): Promise<void> {
   throw new Error(`the spent key was not refused after ${SPENT_KEY_RATE_LIMIT_PER_HOUR} requests`);
 }
 
+interface OAuthCredentials {
+  /** `Authorization: Basic` of a confidential client registered for client_credentials. */
+  machine: string;
+  /** `Authorization: Basic` of the resource server that introspects. */
+  resourceServer: string;
+  /** An access token the machine got, which the resource server introspects. */
+  accessToken: string;
+}
+
+const basic = (id: unknown, secret: unknown) =>
+  `Basic ${Buffer.from(`${String(id)}:${String(secret)}`).toString('base64')}`;
+
+/** A tenant of the OAuth instance: two clients registered through the API, and one token. */
+async function createOAuthTenant(tessera: RunningTessera): Promise<OAuthCredentials> {
+  const { baseUrl } = tessera;
+  const email = `bench-oauth-${randomUUID()}@example.com`;
+  const password = `bench-${randomBytes(12).toString('base64url')}`;
+  expectStatus(
+    await call(baseUrl, 'POST', '/v1/auth/register', {
+      body: { email, password, full_name: 'Bench OAuth' },
+    }),
+    201,
+    'POST /v1/auth/register',
+  );
+  const login = await call(baseUrl, 'POST', '/v1/auth/login', { body: { email, password } });
+  expectStatus(login, 200, 'POST /v1/auth/login');
+  const token = String(login.body.access_token);
+  const register = async (name: string) => {
+    const created = await call(baseUrl, 'POST', '/v1/oauth/clients', {
+      token,
+      body: {
+        name,
+        client_type: 'confidential',
+        grant_types: ['client_credentials'],
+        scopes: ['translate:read'],
+      },
+    });
+    expectStatus(created, 201, 'POST /v1/oauth/clients');
+    return basic(created.body.client_id, created.body.client_secret);
+  };
+  const machine = await register('bench-machine');
+  const resourceServer = await register('bench-resource-server');
+  const issued = await fetch(`${baseUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: machine, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+    signal: AbortSignal.timeout(10_000),
+  });
+  const answer = (await issued.json()) as { access_token?: unknown };
+  if (issued.status !== 200 || typeof answer.access_token !== 'string') {
+    throw new Error(`POST /oauth/token answered ${issued.status} ${JSON.stringify(answer)}`);
+  }
+  return { machine, resourceServer, accessToken: answer.access_token };
+}
+
 /**
  * The same Redis server, the next database: the guessing client's instance counts its look-up
  * locks apart (a lock counted in shared Redis would reach the main instance too).
@@ -248,21 +308,25 @@ interface Load {
   nextHeaders?: () => Record<string, string>;
   /** The statuses the row is meant to measure; any other is reported. */
   expect: number[];
+  /** GET unless said; a POST sends `body` (a form) with every request. */
+  method?: 'GET' | 'POST';
+  body?: string;
 }
 
 function optionsFor(load: Load) {
   const nextHeaders = load.nextHeaders;
+  const method = load.method ?? 'GET';
   return {
     url: load.url,
     connections: CONNECTIONS,
     requests: nextHeaders
       ? [
           {
-            method: 'GET' as const,
+            method,
             setupRequest: (request: RequestParams) => ({ ...request, headers: nextHeaders() }),
           },
         ]
-      : load.headers.map((set) => ({ method: 'GET' as const, headers: set })),
+      : load.headers.map((set) => ({ method, headers: set, body: load.body })),
   };
 }
 
@@ -349,6 +413,7 @@ function roundByRound(rows: Row[]): string {
   };
   compare('health', ['api_key', 'jwt']);
   compare('api_key', ['rate_limited', 'unknown_key', 'made_up_keys']);
+  compare('health', ['introspection']);
   return lines.join('\n');
 }
 
@@ -377,7 +442,18 @@ async function main(): Promise<void> {
     redisUrl: settings.redisUrl ? guessingClientRedis(settings.redisUrl) : undefined,
     core: pinning?.serverCore,
   });
+  // The OAuth rows count per client on public routes: an instance whose limit a run cannot reach.
+  const oauth = await startTessera({
+    redisUrl: settings.redisUrl,
+    core: pinning?.serverCore,
+    env: { PUBLIC_RATE_LIMIT_PER_MINUTE: String(OAUTH_PUBLIC_RATE_LIMIT_PER_MINUTE) },
+  });
+  const rsaSignsPerSecond = await measureRsaSignsPerSecond(pinning?.serverCore);
+  console.log(
+    `RSA-2048 signatures by node:crypto on the servers' core: ${Math.round(rsaSignsPerSecond)}/s`,
+  );
   const credentials = await createBenchTenant(tessera);
+  const oauthCredentials = await createOAuthTenant(oauth);
   if (credentials.apiKeyProblem) {
     console.log(`note: no API key, skipping its rows (${credentials.apiKeyProblem})`);
   }
@@ -460,6 +536,37 @@ async function main(): Promise<void> {
       nextHeaders: () => ({ 'x-api-key': nextMadeUpKey() }),
       expect: [401, 429],
     },
+    // A machine asking for a token (one RS256 signature each) and a resource server introspecting.
+    {
+      id: 'client_credentials',
+      name: 'POST /oauth/token (client_credentials)',
+      url: `${oauth.baseUrl}/oauth/token`,
+      serverPid: oauth.pid,
+      method: 'POST',
+      body: 'grant_type=client_credentials&scope=translate%3Aread',
+      headers: [
+        {
+          authorization: oauthCredentials.machine,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+      ],
+      expect: [200],
+    },
+    {
+      id: 'introspection',
+      name: 'POST /oauth/introspect',
+      url: `${oauth.baseUrl}/oauth/introspect`,
+      serverPid: oauth.pid,
+      method: 'POST',
+      body: `token=${oauthCredentials.accessToken}`,
+      headers: [
+        {
+          authorization: oauthCredentials.resourceServer,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+      ],
+      expect: [200],
+    },
   ];
   const measured = await measureAll(settings, loads);
   // A skipped row takes its place in the fixed order of rows, whatever order ran.
@@ -474,7 +581,7 @@ async function main(): Promise<void> {
       skipped(id, id === 'api_key' ? apiKeyRowName : spentKeyRowName),
   );
 
-  const results = addRatios(rows);
+  const results = addRatios(rows, rsaSignsPerSecond);
   const checks = checkTargets(results);
   console.log(`\n${formatTable(results)}\n\n${formatChecks(checks)}`);
   for (const note of notesFor(results)) console.log(`note: ${note}`);
@@ -498,6 +605,7 @@ async function main(): Promise<void> {
         ? { server_cpu: pinning.serverCore, load_cpu: pinning.loadCore }
         : 'none',
     },
+    rsa_2048_signatures_per_second: rsaSignsPerSecond,
     rows: results,
     targets: checks,
   });

@@ -386,6 +386,9 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
 
     it('waits for the lock no longer than DB_TIMEOUT_MS, then answers 503', async () => {
       const owner = await createUser(t, 'locked');
+      // The sign-up's audit events are written first: better-sqlite3 waits for a lock on the event
+      // loop, so a background write caught by the lock would hold this request up as well.
+      await t.app.get(AuditWriter).drain();
       const other = new Database(t.app.get(ConfigService).get<string>('SQLITE_PATH')!);
       try {
         other.exec('BEGIN IMMEDIATE');
