@@ -92,7 +92,7 @@ describe('service account assertions', () => {
       'aud must be the token endpoint, https://auth.example/oauth/token',
     ],
     ['no audience', { aud: undefined }, 'has no aud claim'],
-    ['another subject', { sub: 'sa_other' }, 'sub must be the service account’s client_id'],
+    ['another subject', { sub: 'sa_other' }, 'sub must be the client_id of the service account'],
     ['no jti', { jti: undefined }, 'has no jti claim'],
     ['an empty jti', { jti: '' }, 'jti must be a non-empty string'],
     ['a jti that is no string', { jti: 7 }, 'jti must be a non-empty string'],
@@ -120,7 +120,7 @@ describe('service account assertions', () => {
     expect(await refusal(hs256)).toMatch(/^invalid_grant: .*must be signed with RS256/);
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
     expect(await refusal(await sign({}, { key: other.privateKey }))).toBe(
-      'invalid_grant: The assertion’s signature does not verify with the key its kid names',
+      'invalid_grant: The signature of the assertion does not verify with the key its kid names',
     );
     const es = await sign({}, { alg: 'ES256', key: p256.privateKey });
     expect(await refusal(es)).toMatch(/must be signed with RS256/);

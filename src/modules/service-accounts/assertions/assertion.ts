@@ -67,11 +67,13 @@ export function readAssertion(assertion: string | undefined): UnverifiedAssertio
   }
   if (typeof header.kid !== 'string' || header.kid === '') {
     throw new InvalidGrant(
-      'The assertion’s header has no kid: it must name the private_key_id of the key that signed it',
+      'The header of the assertion has no kid: it must name the private_key_id of the key that signed it',
     );
   }
   if (typeof payload.iss !== 'string' || payload.iss === '') {
-    throw new InvalidGrant('The assertion has no iss: it must be the service account’s client_id');
+    throw new InvalidGrant(
+      'The assertion has no iss: it must be the client_id of the service account',
+    );
   }
   return { jwt: assertion, alg: header.alg, kid: header.kid, issuer: payload.iss };
 }
@@ -132,20 +134,20 @@ function checkedTimes(payload: JWTPayload, now: number): VerifiedAssertion {
 /** Which check failed, in words. */
 function refusalOf(error: InstanceType<typeof joseErrors.JOSEError>, expected: ExpectedAssertion) {
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
-    return 'The assertion’s signature does not verify with the key its kid names';
+    return 'The signature of the assertion does not verify with the key its kid names';
   }
   if (error instanceof joseErrors.JWTExpired) return 'The assertion has expired (exp is past)';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.reason === 'missing') return `The assertion has no ${error.claim} claim`;
     switch (error.claim) {
       case 'sub':
-        return 'sub must be the service account’s client_id, as iss';
+        return 'sub must be the client_id of the service account, as iss';
       case 'aud':
         return `aud must be the token endpoint, ${expected.tokenUri}`;
       case 'nbf':
         return 'The assertion is not valid yet (nbf is in the future)';
       default:
-        return `The assertion’s ${error.claim} claim is invalid`;
+        return `The ${error.claim} claim of the assertion is invalid`;
     }
   }
   if (error instanceof joseErrors.JOSEAlgNotAllowed) {
