@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { hasScope } from '../../common/auth/scopes';
 import {
   InvalidClient,
@@ -55,6 +55,7 @@ export class JwtBearerGrant implements SelfAuthenticatingGrantType {
   readonly grantType = JWT_BEARER_GRANT_TYPE;
   readonly parameters = ['assertion', 'scope'];
   readonly authenticatesItself = true;
+  private readonly logger = new Logger(JwtBearerGrant.name);
   private readonly tokenUri: string;
   private readonly lastUseWritten = new Map<string, number>();
 
@@ -113,7 +114,7 @@ export class JwtBearerGrant implements SelfAuthenticatingGrantType {
       scopes,
       keyId: key.id,
     });
-    await this.noteLastUse(key.id, now);
+    this.noteLastUse(key.id, now);
     this.audit.record(AUDIT_ACTIONS.oauthTokenIssued, {
       organizationId: account.organizationId,
       actor: { type: 'service_account', id: account.id },
@@ -155,13 +156,21 @@ export class JwtBearerGrant implements SelfAuthenticatingGrantType {
     return keyStateOf(stored);
   }
 
-  /** At most once a minute per key and instance: the list shows `last_used` to the minute. */
-  private async noteLastUse(keyId: string, now: number): Promise<void> {
+  /**
+   * At most once a minute per key and instance (the list shows `last_used` to the minute), off
+   * the request: a token is issued from cached state even while the database is unreachable, and
+   * a write that fails then is only logged.
+   */
+  private noteLastUse(keyId: string, now: number): void {
     const written = this.lastUseWritten.get(keyId);
     if (written !== undefined && now - written < LAST_USED_WRITE_INTERVAL_MS) return;
     this.lastUseWritten.set(keyId, now);
     if (this.lastUseWritten.size > 10_000) this.lastUseWritten.clear();
-    await this.repository.markKeyUsed(keyId, new Date(now));
+    this.repository
+      .markKeyUsed(keyId, new Date(now))
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'Could not record a service account key’s last use'),
+      );
   }
 
   /** Sampled per account and reason: anyone holding a client_id can produce refusals at will. */
