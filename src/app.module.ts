@@ -18,6 +18,7 @@ import { HealthModule } from './modules/health/health.module';
 import { InstanceAdminModule } from './modules/instance-admin/instance-admin.module';
 import { OAuthModule } from './modules/oauth/oauth.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
+import { ServiceAccountsModule } from './modules/service-accounts/service-accounts.module';
 import { TokensModule } from './modules/tokens/tokens.module';
 import { UsersModule } from './modules/users/users.module';
 
@@ -56,6 +57,7 @@ export class AppModule {
         ApiKeysModule,
         AuthModule,
         OAuthModule,
+        ServiceAccountsModule,
         InstanceAdminModule,
         ExamplesModule,
         HealthModule,

@@ -14,6 +14,8 @@ import { AuthorizationCode } from '../modules/oauth/storage/authorization-code.e
 import { OAuthRefreshToken } from '../modules/oauth/storage/oauth-refresh-token.entity';
 import { Membership } from '../modules/organizations/membership.entity';
 import { Organization } from '../modules/organizations/organization.entity';
+import { ServiceAccountKey } from '../modules/service-accounts/keys/service-account-key.entity';
+import { ServiceAccount } from '../modules/service-accounts/service-account.entity';
 import { SigningKey } from '../modules/tokens/signing-key.entity';
 import { User } from '../modules/users/user.entity';
 
@@ -36,4 +38,6 @@ export const ENTITIES = [
   AuthorizationCode,
   OAuthRefreshToken,
   BrowserSession,
+  ServiceAccount,
+  ServiceAccountKey,
 ];

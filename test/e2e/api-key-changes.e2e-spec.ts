@@ -143,7 +143,7 @@ describe('changes to API keys', () => {
       .send({
         name: 'sa',
         scopes: ['translate:read'],
-        service_account_id: '0190f7a4-0000-7000-8000-000000000000',
+        service_account_id: 'sa_0190f7a4000070008000000000000000',
       })
       .expect(404);
     expect(refused.body.detail).toBe('Service account not found');

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ScopeCatalogue } from '../../src/common/auth/scope-catalogue';
@@ -42,6 +42,8 @@ interface Context {
   keyId: string;
   /** An OAuth client of the owner's personal organization. */
   clientId: string;
+  /** A service account of the owner's personal organization. */
+  serviceAccountId: string;
 }
 
 /** One route that stores a column: sends `value` in the field at `loc`. */
@@ -93,6 +95,29 @@ const longestRedirectUris = (count: number, base = 'https://app.example.com/') =
     const suffix = `/${i}`;
     return `${base}${'a'.repeat(2000 - base.length - suffix.length)}${suffix}`;
   });
+
+const newServiceAccount = (t: TestApp, c: Pick<Context, 'owner'>, fields: object) =>
+  post(t, '/v1/service-accounts', asOwner(c as Context), {
+    name: 'sa',
+    scopes: ['models:read'],
+    algorithm: 'ES256',
+    ...fields,
+  });
+
+/** The probes of a service account field that both creating and updating store. */
+const serviceAccountProbes = (field: string): Probe[] => [
+  {
+    route: 'POST /v1/service-accounts',
+    loc: ['body', field],
+    send: (t, c, value) => newServiceAccount(t, c, { [field]: value }),
+  },
+  {
+    route: 'PATCH /v1/service-accounts/:id',
+    loc: ['body', field],
+    send: (t, c, value) =>
+      patch(t, `/v1/service-accounts/${c.serviceAccountId}`, asOwner(c), { [field]: value }),
+  },
+];
 
 /** The probes of a client field that both registering and updating store. */
 const clientProbes = (field: string): Probe[] => [
@@ -272,6 +297,13 @@ const FROM_INPUT: Record<string, InputColumn> = {
     probes: clientProbes('scopes'),
     tooLong: () => Array.from({ length: 101 }, () => 'openid'),
   },
+  'service_accounts.name': { probes: serviceAccountProbes('name') },
+  'service_accounts.description': { probes: serviceAccountProbes('description') },
+  // TEXT: at most 100 scopes of at most 100 characters, below 64 KB.
+  'service_accounts.scopes': {
+    probes: serviceAccountProbes('scopes'),
+    tooLong: () => Array.from({ length: 101 }, () => 'models:read'),
+  },
 };
 
 /** Every other string column, with what fills it instead of a client's text. */
@@ -363,6 +395,18 @@ const SET_BY_SERVER: Record<string, string> = {
   'browser_sessions.user_id': 'id of an existing user',
   'browser_sessions.session_id': 'id of an existing session',
   'browser_sessions.amr': 'authentication methods, from a fixed list',
+  'service_accounts.id': 'sa_ + 32 hex digits',
+  'service_accounts.organization_id': 'id of an existing organization',
+  'service_accounts.created_by': 'the creating principal (type and id)',
+  'service_account_keys.id': 'sak_ + 32 hex digits',
+  'service_account_keys.service_account_id': 'id of an existing service account',
+  'service_account_keys.organization_id': 'id of an existing organization',
+  'service_account_keys.algorithm': 'RS256 or ES256, from the key',
+  // An uploaded key (PEM of at most 16,384 characters, or a JWK) is stored as the JWK the server
+  // exports from it: an RSA key of at most 8192 bits is about 1.4 KB.
+  'service_account_keys.public_jwk': 'public JWK exported by the server from a checked key',
+  'service_account_keys.origin': 'generated or uploaded, from a fixed list',
+  'service_account_keys.created_by': 'the creating principal (type and id)',
 };
 
 interface StoredColumn {
@@ -417,12 +461,14 @@ describe('input limits: every stored string fits its column, on SQLite and Maria
     }).expect(201);
     const key = await newKey(t, { owner } as Context, {}).expect(201);
     const client = await newClient(t, { owner }, {}).expect(201);
+    const serviceAccount = await newServiceAccount(t, { owner }, {}).expect(201);
     c = {
       owner,
       member,
       organizationId: organization.body.id,
       keyId: key.body.id,
       clientId: client.body.client_id,
+      serviceAccountId: serviceAccount.body.id,
     };
   });
   afterAll(async () => {
@@ -520,7 +566,6 @@ describe('input limits: every stored string fits its column, on SQLite and Maria
       expiration: '87600h',
       rate_limit_per_hour: 100_000,
       allowed_ips: allowedIps,
-      // service_account_id is refused (404) until service accounts exist.
     }).expect(201);
     const keyPath = `/v1/api-keys/${created.body.id}`;
     const stored = await request(t.http).get(keyPath).set(asNewUser).expect(200);
@@ -565,5 +610,40 @@ describe('input limits: every stored string fits its column, on SQLite and Maria
     expect(changed.body.name).toBe(clientRenamed);
     await post(t, `${path}/secret`, asNewUser, { grace_period_seconds: 604_800 }).expect(200);
     await request(t.http).get('/v1/oauth/clients').set(asNewUser).expect(200);
+
+    // Service accounts: a full name and description, every scope, an API key of theirs, and an
+    // uploaded RSA-4096 key (the largest accepted, 8192 bits, takes seconds to make; its JWK of
+    // about 1.4 KB is far below TEXT's 64 KB either way).
+    const accountFields = {
+      name: text(200, 'Account '),
+      description: text(1000, 'Described '),
+      scopes,
+    };
+    const account = await post(t, '/v1/service-accounts', asNewUser, {
+      ...accountFields,
+      algorithm: 'ES256',
+      expires_in_days: 3650,
+    }).expect(201);
+    const accountPath = `/v1/service-accounts/${account.body.id}`;
+    const storedAccount = await request(t.http).get(accountPath).set(asNewUser).expect(200);
+    expect(storedAccount.body).toEqual(expect.objectContaining(accountFields));
+    const accountChanged = {
+      name: text(200, 'Reaccount '),
+      description: text(1000, 'Redescribed '),
+      scopes: scopes.slice(1),
+    };
+    const updatedAccount = await patch(t, accountPath, asNewUser, accountChanged).expect(200);
+    expect(updatedAccount.body).toEqual(expect.objectContaining(accountChanged));
+    const rsa4096 = generateKeyPairSync('rsa', { modulusLength: 4096 });
+    await post(t, `${accountPath}/keys`, asNewUser, {
+      public_key: rsa4096.publicKey.export({ type: 'spki', format: 'pem' }),
+      expires_in_days: 3650,
+    }).expect(201);
+    await request(t.http).get(`${accountPath}/keys`).set(asNewUser).expect(200);
+    await post(t, '/v1/api-keys', asNewUser, {
+      name: keyName,
+      scopes: scopes.slice(1),
+      service_account_id: account.body.id,
+    }).expect(201);
   });
 });

@@ -39,3 +39,29 @@ export class TestClock extends Clock {
     this.advance(MINUTE_MS);
   }
 }
+
+/**
+ * Real time, moved forward when a test says: for suites whose requests carry real timestamps too
+ * (assertions signed with jose's current time) and that need a date to pass (a key's expiry).
+ */
+export class RunningClock extends Clock {
+  private offset = 0;
+
+  now(): number {
+    return Date.now() + this.offset;
+  }
+
+  /** Moves with real time and with the test's steps, like `now`. */
+  monotonic(): number {
+    return performance.now() + this.offset;
+  }
+
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+
+  /** Back to real time. */
+  reset(): void {
+    this.offset = 0;
+  }
+}

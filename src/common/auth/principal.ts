@@ -57,8 +57,11 @@ export interface DelegatedAccess {
 export interface ApiKeyPrincipal extends CallerBase {
   readonly type: 'api_key';
   readonly organizationId: string;
-  /** The role of the user the key acts for (`admin` for a key of the instance administrator). */
-  readonly ownerRole: Role;
+  /**
+   * The role of the user the key acts for (`admin` for a key of the instance administrator); null
+   * for a key of a service account, which holds scopes, never a role.
+   */
+  readonly ownerRole: Role | null;
   /** Sandbox marker (`live`, `test`, `dev`). */
   readonly environment: KeyEnvironment;
   readonly credential: object;
@@ -82,11 +85,27 @@ export interface OAuthClientPrincipal extends CallerBase {
 }
 
 /**
+ * A service account acting with an access token it got for itself (the JWT bearer grant, with an
+ * assertion signed by one of its keys): the token's scopes within the account's current ones, in
+ * the organization the account belongs to.
+ */
+export interface ServiceAccountPrincipal extends CallerBase {
+  readonly type: 'service_account';
+  readonly organizationId: string;
+  /** The token's `jti`. */
+  readonly tokenId: string;
+}
+
+/**
  * Who is calling. Code that treats the types differently switches on `type` exhaustively, so a
  * new type (OAuth clients, service accounts) must decide at each such place.
  */
 export type Principal =
-  UserPrincipal | ApiKeyPrincipal | InstanceAdminPrincipal | OAuthClientPrincipal;
+  | UserPrincipal
+  | ApiKeyPrincipal
+  | InstanceAdminPrincipal
+  | OAuthClientPrincipal
+  | ServiceAccountPrincipal;
 export type PrincipalType = Principal['type'];
 
 /** A user principal acting through an application the user consented to. */

@@ -38,7 +38,18 @@ export type Invalidation =
   /** A user's grant to a client ended (revoked, or a refresh token or code reused). */
   | { kind: 'oauth_grant'; id: string }
   /** One access token revoked (RFC 7009), by `jti`. */
-  | { kind: 'access_token'; jti: string };
+  | { kind: 'access_token'; jti: string }
+  /**
+   * A service account was created, changed (renamed, narrowed, disabled or enabled again) or
+   * deleted, or one of its keys was added or revoked: its assertions, access tokens and API keys
+   * are checked against it as it is now.
+   */
+  | {
+      kind: 'service_account';
+      id: string;
+      organizationId: string;
+      change: 'created' | 'updated' | 'disabled' | 'deleted' | 'key_added' | 'key_revoked';
+    };
 
 type Handler = (event: Invalidation) => void;
 

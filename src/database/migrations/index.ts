@@ -9,6 +9,7 @@ import { CacheInvalidations1765001000000 } from './1765001000000-CacheInvalidati
 import { OAuth1765001100000 } from './1765001100000-OAuth';
 import { ApiKeyUsageFailed1765001150000 } from './1765001150000-ApiKeyUsageFailed';
 import { BrowserSessions1765001200000 } from './1765001200000-BrowserSessions';
+import { ServiceAccounts1765001300000 } from './1765001300000-ServiceAccounts';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   OAuth1765001100000,
   ApiKeyUsageFailed1765001150000,
   BrowserSessions1765001200000,
+  ServiceAccounts1765001300000,
 ];

@@ -18,10 +18,11 @@ export interface VerifiedApiKey {
   allowlist: IpAllowlist;
   /**
    * Whose power the key acts with: `{ userId }` (never more than that user's current role in
-   * the key's organization), the instance administrator (an organization admin's), or null for a
-   * key nobody stands behind any more (refused).
+   * the key's organization), `{ serviceAccountId }` (never more than the account's current scopes,
+   * and nothing once it is disabled or deleted), the instance administrator (an organization
+   * admin's), or null for a key nobody stands behind any more (refused).
    */
-  owner: { userId: string } | 'instance_admin' | null;
+  owner: { userId: string } | { serviceAccountId: string } | 'instance_admin' | null;
 }
 
 const UNKNOWN = 'unknown' as const;

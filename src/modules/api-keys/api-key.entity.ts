@@ -8,6 +8,7 @@ import type { KeyEnvironment } from './api-key-format';
  */
 @Entity('api_keys')
 @Index('ix_api_keys_org', ['organizationId', 'id'])
+@Index('ix_api_keys_service_account', ['serviceAccountId', 'id'])
 export class ApiKey {
   /** `key_<uuidv7 hex>`: sorts by creation time, so lists page by id. */
   @Column({ type: 'varchar', length: 40, primary: true })

@@ -39,8 +39,9 @@ const SUSPECT_LOOKUP_FACTOR = 20;
  * Request-time verification of an API key (`<prefix>_<env>_...`). Hot path, in order: in-memory
  * cache by hash; on a miss the checksum (offline, rejects typos and guesses with no look-up),
  * then the Passport strategy and the database; then the checks: revoked, expired, IP allowed,
- * organization, and the role of the user the key acts for. Each outcome is counted in the key's
- * usage in memory; a request the server then fails to answer (5xx) moves to `failed`.
+ * organization, and the role of the user (or the state of the service account) the key acts for.
+ * Each outcome is counted in the key's usage in memory; a request the server then fails to
+ * answer (5xx) moves to `failed`.
  */
 @Injectable()
 @CredentialVerifierProvider({ order: 10 })
@@ -145,7 +146,10 @@ export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
     ip: string,
   ): ApiKeyPrincipal {
     if (acting === null) {
-      const reason = 'API key owner is no longer a member of the organization';
+      const reason =
+        key.owner !== null && typeof key.owner === 'object' && 'serviceAccountId' in key.owner
+          ? 'The service account of this API key is disabled or deleted'
+          : 'API key owner is no longer a member of the organization';
       this.refuse(key, reason, request);
       throw new UnauthorizedError(reason, 'api_key_refused');
     }

@@ -15,20 +15,30 @@ export const allowedIpsOf = (key: Pick<ApiKey, 'allowedIps'>): string[] =>
   JSON.parse(key.allowedIps) as string[];
 
 /** Whose power a key acts with (see VerifiedApiKey.owner). */
-export function ownerOf(key: Pick<ApiKey, 'actsFor'>): VerifiedApiKey['owner'] {
+export function ownerOf(
+  key: Pick<ApiKey, 'actsFor' | 'serviceAccountId'>,
+): VerifiedApiKey['owner'] {
   if (key.actsFor === INSTANCE_ADMIN) return INSTANCE_ADMIN;
+  if (key.actsFor === SERVICE_ACCOUNT) {
+    return key.serviceAccountId ? { serviceAccountId: key.serviceAccountId } : null;
+  }
   if (key.actsFor?.startsWith(USER_PREFIX))
     return { userId: key.actsFor.slice(USER_PREFIX.length) };
   return null;
 }
 
-/** The stored form of a key's owner (ApiKey.actsFor). */
+/**
+ * The stored form of a key's owner (ApiKey.actsFor). A service account's key stores a marker: the
+ * account is its `service_account_id`.
+ */
 export function actsForOf(owner: VerifiedApiKey['owner']): string | null {
   if (owner === null || owner === INSTANCE_ADMIN) return owner;
+  if ('serviceAccountId' in owner) return SERVICE_ACCOUNT;
   return `${USER_PREFIX}${owner.userId}`;
 }
 
 const INSTANCE_ADMIN = 'instance_admin';
+const SERVICE_ACCOUNT = 'service_account';
 const USER_PREFIX = 'user:';
 
 /** The one place an ApiKey entity becomes what clients see; the hash never leaves. */

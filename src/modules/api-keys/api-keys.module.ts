@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OrganizationsModule } from '../organizations/organizations.module';
+import { ServiceAccountsModule } from '../service-accounts/service-accounts.module';
 import { UsersModule } from '../users/users.module';
 import { ApiKeyAuthority } from './api-key-authority';
 import { ApiKeyStrategy } from './api-key.strategy';
@@ -16,7 +17,12 @@ import { ApiKeysService } from './api-keys.service';
 import { ApiKeyUsageService } from './api-key-usage.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKey, ApiKeyUsage]), UsersModule, OrganizationsModule],
+  imports: [
+    TypeOrmModule.forFeature([ApiKey, ApiKeyUsage]),
+    UsersModule,
+    OrganizationsModule,
+    ServiceAccountsModule,
+  ],
   controllers: [ApiKeysController],
   providers: [
     ApiKeysRepository,

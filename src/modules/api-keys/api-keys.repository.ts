@@ -20,6 +20,7 @@ export interface ApiKeyListFilter {
   startingAfter?: string;
   environment?: KeyEnvironment;
   status?: ApiKeyStatus;
+  serviceAccountId?: string;
 }
 
 /** API keys and their usage. Every method but the hash look-up takes the organization id. */
@@ -70,6 +71,11 @@ export class ApiKeysRepository {
     if (filter.startingAfter) query.andWhere('k.id < :after', { after: filter.startingAfter });
     if (filter.environment)
       query.andWhere('k.environment = :environment', { environment: filter.environment });
+    if (filter.serviceAccountId) {
+      query.andWhere('k.service_account_id = :serviceAccountId', {
+        serviceAccountId: filter.serviceAccountId,
+      });
+    }
     const now = new Date();
     if (filter.status === 'revoked') query.andWhere('k.revoked_at IS NOT NULL');
     if (filter.status === 'expired') {
@@ -98,6 +104,19 @@ export class ApiKeysRepository {
     >,
   ): Promise<void> {
     await this.keys.update({ organizationId, id }, patch);
+  }
+
+  /** Revokes every live key of a service account (it is being deleted); how many. */
+  async revokeAllOfServiceAccount(
+    organizationId: string,
+    serviceAccountId: string,
+    at: Date,
+  ): Promise<number> {
+    const result = await this.keys.update(
+      { organizationId, serviceAccountId, revokedAt: IsNull() },
+      { revokedAt: at },
+    );
+    return result.affected ?? 0;
   }
 
   /**

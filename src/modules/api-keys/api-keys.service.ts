@@ -1,19 +1,27 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { actingOrganizationId } from '../../common/auth/authorization';
+import { actingOrganizationId, principalHasPermission } from '../../common/auth/authorization';
 import { isDelegated, Principal, unhandledPrincipal } from '../../common/auth/principal';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
-import { isSubsetOf } from '../../common/auth/scopes';
-import { ForbiddenError, NotFoundError } from '../../common/errors/api-errors';
+import { hasScope, isSubsetOf } from '../../common/auth/scopes';
+import {
+  BadRequestError,
+  ForbiddenError,
+  MissingPermissionError,
+  NotFoundError,
+} from '../../common/errors/api-errors';
 import { DEFAULT_PAGE_SIZE, ListPage, toPage } from '../../common/http/pagination';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditRecorder } from '../audit/audit-recorder.service';
+import { ServiceAccountDependents } from '../service-accounts/service-account-dependents';
+import { ServiceAccountsCache } from '../service-accounts/service-accounts.cache';
+import { ServiceAccountPermissions } from '../service-accounts/service-accounts.permissions';
 import { UsersService } from '../users/users.service';
 import { ApiKeyCache } from './api-key-cache';
 import { ApiKeyPepper } from './api-key-pepper';
 import { ApiKey } from './api-key.entity';
-import { actsForOf, allowedIpsOf, scopesOf, toApiKeyDto } from './api-keys.mapper';
+import { actsForOf, allowedIpsOf, ownerOf, scopesOf, toApiKeyDto } from './api-keys.mapper';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeyDto, ApiKeyListQueryDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
@@ -50,7 +58,7 @@ const HOUR_MS = 3_600_000;
  * key from the verification cache so it takes effect on the very next request.
  */
 @Injectable()
-export class ApiKeysService {
+export class ApiKeysService implements OnModuleInit {
   private readonly prefix: string;
 
   constructor(
@@ -59,10 +67,19 @@ export class ApiKeysService {
     private readonly pepper: ApiKeyPepper,
     private readonly catalogue: ScopeCatalogue,
     private readonly users: UsersService,
+    private readonly accounts: ServiceAccountsCache,
+    private readonly dependents: ServiceAccountDependents,
     private readonly audit: AuditRecorder,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
+  }
+
+  onModuleInit(): void {
+    // A service account's keys die with it.
+    this.dependents.register('api_keys', (account, at) =>
+      this.keys.revokeAllOfServiceAccount(account.organizationId, account.id, at),
+    );
   }
 
   async create(caller: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
@@ -71,8 +88,7 @@ export class ApiKeysService {
     await this.assertMfaIfEnrolled(caller);
     const scopes = requestedScopes(dto, this.catalogue);
     assertCallerCovers(caller, scopes);
-    // Service accounts do not exist yet: no id can name one in the caller's organization.
-    if (dto.service_account_id !== undefined) throw new NotFoundError('Service account not found');
+    const owner = await this.ownerOfNewKey(caller, organizationId, scopes, dto.service_account_id);
     const now = Date.now();
     const created = await this.issue(caller, organizationId, {
       name: dto.name,
@@ -81,9 +97,9 @@ export class ApiKeysService {
       rateLimitPerHour: dto.rate_limit_per_hour ?? DEFAULT_RATE_LIMIT_PER_HOUR,
       allowedIps: normalizeAllowedIps(dto.allowed_ips ?? []),
       expiresAt: expiryOf(dto, now),
-      serviceAccountId: null,
+      serviceAccountId: owner.serviceAccountId,
       rotatedFrom: null,
-      actsFor: await this.ownerOfNewKey(caller),
+      actsFor: owner.actsFor,
     });
     this.audit.record(AUDIT_ACTIONS.apiKeyCreated, {
       organizationId,
@@ -94,6 +110,7 @@ export class ApiKeysService {
         start: created.start,
         environment: created.environment,
         scopes: created.scopes,
+        service_account_id: created.service_account_id,
       },
     });
     return created;
@@ -106,6 +123,7 @@ export class ApiKeysService {
       startingAfter: query.starting_after,
       environment: query.environment,
       status: query.status,
+      serviceAccountId: query.service_account_id,
     });
     return toPage(rows, limit, toApiKeyDto);
   }
@@ -118,6 +136,7 @@ export class ApiKeysService {
     const key = await this.require(caller, id);
     // Lifting a restriction (addresses, rate limit) is as strong as minting the key.
     assertCallerCovers(caller, scopesOf(key));
+    assertMayManageAccountKey(caller, key);
     const patch = this.changesOf(key, dto);
     const changed = Object.keys(patch) as (keyof typeof patch)[];
     if (changed.length === 0) return toApiKeyDto(key);
@@ -192,6 +211,7 @@ export class ApiKeysService {
     assertRotatable(old);
     const scopes = scopesOf(old);
     assertCallerCovers(caller, scopes);
+    assertMayManageAccountKey(caller, old);
 
     const now = Date.now();
     const graceEnds = new Date(now + (gracePeriodHours ?? DEFAULT_GRACE_PERIOD_HOURS) * HOUR_MS);
@@ -238,25 +258,90 @@ export class ApiKeysService {
   /**
    * Whose power a new key acts with: the calling user's; for a key made by a key, whoever that
    * one acts for (the caller's scopes already cap the new key's, and so does that user's role at
-   * every use).
+   * every use). A service account's when the caller names one (or is one, or a key of one): the
+   * key then dies with the account and never does more than the account's current scopes.
    */
-  private async ownerOfNewKey(caller: Principal): Promise<string | null> {
+  private async ownerOfNewKey(
+    caller: Principal,
+    organizationId: string,
+    scopes: string[],
+    serviceAccountId: string | undefined,
+  ): Promise<NewKeyOwner> {
+    const own = await this.ownerBehind(caller);
+    if (own.serviceAccountId !== null) {
+      if (serviceAccountId !== undefined && serviceAccountId !== own.serviceAccountId) {
+        throw new ForbiddenError(
+          'A service account makes API keys for itself only',
+          'service_account_mismatch',
+        );
+      }
+      return own;
+    }
+    if (serviceAccountId === undefined) return own;
+    await this.assertMayIssueFor(caller, organizationId, serviceAccountId, scopes);
+    return { actsFor: actsForOf({ serviceAccountId }), serviceAccountId };
+  }
+
+  /** Whose power the caller itself acts with, as a new key's owner. */
+  private async ownerBehind(caller: Principal): Promise<NewKeyOwner> {
     switch (caller.type) {
       case 'user':
-        return actsForOf({ userId: caller.subject });
+        return { actsFor: actsForOf({ userId: caller.subject }), serviceAccountId: null };
       case 'instance_admin':
-        return actsForOf('instance_admin');
-      case 'api_key':
-        return (await this.require(caller, caller.subject)).actsFor;
+        return { actsFor: actsForOf('instance_admin'), serviceAccountId: null };
+      case 'api_key': {
+        const key = await this.require(caller, caller.subject);
+        const owner = ownerOf(key);
+        const serviceAccountId =
+          owner !== null && typeof owner === 'object' && 'serviceAccountId' in owner
+            ? owner.serviceAccountId
+            : null;
+        return { actsFor: key.actsFor, serviceAccountId };
+      }
+      case 'service_account':
+        return {
+          actsFor: actsForOf({ serviceAccountId: caller.subject }),
+          serviceAccountId: caller.subject,
+        };
       case 'oauth_client':
-        // A key must act for someone whose power can shrink (a user's role); a client's cannot.
-        // Machines that mint keys use service accounts (their own issue).
+        // A key must act for someone whose power can shrink (a user's role, an account's
+        // scopes); a client's cannot. Machines that mint keys use service accounts.
         throw new ForbiddenError(
           'An OAuth client cannot create API keys',
           'client_cannot_create_keys',
         );
       default:
         return unhandledPrincipal(caller);
+    }
+  }
+
+  /**
+   * A key for a service account outlives whoever makes it, as the account does: only a caller
+   * who may manage service accounts makes one, for an enabled account of its organization, within
+   * the account's scopes.
+   */
+  private async assertMayIssueFor(
+    caller: Principal,
+    organizationId: string,
+    serviceAccountId: string,
+    scopes: string[],
+  ): Promise<void> {
+    if (!principalHasPermission(caller, ServiceAccountPermissions.write)) {
+      throw new MissingPermissionError(ServiceAccountPermissions.write.name);
+    }
+    const account = await this.accounts.find(serviceAccountId);
+    if (!account || account.organizationId !== organizationId) {
+      throw new NotFoundError('Service account not found');
+    }
+    if (account.disabled) {
+      throw new BadRequestError('The service account is disabled', 'service_account_disabled');
+    }
+    const beyond = scopes.filter((scope) => !hasScope(account.scopes, scope));
+    if (beyond.length) {
+      throw new ForbiddenError(
+        `Beyond the service account’s scopes: ${beyond.join(', ')}`,
+        'scope_escalation',
+      );
     }
   }
 
@@ -288,5 +373,23 @@ function refuseDelegated(caller: Principal): void {
       'An application acting for the user cannot create or rotate API keys',
       'user_sign_in_required',
     );
+  }
+}
+
+/** Whose power a new key acts with, as stored. */
+interface NewKeyOwner {
+  actsFor: string | null;
+  serviceAccountId: string | null;
+}
+
+/**
+ * Changing or rotating a key that acts for a service account (raising its limits, a new secret
+ * that outlives the caller) needs the account's own permission, unless the account itself asks.
+ */
+function assertMayManageAccountKey(caller: Principal, key: ApiKey): void {
+  if (key.serviceAccountId === null) return;
+  if (caller.type === 'service_account' && caller.subject === key.serviceAccountId) return;
+  if (!principalHasPermission(caller, ServiceAccountPermissions.write)) {
+    throw new MissingPermissionError(ServiceAccountPermissions.write.name);
   }
 }

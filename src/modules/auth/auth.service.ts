@@ -261,6 +261,7 @@ export class AuthService {
         break;
       case 'instance_admin':
       case 'oauth_client':
+      case 'service_account':
         break;
       default:
         return unhandledPrincipal(principal);

@@ -52,7 +52,8 @@ export class OrganizationsService {
       );
       return toPage(rows, limit, (r) => toOrganizationDto(r.organization, r.role));
     }
-    // Keys, clients and applications acting for a user (a grant) have exactly one organization.
+    // Keys, clients, service accounts and applications acting for a user (a grant) have exactly
+    // one organization.
     const own = principal.organizationId
       ? await this.organizations.findById(principal.organizationId)
       : null;
@@ -261,7 +262,8 @@ function rankedRoleOf(principal: Principal): Role | 'instance_admin' | null {
     case 'api_key':
       return principal.ownerRole;
     case 'oauth_client':
-      return null; // a client holds scopes, never a role: it assigns none
+    case 'service_account':
+      return null; // a client or an account holds scopes, never a role: it assigns none
     default:
       return unhandledPrincipal(principal);
   }

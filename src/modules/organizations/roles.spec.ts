@@ -18,6 +18,8 @@ describe('the role tables', () => {
       'audit.read': 'compliance:read',
       'oauth_clients.read': 'oauth_clients:read',
       'oauth_clients.write': 'oauth_clients:write',
+      'service_accounts.read': 'service_accounts:read',
+      'service_accounts.write': 'service_accounts:write',
     });
   });
 
@@ -27,6 +29,7 @@ describe('the role tables', () => {
       'organization.members.read',
       'api_keys.read',
       'oauth_clients.read',
+      'service_accounts.read',
     ];
     const table = Object.fromEntries(ROLES.map((role) => [role, [...permissionsOf(role)].sort()]));
     expect(table).toEqual({

@@ -3,6 +3,7 @@ import type { Role } from '../../common/auth/roles';
 import { ApiKeyPermissions } from '../api-keys/api-keys.permissions';
 import { AuditPermissions } from '../audit/audit.permissions';
 import { OAuthClientPermissions } from '../oauth/oauth.permissions';
+import { ServiceAccountPermissions } from '../service-accounts/service-accounts.permissions';
 import { OrganizationPermissions } from './organizations.permissions';
 
 export { ROLES } from '../../common/auth/roles';
@@ -18,6 +19,7 @@ const MODULE_PERMISSIONS = [
   ...Object.values(ApiKeyPermissions),
   ...Object.values(AuditPermissions),
   ...Object.values(OAuthClientPermissions),
+  ...Object.values(ServiceAccountPermissions),
 ];
 
 const table = registerPermissions(MODULE_PERMISSIONS);

@@ -26,4 +26,26 @@ describe('oauthClientIdOf', () => {
     expect(oauthClientIdOf(requestWith(basic(':secret'), undefined))).toBeUndefined();
     expect(oauthClientIdOf(requestWith(basic('%E0%A4%A:x'), { client_id: 'b' }))).toBeUndefined();
   });
+
+  it('names a JWT bearer assertion’s iss when no client_id is sent, without verifying it', () => {
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const assertion = (claims: unknown) => `${part({ alg: 'RS256' })}.${part(claims)}.sig`;
+    expect(oauthClientIdOf(requestWith(undefined, { assertion: assertion({ iss: 'sa_1' }) }))).toBe(
+      'sa_1',
+    );
+    expect(
+      oauthClientIdOf(
+        requestWith(undefined, { client_id: 'c', assertion: assertion({ iss: 'x' }) }),
+      ),
+    ).toBe('c');
+    for (const junk of [
+      assertion({ iss: 7 }),
+      assertion(null),
+      'a.b.c',
+      'abc',
+      `a.${'x'.repeat(9000)}.c`,
+    ]) {
+      expect(oauthClientIdOf(requestWith(undefined, { assertion: junk }))).toBeUndefined();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { SignJWT } from 'jose';
-import { randomUUID } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { KeyObject, randomUUID } from 'node:crypto';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { SigningKeysService } from './signing-keys.service';
 
@@ -43,6 +43,8 @@ export interface OAuthAccessTokenClaims {
   /** The user's grant the token was issued under; absent for the client's own tokens. */
   gid?: string;
   auth_time?: number;
+  /** A service account's token: the account key that signed its assertion (revoking it ends the token). */
+  key_id?: string;
 }
 
 export interface IssueOAuthAccessToken {
@@ -52,6 +54,8 @@ export interface IssueOAuthAccessToken {
   scopes: readonly string[];
   grantId?: string;
   authTime?: Date;
+  /** A service account's token: the key its assertion was signed with. */
+  keyId?: string;
 }
 
 /**
@@ -76,7 +80,7 @@ export interface IssueAccessToken {
 
 /**
  * Signs access tokens and ID tokens: the one place a Tessera JWT is made, with the signing keys
- * the JWKS publishes.
+ * the JWKS publishes. Verifies the RFC 9068 ones.
  */
 @Injectable()
 export class AccessTokensService {
@@ -127,6 +131,7 @@ export class AccessTokensService {
     };
     if (input.grantId) claims.gid = input.grantId;
     if (input.authTime) claims.auth_time = Math.floor(input.authTime.getTime() / 1000);
+    if (input.keyId) claims.key_id = input.keyId;
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: OAUTH_ACCESS_TOKEN_TYPE })
       .setIssuer(this.issuer)
@@ -154,4 +159,43 @@ export class AccessTokensService {
       .setExpirationTime(`${this.ttlSeconds}s`)
       .sign(key.privateKey);
   }
+
+  /**
+   * The claims of an RFC 9068 token Tessera signed that has not expired; null for anything else
+   * (malformed, forged, another kind of token, expired, a key no longer trusted). Whose token it
+   * is (a client's, a service account's) is for its verifier to check.
+   */
+  async verifyOAuth(token: string): Promise<OAuthAccessTokenClaims | null> {
+    try {
+      const { payload } = await jwtVerify(token, (header) => this.publicKeyOf(header.kid), {
+        algorithms: ['RS256'],
+        typ: OAUTH_ACCESS_TOKEN_TYPE,
+        issuer: this.issuer,
+        audience: this.audience,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+      });
+      return isOAuthClaims(payload) ? payload : null;
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError) return null;
+      throw error; // the database, looking up an unknown kid
+    }
+  }
+
+  private async publicKeyOf(kid: string | undefined): Promise<KeyObject> {
+    const key = kid ? await this.signingKeys.publicKey(kid) : null;
+    if (!key) throw new joseErrors.JWKSNoMatchingKey();
+    return key;
+  }
+}
+
+function isOAuthClaims(payload: unknown): payload is OAuthAccessTokenClaims {
+  const claims = payload as Partial<OAuthAccessTokenClaims>;
+  return (
+    typeof claims.client_id === 'string' &&
+    typeof claims.scope === 'string' &&
+    typeof claims.org_id === 'string' &&
+    typeof claims.jti === 'string' &&
+    (claims.gid === undefined || typeof claims.gid === 'string') &&
+    (claims.key_id === undefined || typeof claims.key_id === 'string')
+  );
 }

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { createApiKey } from '../api-keys';
 import type { TestApp } from '../create-app';
 import { bearer, createUser, login, TestUser, uniqueEmail } from '../factories';
+import { JWT_BEARER, KeyFile, signAssertion } from '../service-accounts';
 import { TEST_ADMIN_TOKEN } from '../test-env';
 import { DocumentedRoute, requiredFieldsOf } from './openapi-routes';
 
@@ -40,6 +41,12 @@ export class FuzzTargets {
     private targetClientId: string,
     /** The stranger's OAuth client, a 404 here. */
     private readonly strangerClientId: string,
+    /** The service account the routes under /v1/service-accounts/:id change and delete. */
+    private targetAccount: { id: string; keyId: string },
+    /** The stranger's service account and key, 404s here. */
+    private readonly strangerAccount: { id: string; keyId: string },
+    /** A JWT bearer assertion of a service account: accepted once, then a replay. */
+    private readonly assertion: string,
   ) {}
 
   static async create(t: TestApp): Promise<FuzzTargets> {
@@ -61,6 +68,7 @@ export class FuzzTargets {
       .set(bearer(stranger.accessToken))
       .send(FuzzTargets.clientBody('stranger'))
       .expect(201);
+    const { keyFile, ...strangerAccount } = await FuzzTargets.newServiceAccount(t, stranger);
     const apiKey = await createApiKey(t, bearer(owner.accessToken), {
       name: 'fuzzer',
       scopes: ['admin:*'],
@@ -80,6 +88,9 @@ export class FuzzTargets {
       '',
       '',
       strangerClient.body.client_id,
+      { id: '', keyId: '' },
+      strangerAccount,
+      await signAssertion(keyFile, { alg: 'ES256' }),
     );
     for (const organizationId of [owner.organizationId, team.body.id]) {
       await targets.addMember(organizationId);
@@ -90,6 +101,8 @@ export class FuzzTargets {
     targets.targetKeyId = await targets.newTargetKey();
     targets.otherSessionId = await targets.newOtherSession();
     targets.targetClientId = await targets.newTargetClient();
+    const { id, keyId } = await FuzzTargets.newServiceAccount(t, owner);
+    targets.targetAccount = { id, keyId };
     return targets;
   }
 
@@ -137,6 +150,10 @@ export class FuzzTargets {
         return [this.otherSessionId];
       case 'clients':
         return [this.targetClientId, this.strangerClientId];
+      case 'service-accounts':
+        return [this.targetAccount.id, this.strangerAccount.id];
+      case 'keys':
+        return [this.targetAccount.keyId, this.strangerAccount.keyId];
       case 'models':
         return ['tessera-mt-small'];
       default:
@@ -155,6 +172,10 @@ export class FuzzTargets {
       this.otherSessionId,
       this.targetClientId,
       this.strangerClientId,
+      this.targetAccount.id,
+      this.targetAccount.keyId,
+      this.strangerAccount.id,
+      this.strangerAccount.keyId,
     ];
   }
 
@@ -179,6 +200,11 @@ export class FuzzTargets {
       'POST /v1/organizations/{id}/members': () => ({ email: this.member.email, role: 'member' }),
       'POST /v1/api-keys': () => ({ scopes: ['translate:read'] }),
       'POST /v1/oauth/clients': () => FuzzTargets.clientBody('fuzzed'),
+      // ES256: an RSA pair takes tens of milliseconds to make, for every accepted request.
+      'POST /v1/service-accounts': () => FuzzTargets.serviceAccountBody('fuzzed'),
+      'POST /v1/service-accounts/{id}/keys': () => ({ algorithm: 'ES256' }),
+      // Mutations of a real assertion reach each check of the JWT bearer grant.
+      'POST /oauth/token': () => ({ grant_type: JWT_BEARER, assertion: this.assertion }),
     };
     return { ...requiredFieldsOf(route.body ?? {}), ...known[route.key]?.() };
   }
@@ -215,6 +241,12 @@ export class FuzzTargets {
       case 'DELETE /v1/oauth/clients/{client_id}':
         if (ids.client_id === this.targetClientId) {
           this.targetClientId = await this.newTargetClient();
+        }
+        break;
+      case 'DELETE /v1/service-accounts/{id}':
+        if (ids.id === this.targetAccount.id) {
+          const { id, keyId } = await FuzzTargets.newServiceAccount(this.t, this.owner);
+          this.targetAccount = { id, keyId };
         }
         break;
       case 'PATCH /v1/organizations/{id}':
@@ -277,6 +309,24 @@ export class FuzzTargets {
       redirect_uris: ['https://app.example.com/callback'],
       scopes: ['openid', 'translate:read'],
     };
+  }
+
+  private static serviceAccountBody(name: string): Record<string, unknown> {
+    return { name, scopes: ['translate:read'], algorithm: 'ES256' };
+  }
+
+  /** A service account of `user`'s personal organization, with its key. */
+  private static async newServiceAccount(
+    t: TestApp,
+    user: TestUser,
+  ): Promise<{ id: string; keyId: string; keyFile: KeyFile }> {
+    const account = await request(t.http)
+      .post('/v1/service-accounts')
+      .set(bearer(user.accessToken))
+      .send(FuzzTargets.serviceAccountBody('target'))
+      .expect(201);
+    const keyFile: KeyFile = account.body.key_file;
+    return { id: account.body.id, keyId: keyFile.private_key_id, keyFile };
   }
 
   private async newTargetClient(): Promise<string> {

@@ -3,6 +3,7 @@ import { IsIn, IsOptional } from 'class-validator';
 import { ListQueryDto } from '../../../common/http/pagination';
 import { IsTimestamp } from '../../../common/validation/timestamp';
 import { KEY_ENVIRONMENTS, KeyEnvironment } from '../api-key-format';
+import { IsServiceAccountIdField } from './fields';
 import type { ApiKeyStatus } from '../api-keys.repository';
 
 const STATUSES: ApiKeyStatus[] = ['active', 'revoked', 'expired'];
@@ -20,7 +21,12 @@ export class ApiKeyDto {
   @ApiProperty({ nullable: true, type: String }) last_used: string | null;
   @ApiProperty({ nullable: true, type: String }) revoked_at: string | null;
   @ApiProperty({ enum: STATUSES }) status: ApiKeyStatus;
-  @ApiPropertyOptional({ nullable: true, type: String }) service_account_id: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'The service account the key acts for, if any',
+  })
+  service_account_id: string | null;
 }
 
 export class CreatedApiKeyDto extends ApiKeyDto {
@@ -47,6 +53,11 @@ export class ApiKeyListQueryDto extends ListQueryDto {
   @IsOptional()
   @IsIn(STATUSES)
   status?: ApiKeyStatus;
+
+  @ApiPropertyOptional({ description: 'Only the keys of this service account' })
+  @IsOptional()
+  @IsServiceAccountIdField()
+  service_account_id?: string;
 }
 
 export class UsageQueryDto {

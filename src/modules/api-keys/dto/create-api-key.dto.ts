@@ -1,11 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, IsUUID, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { MaxChars } from '../../../common/validation/max-chars';
 import { Omittable } from '../../../common/validation/omittable';
 import { KEY_ENVIRONMENTS, KeyEnvironment } from '../api-key-format';
 import { DURATION_FORMAT, IsKeyLifetime, MAX_KEY_LIFETIME_DAYS } from '../expiration';
-import { OptionalAllowedIps, OptionalHourlyLimit, OptionalStringList } from './fields';
+import {
+  IsServiceAccountIdField,
+  OptionalAllowedIps,
+  OptionalHourlyLimit,
+  OptionalStringList,
+} from './fields';
 
 export const ACCESS_LEVELS = ['read-only', 'write', 'admin'] as const;
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];
@@ -57,8 +62,13 @@ export class CreateApiKeyDto {
   @OptionalAllowedIps()
   allowed_ips?: string[];
 
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({
+    example: 'sa_0193a6f1c2d47b3e8a9f0c1d2e3f4a5b',
+    description:
+      'The key acts for this service account (within its scopes, for as long as it is enabled) ' +
+      'and dies with it; needs service_accounts.write',
+  })
   @Omittable()
-  @IsUUID()
+  @IsServiceAccountIdField()
   service_account_id?: string;
 }

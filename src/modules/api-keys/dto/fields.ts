@@ -1,10 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsInt, IsString, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsString, Max, Min, ValidateBy } from 'class-validator';
 import { normalizeAllowedIp } from '../../../common/http/ip-allowlist';
 import { EachEntry } from '../../../common/validation/each-entry';
 import { MaxChars } from '../../../common/validation/max-chars';
 import { Omittable } from '../../../common/validation/omittable';
+import { isServiceAccountId } from '../../service-accounts/service-account-ids';
 
 /** An optional list of strings (scopes, IP ranges): validated and documented in one place. */
 export function OptionalStringList(
@@ -45,4 +46,15 @@ export function OptionalHourlyLimit(docs: { default?: number } = {}) {
     Min(10),
     Max(100000),
   );
+}
+
+/** A service account's id, as issued (`sa_` and 32 lower-case hex digits). */
+export function IsServiceAccountIdField() {
+  return ValidateBy({
+    name: 'isServiceAccountId',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isServiceAccountId(value),
+      defaultMessage: () => 'value is not a service account id (sa_ and 32 hex digits)',
+    },
+  });
 }

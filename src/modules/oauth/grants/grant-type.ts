@@ -35,4 +35,20 @@ export interface GrantType {
   handler(request: TokenRequest): Promise<TokenAnswer>;
 }
 
+/** What a grant that authenticates by itself gets: no client, the request's parameters. */
+export type AssertionTokenRequest = Omit<TokenRequest, 'client'>;
+
+/**
+ * A grant whose request authenticates itself, by a signed assertion (the JWT bearer grant of
+ * service accounts; RFC 7523 section 3: client authentication is optional there). The token
+ * endpoint runs no client authentication for it and refuses client credentials sent along
+ * (`client_id` alone reaches the grant, which may compare it with the assertion's issuer).
+ */
+export interface SelfAuthenticatingGrantType {
+  readonly grantType: string;
+  readonly parameters: readonly string[];
+  readonly authenticatesItself: true;
+  handler(request: AssertionTokenRequest): Promise<TokenAnswer>;
+}
+
 export const GrantTypeProvider = DiscoveryService.createDecorator<Record<string, never>>();

@@ -10,18 +10,25 @@ import {
 import { originOf } from '../../../common/http/request-origin';
 import { ClientAuthentication } from '../client-authentication';
 import { allowsGrantType } from '../clients/oauth-client-fields';
-import { GrantType, GrantTypeProvider, TokenAnswer } from '../grants/grant-type';
+import {
+  GrantType,
+  GrantTypeProvider,
+  SelfAuthenticatingGrantType,
+  TokenAnswer,
+} from '../grants/grant-type';
 import { OAuthAuditTrail } from '../oauth-audit-trail';
-import { TOKEN_PARAMETERS, tokenParameters } from './token-parameters';
+import { TOKEN_PARAMETERS, TokenParameters, tokenParameters } from './token-parameters';
 
 /**
  * POST /oauth/token (RFC 6749 section 3.2): reads the parameters, authenticates the client,
  * checks it may use the grant type, and hands over to that grant (found at boot, one file each).
- * Refusals of a known client are audited; nothing the client sent is echoed back.
+ * A grant that authenticates by itself (an assertion) gets the request without client
+ * authentication, and audits its own refusals. Refusals of a known client are audited; nothing
+ * the client sent is echoed back.
  */
 @Injectable()
 export class TokenEndpoint implements OnApplicationBootstrap {
-  private readonly grants = new Map<string, GrantType>();
+  private readonly grants = new Map<string, GrantType | SelfAuthenticatingGrantType>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -31,7 +38,7 @@ export class TokenEndpoint implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     for (const wrapper of this.discovery.getProviders({ metadataKey: GrantTypeProvider.KEY })) {
-      const grant = wrapper.instance as GrantType | undefined;
+      const grant = wrapper.instance as GrantType | SelfAuthenticatingGrantType | undefined;
       if (grant) this.grants.set(grant.grantType, grant);
     }
   }
@@ -48,6 +55,10 @@ export class TokenEndpoint implements OnApplicationBootstrap {
     const grant = this.grants.get(parameters.grant_type);
     // Unsupported grants (implicit's "token", "password") are refused before a secret is checked.
     if (!grant) throw new UnsupportedGrantType();
+    if ('authenticatesItself' in grant) {
+      refuseClientCredentials(request, parameters);
+      return grant.handler({ parameters, origin, request });
+    }
     const client = await this.clientAuthentication.authenticate(request, parameters);
     try {
       if (!allowsGrantType(client.client, grant.grantType)) {
@@ -64,5 +75,23 @@ export class TokenEndpoint implements OnApplicationBootstrap {
       }
       throw error;
     }
+  }
+}
+
+/**
+ * A grant that authenticates by its assertion takes no client credentials besides: which of two
+ * would decide is ambiguous, so both are refused rather than one ignored (RFC 6749 section 2.3).
+ */
+function refuseClientCredentials(request: FastifyRequest, parameters: TokenParameters): void {
+  const basic = /^basic /i.test(request.headers.authorization ?? '');
+  if (
+    basic ||
+    parameters.client_secret !== undefined ||
+    parameters.client_assertion !== undefined ||
+    parameters.client_assertion_type !== undefined
+  ) {
+    throw new InvalidRequest(
+      'This grant authenticates by its assertion: send no client secret or client assertion',
+    );
   }
 }
