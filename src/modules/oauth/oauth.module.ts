@@ -38,6 +38,10 @@ import { IdTokens } from './id-tokens';
 import { OAuthAuditTrail } from './oauth-audit-trail';
 import { TokenEndpoint } from './token/token-endpoint';
 import { TokenController } from './token/token.controller';
+import { AuthorizationEndpoint } from './pages/authorize/authorization-endpoint';
+import { AuthorizeController } from './pages/authorize/authorize.controller';
+import { PendingAuthorizations } from './pages/authorize/pending-authorizations';
+import { ReturnToApplications } from './pages/authorize/return-to-application';
 import { HtmlErrorPages } from './pages/html-error-pages';
 import { LoginPage } from './pages/login/login-page.service';
 import { LoginController } from './pages/login/login.controller';
@@ -73,6 +77,7 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     OAuthEndpointsController,
     OAuthGrantsController,
     LoginController,
+    AuthorizeController,
     PageAssetsController,
   ],
   providers: [
@@ -109,6 +114,9 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     { provide: ERROR_PAGE_RENDERER, useExisting: HtmlErrorPages },
     PendingSignIns,
     LoginPage,
+    ReturnToApplications,
+    PendingAuthorizations,
+    AuthorizationEndpoint,
     BrowserSessionsRepository,
     BrowserSessions,
   ],
