@@ -46,6 +46,9 @@ import { HtmlErrorPages } from './pages/html-error-pages';
 import { LoginPage } from './pages/login/login-page.service';
 import { LoginController } from './pages/login/login.controller';
 import { PendingSignIns } from './pages/login/pending-sign-ins';
+import { IdTokenHints } from './pages/logout/id-token-hints';
+import { LogoutController } from './pages/logout/logout.controller';
+import { RpInitiatedLogout } from './pages/logout/rp-initiated-logout';
 import { PageAssets } from './pages/page-assets';
 import { PageAssetsController } from './pages/page-assets.controller';
 import { PageCookies } from './pages/page-cookies';
@@ -78,6 +81,7 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     OAuthGrantsController,
     LoginController,
     AuthorizeController,
+    LogoutController,
     PageAssetsController,
   ],
   providers: [
@@ -117,6 +121,8 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     ReturnToApplications,
     PendingAuthorizations,
     AuthorizationEndpoint,
+    IdTokenHints,
+    RpInitiatedLogout,
     BrowserSessionsRepository,
     BrowserSessions,
   ],
