@@ -328,7 +328,7 @@ export class AuthorizationEndpoint {
         applicationName: client.name,
         email: user?.email ?? '',
         scopes: describeScopes(authorization.scopes),
-        organizations: memberships.map((m) => ({
+        organizations: clientsFirst(client, memberships).map((m) => ({
           id: m.organizationId,
           name: m.name,
           role: roleLabel(m.role),
@@ -403,6 +403,15 @@ function defaultOrganization(
   memberships: readonly UserMembership[],
 ): UserMembership {
   return memberships.find((m) => m.organizationId === client.organizationId) ?? memberships[0];
+}
+
+/** The user's organizations, the client's own (when the user is in it) first. */
+function clientsFirst(
+  client: OAuthClient,
+  memberships: readonly UserMembership[],
+): UserMembership[] {
+  const own = memberships.filter((m) => m.organizationId === client.organizationId);
+  return [...own, ...memberships.filter((m) => m.organizationId !== client.organizationId)];
 }
 
 function fromPending(
