@@ -120,20 +120,7 @@ export class AuthorizationEndpoint {
         MAX_ORGANIZATION_CHOICES,
       );
       const chosen = memberships.find((m) => m.organizationId === form.organization_id);
-      if (form.decision === 'deny') {
-        this.audit.consentDenied(client, {
-          userId: session.userId,
-          organizationId: chosen?.organizationId ?? null,
-          scopes: pending.scopes,
-          origin: originOf(request),
-        });
-        return this.redirectWithError(
-          reply,
-          target,
-          new AccessDenied('The user denied the request'),
-          303,
-        );
-      }
+      if (form.decision === 'deny') return this.deny(request, reply, target, pending, chosen);
       if (!chosen) {
         return this.errorPages.show(request, reply, 403, {
           heading: 'Choose one of your organizations',
@@ -141,20 +128,49 @@ export class AuthorizationEndpoint {
             'You are not a member of the organization this form named. Go back and try again.',
         });
       }
-      const authorization = fromPending(target, pending);
-      const grant = await this.grants.consent({
-        clientId: client.id,
-        userId: session.userId,
-        organizationId: chosen.organizationId,
-        scopes: pending.scopes,
-      });
-      this.audit.consentGranted(client, grant, {
-        scopes: pending.scopes,
-        firstParty: false,
-        origin: originOf(request),
-      });
-      await this.issueCode(reply, authorization, session, grant, 303);
+      await this.allow(request, reply, fromPending(target, pending), session, chosen);
     });
+  }
+
+  /** Allow: the user's grant to the client in the organization chosen (made or widened), a code. */
+  private async allow(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    authorization: AuthorizationRequest,
+    session: CurrentBrowserSession,
+    chosen: UserMembership,
+  ): Promise<void> {
+    const { client, scopes } = authorization;
+    const grant = await this.grants.consent({
+      clientId: client.id,
+      userId: session.userId,
+      organizationId: chosen.organizationId,
+      scopes,
+    });
+    this.audit.consentGranted(client, grant, {
+      scopes,
+      firstParty: false,
+      origin: originOf(request),
+    });
+    await this.issueCode(reply, authorization, session, grant, 303);
+  }
+
+  /** Deny: `access_denied` to the client, nothing remembered. */
+  private async deny(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    target: AuthorizationTarget,
+    pending: PendingAuthorization,
+    chosen: UserMembership | undefined,
+  ): Promise<void> {
+    this.audit.consentDenied(target.client, {
+      userId: pending.userId,
+      organizationId: chosen?.organizationId ?? null,
+      scopes: pending.scopes,
+      origin: originOf(request),
+    });
+    const denied = new AccessDenied('The user denied the request');
+    await this.redirectWithError(reply, target, denied, 303);
   }
 
   /**
