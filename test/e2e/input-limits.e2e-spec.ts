@@ -1,10 +1,13 @@
+import { decodeJwt } from 'jose';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ScopeCatalogue } from '../../src/common/auth/scope-catalogue';
 import { charCount } from '../../src/common/validation/max-chars';
+import { answerConsent, answerOf, authorizePath, signedInBrowser } from '../utils/authorize';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser, uniqueEmail } from '../utils/factories';
+import { basicAuth, pkcePair } from '../utils/oauth';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 
 type Loc = (string | number)[];
@@ -51,6 +54,11 @@ interface Probe {
   route: string;
   loc: Loc;
   send(t: TestApp, c: Context, value: unknown): request.Test;
+  /**
+   * Asserts the answer refused the value; by default a 422 naming `loc`. The authorization
+   * endpoint answers its client by a redirect instead (RFC 6749 section 4.1.2.1).
+   */
+  expectRefused?(response: request.Response): void;
 }
 
 /** A column clients fill: every route that writes it, and a value one longer than it holds. */
@@ -132,6 +140,30 @@ const clientProbes = (field: string): Probe[] => [
     send: (t, c, value) => patch(t, clientPath(c), asOwner(c), { [field]: value }),
   },
 ];
+
+/** An authorization request of the context's client (its registration's redirect URI). */
+const authorize = (t: TestApp, c: Context, parameters: Record<string, string>) =>
+  request(t.http).get(
+    `/oauth/authorize?${new URLSearchParams({
+      client_id: c.clientId,
+      redirect_uri: 'https://app.example.com/cb',
+      response_type: 'code',
+      scope: 'openid',
+      state: 'limits',
+      ...parameters,
+    }).toString()}`,
+  );
+
+/** The request sent back to the client with invalid_request naming the parameter. */
+const refusedByRedirect =
+  (parameter: string) =>
+  (response: request.Response): void => {
+    expect(response.status).toBe(302);
+    const answer = new URL(response.headers.location as string).searchParams;
+    expect(answer.get('error')).toBe('invalid_request');
+    expect(answer.get('error_description')).toContain(parameter);
+    expect(answer.get('state')).toBe('limits');
+  };
 
 /** Every string column a client's input reaches, by `table.column`. */
 const FROM_INPUT: Record<string, InputColumn> = {
@@ -304,6 +336,28 @@ const FROM_INPUT: Record<string, InputColumn> = {
     probes: serviceAccountProbes('scopes'),
     tooLong: () => Array.from({ length: 101 }, () => 'models:read'),
   },
+  // Stored with the code once the user consents; refused before any page, back to the client.
+  'oauth_authorization_codes.code_challenge': {
+    probes: [
+      {
+        route: 'GET /oauth/authorize',
+        loc: ['query', 'code_challenge'],
+        send: (t, c, challenge) =>
+          authorize(t, c, { code_challenge: String(challenge), code_challenge_method: 'S256' }),
+        expectRefused: refusedByRedirect('code_challenge'),
+      },
+    ],
+  },
+  'oauth_authorization_codes.nonce': {
+    probes: [
+      {
+        route: 'GET /oauth/authorize',
+        loc: ['query', 'nonce'],
+        send: (t, c, nonce) => authorize(t, c, { nonce: String(nonce) }),
+        expectRefused: refusedByRedirect('nonce'),
+      },
+    ],
+  },
 };
 
 /** Every other string column, with what fills it instead of a client's text. */
@@ -382,8 +436,6 @@ const SET_BY_SERVER: Record<string, string> = {
   'oauth_authorization_codes.organization_id': 'id of an existing organization',
   'oauth_authorization_codes.redirect_uri': 'a redirect URI registered for the client',
   'oauth_authorization_codes.scopes': 'scopes the server checked against the grant',
-  'oauth_authorization_codes.code_challenge': 'not yet stored from input (no route yet)',
-  'oauth_authorization_codes.nonce': 'not yet stored from input (no route yet)',
   'oauth_authorization_codes.amr': 'authentication methods, from a fixed list',
   'oauth_refresh_tokens.id': 'UUID made by the server',
   'oauth_refresh_tokens.grant_id': 'id of an existing grant',
@@ -483,7 +535,7 @@ describe('input limits: every stored string fits its column, on SQLite and Maria
     expect(columns).toEqual(known);
   });
 
-  it('refuses, with a 422 at the field, input one character longer than its column on every route that stores it', async () => {
+  it('refuses input one character longer than its column on every route that stores it: a 422 at the field, or invalid_request back to the client at the authorization endpoint', async () => {
     const refusedAt: Record<string, string[]> = {};
     for (const column of await storedStringColumns(t)) {
       const input = FROM_INPUT[column.name];
@@ -492,14 +544,18 @@ describe('input limits: every stored string fits its column, on SQLite and Maria
       if (typeof value === 'string') expect(charCount(value)).toBe(column.length! + 1);
       for (const probe of input.probes) {
         const response = await probe.send(t, c, value);
-        expect({ column: column.name, route: probe.route, status: response.status }).toEqual({
-          column: column.name,
-          route: probe.route,
-          status: 422,
-        });
-        expect(response.body.detail).toEqual(
-          expect.arrayContaining([expect.objectContaining({ loc: probe.loc })]),
-        );
+        if (probe.expectRefused) {
+          probe.expectRefused(response);
+        } else {
+          expect({ column: column.name, route: probe.route, status: response.status }).toEqual({
+            column: column.name,
+            route: probe.route,
+            status: 422,
+          });
+          expect(response.body.detail).toEqual(
+            expect.arrayContaining([expect.objectContaining({ loc: probe.loc })]),
+          );
+        }
         (refusedAt[column.name] ??= []).push(probe.route);
       }
     }
@@ -645,5 +701,41 @@ describe('input limits: every stored string fits its column, on SQLite and Maria
       scopes: scopes.slice(1),
       service_account_id: account.body.id,
     }).expect(201);
+    // An authorization code: the longest nonce and an S256 challenge, through the login and
+    // consent pages, exchanged for an ID token carrying the nonce as sent.
+    const codeClient = await post(t, '/v1/oauth/clients', asNewUser, {
+      name: 'Code client',
+      client_type: 'confidential',
+      redirect_uris: ['https://app.example.com/cb'],
+      scopes: ['openid'],
+    }).expect(201);
+    const nonce = text(512, 'Nonce ');
+    const pkce = pkcePair();
+    const browser = await signedInBrowser(t, { email, password });
+    const consent = await browser.get(
+      authorizePath({
+        client_id: codeClient.body.client_id,
+        redirect_uri: 'https://app.example.com/cb',
+        response_type: 'code',
+        scope: 'openid',
+        nonce,
+        code_challenge: pkce.challenge,
+        code_challenge_method: 'S256',
+      }),
+      200,
+    );
+    const allowed = await answerConsent(browser, consent.text, 'allow');
+    const exchanged = await request(t.http)
+      .post('/oauth/token')
+      .set(basicAuth(codeClient.body.client_id, codeClient.body.client_secret))
+      .type('form')
+      .send({
+        grant_type: 'authorization_code',
+        code: answerOf(allowed).code,
+        redirect_uri: 'https://app.example.com/cb',
+        code_verifier: pkce.verifier,
+      });
+    expect(allowed.status).toBe(303);
+    expect(decodeJwt(exchanged.body.id_token).nonce).toBe(nonce);
   });
 });

@@ -5,8 +5,8 @@ import { BrowserSessions } from '../../src/modules/oauth/browser-sessions/browse
 import { OAuthModule } from '../../src/modules/oauth/oauth.module';
 
 /**
- * What /oauth/authorize and /oauth/logout will do with the browser session, before they exist:
- * ask who the browser is signed in as (BrowserSessions.current), and sign it out (end).
+ * Who the browser is signed in as (BrowserSessions.current), and signing it out (end), as
+ * /oauth/authorize and /oauth/logout do, for tests that look at the session itself.
  */
 @Controller('oauth/test/browser-session')
 class BrowserSessionTestController {
@@ -29,6 +29,19 @@ class BrowserSessionTestController {
   }
 }
 
+/**
+ * A redirect URI of an OAuth client's, for the browser tests: it shows the query the
+ * authorization endpoint sent the browser back with (the code, state, iss, or the error).
+ */
+@Controller('oauth/test/callback')
+class OAuthCallbackTestController {
+  @Public()
+  @Get()
+  callback(@Req() request: FastifyRequest) {
+    return { query: request.query };
+  }
+}
+
 /** The SAML module's SP-initiated login, as a stub: the login page links to it once it exists. */
 @Controller('sso')
 class SsoLoginStubController {
@@ -40,7 +53,10 @@ class SsoLoginStubController {
 }
 
 /** Test-only routes, mounted through createTestApp's `extraModules`. */
-@Module({ imports: [OAuthModule], controllers: [BrowserSessionTestController] })
+@Module({
+  imports: [OAuthModule],
+  controllers: [BrowserSessionTestController, OAuthCallbackTestController],
+})
 export class BrowserSessionTestModule {}
 
 @Module({ controllers: [SsoLoginStubController] })

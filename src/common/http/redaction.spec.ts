@@ -44,6 +44,9 @@ describe('redactUrl', () => {
     ).toBe(
       '/x?a=1&access_token=[REDACTED]&code=[REDACTED]&refresh_token=[REDACTED]&client_secret=[REDACTED]&token=[REDACTED]',
     );
+    expect(redactUrl(`/oauth/logout?id_token_hint=eyJ.a.b&state=s`)).toBe(
+      '/oauth/logout?id_token_hint=[REDACTED]&state=s',
+    );
     // The parser reads the value up to "&" only: "#" and "?" inside it are part of the secret.
     expect(redactUrl(`/x?api_key=${SECRET}#tail?more=1`)).toBe('/x?api_key=[REDACTED]');
   });

@@ -6,6 +6,8 @@ const SECRET_QUERY_PARAMS = [
   'refresh_token',
   'client_secret',
   'code',
+  // RP-initiated logout's ID token: it names the user (email, name) and is a token.
+  'id_token_hint',
 ] as const;
 const SECRET_NAMES = new Set<string>(SECRET_QUERY_PARAMS);
 

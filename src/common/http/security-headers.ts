@@ -37,11 +37,42 @@ const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  */
 const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   ...API_HEADERS,
-  'content-security-policy':
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " +
-    "frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': pageCsp("'self'"),
   'cross-origin-opener-policy': 'same-origin',
 });
+
+function pageCsp(formAction: string): string {
+  return (
+    `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${formAction}; ` +
+    "frame-ancestors 'none'; base-uri 'none'"
+  );
+}
+
+/**
+ * The pages' CSP for a page whose form's answer redirects to `uris` (an OAuth client's redirect
+ * URI after consent or sign-in, a post-logout URI). Chrome and Safari hold every redirect that
+ * follows a form's post to `form-action`, so with `'self'` alone the browser would refuse the
+ * redirect that delivers the code. Each URI adds its origin (`https://app.example:8443`), or its
+ * scheme for a native app's private-use scheme (`com.example.app:`) and for an IPv6 loopback,
+ * which CSP's source grammar cannot name.
+ */
+export function pageCspAllowingRedirectsTo(uris: readonly string[]): string {
+  const sources = [...new Set(uris.map(formTargetSource).filter((s): s is string => s !== null))];
+  return pageCsp(["'self'", ...sources].join(' '));
+}
+
+function formTargetSource(uri: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return null;
+  }
+  if (url.protocol === 'https:' || url.protocol === 'http:') {
+    return url.hostname.startsWith('[') ? url.protocol : url.origin;
+  }
+  return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : null;
+}
 
 /** The path prefixes of the API documentation pages (Swagger UI), which get helmet's full set. */
 export const DOCUMENT_PATH_PREFIX = '/docs';

@@ -111,6 +111,76 @@ export class OAuthAuditTrail {
     });
   }
 
+  /**
+   * A user let a client act for them in an organization (the consent page's Allow, or a
+   * first-party client's silent grant), recorded in that organization: its data is what the
+   * client may now reach. The scopes are this consent's; the grant holds them with any earlier.
+   */
+  consentGranted(
+    client: OAuthClient,
+    grant: OAuthGrant,
+    detail: { scopes: readonly string[]; firstParty: boolean; origin: RequestOrigin },
+  ): void {
+    this.audit.record(AUDIT_ACTIONS.oauthConsentGranted, {
+      organizationId: grant.organizationId,
+      actor: { type: 'user', id: grant.userId },
+      origin: detail.origin,
+      target: { type: 'oauth_grant', id: grant.id },
+      metadata: {
+        client_id: client.id,
+        scopes: detail.scopes.join(' '),
+        first_party: detail.firstParty,
+      },
+    });
+  }
+
+  /**
+   * A user answered Deny on the consent page: recorded in the organization the form had chosen
+   * when the user belongs to it, else on the instance's chain (never in the client's
+   * organization, which may be another tenant's).
+   */
+  consentDenied(
+    client: OAuthClient,
+    detail: {
+      userId: string;
+      organizationId: string | null;
+      scopes: readonly string[];
+      origin: RequestOrigin;
+    },
+  ): void {
+    this.audit.record(AUDIT_ACTIONS.oauthConsentDenied, {
+      organizationId: detail.organizationId,
+      actor: { type: 'user', id: detail.userId },
+      origin: detail.origin,
+      outcome: 'denied',
+      target: { type: 'oauth_client', id: client.id },
+      metadata: { client_id: client.id, scopes: detail.scopes.join(' ') },
+    });
+  }
+
+  /**
+   * An authorization request of a known client refused (an error sent back to its redirect
+   * URI, or a redirect URI it never registered), in the client's organization. Sampled per
+   * client and error: anyone can make a browser send these.
+   */
+  authorizationRefused(
+    client: OAuthClient,
+    detail: { error: string; origin: RequestOrigin },
+  ): void {
+    this.audit.recordSampled(
+      `oauth-authorize-refused:${client.id}:${detail.error}`,
+      AUDIT_ACTIONS.oauthAuthorizationRefused,
+      () => ({
+        organizationId: client.organizationId,
+        actor: { type: 'oauth_client', id: client.id },
+        origin: detail.origin,
+        outcome: 'failure',
+        target: { type: 'oauth_client', id: client.id },
+        metadata: { error: detail.error },
+      }),
+    );
+  }
+
   grantEnded(grant: OAuthGrant, reason: GrantEndReason, by: GrantEndedBy): void {
     const common = {
       organizationId: grant.organizationId,

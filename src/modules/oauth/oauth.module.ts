@@ -38,10 +38,17 @@ import { IdTokens } from './id-tokens';
 import { OAuthAuditTrail } from './oauth-audit-trail';
 import { TokenEndpoint } from './token/token-endpoint';
 import { TokenController } from './token/token.controller';
+import { AuthorizationEndpoint } from './pages/authorize/authorization-endpoint';
+import { AuthorizeController } from './pages/authorize/authorize.controller';
+import { PendingAuthorizations } from './pages/authorize/pending-authorizations';
+import { ReturnToApplications } from './pages/authorize/return-to-application';
 import { HtmlErrorPages } from './pages/html-error-pages';
 import { LoginPage } from './pages/login/login-page.service';
 import { LoginController } from './pages/login/login.controller';
 import { PendingSignIns } from './pages/login/pending-sign-ins';
+import { IdTokenHints } from './pages/logout/id-token-hints';
+import { LogoutController } from './pages/logout/logout.controller';
+import { RpInitiatedLogout } from './pages/logout/rp-initiated-logout';
 import { PageAssets } from './pages/page-assets';
 import { PageAssetsController } from './pages/page-assets.controller';
 import { PageCookies } from './pages/page-cookies';
@@ -73,6 +80,8 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     OAuthEndpointsController,
     OAuthGrantsController,
     LoginController,
+    AuthorizeController,
+    LogoutController,
     PageAssetsController,
   ],
   providers: [
@@ -109,6 +118,11 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     { provide: ERROR_PAGE_RENDERER, useExisting: HtmlErrorPages },
     PendingSignIns,
     LoginPage,
+    ReturnToApplications,
+    PendingAuthorizations,
+    AuthorizationEndpoint,
+    IdTokenHints,
+    RpInitiatedLogout,
     BrowserSessionsRepository,
     BrowserSessions,
   ],

@@ -89,6 +89,30 @@ export class OrganizationsRepository {
     }));
   }
 
+  /**
+   * The organizations the user belongs to, with the role in each, oldest membership first (the
+   * personal organization leads), at most `limit`.
+   */
+  async membershipsOfUser(
+    userId: string,
+    limit: number,
+  ): Promise<{ organization: Organization; role: Role }[]> {
+    const memberships = await this.memberships.find({
+      where: { userId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: limit,
+    });
+    if (memberships.length === 0) return [];
+    const organizations = await this.organizations.findBy({
+      id: In(memberships.map((m) => m.organizationId)),
+    });
+    const byId = new Map(organizations.map((o) => [o.id, o]));
+    return memberships.flatMap((m) => {
+      const organization = byId.get(m.organizationId);
+      return organization ? [{ organization, role: m.role }] : [];
+    });
+  }
+
   /** The user's first (oldest) organization: the default one a login acts in. */
   async firstOrganizationOf(userId: string): Promise<Membership | null> {
     return this.memberships.findOne({ where: { userId }, order: { createdAt: 'ASC', id: 'ASC' } });

@@ -23,6 +23,13 @@ import { toMemberDto, toOrganizationDto } from './organizations.mapper';
 import { OrganizationsRepository } from './organizations.repository';
 import { Role, ROLE_RANK } from './roles';
 
+/** One organization of a user's, as a choice to show them. */
+export interface UserMembership {
+  organizationId: string;
+  name: string;
+  role: Role;
+}
+
 /**
  * Organizations, members and roles. Route guards have already checked the caller's permission in
  * the organization; the rules here are the ones a permission cannot express (who may grant
@@ -87,6 +94,19 @@ export class OrganizationsService {
   /** The membership a sign-in acts in: the user's first (oldest) organization. */
   defaultMembershipOf(userId: string): Promise<Membership | null> {
     return this.organizations.firstOrganizationOf(userId);
+  }
+
+  /**
+   * Every organization the user belongs to (the first `limit`), with the role there: what the
+   * OAuth consent page lets the user choose from.
+   */
+  async membershipsOf(userId: string, limit: number): Promise<UserMembership[]> {
+    const rows = await this.organizations.membershipsOfUser(userId, limit);
+    return rows.map(({ organization, role }) => ({
+      organizationId: organization.id,
+      name: organization.name,
+      role,
+    }));
   }
 
   /** The organization's per-minute request limit (its plan's), or null when it does not exist. */

@@ -33,8 +33,8 @@ function keyOf(token: string): string {
 /**
  * Verifies OAuth access tokens (RFC 9068) for the access guard and for introspection: signature
  * by `kid`, `typ: at+jwt`, issuer, audience, expiry; then not revoked (jti denylist), its
- * client still registered in the token's organization, and for a token a user delegated, its
- * grant not ended (OAuthGrantsCache). Verified tokens are cached until they
+ * client still registered (a client's own token in the client's organization), and for a token a
+ * user delegated, its grant not ended and in the token's organization (OAuthGrantsCache). Verified tokens are cached until they
  * expire (60 s at most, InvalidatableCache); revoking a token, deleting a client or ending a
  * grant drops the entries on every instance before the request that did it answers.
  */
@@ -93,7 +93,7 @@ export class OAuthAccessTokens implements OnModuleInit {
       this.denylist.has(claims.jti),
       this.grantHolds(claims),
     ]);
-    if (!client || client.organizationId !== claims.org_id || denylisted || !grantHolds) {
+    if (!client || !actsWhereAllowed(claims, client) || denylisted || !grantHolds) {
       return null;
     }
     const scopes = narrowScopes(claims.scope.split(' ').filter(Boolean), scopesOf(client));
@@ -162,4 +162,14 @@ function isOAuthClaims(payload: unknown): payload is OAuthAccessTokenClaims {
     typeof claims.jti === 'string' &&
     (claims.gid === undefined || typeof claims.gid === 'string')
   );
+}
+
+/**
+ * A client's own token (client_credentials) acts in the client's organization. A token a user
+ * delegated acts in its grant's, which the user chose on the consent page among their own
+ * organizations (the client's, or another: the user's role there caps it); `grantHolds` checks
+ * the token's organization is the grant's.
+ */
+function actsWhereAllowed(claims: OAuthAccessTokenClaims, client: OAuthClient): boolean {
+  return claims.gid !== undefined || client.organizationId === claims.org_id;
 }

@@ -106,10 +106,15 @@ export class BrowserSessions {
   }
 
   /**
-   * Signs the browser out (for GET /oauth/logout, later): the cookie is cleared whatever it held;
-   * a genuine one's login session is revoked (on every instance) and its row deleted.
+   * Signs the browser out (GET /oauth/logout): the cookie is cleared whatever it held; a genuine
+   * one's login session is revoked (on every instance) and its row deleted. `clientId`: the
+   * application that asked (RP-initiated logout), for the audit event.
    */
-  async end(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async end(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    detail: { clientId?: string } = {},
+  ): Promise<void> {
     const token = this.cookies.read(request, SESSION_COOKIE);
     this.cookies.clear(request, reply, SESSION_COOKIE);
     if (token === undefined || !TOKEN_SHAPE.test(token)) return;
@@ -124,7 +129,7 @@ export class BrowserSessions {
         actor: { type: 'user', id: row.userId },
         origin: originOf(request),
         target: { type: 'session', id: row.sessionId },
-        metadata: { via: 'browser' },
+        metadata: { via: 'browser', client_id: detail.clientId ?? null },
       });
     }
   }

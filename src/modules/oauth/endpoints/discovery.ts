@@ -3,6 +3,7 @@ import { ScopeCatalogue } from '../../../common/auth/scope-catalogue';
 import { AccessTokensService } from '../../tokens/access-tokens.service';
 import { CLIENT_AUTHENTICATION_METHODS } from '../client-authentication';
 import { OIDC_SCOPES } from '../oidc-scopes';
+import { PROMPT_VALUES } from '../pages/authorize/authorization-request';
 import { TokenEndpoint } from '../token/token-endpoint';
 import { RELEASABLE_CLAIMS } from '../user-claims';
 
@@ -44,11 +45,13 @@ export class Discovery {
     const at = (path: string) => `${issuer.replace(/\/+$/, '')}${path}`;
     return {
       issuer,
+      authorization_endpoint: at('/oauth/authorize'),
       token_endpoint: at('/oauth/token'),
       jwks_uri: at('/.well-known/jwks.json'),
       revocation_endpoint: at('/oauth/revoke'),
       introspection_endpoint: at('/oauth/introspect'),
       userinfo_endpoint: at('/oauth/userinfo'),
+      end_session_endpoint: at('/oauth/logout'),
       grant_types_supported: this.tokenEndpoint.grantTypes(),
       token_endpoint_auth_methods_supported: CLIENT_AUTHENTICATION_METHODS,
       revocation_endpoint_auth_methods_supported: CLIENT_AUTHENTICATION_METHODS,
@@ -63,6 +66,10 @@ export class Discovery {
       id_token_signing_alg_values_supported: ['RS256'],
       claims_supported: [...ID_TOKEN_CLAIMS, ...RELEASABLE_CLAIMS],
       authorization_response_iss_parameter_supported: true,
+      prompt_values_supported: PROMPT_VALUES,
+      // Request objects are not taken (OIDC Discovery makes request_uri's default true).
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
     };
   }
 }

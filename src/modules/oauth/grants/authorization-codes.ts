@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomOpaqueToken, sha256Hex } from '../../../common/crypto/secrets';
 import { InvalidRequest } from '../../../common/errors/oauth-errors';
 import { Clock } from '../../../common/time/clock';
+import { charCount } from '../../../common/validation/max-chars';
 import { EnvironmentVariables } from '../../../config/env.schema';
 import { storedScopes } from '../oauth-scopes';
 import type { AuthorizationCode } from '../storage/authorization-code.entity';
@@ -55,7 +56,8 @@ export class AuthorizationCodes {
         'code_challenge must be an S256 challenge (43 base64url characters)',
       );
     }
-    if (input.nonce !== null && input.nonce.length > MAX_NONCE_LENGTH) {
+    // Characters as the column counts them (code points), not UTF-16 units.
+    if (input.nonce !== null && charCount(input.nonce) > MAX_NONCE_LENGTH) {
       throw new InvalidRequest(`nonce must be at most ${MAX_NONCE_LENGTH} characters`);
     }
     const amr = input.amr.join(' ');

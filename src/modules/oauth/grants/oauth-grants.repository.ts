@@ -44,6 +44,11 @@ export class OAuthGrantsRepository {
     return this.grants.findOneBy({ clientId, userId, organizationId });
   }
 
+  /** The user's grants to the client, one per organization (the unique index), oldest first. */
+  findGrantsOfUserToClient(clientId: string, userId: string): Promise<OAuthGrant[]> {
+    return this.grants.find({ where: { clientId, userId }, order: { id: 'ASC' } });
+  }
+
   /** Throws a unique violation when a concurrent consent inserted the same grant first. */
   async insertGrant(grant: OAuthGrant): Promise<void> {
     await this.grants.insert(grant);

@@ -85,6 +85,11 @@ export class OAuthGrants implements OnModuleInit {
     }
   }
 
+  /** The user's grants to the client, one per organization: the consents /oauth/authorize remembers. */
+  grantsToClient(clientId: string, userId: string): Promise<OAuthGrant[]> {
+    return this.grants.findGrantsOfUserToClient(clientId, userId);
+  }
+
   /** The grant as the database has it now (the token grants check it has not ended). */
   find(grantId: string): Promise<OAuthGrant | null> {
     return this.grants.findGrant(grantId);

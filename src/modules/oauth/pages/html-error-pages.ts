@@ -6,9 +6,11 @@ import { LOGIN_PATH, withReturnTo } from './login/login-page.service';
 import { PageRenderer } from './page-renderer';
 import { safeReturnTo } from './return-to';
 
-interface ErrorText {
+export interface ErrorText {
   heading: string;
   message: string;
+  /** The OAuth error code, for the developer of the application that sent the browser here. */
+  code?: string;
 }
 
 /**
@@ -21,18 +23,38 @@ export class HtmlErrorPages implements ErrorPageRenderer {
   constructor(private readonly pages: PageRenderer) {}
 
   async render(answer: ErrorAnswer, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const text = describe(answer);
     void reply.headers(answer.headers ?? {});
     await this.pages.render(
       request,
       reply,
       'error',
       {
-        ...text,
+        ...describe(answer),
+        code: null,
         reference: answer.status >= 500 ? String(request.id) : null,
         retryPath: retryPathOf(request),
       },
       answer.status,
+    );
+  }
+
+  /**
+   * A page's own refusal, in its words: an authorization request that cannot be answered by a
+   * redirect (unknown client, unregistered redirect URI), a consent form that expired. No "Try
+   * again": repeating the request would fail the same way; the way back is the application.
+   */
+  async show(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    text: ErrorText,
+  ): Promise<void> {
+    await this.pages.render(
+      request,
+      reply,
+      'error',
+      { ...text, code: text.code ?? null, reference: null, retryPath: null },
+      status,
     );
   }
 }
@@ -71,11 +93,14 @@ function describe(answer: ErrorAnswer): ErrorText {
 }
 
 /**
- * Where "Try again" goes: the same page for a GET; after a form post, the login page (with the
- * post's `return_to`, when it is one), since a post cannot be repeated by a link.
+ * Where "Try again" goes: the same page for a GET; after a form post, which a link cannot
+ * repeat, the page the form came from: the login page (with the post's `return_to`, when it is
+ * one) after a login form, the post's `return_to` after another page's form (the consent
+ * page's: its authorization request, asked again).
  */
 function retryPathOf(request: FastifyRequest): string {
   if (request.method === 'GET') return request.url;
   const returnTo = safeReturnTo((request.body as Record<string, unknown> | null)?.return_to);
+  if (!request.url.startsWith(LOGIN_PATH) && returnTo) return returnTo;
   return withReturnTo(LOGIN_PATH, returnTo);
 }

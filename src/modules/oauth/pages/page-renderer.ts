@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { pageCspAllowingRedirectsTo } from '../../../common/http/security-headers';
 import { PageAssets } from './page-assets';
 import { PageCookies } from './page-cookies';
 
@@ -11,6 +12,14 @@ export interface PageContext {
   clientName?: string | null;
   /** "... for <organizationName>", with clientName. */
   organizationName?: string | null;
+}
+
+export interface PageOptions {
+  /**
+   * Where the answer to the page's form may redirect the browser besides this origin (an OAuth
+   * client's redirect URI): added to the page's CSP `form-action` (security-headers.ts).
+   */
+  formRedirectsTo?: readonly string[];
 }
 
 /**
@@ -31,7 +40,14 @@ export class PageRenderer {
     view: string,
     data: PageContext & Record<string, unknown>,
     status = 200,
+    options: PageOptions = {},
   ): Promise<void> {
+    if (options.formRedirectsTo?.length) {
+      void reply.header(
+        'content-security-policy',
+        pageCspAllowingRedirectsTo(options.formRedirectsTo),
+      );
+    }
     const csrfToken = reply.generateCsrf({ secure: this.cookies.isSecure(request) });
     const html = await reply.viewAsync(`${view}.eta`, {
       clientName: null,

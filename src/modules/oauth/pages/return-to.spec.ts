@@ -37,7 +37,8 @@ describe('safeReturnTo', () => {
     expect(safeReturnTo(given)).toBeNull();
   });
 
-  it('refuses a path longer than 4096 characters', () => {
-    expect(safeReturnTo(`/oauth/${'a'.repeat(4090)}`)).toBeNull();
+  it('refuses a path longer than 8192 characters', () => {
+    expect(safeReturnTo(`/oauth/${'a'.repeat(8185)}`)).toHaveLength(8192);
+    expect(safeReturnTo(`/oauth/${'a'.repeat(8186)}`)).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 /** Where a page may send the browser after sign-in: Tessera's own OAuth pages, nothing else. */
 const RETURN_PREFIX = '/oauth/';
-const MAX_LENGTH = 4096;
+/** An authorization request with a long `state` and `nonce` still fits (the URL is 16 KB at most). */
+export const RETURN_TO_MAX_LENGTH = 8192;
 /** A base of no real origin: a value that leaves it named another host. */
 const BASE = 'http://return-to.invalid';
 
@@ -12,7 +13,7 @@ const BASE = 'http://return-to.invalid';
  * to the normalised path, never to the text as given.
  */
 export function safeReturnTo(value: unknown): string | null {
-  if (typeof value !== 'string' || value.length > MAX_LENGTH) return null;
+  if (typeof value !== 'string' || value.length > RETURN_TO_MAX_LENGTH) return null;
   if (!value.startsWith(RETURN_PREFIX)) return null;
   // eslint-disable-next-line no-control-regex -- control characters are what it looks for
   if (/[\\\u0000-\u001f\u007f]/.test(value)) return null;

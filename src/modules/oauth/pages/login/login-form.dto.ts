@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { RETURN_TO_MAX_LENGTH } from '../return-to';
 
 /**
  * The hosted pages' fields are all optional strings here: the browser validates what a person
@@ -14,12 +15,12 @@ export class LoginPageQueryDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(4096)
+  @MaxLength(RETURN_TO_MAX_LENGTH)
   return_to?: string;
 }
 
 /** Fields every page form carries. */
-class PageFormDto extends LoginPageQueryDto {
+export class PageFormDto extends LoginPageQueryDto {
   @ApiPropertyOptional({ description: 'The CSRF token of the page the form came from' })
   @IsOptional()
   @IsString()

@@ -6,6 +6,7 @@ import { originOf } from '../../../../common/http/request-origin';
 import { AuthService } from '../../../auth/auth.service';
 import type { User } from '../../../users/user.entity';
 import { BrowserSessions } from '../../browser-sessions/browser-sessions.service';
+import { ReturnToApplications } from '../authorize/return-to-application';
 import { PageContext, PageRenderer } from '../page-renderer';
 import { safeReturnTo } from '../return-to';
 import { CodeFormDto, PasswordFormDto } from './login-form.dto';
@@ -49,6 +50,7 @@ export class LoginPage {
     private readonly pending: PendingSignIns,
     private readonly pages: PageRenderer,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly applications: ReturnToApplications,
   ) {}
 
   async show(request: FastifyRequest, reply: FastifyReply, returnTo: unknown): Promise<void> {
@@ -165,15 +167,29 @@ export class LoginPage {
     });
   }
 
+  /**
+   * A step's page. When the sign-in continues an authorization request, the page names the
+   * application and lets its form's answer end at the application's redirect URI (the
+   * authorization endpoint redirects there once signed in, within the form's redirect chain,
+   * which the page's CSP `form-action` governs).
+   */
   private async step(
     request: FastifyRequest,
     reply: FastifyReply,
     view: string,
     answer: Answer,
-    data: PageContext & Record<string, unknown>,
+    data: PageContext & { returnTo: string | null } & Record<string, unknown>,
   ): Promise<void> {
+    const application = await this.applications.of(data.returnTo);
     void reply.headers(answer.headers ?? {});
-    await this.pages.render(request, reply, view, data, answer.status);
+    await this.pages.render(
+      request,
+      reply,
+      view,
+      { ...data, clientName: application?.clientName ?? null },
+      answer.status,
+      { formRedirectsTo: application ? [application.redirectUri] : [] },
+    );
   }
 
   /**
