@@ -5,7 +5,7 @@ import { asKey, createApiKey, userWithKey } from '../utils/api-keys';
 import { twoInstances } from '../utils/cluster';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
-import { basicAuth, grantedCode, registerClient } from '../utils/oauth';
+import { basicAuth, clientCredentialsToken, grantedCode, registerClient } from '../utils/oauth';
 import {
   describeWithRedisServer,
   describeWithSharedRedis,
@@ -153,6 +153,29 @@ describeWithSharedRedis('several instances on shared database and Redis', () => 
       .set(bearer(user.accessToken))
       .expect(204);
     await request(b.http).get('/v1/auth/verify').set(delegated).expect(401);
+  });
+
+  it('refuses on B, on the very next request, an OAuth token revoked or a client deleted through A', async () => {
+    const owner = await createUser(a, 'oauth-across');
+    const client = await registerClient(a, owner);
+    const revoked = await clientCredentialsToken(a, client);
+    const orphaned = await clientCredentialsToken(a, client);
+    // B verifies (and caches) both before anything changes.
+    await request(b.http).get('/v1/auth/verify').set(bearer(revoked)).expect(200);
+    await request(b.http).get('/v1/auth/verify').set(bearer(orphaned)).expect(200);
+    await request(a.http)
+      .post('/oauth/revoke')
+      .set(basicAuth(client.clientId, client.clientSecret))
+      .type('form')
+      .send({ token: revoked })
+      .expect(200);
+    await request(b.http).get('/v1/auth/verify').set(bearer(revoked)).expect(401);
+    await request(b.http).get('/v1/auth/verify').set(bearer(orphaned)).expect(200);
+    await request(a.http)
+      .delete(`/v1/oauth/clients/${client.clientId}`)
+      .set(bearer(owner.accessToken))
+      .expect(204);
+    await request(b.http).get('/v1/auth/verify').set(bearer(orphaned)).expect(401);
   });
 
   it('ends every session on B when the user logs out everywhere through A', async () => {
