@@ -13,6 +13,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { constants, cpus } from 'node:os';
 import { join } from 'node:path';
 import { choosePinning, pinThisProcess } from './cpu-pinning';
+import { jwtBearerBodies, KeyFile } from './jwt-bearer-assertions';
 import { madeUpKeys, oneUnknownKey } from './made-up-keys';
 import { cpuTimeMicroseconds } from './server-cpu';
 import {
@@ -47,6 +48,7 @@ const ROW_ORDER: RowId[] = [
   'unknown_key',
   'made_up_keys',
   'client_credentials',
+  'jwt_bearer',
   'introspection',
 ];
 /** The OAuth rows' instance counts its public routes per client: high enough not to limit a run. */
@@ -234,6 +236,8 @@ interface OAuthCredentials {
   resourceServer: string;
   /** An access token the machine got, which the resource server introspects. */
   accessToken: string;
+  /** A service account's key file (ES256), whose assertions the JWT bearer row exchanges. */
+  keyFile: KeyFile;
 }
 
 const basic = (id: unknown, secret: unknown) =>
@@ -279,7 +283,13 @@ async function createOAuthTenant(tessera: RunningTessera): Promise<OAuthCredenti
   if (issued.status !== 200 || typeof answer.access_token !== 'string') {
     throw new Error(`POST /oauth/token answered ${issued.status} ${JSON.stringify(answer)}`);
   }
-  return { machine, resourceServer, accessToken: answer.access_token };
+  const account = await call(baseUrl, 'POST', '/v1/service-accounts', {
+    token,
+    body: { name: 'bench-pipeline', scopes: ['translate:read'], algorithm: 'ES256' },
+  });
+  expectStatus(account, 201, 'POST /v1/service-accounts');
+  const keyFile = account.body.key_file as KeyFile;
+  return { machine, resourceServer, accessToken: answer.access_token, keyFile };
 }
 
 /**
@@ -308,25 +318,28 @@ interface Load {
   nextHeaders?: () => Record<string, string>;
   /** The statuses the row is meant to measure; any other is reported. */
   expect: number[];
-  /** GET unless said; a POST sends `body` (a form) with every request. */
+  /** GET unless said; a POST sends `body` (a form) with every request... */
   method?: 'GET' | 'POST';
   body?: string;
+  /** ...or a new one for every request (an assertion is accepted once). */
+  nextBody?: () => string;
 }
 
 function optionsFor(load: Load) {
-  const nextHeaders = load.nextHeaders;
+  const { nextHeaders, nextBody } = load;
   const method = load.method ?? 'GET';
+  const perRequest = (request: RequestParams) => ({
+    ...request,
+    headers: nextHeaders ? nextHeaders() : load.headers[0],
+    ...(nextBody ? { body: nextBody() } : {}),
+  });
   return {
     url: load.url,
     connections: CONNECTIONS,
-    requests: nextHeaders
-      ? [
-          {
-            method,
-            setupRequest: (request: RequestParams) => ({ ...request, headers: nextHeaders() }),
-          },
-        ]
-      : load.headers.map((set) => ({ method, headers: set, body: load.body })),
+    requests:
+      nextHeaders || nextBody
+        ? [{ method, setupRequest: perRequest }]
+        : load.headers.map((set) => ({ method, headers: set, body: load.body })),
   };
 }
 
@@ -414,6 +427,7 @@ function roundByRound(rows: Row[]): string {
   compare('health', ['api_key', 'jwt']);
   compare('api_key', ['rate_limited', 'unknown_key', 'made_up_keys']);
   compare('health', ['introspection']);
+  compare('client_credentials', ['jwt_bearer']);
   return lines.join('\n');
 }
 
@@ -550,6 +564,17 @@ async function main(): Promise<void> {
           'content-type': 'application/x-www-form-urlencoded',
         },
       ],
+      expect: [200],
+    },
+    // A pipeline exchanging a fresh ES256 assertion each time (RFC 7523): one more verify per token.
+    {
+      id: 'jwt_bearer',
+      name: 'POST /oauth/token (jwt-bearer)',
+      url: `${oauth.baseUrl}/oauth/token`,
+      serverPid: oauth.pid,
+      method: 'POST',
+      headers: [{ 'content-type': 'application/x-www-form-urlencoded' }],
+      nextBody: jwtBearerBodies(oauthCredentials.keyFile),
       expect: [200],
     },
     {
