@@ -1,15 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { errors as joseErrors, jwtVerify } from 'jose';
-import type { KeyObject } from 'node:crypto';
 import { InvalidatableCache } from '../../../common/cache/invalidatable-cache';
 import { CacheInvalidationBus } from '../../../common/cluster/cache-invalidation.bus';
 import { AccessTokenDenylist } from '../../auth/sessions/access-token-denylist';
-import {
-  AccessTokensService,
-  OAUTH_ACCESS_TOKEN_TYPE,
-  OAuthAccessTokenClaims,
-} from '../../tokens/access-tokens.service';
-import { SigningKeysService } from '../../tokens/signing-keys.service';
+import { AccessTokensService, OAuthAccessTokenClaims } from '../../tokens/access-tokens.service';
 import { narrowScopes } from '../../../common/auth/scopes';
 import { scopesOf } from '../clients/oauth-client-fields';
 import { OAuthClientsCache } from '../clients/oauth-clients.cache';
@@ -47,7 +40,6 @@ export class OAuthAccessTokens implements OnModuleInit {
 
   constructor(
     private readonly accessTokens: AccessTokensService,
-    private readonly signingKeys: SigningKeysService,
     private readonly denylist: AccessTokenDenylist,
     private readonly clients: OAuthClientsCache,
     private readonly grants: OAuthGrantsCache,
@@ -128,40 +120,11 @@ export class OAuthAccessTokens implements OnModuleInit {
 
   /**
    * The claims of a token Tessera signed and that has not expired; null for anything else
-   * (malformed, forged, another kind of token, expired, a key no longer trusted).
+   * (AccessTokensService.verifyOAuth: signature, `typ`, issuer, audience, expiry).
    */
-  async verifySignature(token: string): Promise<OAuthAccessTokenClaims | null> {
-    try {
-      const { payload } = await jwtVerify(token, (header) => this.keyOf(header.kid), {
-        algorithms: ['RS256'],
-        typ: OAUTH_ACCESS_TOKEN_TYPE,
-        issuer: this.accessTokens.issuer,
-        audience: this.accessTokens.audience,
-        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
-      });
-      return isOAuthClaims(payload) ? payload : null;
-    } catch (error) {
-      if (error instanceof joseErrors.JOSEError) return null;
-      throw error; // the database, looking up an unknown kid
-    }
+  verifySignature(token: string): Promise<OAuthAccessTokenClaims | null> {
+    return this.accessTokens.verifyOAuth(token);
   }
-
-  private async keyOf(kid: string | undefined): Promise<KeyObject> {
-    const key = kid ? await this.signingKeys.publicKey(kid) : null;
-    if (!key) throw new joseErrors.JWKSNoMatchingKey();
-    return key;
-  }
-}
-
-function isOAuthClaims(payload: unknown): payload is OAuthAccessTokenClaims {
-  const claims = payload as Partial<OAuthAccessTokenClaims>;
-  return (
-    typeof claims.client_id === 'string' &&
-    typeof claims.scope === 'string' &&
-    typeof claims.org_id === 'string' &&
-    typeof claims.jti === 'string' &&
-    (claims.gid === undefined || typeof claims.gid === 'string')
-  );
 }
 
 /**
