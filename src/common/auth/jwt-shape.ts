@@ -24,3 +24,21 @@ export function claimedTokenKind(jwt: string): string | null {
     return null;
   }
 }
+
+/** The last header decoded: several verifiers ask about the same credential in one request. */
+let lastJwt = '';
+let lastHeader = '';
+
+/**
+ * The protected header of a JWT as text (latin1), read without verifying it, for a verifier's
+ * cheap "is this my kind" test (`"typ":"at+jwt"`). The verifiers of OAuth and service-account
+ * tokens both ask about every JWT that reaches them, a user's token included: the one-entry
+ * memo makes that one decode per request, not one per verifier.
+ */
+export function protectedHeaderText(jwt: string): string {
+  if (jwt !== lastJwt) {
+    lastHeader = Buffer.from(jwt.slice(0, jwt.indexOf('.')), 'base64url').toString('latin1');
+    lastJwt = jwt;
+  }
+  return lastHeader;
+}

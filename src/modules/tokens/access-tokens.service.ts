@@ -28,6 +28,9 @@ export interface AccessTokenClaims {
 /** The JOSE `typ` of OAuth access tokens (RFC 9068 section 2.1): how they are told apart. */
 export const OAUTH_ACCESS_TOKEN_TYPE = 'at+jwt';
 
+/** `"typ":"at+jwt"` as the protected header spells it: how verifiers spot these tokens cheaply. */
+export const OAUTH_ACCESS_TOKEN_TYPE_MEMBER = `"typ":"${OAUTH_ACCESS_TOKEN_TYPE}"`;
+
 /** The claims of an OAuth access token (RFC 9068 section 2.2, plus Tessera's `org_id`, `gid`). */
 export interface OAuthAccessTokenClaims {
   iss: string;

@@ -5,15 +5,13 @@ import {
   CredentialVerifier,
   CredentialVerifierProvider,
 } from '../../../common/auth/credential-verifier';
-import { looksLikeJwt } from '../../../common/auth/jwt-shape';
+import { looksLikeJwt, protectedHeaderText } from '../../../common/auth/jwt-shape';
 import type { ServiceAccountPrincipal } from '../../../common/auth/principal';
 import { ForbiddenError, UnauthorizedError } from '../../../common/errors/api-errors';
-import { OAUTH_ACCESS_TOKEN_TYPE } from '../../tokens/access-tokens.service';
+import { OAUTH_ACCESS_TOKEN_TYPE_MEMBER } from '../../tokens/access-tokens.service';
 import { SERVICE_ACCOUNT_ID_PREFIX } from '../service-account-ids';
 import { ServiceAccountTokens, ValidServiceAccountToken } from './service-account-tokens';
 
-/** `"typ":"at+jwt"` as jose writes it in the protected header. */
-const TYP_MEMBER = `"typ":"${OAUTH_ACCESS_TOKEN_TYPE}"`;
 /** How the token's payload names a service account as its client (the claim jose writes first). */
 const CLIENT_MEMBER = `"client_id":"${SERVICE_ACCOUNT_ID_PREFIX}_`;
 
@@ -37,9 +35,8 @@ export class ServiceAccountTokenVerifier implements CredentialVerifier<ServiceAc
   recognizes(credential: string): boolean {
     if (!looksLikeJwt(credential)) return false;
     if (this.tokens.cached(credential)) return true;
+    if (!protectedHeaderText(credential).includes(OAUTH_ACCESS_TOKEN_TYPE_MEMBER)) return false;
     const dot = credential.indexOf('.');
-    if (!Buffer.from(credential.slice(0, dot), 'base64url').toString('latin1').includes(TYP_MEMBER))
-      return false;
     const payload = credential.slice(dot + 1, credential.indexOf('.', dot + 1));
     return Buffer.from(payload, 'base64url').toString('latin1').includes(CLIENT_MEMBER);
   }
