@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { BasicCredentials, basicCredentialsOf } from '../../common/http/basic-credentials';
 import { Clock } from '../../common/time/clock';
 import { InvalidClient, InvalidRequest } from '../../common/errors/oauth-errors';
 import { ClientSecrets } from './clients/client-secrets';
@@ -48,7 +49,7 @@ export class ClientAuthentication {
     request: FastifyRequest,
     parameters: ClientCredentialParameters,
   ): Promise<AuthenticatedClient> {
-    const basic = basicCredentialsOf(request.headers.authorization);
+    const basic = basicCredentials(request.headers.authorization);
     if (
       parameters.client_assertion !== undefined ||
       parameters.client_assertion_type !== undefined
@@ -96,27 +97,11 @@ export class ClientAuthentication {
   }
 }
 
-/**
- * `Authorization: Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 section 2.3.1);
- * null without one. A malformed header is an invalid_client answered with a Basic challenge.
- */
-function basicCredentialsOf(
-  authorization: string | undefined,
-): { clientId: string; secret: string } | null {
-  if (!authorization || !/^basic /i.test(authorization)) return null;
-  const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  try {
-    if (colon <= 0) throw new Error('no client id');
-    return {
-      clientId: formDecode(decoded.slice(0, colon)),
-      secret: formDecode(decoded.slice(colon + 1)),
-    };
-  } catch {
+/** The Basic credentials, if any; a malformed header is an invalid_client with a Basic challenge. */
+function basicCredentials(authorization: string | undefined): BasicCredentials | null {
+  const credentials = basicCredentialsOf(authorization);
+  if (credentials === 'malformed') {
     throw new InvalidClient('Malformed Basic credentials', { viaAuthorizationHeader: true });
   }
-}
-
-function formDecode(value: string): string {
-  return decodeURIComponent(value.replace(/\+/g, ' '));
+  return credentials;
 }

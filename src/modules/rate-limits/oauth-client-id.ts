@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { basicCredentialsOf } from '../../common/http/basic-credentials';
 
 /**
  * The client an OAuth token request names (the token endpoint's rate-limit tracker): the client_id
@@ -9,21 +10,10 @@ import type { FastifyRequest } from 'fastify';
  * counted against its address's ceiling, see RateLimiter).
  */
 export function oauthClientIdOf(request: FastifyRequest): string | undefined {
-  const authorization = request.headers.authorization;
   // A client that chose the header is named by it alone (unreadable: by its address).
-  if (authorization && /^basic /i.test(authorization)) return clientIdOfBasic(authorization);
+  const basic = basicCredentialsOf(request.headers.authorization);
+  if (basic !== null) return basic === 'malformed' ? undefined : basic.clientId;
   return clientIdOfBody(request.body) ?? issuerOfAssertion(request.body);
-}
-
-function clientIdOfBasic(authorization: string): string | undefined {
-  const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return undefined;
-  try {
-    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')) || undefined;
-  } catch {
-    return undefined; // malformed percent-encoding: the endpoint refuses it
-  }
 }
 
 function clientIdOfBody(body: unknown): string | undefined {

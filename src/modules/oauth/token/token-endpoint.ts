@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { isBasicAuthorization } from '../../../common/http/basic-credentials';
 import {
   InvalidRequest,
   OAuthError,
@@ -83,7 +84,7 @@ export class TokenEndpoint implements OnApplicationBootstrap {
  * would decide is ambiguous, so both are refused rather than one ignored (RFC 6749 section 2.3).
  */
 function refuseClientCredentials(request: FastifyRequest, parameters: TokenParameters): void {
-  const basic = /^basic /i.test(request.headers.authorization ?? '');
+  const basic = isBasicAuthorization(request.headers.authorization);
   if (
     basic ||
     parameters.client_secret !== undefined ||
