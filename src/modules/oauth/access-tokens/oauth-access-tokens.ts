@@ -5,6 +5,7 @@ import { AccessTokenDenylist } from '../../auth/sessions/access-token-denylist';
 import { AccessTokensService, OAuthAccessTokenClaims } from '../../tokens/access-tokens.service';
 import { narrowScopes } from '../../../common/auth/scopes';
 import { scopesOf } from '../clients/oauth-client-fields';
+import { scopeList } from '../oauth-scopes';
 import { OAuthClientsCache } from '../clients/oauth-clients.cache';
 import { OAuthGrantsCache } from '../grants/oauth-grants.cache';
 import type { OAuthClient } from '../storage/oauth-client.entity';
@@ -88,7 +89,7 @@ export class OAuthAccessTokens implements OnModuleInit {
     if (!client || !actsWhereAllowed(claims, client) || denylisted || !grantHolds) {
       return null;
     }
-    const scopes = narrowScopes(claims.scope.split(' ').filter(Boolean), scopesOf(client));
+    const scopes = narrowScopes(scopeList(claims.scope), scopesOf(client));
     const valid: ValidOAuthToken = { token, claims, client, scopes };
     const ttl = claims.exp * 1000 - Date.now();
     if (ttl > 0) this.cache.setIfCurrent(keyOf(token), valid, generation, { ttl });

@@ -1,3 +1,4 @@
+import { scopeList } from '../oauth-scopes';
 import type { OAuthClient } from '../storage/oauth-client.entity';
 
 /**
@@ -23,8 +24,6 @@ export const DEFAULT_GRANT_TYPES: readonly ClientGrantType[] = [
 /** OpenID Connect's scopes, which any client may be given (defined beside the grants). */
 export { OIDC_SCOPES, isOidcScope } from '../oidc-scopes';
 
-const spaceSeparated = (value: string): string[] => value.split(' ').filter(Boolean);
-
 export const redirectUrisOf = (client: Pick<OAuthClient, 'redirectUris'>): string[] =>
   JSON.parse(client.redirectUris) as string[];
 
@@ -33,11 +32,10 @@ export const postLogoutRedirectUrisOf = (
 ): string[] => JSON.parse(client.postLogoutRedirectUris) as string[];
 
 export const grantTypesOf = (client: Pick<OAuthClient, 'grantTypes'>): ClientGrantType[] =>
-  spaceSeparated(client.grantTypes) as ClientGrantType[];
+  client.grantTypes.split(' ').filter(Boolean) as ClientGrantType[];
 
 /** The most the client may ask for: catalogue scopes and OIDC scopes alike. */
-export const scopesOf = (client: Pick<OAuthClient, 'scopes'>): string[] =>
-  spaceSeparated(client.scopes);
+export const scopesOf = (client: Pick<OAuthClient, 'scopes'>): string[] => scopeList(client.scopes);
 
 /** Whether the client is registered for `grantType` (as the token endpoint's `grant_type` names it). */
 export function allowsGrantType(

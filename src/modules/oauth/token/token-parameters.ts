@@ -1,4 +1,5 @@
 import { InvalidRequest } from '../../../common/errors/oauth-errors';
+import { parseScopeParameter } from '../oauth-scopes';
 
 /** Every parameter the token endpoint and its grants read (RFC 6749, 7636, 7523, OIDC). */
 export const TOKEN_PARAMETERS = [
@@ -50,9 +51,9 @@ export function tokenParameters<N extends string>(
 /** A space-separated `scope` parameter as a list (RFC 6749 section 3.3); undefined if absent. */
 export function requestedScopes(scope: string | undefined): string[] | undefined {
   if (scope === undefined) return undefined;
-  const scopes = scope.split(' ').filter(Boolean);
-  if (scopes.some((s) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
+  const scopes = parseScopeParameter(scope);
+  if (scopes === null) {
     throw new InvalidRequest('scope contains characters RFC 6749 does not allow');
   }
-  return [...new Set(scopes)];
+  return scopes;
 }

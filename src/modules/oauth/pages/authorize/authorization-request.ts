@@ -9,6 +9,7 @@ import {
 import { charCount } from '../../../../common/validation/max-chars';
 import { allowsGrantType, scopesOf } from '../../clients/oauth-client-fields';
 import { isOidcScope } from '../../oidc-scopes';
+import { parseScopeParameter } from '../../oauth-scopes';
 import type { OAuthClient } from '../../storage/oauth-client.entity';
 
 /** The `prompt` values honoured (OIDC Core section 3.1.2.1); discovery lists them. */
@@ -42,8 +43,6 @@ const MAX_PARAMETER_LENGTH = 4096;
 const MAX_NONCE_CHARACTERS = 512;
 /** An S256 challenge: the base64url SHA-256 of the verifier (RFC 7636 section 4.2). */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
-/** RFC 6749 section 3.3's scope-token characters. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /** The client, the redirect URI it registered, and the `state` to send back: where answers go. */
 export interface AuthorizationTarget {
@@ -166,11 +165,11 @@ function checkResponseType(parameters: AuthorizationParameters): void {
 
 /** RFC 6749 section 3.3: required here (no default set of scopes is assumed), deduplicated. */
 function requestedScopes(scope: string | undefined): string[] {
-  const scopes = [...new Set((scope ?? '').split(' ').filter(Boolean))];
-  if (scopes.length === 0) throw new InvalidScope('scope is required');
-  if (scopes.some((s) => !SCOPE_TOKEN.test(s))) {
+  const scopes = parseScopeParameter(scope ?? '');
+  if (scopes === null) {
     throw new InvalidScope('scope contains characters RFC 6749 does not allow');
   }
+  if (scopes.length === 0) throw new InvalidScope('scope is required');
   return scopes;
 }
 
