@@ -5,6 +5,7 @@ import { AccessTokenDenylist } from '../../auth/sessions/access-token-denylist';
 import { AccessTokensService, OAuthAccessTokenClaims } from '../../tokens/access-tokens.service';
 import { narrowScopes } from '../../../common/auth/scopes';
 import { scopesOf } from '../clients/oauth-client-fields';
+import { OAuthClientChanges } from '../clients/oauth-client-changes';
 import { scopeList } from '../oauth-scopes';
 import { OAuthClientsCache } from '../clients/oauth-clients.cache';
 import { OAuthGrantsCache } from '../grants/oauth-grants.cache';
@@ -45,13 +46,13 @@ export class OAuthAccessTokens implements OnModuleInit {
     private readonly clients: OAuthClientsCache,
     private readonly grants: OAuthGrantsCache,
     private readonly bus: CacheInvalidationBus,
+    private readonly clientChanges: OAuthClientChanges,
   ) {}
 
   onModuleInit(): void {
-    this.bus.on('oauth_client', (event) => {
-      if (event.kind === 'oauth_client')
-        this.cache.invalidateWhere((entry) => entry.claims.client_id === event.id);
-    });
+    this.clientChanges.onChange((change) =>
+      this.cache.invalidateWhere((entry) => entry.claims.client_id === change.id),
+    );
     this.bus.on('oauth_grant', (event) => {
       if (event.kind === 'oauth_grant')
         this.cache.invalidateWhere((entry) => entry.claims.gid === event.id);

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InvalidatableCache } from '../../../common/cache/invalidatable-cache';
-import { CacheInvalidationBus } from '../../../common/cluster/cache-invalidation.bus';
 import type { OAuthClient } from '../storage/oauth-client.entity';
+import { OAuthClientChanges } from './oauth-client-changes';
 import { OAuthClientsRepository } from './oauth-clients.repository';
 
 /** Marks a client_id looked up and not found, so a made-up one is one query per its lifetime. */
@@ -9,9 +9,9 @@ const UNKNOWN = Symbol('unknown client');
 
 /**
  * Clients by `client_id`, for the token endpoint and the token verifier (a deleted client's tokens
- * stop working). Invalidated on every instance by the `oauth_client` event, which every change to
- * a client publishes (registration included, so an earlier "unknown" is not kept); entries live
- * at most 60 s besides (InvalidatableCache).
+ * stop working). Dropped on every instance when a client changes or goes (OAuthClientChanges);
+ * entries live at most 60 s besides (InvalidatableCache). A registration needs no message: its
+ * client_id is new, so no instance can hold it as unknown.
  */
 @Injectable()
 export class OAuthClientsCache implements OnModuleInit {
@@ -22,13 +22,11 @@ export class OAuthClientsCache implements OnModuleInit {
 
   constructor(
     private readonly clients: OAuthClientsRepository,
-    private readonly bus: CacheInvalidationBus,
+    private readonly changes: OAuthClientChanges,
   ) {}
 
   onModuleInit(): void {
-    this.bus.on('oauth_client', (event) => {
-      if (event.kind === 'oauth_client') this.cache.invalidate(event.id);
-    });
+    this.changes.onChange((change) => this.cache.invalidate(change.id));
   }
 
   /** The client if this instance holds it, without waiting (undefined: not known here). */
