@@ -8,21 +8,31 @@ export function looksLikeJwt(credential: string): boolean {
 }
 
 /**
- * The `typ` claim of a JWT, read without verifying it: which kind of access token it claims to
- * be, so the verifier of that kind is the one that checks it. null when unreadable.
+ * A string claim of a JWT, read without verifying it (the signature is its verifier's business):
+ * which kind of token it claims to be (`typ`), who claims to have issued it (`iss`). null when
+ * the payload is unreadable or the claim is no non-empty string.
  */
-export function claimedTokenKind(jwt: string): string | null {
+export function unverifiedClaim(jwt: string, name: string): string | null {
   const first = jwt.indexOf('.');
   const second = jwt.indexOf('.', first + 1);
+  if (first < 0 || second < 0) return null;
   try {
     const payload: unknown = JSON.parse(
       Buffer.from(jwt.slice(first + 1, second), 'base64url').toString('utf8'),
     );
-    const kind = (payload as { typ?: unknown } | null)?.typ;
-    return typeof kind === 'string' ? kind : null;
+    const value = (payload as Record<string, unknown> | null)?.[name];
+    return typeof value === 'string' && value !== '' ? value : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * The `typ` claim of a JWT, read without verifying it: which kind of access token it claims to
+ * be, so the verifier of that kind is the one that checks it. null when unreadable.
+ */
+export function claimedTokenKind(jwt: string): string | null {
+  return unverifiedClaim(jwt, 'typ');
 }
 
 /** The last header decoded: several verifiers ask about the same credential in one request. */

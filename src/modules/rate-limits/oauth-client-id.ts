@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { unverifiedClaim } from '../../common/auth/jwt-shape';
 import { basicCredentialsOf } from '../../common/http/basic-credentials';
 
 /**
@@ -30,16 +31,5 @@ function issuerOfAssertion(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const assertion = (body as { assertion?: unknown }).assertion;
   if (typeof assertion !== 'string' || assertion.length > MAX_ASSERTION_LENGTH) return undefined;
-  const first = assertion.indexOf('.');
-  const second = assertion.indexOf('.', first + 1);
-  if (first < 0 || second < 0) return undefined;
-  try {
-    const payload: unknown = JSON.parse(
-      Buffer.from(assertion.slice(first + 1, second), 'base64url').toString('utf8'),
-    );
-    const issuer = (payload as { iss?: unknown } | null)?.iss;
-    return typeof issuer === 'string' && issuer !== '' ? issuer : undefined;
-  } catch {
-    return undefined; // not JSON: the grant refuses it
-  }
+  return unverifiedClaim(assertion, 'iss') ?? undefined;
 }
