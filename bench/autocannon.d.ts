@@ -8,6 +8,10 @@ declare module 'autocannon' {
       connections?: number;
       /** Seconds. */
       duration?: number;
+      /** Requests to send in all, instead of a duration. */
+      amount?: number;
+      /** Requests a second, all connections together (each connection its share). */
+      overallRate?: number;
       method?: string;
       headers?: Record<string, string>;
       body?: string | Buffer;

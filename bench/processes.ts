@@ -2,7 +2,17 @@
 // one of them is stopped and every temporary directory removed, whichever way the bench ends.
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,13 +40,24 @@ export interface RunningServer {
 export interface RunningTessera extends RunningServer {
   /** TESSERA_ADMIN_TOKEN of this instance (lets the bench lift the organization's plan limit). */
   adminToken: string;
+  /** TESSERA_MASTER_KEY of this instance (the bench hashes keys it writes to the database). */
+  masterKey: string;
+  /** The SQLite file, or undefined on MariaDB. */
+  sqlitePath?: string;
 }
+
+/** Files the instances' stdout (their log lines) goes to, emptied between slices. */
+const logFiles = new Set<number>();
 
 /** The last lines a child printed, shown when it fails to start or dies under load. */
 class OutputTail {
   private lines: string[] = [];
 
-  constructor(private readonly max = 40) {}
+  constructor(
+    /** A file the child's stdout goes to: its last lines are shown too. */
+    private readonly stdoutFile?: string,
+    private readonly max = 40,
+  ) {}
 
   attach(child: ChildProcess): void {
     for (const stream of [child.stdout, child.stderr]) {
@@ -50,9 +71,26 @@ class OutputTail {
   }
 
   toString(): string {
-    return this.lines.length > 0
-      ? this.lines.map((line) => `    ${line}`).join('\n')
-      : '    (no output)';
+    const lines = [...this.fileTail(), ...this.lines];
+    return lines.length > 0 ? lines.map((line) => `    ${line}`).join('\n') : '    (no output)';
+  }
+
+  private fileTail(): string[] {
+    if (!this.stdoutFile) return [];
+    try {
+      const fd = openSync(this.stdoutFile, 'r');
+      try {
+        const size = fstatSync(fd).size;
+        const length = Math.min(size, 8192);
+        const buffer = Buffer.alloc(length);
+        readSync(fd, buffer, 0, length, size - length);
+        return buffer.toString('utf8').split('\n').filter(Boolean).slice(-this.max);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return [];
+    }
   }
 }
 
@@ -103,12 +141,18 @@ export async function startBareServer(options: { core?: number } = {}): Promise<
 }
 
 /**
- * Starts dist/src/main.js on a free port with a fresh SQLite database in a temporary directory.
- * The child gets a clean environment, not ours: a DATABASE_URL or REDIS_URL in the developer's
- * shell must never point the bench at a real database.
+ * Starts dist/src/main.js on a free port with a fresh SQLite database in a temporary directory
+ * (or the MariaDB database `databaseUrl`), in the default configuration: nothing is set but what
+ * `npm start` needs and what the bench must know (port, data directory, master key, admin
+ * token), and whatever `env` adds (LOG_LEVEL=warn for the tuned rows). The child gets a clean
+ * environment, not ours: a DATABASE_URL or REDIS_URL in the developer's shell must never point
+ * the bench at a real database. Its stdout, the log lines (~20k a second at the default
+ * LOG_LEVEL), goes to a file, as a deployment's would, emptied between slices (`trimLogs`):
+ * read through a pipe here, the lines would cost the load generator's core.
  */
 export async function startTessera(options: {
   redisUrl?: string;
+  databaseUrl?: string;
   core?: number;
   /** Settings of this instance beside the bench's own (e.g. a higher public rate limit). */
   env?: Record<string, string>;
@@ -120,36 +164,68 @@ export async function startTessera(options: {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   temporaryDirs.add(dataDir);
   const adminToken = randomBytes(24).toString('base64url');
+  const masterKey = randomBytes(30).toString('base64url'); // 40 characters
+  const sqlitePath = options.databaseUrl ? undefined : join(dataDir, 'tessera.sqlite');
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',
     TESSERA_DATA_DIR: dataDir,
-    SQLITE_PATH: join(dataDir, 'tessera.sqlite'),
-    TESSERA_MASTER_KEY: randomBytes(30).toString('base64url'), // 40 characters
+    ...(sqlitePath ? { SQLITE_PATH: sqlitePath } : { DATABASE_URL: options.databaseUrl }),
+    TESSERA_MASTER_KEY: masterKey,
     TESSERA_ADMIN_TOKEN: adminToken,
-    LOG_LEVEL: 'warn',
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...options.env,
   };
 
-  const tail = new OutputTail();
+  const logFile = join(dataDir, 'stdout.log');
+  const logFd = openSync(logFile, 'a');
+  logFiles.add(logFd);
+  const tail = new OutputTail(logFile);
   const node = nodeOnCore(options.core);
-  const child = spawn(node.command, [...node.prefix, TESSERA_MAIN], {
+  // As `npm start` runs it (package.json).
+  const flags = [
+    '--no-memory-reducer',
+    '--heap-growing-percent=30',
+    '--max-semi-space-size=8',
+    ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+  ];
+  const child = spawn(node.command, [...node.prefix, ...flags, TESSERA_MAIN], {
     cwd: REPO_ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', logFd, 'pipe'],
   });
   track(child);
   tail.attach(child);
+  child.once('exit', () => {
+    logFiles.delete(logFd);
+    closeSync(logFd);
+  });
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(baseUrl, child, tail);
   child.once('exit', (code, signal) => {
     if (!stopping)
       console.error(`\nTessera exited unexpectedly (code ${code}, signal ${signal}):\n${tail}`);
   });
-  return { baseUrl, pid: child.pid, adminToken };
+  return { baseUrl, pid: child.pid, adminToken, masterKey, sqlitePath };
+}
+
+/** Empties the instances' log files (they append: writing goes on at the new end). */
+export function trimLogs(): void {
+  for (const fd of logFiles) ftruncateSync(fd, 0);
+}
+
+/** The resident set size of process `pid` in MB (VmRSS), or null where there is no /proc. */
+export function residentMegabytes(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 async function waitUntilHealthy(baseUrl: string, child: ChildProcess, tail: OutputTail) {

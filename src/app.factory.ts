@@ -3,13 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
-import { clientAddressOf } from './common/http/client-address';
 import { registerFormBodies } from './common/http/form-body';
+import { registerRawBodies } from './common/http/raw-body';
 import { clientErrorHandler, routerErrorHandler } from './common/http/framework-errors';
-import { redactUrl } from './common/http/redaction';
 import { requestIdFor } from './common/http/request-id';
 import { DOCUMENT_PATH_PREFIX, securityHeaders } from './common/http/security-headers';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
+import { RequestLog } from './common/logging/request-log';
+import { StdoutDestination } from './common/logging/stdout-destination';
 import { Clock } from './common/time/clock';
 import { EnvironmentVariables, validateEnvironment } from './config/env.schema';
 import { VerifyRoute } from './modules/auth/verify-route';
@@ -33,10 +34,17 @@ export interface CreateAppOptions {
 }
 
 /** `TRUST_PROXY`: false, true, a hop count, or a comma-separated list of addresses/CIDRs. */
-function trustProxySetting(value: string): boolean | number | string[] {
+function trustProxySetting(
+  value: string,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (value === 'true') return true;
   if (value === 'false' || value === '') return false;
-  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d+$/.test(value)) {
+    // Fastify 5.12 answers a bare number with "trust nothing"; a hop count as documented trusts
+    // the nearest N addresses (the socket's is hop 0), as Express does.
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
   return value.split(',').map((s) => s.trim());
 }
 
@@ -47,11 +55,13 @@ function trustProxySetting(value: string): boolean | number | string[] {
  * Per-request plumbing is kept to two synchronous Fastify hooks (measured: nestjs-pino's child
  * loggers and @fastify/helmet's per-request rebuild cost about 70% of the throughput of a
  * simple route): onRequest sets the precomputed security headers and X-Request-Id, onResponse
- * writes one log line.
+ * writes one log line (built by hand: request-log.ts).
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const env: EnvironmentVariables = validateEnvironment({ ...process.env, ...options.env });
-  const logger = createLogger(env.LOG_LEVEL, options.logStream);
+  const destination = options.logStream ?? new StdoutDestination();
+  const logger = createLogger(env.LOG_LEVEL, destination);
+  const requestLog = new RequestLog(logger, destination);
   const headers = securityHeaders();
   const adapter = new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,
@@ -85,6 +95,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   // property per request changes its hidden class on the hot path).
   fastify.decorateRequest('principal', undefined);
   registerFormBodies(fastify);
+  registerRawBodies(fastify);
   // The hosted login page: cookies, CSRF, views, the hooks of @Page routes (before app.init()).
   await registerPagePlugins(app, env, headers.pages);
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -93,26 +104,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    // Load balancers probe health constantly: only failures of it are worth a line.
-    const level = request.url === '/v1/health' && reply.statusCode === 200 ? 'debug' : 'info';
-    if (logger.isLevelEnabled(level)) {
-      const userAgent = request.headers['user-agent'];
-      logger[level](
-        {
-          req: {
-            id: request.id,
-            method: request.method,
-            url: redactUrl(request.url),
-            user_agent: userAgent,
-            remote_address: clientAddressOf(request),
-          },
-          res: { status_code: reply.statusCode },
-          request_id: request.id,
-          response_time_ms: Math.round(reply.elapsedTime * 10) / 10,
-        },
-        'request completed',
-      );
-    }
+    requestLog.write(request, reply);
     done();
   });
 

@@ -13,12 +13,14 @@ import { buildDataSourceOptions, openDataSource } from './database/data-source';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { ConsoleModule } from './modules/console/console.module';
 import { ExamplesModule } from './modules/examples/examples.module';
 import { HealthModule } from './modules/health/health.module';
 import { InstanceAdminModule } from './modules/instance-admin/instance-admin.module';
 import { OAuthModule } from './modules/oauth/oauth.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { ServiceAccountsModule } from './modules/service-accounts/service-accounts.module';
+import { SsoModule } from './modules/sso/sso.module';
 import { TokensModule } from './modules/tokens/tokens.module';
 import { UsersModule } from './modules/users/users.module';
 
@@ -58,9 +60,11 @@ export class AppModule {
         AuthModule,
         OAuthModule,
         ServiceAccountsModule,
+        SsoModule,
         InstanceAdminModule,
         ExamplesModule,
         HealthModule,
+        ConsoleModule,
         ...extraModules,
       ],
       providers: [

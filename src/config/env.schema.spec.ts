@@ -68,4 +68,32 @@ describe('environment validation', () => {
       );
     }
   });
+
+  it('refuses IdP metadata from non-public addresses unless the operator allows them', () => {
+    expect(validateEnvironment({}).SSO_METADATA_ALLOW_PRIVATE_ADDRESSES).toBe(false);
+    expect(
+      validateEnvironment({ SSO_METADATA_ALLOW_PRIVATE_ADDRESSES: 'true' })
+        .SSO_METADATA_ALLOW_PRIVATE_ADDRESSES,
+    ).toBe(true);
+    for (const value of ['maybe', '2', 'on']) {
+      expect(() => validateEnvironment({ SSO_METADATA_ALLOW_PRIVATE_ADDRESSES: value })).toThrow(
+        /SSO_METADATA_ALLOW_PRIVATE_ADDRESSES/,
+      );
+    }
+  });
+
+  it('sends the IETF RateLimit headers unless RATE_LIMIT_IETF_HEADERS turns them off', () => {
+    expect(validateEnvironment({}).RATE_LIMIT_IETF_HEADERS).toBe(true);
+    expect(validateEnvironment({ RATE_LIMIT_IETF_HEADERS: 'false' }).RATE_LIMIT_IETF_HEADERS).toBe(
+      false,
+    );
+    expect(validateEnvironment({ RATE_LIMIT_IETF_HEADERS: '0' }).RATE_LIMIT_IETF_HEADERS).toBe(
+      false,
+    );
+    for (const value of ['off', 'ietf', '2']) {
+      expect(() => validateEnvironment({ RATE_LIMIT_IETF_HEADERS: value })).toThrow(
+        /RATE_LIMIT_IETF_HEADERS/,
+      );
+    }
+  });
 });

@@ -10,8 +10,10 @@ import {
   Min,
   MinLength,
   validateSync,
+  ValidateBy,
 } from 'class-validator';
 import { API_KEY_PREFIX_PATTERN } from '../modules/api-keys/api-key-format';
+import { reporterKeysProblem } from '../modules/api-keys/leaked/reporter-keys';
 
 const toBoolean = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
@@ -233,15 +235,79 @@ export class EnvironmentVariables {
   @IsBoolean()
   RATE_LIMITS_ENABLED = true;
 
+  /**
+   * Send the IETF RateLimit-Policy and RateLimit fields (draft-ietf-httpapi-ratelimit-headers)
+   * beside X-RateLimit-*; false sends X-RateLimit-* alone.
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  RATE_LIMIT_IETF_HEADERS = true;
+
   /** Requests per minute per client IP on unauthenticated routes (login, register, refresh). */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   PUBLIC_RATE_LIMIT_PER_MINUTE = 120;
 
+  /**
+   * How often SSO connections with a metadata URL re-fetch it (hours), so a rotated IdP
+   * certificate is picked up; 0 turns the refresh off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(24 * 30)
+  SSO_METADATA_REFRESH_HOURS = 24;
+
+  /**
+   * How long an IdP certificate its metadata stopped publishing stays trusted (days): the IdP
+   * may still sign with it while it rotates.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(90)
+  SSO_METADATA_CERT_OVERLAP_DAYS = 7;
+
+  /**
+   * Let SSO connections fetch IdP metadata from loopback, private, link-local and other
+   * non-public addresses (an IdP inside the operator's own network). Off: such URLs are refused,
+   * so a tenant cannot make the server reach into its network (SSRF).
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  SSO_METADATA_ALLOW_PRIVATE_ADDRESSES = false;
+
+  /**
+   * DNS servers (`ip` or `ip:port`, comma or space separated) that SSO domain verification asks
+   * for TXT records; empty: the system's resolvers.
+   */
+  @IsString()
+  SSO_DNS_SERVERS = '';
+
+  /**
+   * The public keys (ECDSA P-256) that sign leaked-key reports from secret scanners, by key id:
+   * JSON or the path of a JSON file (see leaked/reporter-keys.ts). Unset: every report is refused.
+   */
+  @IsOptional()
+  @IsString()
+  @ValidateBy({
+    name: 'isReporterKeys',
+    validator: {
+      validate: (value) => reporterKeysProblem(value as string) === null,
+      defaultMessage: (args) => reporterKeysProblem(args?.value as string) ?? '',
+    },
+  })
+  LEAKED_KEY_REPORTER_KEYS?: string;
+
   /** Space-separated extra scopes added to the default catalogue. */
   @IsString()
   TESSERA_EXTRA_SCOPES = '';
+
+  /** Where the built web console is (default: console/dist of this checkout). */
+  @IsOptional()
+  @IsString()
+  TESSERA_CONSOLE_DIR?: string;
 }
 
 /** Used by ConfigModule.forRoot({ validate }) and by ormconfig.ts. */

@@ -16,6 +16,11 @@ import { Membership } from '../modules/organizations/membership.entity';
 import { Organization } from '../modules/organizations/organization.entity';
 import { ServiceAccountKey } from '../modules/service-accounts/keys/service-account-key.entity';
 import { ServiceAccount } from '../modules/service-accounts/service-account.entity';
+import {
+  SsoConnection,
+  SsoConnectionDomain,
+  SsoUserLink,
+} from '../modules/sso/connections/sso-connection.entity';
 import { SigningKey } from '../modules/tokens/signing-key.entity';
 import { User } from '../modules/users/user.entity';
 
@@ -40,4 +45,7 @@ export const ENTITIES = [
   BrowserSession,
   ServiceAccount,
   ServiceAccountKey,
+  SsoConnection,
+  SsoConnectionDomain,
+  SsoUserLink,
 ];

@@ -51,9 +51,13 @@ const SCREENSHOTS_DIR = join(__dirname, '..', '..', 'docs', 'screenshots');
  * are refreshed on purpose and committed, never rewritten by a plain test run (CI would leave the
  * tree dirty with PNGs that differ by a pixel of font rendering).
  */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  directory = SCREENSHOTS_DIR,
+): Promise<void> {
   if (process.env.UPDATE_SCREENSHOTS !== '1') return;
-  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(directory, `${name}.png`), fullPage: true });
 }
 
 /**

@@ -88,9 +88,9 @@ describeWithChromium('the hosted login page in Chromium', () => {
     ).resolves.toBe('14px');
     await screenshot(page, 'login');
 
-    await page.getByLabel('Email').fill(ada.email);
+    await page.getByLabel('Email', { exact: true }).fill(ada.email);
     await page.getByLabel('Password').fill(ada.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${base}${LANDING}`);
     const landed = JSON.parse((await page.locator('body').textContent()) ?? '') as {
       session: { userId: string; amr: string[] };
@@ -115,7 +115,7 @@ describeWithChromium('the hosted login page in Chromium', () => {
       const violations = cspViolationsOf(page);
       await page.goto(loginUrl());
       await expect(page.evaluate('document.documentElement.scrollWidth')).resolves.toBe(390);
-      const button = await page.getByRole('button', { name: 'Sign in' }).boundingBox();
+      const button = await page.getByRole('button', { name: 'Sign in', exact: true }).boundingBox();
       expect(button?.width).toBeGreaterThan(300);
       await screenshot(page, 'login-mobile');
       expect(violations).toEqual([]);
@@ -129,13 +129,13 @@ describeWithChromium('the hosted login page in Chromium', () => {
     const page = await context.newPage();
     const violations = cspViolationsOf(page);
     await page.goto(loginUrl());
-    await page.getByLabel('Email').fill(ada.email);
+    await page.getByLabel('Email', { exact: true }).fill(ada.email);
     await page.getByLabel('Password').fill('not the password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toBe(
       'Incorrect email or password.',
     );
-    await expect(page.getByLabel('Email').inputValue()).resolves.toBe(ada.email);
+    await expect(page.getByLabel('Email', { exact: true }).inputValue()).resolves.toBe(ada.email);
     await expect(page.getByLabel('Password').inputValue()).resolves.toBe('');
     await expect(page.locator(':focus').getAttribute('id')).resolves.toBe('password');
     await screenshot(page, 'login-error');
@@ -148,9 +148,9 @@ describeWithChromium('the hosted login page in Chromium', () => {
     const page = await context.newPage();
     const violations = cspViolationsOf(page);
     await page.goto(loginUrl());
-    await page.getByLabel('Email').fill(ada.email);
+    await page.getByLabel('Email', { exact: true }).fill(ada.email);
     await page.getByLabel('Password').fill(ada.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
     await expect(page.title()).resolves.toBe('Two-step verification · Tessera');
     await expect(page.locator(':focus').getAttribute('id')).resolves.toBe('code');

@@ -118,9 +118,9 @@ describeWithChromium('the authorization code flow in Chromium', () => {
     await expect(page.locator('.context').textContent()).resolves.toBe(
       'to continue to Acme Dashboard',
     );
-    await page.getByLabel('Email').fill(person.email);
+    await page.getByLabel('Email', { exact: true }).fill(person.email);
     await page.getByLabel('Password').fill(person.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(/\/oauth\/authorize\?/);
   }
 
@@ -197,9 +197,9 @@ describeWithChromium('the authorization code flow in Chromium', () => {
       const fresh = await other.newPage();
       const freshViolations = cspViolationsOf(fresh);
       await fresh.goto(authorizationUrl(app, pkcePair().challenge));
-      await fresh.getByLabel('Email').fill(ada.email);
+      await fresh.getByLabel('Email', { exact: true }).fill(ada.email);
       await fresh.getByLabel('Password').fill(ada.password);
-      await fresh.getByRole('button', { name: 'Sign in' }).click();
+      await fresh.getByRole('button', { name: 'Sign in', exact: true }).click();
       await expect(landedWith(fresh)).resolves.toMatchObject({ code: expect.any(String) });
       expect(freshViolations).toEqual([]);
     } finally {
@@ -288,9 +288,9 @@ describeWithChromium('the authorization code flow in Chromium', () => {
     const page = await context.newPage();
     const violations = cspViolationsOf(page);
     await page.goto(`${base}/oauth/login`);
-    await page.getByLabel('Email').fill(mary.email);
+    await page.getByLabel('Email', { exact: true }).fill(mary.email);
     await page.getByLabel('Password').fill(mary.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.title()).resolves.toBe('You are signed in · Tessera');
 
     await page.goto(`${base}/oauth/logout`);

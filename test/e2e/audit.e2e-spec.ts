@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { MasterKeyService } from '../../src/common/crypto/master-key';
@@ -16,6 +16,7 @@ import { AuditLogReader } from '../../src/modules/audit/audit-log-reader.service
 import { AUDIT_ACTIONS } from '../../src/modules/audit/audit-actions';
 import { AuditRecorder } from '../../src/modules/audit/audit-recorder.service';
 import { asKey, createApiKey } from '../utils/api-keys';
+import { twoInstances } from '../utils/cluster';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
 import { testDatabaseUrl } from '../utils/test-env';
@@ -38,6 +39,28 @@ const userActor = (user: TestUser, userAgent: string) => ({
   id: user.userId,
   ip: expect.stringMatching(/127\.0\.0\.1/),
   user_agent: userAgent,
+});
+
+/** An event as the writer queues it, past AuditRecorder (which fits every field to its column). */
+const rawEvent = (
+  organizationId: string,
+  targetId: string,
+  occurredAt = new Date(),
+): PendingAuditEvent => ({
+  id: prefixedId('evt'),
+  chain: organizationId,
+  occurredAt,
+  organizationId,
+  actorType: 'system',
+  actorId: null,
+  actorIp: null,
+  actorUserAgent: null,
+  action: AUDIT_ACTIONS.apiKeyUpdated,
+  targetType: 'api_key',
+  targetId,
+  outcome: 'success',
+  requestId: null,
+  metadata: '{}',
 });
 
 describe('audit log', () => {
@@ -563,24 +586,6 @@ describe('audit log', () => {
 describe('audit events that can never be written', () => {
   const onMariaDb = Boolean(testDatabaseUrl());
 
-  /** An event as the writer queues it, past AuditRecorder (which fits every field to its column). */
-  const rawEvent = (organizationId: string, targetId: string): PendingAuditEvent => ({
-    id: prefixedId('evt'),
-    chain: organizationId,
-    occurredAt: new Date(),
-    organizationId,
-    actorType: 'system',
-    actorId: null,
-    actorIp: null,
-    actorUserAgent: null,
-    action: AUDIT_ACTIONS.apiKeyUpdated,
-    targetType: 'api_key',
-    targetId,
-    outcome: 'success',
-    requestId: null,
-    metadata: '{}',
-  });
-
   const read = async (t: TestApp, user: TestUser, query = ''): Promise<Event[]> =>
     (
       await request(t.http)
@@ -693,6 +698,11 @@ describe('audit events that can never be written', () => {
   });
 });
 
+/** The chain verification `user`'s organization gets from `app`. */
+const verifyOn = async (app: TestApp, user: TestUser) =>
+  (await request(app.http).get('/v1/audit-logs/verify').set(bearer(user.accessToken)).expect(200))
+    .body;
+
 describe('audit chain anchor', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -704,9 +714,7 @@ describe('audit chain anchor', () => {
   });
 
   const db = () => t.app.get(DataSource);
-  const verify = async (user: TestUser) =>
-    (await request(t.http).get('/v1/audit-logs/verify').set(bearer(user.accessToken)).expect(200))
-      .body;
+  const verify = (user: TestUser) => verifyOn(t, user);
   /** The chain's events as stored, oldest first. */
   const stored = (user: TestUser) =>
     db()
@@ -892,12 +900,15 @@ describe('audit chain anchor', () => {
   it('writes the anchor to the log each time a chain passes AUDIT_ANCHOR_LOG_INTERVAL events', async () => {
     await withTestApp({ AUDIT_ANCHOR_LOG_INTERVAL: '3' }, async (own) => {
       const user = await createUser(own, 'logged-anchor');
-      for (let i = 0; i < 4; i++)
+      // Written one at a time: a batch that passes two multiples logs its one anchor, the newest.
+      await own.app.get(AuditWriter).drain();
+      for (let i = 0; i < 4; i++) {
         await createApiKey(own, bearer(user.accessToken), {
           name: `k${i}`,
           scopes: ['models:read'],
         });
-      await own.app.get(AuditWriter).drain();
+        await own.app.get(AuditWriter).drain();
+      }
       const logged = own.logs
         .entries()
         .map((entry) => entry.audit_anchor as Record<string, unknown> | undefined)
@@ -919,5 +930,179 @@ describe('audit chain anchor', () => {
         });
       }
     });
+  });
+});
+
+/** Stores `count` events in the user's chain through `app`'s writer: one batch. */
+async function writeBatch(app: TestApp, user: TestUser, label: string, count = 3): Promise<void> {
+  const writer = app.app.get(AuditWriter);
+  for (let i = 0; i < count; i++)
+    writer.enqueue(rawEvent(user.organizationId, `key_${label}_${i}`));
+  await writer.drain();
+}
+
+/** How many times `app`'s writer read a chain's head from the database while `run` ran. */
+async function headReads(app: TestApp, run: () => Promise<void>): Promise<number> {
+  const head = jest.spyOn(app.app.get(AuditRepository), 'head');
+  try {
+    await run();
+    return head.mock.calls.length;
+  } finally {
+    head.mockRestore();
+  }
+}
+
+describe('audit chain head kept by its writer', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
+  });
+
+  it('chains batch after batch onto the head it stored last, without reading it', async () => {
+    const user = await createUser(t, 'kept-head');
+    await t.app.get(AuditWriter).drain();
+    const reads = await headReads(t, async () => {
+      for (let i = 0; i < 3; i++) await writeBatch(t, user, `b${i}`);
+    });
+    expect(reads).toBe(0);
+    const verify = await verifyOn(t, user);
+    expect(verify).toEqual(expect.objectContaining({ valid: true }));
+    expect(verify.anchor.seq).toBe(verify.events_checked);
+  });
+
+  it('writes the batches of many chains at once, each in its own transaction', async () => {
+    // Drained together, their writes start in one turn of the event loop: on SQLite's one
+    // connection a transaction begun while another is open would nest in it.
+    const writer = t.app.get(AuditWriter);
+    const setAside = writer.eventsSetAside;
+    const run = randomBytes(8).toString('hex');
+    const chains = Array.from({ length: 20 }, (_, i) => `many_${run}_${i}`); // within 36 characters
+    for (let round = 0; round < 2; round++) {
+      for (const chain of chains) {
+        for (let i = 0; i < 3; i++) writer.enqueue(rawEvent(chain, `key_${round}_${i}`));
+      }
+      await writer.drain();
+    }
+    expect(
+      t.logs.entries().filter((entry) => /Audit write failed/.test(String(entry.msg))),
+    ).toEqual([]);
+    expect(writer.eventsSetAside).toBe(setAside);
+    for (const chain of chains) {
+      expect(await t.app.get(AuditLogReader).verify(chain)).toEqual(
+        expect.objectContaining({ valid: true, events_checked: 6 }),
+      );
+    }
+  });
+
+  it('reads the chain again after a write whose answer was lost, though it was stored', async () => {
+    const user = await createUser(t, 'lost-answer');
+    await t.app.get(AuditWriter).drain();
+    const repository = t.app.get(AuditRepository);
+    const original = repository.appendAll.bind(repository);
+    let lost = 0;
+    const spy = jest.spyOn(repository, 'appendAll').mockImplementation(async (batch, anchor) => {
+      await original(batch, anchor);
+      if (lost++ === 0) {
+        throw Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
+      }
+    });
+    try {
+      await writeBatch(t, user, 'lost');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await headReads(t, () => writeBatch(t, user, 'next'))).toBe(1);
+    const verify = await verifyOn(t, user);
+    expect(verify).toEqual(expect.objectContaining({ valid: true }));
+    expect(verify.anchor.seq).toBe(verify.events_checked);
+  });
+
+  it('reads the chain again when retention moved its start between two batches', async () => {
+    const user = await createUser(t, 'pruned-between');
+    const writer = t.app.get(AuditWriter);
+    await writer.drain();
+    const twoYearsAgo = new Date(Date.now() - 2 * 365 * 86_400_000);
+    for (let i = 0; i < 3; i++)
+      writer.enqueue(rawEvent(user.organizationId, `old_${i}`, twoYearsAgo));
+    await writer.drain();
+    await writeBatch(t, user, 'kept', 2);
+    const [old] = await t.app
+      .get(DataSource)
+      .getRepository(AuditEvent)
+      .find({ where: { chain: user.organizationId }, order: { seq: 'DESC' }, skip: 2, take: 1 });
+    // Removes the chain up to the newest old event; the two after it stay, the head among them.
+    await t.app.get(AuditLogReader).prune();
+    // The writer's anchor still starts at the chain's genesis: its move fails, and it reads again.
+    expect(await headReads(t, () => writeBatch(t, user, 'after', 2))).toBe(1);
+    expect(await verifyOn(t, user)).toEqual(
+      expect.objectContaining({
+        valid: true,
+        events_checked: 4,
+        anchor: expect.objectContaining({ start_seq: old.seq, start_hash: old.hash }),
+      }),
+    );
+  });
+});
+
+describe('audit chain written by two instances', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    [a, b] = await twoInstances({});
+  });
+  afterAll(async () => {
+    expect([...a.logs.serverErrors(), ...b.logs.serverErrors()]).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('each finds the head it kept taken by the other, reads the chain again and extends it', async () => {
+    const user = await createUser(a, 'two-writers');
+    await a.app.get(AuditWriter).drain();
+    const before = await verifyOn(a, user);
+    let written = 0;
+    for (let round = 0; round < 6; round++) {
+      const [writer, other] = round % 2 === 0 ? [a, b] : [b, a];
+      const reads = await headReads(writer, () => writeBatch(writer, user, `r${round}`, round + 1));
+      written += round + 1;
+      // Once both have written, each batch's head was the other's: read again, never used stale.
+      if (round >= 2) expect(reads).toBeGreaterThanOrEqual(1);
+      expect(await verifyOn(other, user)).toEqual(
+        expect.objectContaining({ valid: true, events_checked: before.events_checked + written }),
+      );
+    }
+    const verify = await verifyOn(b, user);
+    expect(verify.anchor.seq).toBe(verify.events_checked);
+  });
+
+  it('does not let a kept head hide the newest events of the other instance, deleted since', async () => {
+    const user = await createUser(a, 'two-writers-truncated');
+    await a.app.get(AuditWriter).drain();
+    await writeBatch(a, user, 'a');
+    await writeBatch(b, user, 'b');
+    const anchored = (await verifyOn(b, user)).anchor;
+    // B's batch deleted in the database: A's kept head is the chain's head again, but B's anchor
+    // names the deleted events, and A must not move it from a state it did not check.
+    await a.app
+      .get(DataSource)
+      .query('DELETE FROM audit_events WHERE chain = ? AND seq > ?', [
+        user.organizationId,
+        anchored.seq - 3,
+      ]);
+    await writeBatch(a, user, 'a-again', 1);
+    expect(await verifyOn(a, user)).toEqual(
+      expect.objectContaining({ valid: false, reason: 'events_missing', anchor: anchored }),
+    );
+    // Nest's class loggers write to the app made last: either instance's log may hold the line.
+    expect(
+      [...a.logs.entries(), ...b.logs.entries()].some(
+        (entry) =>
+          entry.chain === user.organizationId &&
+          /does not match its anchor/.test(String(entry.msg)),
+      ),
+    ).toBe(true);
   });
 });

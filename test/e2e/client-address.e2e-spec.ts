@@ -86,3 +86,21 @@ describe('client address behind a trusted proxy (TRUST_PROXY=true)', () => {
     });
   });
 });
+
+describe('client address with a hop count (TRUST_PROXY=1)', () => {
+  it('takes the address one hop in, and no further than the hops it trusts', async () => {
+    await withTestApp({ TRUST_PROXY: '1' }, async (t) => {
+      const user = await createUser(t, 'one-hop');
+      const key = await createApiKey(t, bearer(user.accessToken), {
+        name: 'one-hop',
+        scopes: ['translate:read'],
+      });
+      // The proxy appends the address it saw: the client's own claim before it is not trusted.
+      await request(t.http)
+        .get('/v1/auth/verify')
+        .set({ ...asKey(key.key), 'X-Forwarded-For': '198.51.100.9, 203.0.113.7' })
+        .expect(200);
+      expect((await usageOf(t, key.id, bearer(user.accessToken))).last_ip).toBe('203.0.113.7');
+    });
+  });
+});

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { ConfigService } from '@nestjs/config';
 import request from 'supertest';
 import { DataSource, EntitySubscriberInterface } from 'typeorm';
+import { DatabaseAvailability } from '../../src/database/database-availability';
 import { withQueryTimeout } from '../../src/database/query-timeout';
 import { ApiKeyUsageRecorder } from '../../src/modules/api-keys/api-key-usage.recorder';
 import { AuditWriter } from '../../src/modules/audit/audit-writer';
@@ -328,6 +329,10 @@ describeWithMariaDbServer('when the database hangs or dies (a MariaDB of its own
     const { key } = await userWithKey(t, 'log-flood', { scopes: ['api_keys:read'] });
     const listKeys = () => request(t.http).get('/v1/api-keys').set(asKey(key.key)).timeout(10_000);
     await listKeys().expect(200);
+    // The outage an earlier test caused ends when a probe finds the database back, which can be
+    // after that test's own queries succeeded: this one's outage must begin with its own line.
+    const availability = t.app.get(DatabaseAvailability);
+    await msUntil(Date.now(), async () => !availability.isDown());
     const from = t.logs.lines.length;
     const logged = () => t.logs.entries().slice(from);
     const outageLines = (pattern: RegExp) =>

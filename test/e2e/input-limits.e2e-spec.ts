@@ -1,14 +1,25 @@
 import { decodeJwt } from 'jose';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
+import { SamlTestIdp } from '../utils/saml-test-idp';
+import { uniqueDomain } from '../utils/sso';
 import { DataSource } from 'typeorm';
 import { ScopeCatalogue } from '../../src/common/auth/scope-catalogue';
+import { MAPPED_ATTRIBUTES } from '../../src/modules/sso/connections/provider-presets';
 import { charCount } from '../../src/common/validation/max-chars';
 import { answerConsent, answerOf, authorizePath, signedInBrowser } from '../utils/authorize';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser, uniqueEmail } from '../utils/factories';
 import { basicAuth, pkcePair } from '../utils/oauth';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
+
+// One app walks every route that stores text, SSO connections at their limits included: on a
+// busy machine on MariaDB that outgrew the suite-wide 30 s.
+jest.setTimeout(60_000);
 
 type Loc = (string | number)[];
 
@@ -47,6 +58,8 @@ interface Context {
   clientId: string;
   /** A service account of the owner's personal organization. */
   serviceAccountId: string;
+  /** An SSO connection of the owner's personal organization. */
+  ssoConnectionId: string;
 }
 
 /** One route that stores a column: sends `value` in the field at `loc`. */
@@ -97,12 +110,92 @@ const newClient = (t: TestApp, c: Pick<Context, 'owner'>, fields: object) =>
   });
 const clientPath = (c: Context) => `/v1/oauth/clients/${c.clientId}`;
 
+const LIMITS_IDP = new SamlTestIdp();
+
 /** `count` distinct redirect URIs of the longest length one may have (2000 characters). */
 const longestRedirectUris = (count: number, base = 'https://app.example.com/') =>
   Array.from({ length: count }, (_, i) => {
     const suffix = `/${i}`;
     return `${base}${'a'.repeat(2000 - base.length - suffix.length)}${suffix}`;
   });
+
+/** `count` distinct domains of the longest length a domain may have (253 characters). */
+const longestDomains = (count: number) =>
+  Array.from({ length: count }, (_, i) => {
+    const first = `${randomBytes(8).toString('hex')}x${i}`.padEnd(63, 'a');
+    return `${first}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+  });
+
+/**
+ * An IdP's group or attribute name at the limit (256 UTF-16 units), in the characters that take
+ * the most bytes per unit in UTF-8 (three): what a column's byte size has to hold.
+ */
+const heaviestName = (label: string) => `${label} `.padEnd(256, '中');
+
+/**
+ * `count` distinct certificates of the largest size IdP metadata may carry (8192 base64
+ * characters: 6144 bytes of DER), made by openssl and grown to that size by a comment extension.
+ */
+function largestCertificates(count: number): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-limits-cert-'));
+  try {
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    execFileSync('openssl', ['genrsa', '-out', key, '2048'], { stdio: 'ignore' });
+    const make = (index: number, commentLength: number) => {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-key',
+          key,
+          '-sha256',
+          '-days',
+          '2',
+          '-out',
+          cert,
+          '-subj',
+          `/CN=limits-${index}`,
+          '-addext',
+          `nsComment=${'c'.repeat(commentLength)}`,
+        ],
+        { stdio: 'ignore' },
+      );
+      return readFileSync(cert, 'utf8').replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
+    };
+    return Array.from({ length: count }, (_, index) => {
+      let commentLength = 4000;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const base64 = make(index, commentLength);
+        const bytes = Buffer.from(base64, 'base64').length;
+        if (bytes === 6144) return base64;
+        commentLength += 6144 - bytes;
+      }
+      throw new Error('could not make a certificate of 6144 bytes');
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** IdP metadata with these certificates, as large as the XML limit lets the test make it. */
+const metadataWith = (entityId: string, ssoUrl: string, certificates: string[]) =>
+  `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entityId}">` +
+  '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">' +
+  certificates
+    .map(
+      (base64) =>
+        '<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">' +
+        `<ds:X509Data><ds:X509Certificate>${base64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
+    )
+    .join('') +
+  `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${ssoUrl}"/>` +
+  '</md:IDPSSODescriptor></md:EntityDescriptor>';
+
+/** An https URL of exactly `length` characters (code points), its path filled with `fill`. */
+const urlOfLength = (length: number, base: string, fill = 'u') =>
+  `${base}${fill.repeat(length).slice(0, length - base.length)}`;
 
 const newServiceAccount = (t: TestApp, c: Pick<Context, 'owner'>, fields: object) =>
   post(t, '/v1/service-accounts', asOwner(c as Context), {
@@ -125,6 +218,36 @@ const serviceAccountProbes = (field: string): Probe[] => [
     send: (t, c, value) =>
       patch(t, `/v1/service-accounts/${c.serviceAccountId}`, asOwner(c), { [field]: value }),
   },
+];
+
+const newSsoConnection = (t: TestApp, c: Pick<Context, 'owner'>, fields: object) =>
+  post(t, '/v1/sso/connections', asOwner(c as Context), {
+    name: 'limits',
+    provider: 'okta',
+    idp_entity_id: 'https://idp.limits.example',
+    idp_sso_url: 'https://idp.limits.example/sso',
+    idp_certificate: LIMITS_IDP.certificatePem,
+    domains: [uniqueDomain('limits')],
+    ...fields,
+  });
+
+/** The probes of a connection field that creating (and, with `patchToo`, updating) stores. */
+const ssoConnectionProbes = (field: string, patchToo = true): Probe[] => [
+  {
+    route: 'POST /v1/sso/connections',
+    loc: ['body', field],
+    send: (t, c, value) => newSsoConnection(t, c, { [field]: value }),
+  },
+  ...(patchToo
+    ? [
+        {
+          route: 'PATCH /v1/sso/connections/:id',
+          loc: ['body', field],
+          send: (t: TestApp, c: Context, value: unknown) =>
+            patch(t, `/v1/sso/connections/${c.ssoConnectionId}`, asOwner(c), { [field]: value }),
+        },
+      ]
+    : []),
 ];
 
 /** The probes of a client field that both registering and updating store. */
@@ -208,6 +331,16 @@ const FROM_INPUT: Record<string, InputColumn> = {
         loc: ['body', 'plan'],
         send: (t, c, plan) =>
           patch(t, `/v1/organizations/${c.organizationId}`, bearer(TEST_ADMIN_TOKEN), { plan }),
+      },
+    ],
+  },
+  'organizations.leaked_key_policy': {
+    probes: [
+      {
+        route: 'PATCH /v1/organizations/:id',
+        loc: ['body', 'leaked_key_policy'],
+        send: (t, c, leaked_key_policy) =>
+          patch(t, `/v1/organizations/${c.organizationId}`, asOwner(c), { leaked_key_policy }),
       },
     ],
   },
@@ -336,6 +469,12 @@ const FROM_INPUT: Record<string, InputColumn> = {
     probes: serviceAccountProbes('scopes'),
     tooLong: () => Array.from({ length: 101 }, () => 'models:read'),
   },
+  'sso_connections.name': { probes: ssoConnectionProbes('name') },
+  'sso_connections.provider': { probes: ssoConnectionProbes('provider', false) },
+  'sso_connections.idp_entity_id': { probes: ssoConnectionProbes('idp_entity_id') },
+  'sso_connections.idp_sso_url': { probes: ssoConnectionProbes('idp_sso_url') },
+  'sso_connections.idp_metadata_url': { probes: ssoConnectionProbes('idp_metadata_url') },
+  'sso_connections.default_role': { probes: ssoConnectionProbes('default_role') },
   // Stored with the code once the user consents; refused before any page, back to the client.
   'oauth_authorization_codes.code_challenge': {
     probes: [
@@ -393,6 +532,8 @@ const SET_BY_SERVER: Record<string, string> = {
   'api_keys.replaced_by': 'id of an existing key',
   'api_keys.acts_for': 'user:<id of an existing user> or instance_admin',
   'api_keys.last_ip': 'client address (client-address.ts)',
+  'api_keys.refill_interval': 'daily or monthly (the refill body, checked by IsIn)',
+  'api_keys.credits_id': 'id of an existing key (the one a rotation replaced)',
   'api_key_usage.key_id': 'id of an existing key',
   'api_key_usage.organization_id': 'id of an existing organization',
   'audit_checkpoints.chain': 'organization id',
@@ -448,6 +589,31 @@ const SET_BY_SERVER: Record<string, string> = {
   'browser_sessions.session_id': 'id of an existing session',
   'browser_sessions.amr': 'authentication methods, from a fixed list',
   'service_accounts.id': 'sa_ + 32 hex digits',
+  'sso_connections.id': 'sso_ + 32 hex digits',
+  'sso_connections.organization_id': 'id of an existing organization',
+  'sso_connections.created_by':
+    'the person the connection answers to (user:<id> or instance_admin)',
+  // JSON the server writes from checked input. TEXT below 64 KB: 20 domains of 253 characters, 5
+  // attribute names of 256. MEDIUMTEXT on MySQL (past 64 KB in UTF-8): 100 groups of 256
+  // characters, 20 URLs of 2048, the certificates a refresh keeps through a rotation (8192
+  // base64 characters each).
+  'sso_connections.idp_certificates':
+    'PEM certificates parsed and re-encoded by the server (5 at most)',
+  'sso_connections.domains': 'JSON list of checked domain names (20 at most)',
+  'sso_connections.attribute_mapping': 'JSON of the preset and checked attribute names (5 at most)',
+  'sso_connections.group_role_mapping': 'JSON of checked groups and roles (100 at most)',
+  'sso_connections.redirect_urls': 'JSON list of checked https URLs (20 at most)',
+  'sso_connections.sp_signing_key': 'private key made by the server, encrypted',
+  'sso_connections.sp_signing_certificate': 'certificate made by the server',
+  'sso_connection_domains.domain':
+    'a checked domain name (the domains entry, at most 253 characters)',
+  'sso_connection_domains.connection_id': 'id of an existing SSO connection',
+  'sso_connection_domains.organization_id': 'id of an existing organization',
+  'sso_connection_domains.verification_token': '32 characters of base64url made by the server',
+  'sso_connection_domains.verified_by': 'dns_txt or operator (the verify body, checked by IsIn)',
+  'sso_user_links.connection_id': 'id of an existing SSO connection',
+  'sso_user_links.user_id': 'id of a user the connection provisioned',
+  'sso_user_links.organization_id': 'id of an existing organization',
   'service_accounts.organization_id': 'id of an existing organization',
   'service_accounts.created_by': 'the creating principal (type and id)',
   'service_account_keys.id': 'sak_ + 32 hex digits',
@@ -514,6 +680,7 @@ describe('input limits: every stored string fits its column, on SQLite and Maria
     const key = await newKey(t, { owner } as Context, {}).expect(201);
     const client = await newClient(t, { owner }, {}).expect(201);
     const serviceAccount = await newServiceAccount(t, { owner }, {}).expect(201);
+    const ssoConnection = await newSsoConnection(t, { owner }, {}).expect(201);
     c = {
       owner,
       member,
@@ -521,6 +688,7 @@ describe('input limits: every stored string fits its column, on SQLite and Maria
       keyId: key.body.id,
       clientId: client.body.client_id,
       serviceAccountId: serviceAccount.body.id,
+      ssoConnectionId: ssoConnection.body.id,
     };
   });
   afterAll(async () => {
@@ -737,5 +905,68 @@ describe('input limits: every stored string fits its column, on SQLite and Maria
       });
     expect(allowed.status).toBe(303);
     expect(decodeJwt(exchanged.body.id_token).nonce).toBe(nonce);
+
+    // SSO connections: from metadata with the longest entity ID (in characters of four bytes),
+    // SSO URL and five of the largest certificates; the longest name, 20 of the longest domains
+    // and every attribute named at the limit. Then, each in a request of its own (the body limit
+    // is 100 KB), 100 groups and 20 redirect URLs at the limit: both past TEXT's 64 KB in UTF-8.
+    // Then changed by hand: the longest entity ID, SSO URL and certificate given as fields.
+    const entityId = text(1024, 'https://idp.example/');
+    const ssoUrl = urlOfLength(2048, 'https://idp.example/sso/');
+    const certificates = largestCertificates(5);
+    const connectionFields = {
+      name: text(200, 'Connection '),
+      provider: 'google_workspace',
+      domains: longestDomains(20),
+      attribute_mapping: Object.fromEntries(MAPPED_ATTRIBUTES.map((a) => [a, heaviestName(a)])),
+      default_role: 'viewer',
+      update_role_on_login: true,
+      allow_idp_initiated: true,
+    };
+    const idpMetadata = metadataWith(entityId, ssoUrl, certificates);
+    expect(idpMetadata.length).toBeLessThanOrEqual(65_536);
+    const connection = await post(t, '/v1/sso/connections', asNewUser, {
+      ...connectionFields,
+      idp_metadata_xml: idpMetadata,
+      sign_authn_requests: true,
+    }).expect(201);
+    const connectionPath = `/v1/sso/connections/${connection.body.id}`;
+    const groupRoleMapping = Object.fromEntries(
+      Array.from({ length: 100 }, (_, i) => [heaviestName(`group ${i}`), 'admin']),
+    );
+    await patch(t, connectionPath, asNewUser, { group_role_mapping: groupRoleMapping }).expect(200);
+    const redirectUrls = Array.from({ length: 20 }, (_, i) =>
+      urlOfLength(2048, `https://app${i}.example.com/after-sso/`, '中a'),
+    );
+    await patch(t, connectionPath, asNewUser, { redirect_urls: redirectUrls }).expect(200);
+    expect(Buffer.byteLength(JSON.stringify(groupRoleMapping))).toBeGreaterThan(65_535);
+    expect(Buffer.byteLength(JSON.stringify(redirectUrls))).toBeGreaterThan(65_535);
+    const storedConnection = await request(t.http).get(connectionPath).set(asNewUser).expect(200);
+    expect(storedConnection.body).toEqual(
+      expect.objectContaining({
+        ...connectionFields,
+        group_role_mapping: groupRoleMapping,
+        redirect_urls: redirectUrls,
+        sign_authn_requests: true,
+        idp_entity_id: entityId,
+        idp_sso_url: ssoUrl,
+      }),
+    );
+    expect(
+      storedConnection.body.idp_certificates.map((c: { pem: string }) =>
+        c.pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''),
+      ),
+    ).toEqual(certificates);
+    await request(t.http).get(`/sso/${connection.body.id}/metadata`).expect(200);
+    const manualEntityId = text(1024, 'Entity ');
+    const changedConnection = await patch(t, connectionPath, asNewUser, {
+      name: text(200, 'Reconnection '),
+      idp_entity_id: manualEntityId,
+      idp_sso_url: ssoUrl,
+      idp_certificate: `-----BEGIN CERTIFICATE-----\n${certificates[0]}\n-----END CERTIFICATE-----\n`,
+      domains: longestDomains(20),
+    }).expect(200);
+    expect(changedConnection.body.idp_entity_id).toBe(manualEntityId);
+    await request(t.http).get('/v1/sso/connections').set(asNewUser).expect(200);
   });
 });

@@ -653,16 +653,24 @@ describe('GET /oauth/authorize and the consent page', () => {
     });
 
     it('asks nothing of a first-party client, and records its grant once', async () => {
+      // A first-party client (Tessera's own, as the console) gets codes on Tessera's origin only.
+      const ownCallback = `${ISSUER}/first-party/callback`;
       const client = await newClient();
       await t.app
         .get(DataSource)
         .getRepository(OAuthClient)
-        .update({ id: client.clientId }, { firstParty: true });
+        .update(
+          { id: client.clientId },
+          { firstParty: true, redirectUris: JSON.stringify([REDIRECT, ownCallback]) },
+        );
       const page = await signedInBrowser(t, owner);
-      const first = await page.get(requestOf(client).path, 302);
+      const elsewhere = await page.get(requestOf(client).path, 400);
+      expect(elsewhere.text).toContain('This link cannot be used');
+      const own = { redirect_uri: ownCallback };
+      const first = await page.get(requestOf(client, own).path, 302);
       expect(answerOf(first)).toMatchObject({ code: expect.any(String), state: 'st-1' });
-      await page.get(requestOf(client).path, 302);
-      const forced = await page.get(requestOf(client, { prompt: 'consent' }).path, 200);
+      await page.get(requestOf(client, own).path, 302);
+      const forced = await page.get(requestOf(client, { ...own, prompt: 'consent' }).path, 200);
       expect(forced.text).toContain('Authorize Test client');
       const events = await auditEvents(owner, owner.organizationId, 'oauth.consent.granted');
       const firstParty = events.filter((e) => e.metadata.client_id === client.clientId);

@@ -3,7 +3,7 @@ import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { BrowserSession } from '../../src/modules/oauth/browser-sessions/browser-session.entity';
-import { BrowserSessionTestModule, SsoLoginStubModule } from '../utils/browser-session-test.module';
+import { BrowserSessionTestModule } from '../utils/browser-session-test.module';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser, uniqueEmail } from '../utils/factories';
 import { hiddenField, PageClient, SetCookie, setCookiesOf } from '../utils/pages';
@@ -88,8 +88,6 @@ describe('the hosted login page', () => {
       expect(hiddenField(html, '_csrf')).toMatch(/^[\w-]{20,}$/);
       // No script and no inline style: the CSP would block them.
       expect(html).not.toMatch(/<script|<style|\sstyle=|\son[a-z]+=/i);
-      // No SSO link while the app serves no /sso/login.
-      expect(html).not.toContain('Sign in with SSO');
     });
 
     it('serves its stylesheet and icon from this origin, cached for a year under hashed names', async () => {
@@ -555,18 +553,18 @@ describe('the hosted login page over https', () => {
   });
 });
 
-describe('the SSO link', () => {
-  it('appears, carrying return_to, once the app serves GET /sso/login', async () => {
-    await withTestApp(
-      {},
-      async (t) => {
-        const html = (await request(t.http).get(loginPage()).expect(200)).text;
-        const href = `/sso/login?return_to=${encodeURIComponent(RETURN_TO)}`;
-        expect(html).toContain(
-          `<a class="button button-secondary" href="${href}">Sign in with SSO</a>`,
-        );
-      },
-      { extraModules: [SsoLoginStubModule] },
-    );
+describe('the "Sign in with SSO" form', () => {
+  it('asks for the work email and posts it, with return_to and a CSRF token, to /sso/login', async () => {
+    await withTestApp({}, async (t) => {
+      const html = (await request(t.http).get(loginPage()).expect(200)).text;
+      const form = html.slice(
+        html.indexOf('<form class="form" method="post" action="/sso/login">'),
+      );
+      expect(form).toContain('<form class="form" method="post" action="/sso/login">');
+      expect(form).toMatch(/<input id="sso-email" name="email" type="email"[^>]* required>/);
+      expect(hiddenField(form, 'return_to')).toBe(RETURN_TO);
+      expect(hiddenField(form, '_csrf')).toMatch(/^[\w-]{20,}$/);
+      expect(form).toContain('Sign in with SSO</button>');
+    });
   });
 });

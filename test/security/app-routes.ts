@@ -39,5 +39,7 @@ export function appRoutes(app: NestFastifyApplication): AppRoute[] {
 
 /** The path as the OpenAPI document spells it: `/v1/api-keys/{id}`. */
 export function openApiPath(route: AppRoute): string {
-  return route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
+  // Fastify's wildcard (`/console/*`) is documented as a `{path}` parameter, as @nestjs/swagger
+  // writes it.
+  return route.path.replace(/:([A-Za-z_]+)/g, '{$1}').replace(/\/\*$/, '/{path}');
 }

@@ -42,22 +42,9 @@ class OAuthCallbackTestController {
   }
 }
 
-/** The SAML module's SP-initiated login, as a stub: the login page links to it once it exists. */
-@Controller('sso')
-class SsoLoginStubController {
-  @Public()
-  @Get('login')
-  login() {
-    return { stub: true };
-  }
-}
-
 /** Test-only routes, mounted through createTestApp's `extraModules`. */
 @Module({
   imports: [OAuthModule],
   controllers: [BrowserSessionTestController, OAuthCallbackTestController],
 })
 export class BrowserSessionTestModule {}
-
-@Module({ controllers: [SsoLoginStubController] })
-export class SsoLoginStubModule {}

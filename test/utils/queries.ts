@@ -14,5 +14,5 @@ export async function queriesDuring(t: TestApp, body: () => Promise<unknown>): P
 
 /** Look-ups of an API key by its hash, among `queries`. */
 export function keyLookUps(queries: string[]): string[] {
-  return queries.filter((sql) => /^SELECT[\s\S]*key_hash/i.test(sql));
+  return queries.filter((sql) => /^SELECT[\s\S]*\bWHERE\b[\s\S]*key_hash/i.test(sql));
 }

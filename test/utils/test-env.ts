@@ -32,6 +32,8 @@ export function testEnvironment(
     // Failed-login counters per IP may live in a Redis shared by every run on this machine: all
     // suites log in from 127.0.0.1. Suites that test the IP lockout set their own limit.
     LOGIN_MAX_FAILURES_PER_IP: '100000',
+    // SSO metadata is re-fetched when a test says so (it calls the refresh itself).
+    SSO_METADATA_REFRESH_HOURS: '0',
     ...overrides,
   };
 }

@@ -85,14 +85,43 @@ export class AccessGuard implements CanActivate {
   ): AccessDecision | Promise<AccessDecision> {
     const refused = policy.skipRateLimit ? undefined : this.rateLimiter.enforce(request, reply);
     if (refused instanceof Promise) {
-      return refused.then((refusal) => refusal ?? this.authorize(policy, request));
+      return refused.then((refusal) =>
+        refusal === undefined
+          ? this.authorize(policy, request)
+          : this.notAdmitted(request, refusal),
+      );
     }
-    return refused ?? this.authorize(policy, request);
+    return refused === undefined
+      ? this.authorize(policy, request)
+      : this.notAdmitted(request, refused);
   }
 
   private authorize(policy: RoutePolicy, request: FastifyRequest): true | Promise<true> {
-    const authorized = this.authorizer.authorize(policy, request);
-    return authorized instanceof Promise ? authorized.then(() => true) : true;
+    let authorized: void | Promise<void>;
+    try {
+      authorized = this.authorizer.authorize(policy, request);
+    } catch (error) {
+      this.notAdmitted(request, undefined);
+      throw error;
+    }
+    return authorized instanceof Promise
+      ? authorized.then(
+          () => true,
+          (error: unknown) => {
+            this.notAdmitted(request, undefined);
+            throw error;
+          },
+        )
+      : true;
+  }
+
+  /**
+   * A caller let in by its credential, refused by the steps after (429, 403, 404): its verifier
+   * may give back what it charged for the request (an API key's credit). Refusals only.
+   */
+  private notAdmitted<R>(request: FastifyRequest, refusal: R): R {
+    if (request.principal) this.verifiers.notAdmitted(request.principal);
+    return refusal;
   }
 }
 

@@ -32,6 +32,13 @@ export interface CredentialVerifier<P extends Principal = Principal> {
    * when the request arrived (epoch ms). Called by the exception filter, on failures only.
    */
   failedToServe?(principal: P, startedAt: number): void;
+
+  /**
+   * The access guard refused the request after this verifier let its credential in (a rate
+   * limit's 429, a missing scope's 403): a verifier that charged the credential for the request
+   * (an API key's usage credits) gives it back. Called on those refusals only.
+   */
+  notAdmitted?(principal: P): void;
 }
 
 /**

@@ -52,4 +52,9 @@ export class CredentialVerifiers implements OnApplicationBootstrap {
   failedToServe(principal: Principal, startedAt: number): void {
     this.byPrincipalType.get(principal.type)?.failedToServe?.(principal, startedAt);
   }
+
+  /** A verified caller was refused by the rate limits or the route's scopes after all. */
+  notAdmitted(principal: Principal): void {
+    this.byPrincipalType.get(principal.type)?.notAdmitted?.(principal);
+  }
 }

@@ -50,9 +50,31 @@ export interface DelegatedAccess {
 }
 
 /**
- * An API key as it acts now. Every field but `origin` is a function of `credential`, a cached
- * record that is replaced (never modified) on any change to the key or to the role it acts with:
- * an answer made from the credential can be kept per credential (the verify route does).
+ * What one request spent of an API key's usage credits (Unkey's `remaining`): the balance left,
+ * and which balance it came from, so a request refused after all (429, 403) can give it back.
+ */
+export interface SpentCredit {
+  readonly remaining: number;
+  /** The balance's id, its version and the refill period it was spent in (ApiKeyCredits). */
+  readonly counterId: string;
+  readonly version: number;
+  readonly period: number;
+}
+
+/**
+ * The cached record an API key's principal is made from (ApiKeyPrincipal.credential), replaced on
+ * any change to the key or to the role it acts with. Nothing on it changes but `answer`, where the
+ * verify route keeps the answer it made from it (a key without credits answers the same until the
+ * record is replaced): kept on the record, not in a table beside it. undefined until the first
+ * answer, null after it: only a key that comes back keeps its answer (see verify-route.ts).
+ */
+export interface CachedCredential {
+  answer?: string | null;
+}
+
+/**
+ * An API key as it acts now. Every field but `origin` and `credits` is a function of
+ * `credential` (CachedCredential).
  */
 export interface ApiKeyPrincipal extends CallerBase {
   readonly type: 'api_key';
@@ -64,7 +86,9 @@ export interface ApiKeyPrincipal extends CallerBase {
   readonly ownerRole: Role | null;
   /** Sandbox marker (`live`, `test`, `dev`). */
   readonly environment: KeyEnvironment;
-  readonly credential: object;
+  readonly credential: CachedCredential;
+  /** What this request spent of the key's credits; null for a key without a limit. */
+  readonly credits: SpentCredit | null;
 }
 
 /** The operator's token (TESSERA_ADMIN_TOKEN): every organization, named with X-Organization-ID. */

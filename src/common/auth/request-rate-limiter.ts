@@ -6,8 +6,9 @@ export type RateLimitRefusal = TooManyRequestsError | undefined;
 
 /**
  * Counts a request against the limits that apply to its caller (set on `request.principal`, or
- * its client IP on a public route) and sets the X-RateLimit headers. Implemented by the
- * rate-limits module; the access guard depends only on this shape.
+ * its client IP on a public route) and sets the rate-limit headers (X-RateLimit-*, and the IETF
+ * RateLimit-Policy and RateLimit). Implemented by the rate-limits module; the access guard
+ * depends only on this shape.
  */
 export abstract class RequestRateLimiter {
   /**

@@ -86,6 +86,13 @@ export class ConflictError extends ApiError {
   }
 }
 
+/** 503: a dependency the answer needs (Redis, for state every instance must share) is down. */
+export class ServiceUnavailableError extends ApiError {
+  constructor(detail = 'Service unavailable') {
+    super(HttpStatus.SERVICE_UNAVAILABLE, detail, 'unavailable');
+  }
+}
+
 export class TooManyRequestsError extends ApiError {
   /** Whole seconds, as Retry-After says them (at least 1). */
   readonly retryAfterSeconds: number;
@@ -114,6 +121,23 @@ export class TooManyRequestsError extends ApiError {
       madeRefusals[seconds] = made;
     }
     return made;
+  }
+}
+
+/**
+ * 429 for an API key whose usage credits are spent (Unkey's `remaining` at 0), with Retry-After
+ * when a refill will give it more: the seconds until then.
+ */
+export class NoRemainingCreditsError extends ApiError {
+  constructor(retryAfterSeconds: number | null) {
+    super(
+      HttpStatus.TOO_MANY_REQUESTS,
+      'API key has no remaining credits',
+      'no_remaining_credits',
+      retryAfterSeconds === null
+        ? NO_HEADERS
+        : Object.freeze({ 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) }),
+    );
   }
 }
 

@@ -7,6 +7,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route takes application/x-www-form-urlencoded bodies (@AcceptsForm). */
     acceptsForm?: boolean;
+    /** A body limit below BODY_LIMIT_BYTES for this route (@BodyLimit). */
+    bodyLimit?: number;
   }
 }
 
@@ -25,6 +27,12 @@ export const AcceptsForm = () =>
   );
 
 /**
+ * A smaller body limit for one route (413 past it): an unauthenticated route whose body is
+ * parsed as XML (the SAML ACS) need not read what the API's other routes may.
+ */
+export const BodyLimit = (bytes: number) => withRouteConfig({ bodyLimit: bytes });
+
+/**
  * The form parser for routes marked @AcceptsForm, on every route of the app (Nest registers routes
  * in Fastify's root context, so a parser cannot be scoped to some). It refuses the body of any
  * other route with Fastify's own 415. A form body is read within the same BODY_LIMIT_BYTES as
@@ -35,6 +43,11 @@ export const AcceptsForm = () =>
  * opted-in route; this is the same parser (WHATWG form decoding) with that check.
  */
 export function registerFormBodies(fastify: FastifyInstance): void {
+  // Fastify's own per-route option, set from the route's config as Nest registers it.
+  fastify.addHook('onRoute', (route) => {
+    const limit = route.config?.bodyLimit;
+    if (typeof limit === 'number') route.bodyLimit = Math.min(route.bodyLimit ?? limit, limit);
+  });
   fastify.addContentTypeParser(
     FORM_MEDIA_TYPE,
     { parseAs: 'string' },

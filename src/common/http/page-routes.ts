@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProduces } from '@nestjs/swagger';
+import { ApiExtension, ApiProduces } from '@nestjs/swagger';
 import type {
   FastifyInstance,
   FastifyReply,
@@ -23,11 +23,16 @@ declare module 'fastify' {
 /**
  * An HTML page of Tessera's own (the hosted login and consent pages): it gets the page security
  * headers (a CSP for a stylesheet and forms, no script, no framing) instead of the API's, and
- * the exception filter answers its errors as an HTML page instead of JSON. Document its 200 as
- * `text/html` content (the fuzz test tells pages by it).
+ * the exception filter answers its errors as an HTML page instead of JSON. The OpenAPI operation
+ * says so (`x-tessera-page`; the fuzz test tells pages by it).
  */
 export const Page = () =>
-  applyDecorators(withRouteConfig({ page: true }), ApiProduces('text/html'));
+  applyDecorators(
+    withRouteConfig({ page: true }),
+    ApiProduces('text/html'),
+    // Its errors are pages, whatever it answers on success (a redirect, for SSO's login).
+    ApiExtension('x-tessera-page', true),
+  );
 
 /**
  * The post of a page's form: a @Page that takes form bodies (@AcceptsForm) and is refused with

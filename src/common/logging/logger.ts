@@ -1,10 +1,12 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger } from 'pino';
+import { StdoutDestination } from './stdout-destination';
 
 /**
- * The one pino logger of an app: JSON lines to stdout (asynchronously buffered, flushed at exit)
- * or to the stream a test passes. Credentials never reach it: request lines are built field by
- * field (no headers, URL with secret parameters masked) and these paths are censored anyway.
+ * The one pino logger of an app: JSON lines to stdout (asynchronously buffered, flushed at exit:
+ * StdoutDestination) or to the stream a test passes. Credentials never reach it: these paths are
+ * censored. Request lines do not pass through it: RequestLog builds them field by field (no
+ * headers, URL with secret parameters masked) and writes them to the same destination.
  */
 export function createLogger(level: string, stream?: DestinationStream): Logger {
   return pino(
@@ -24,9 +26,7 @@ export function createLogger(level: string, stream?: DestinationStream): Logger 
         censor: '[REDACTED]',
       },
     },
-    // Buffered for throughput, and flushed every second so a quiet instance's last lines are
-    // not held back until 4 KB have piled up.
-    stream ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 1000 }),
+    stream ?? new StdoutDestination(),
   );
 }
 

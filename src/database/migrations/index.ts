@@ -10,6 +10,11 @@ import { OAuth1765001100000 } from './1765001100000-OAuth';
 import { ApiKeyUsageFailed1765001150000 } from './1765001150000-ApiKeyUsageFailed';
 import { BrowserSessions1765001200000 } from './1765001200000-BrowserSessions';
 import { ServiceAccounts1765001300000 } from './1765001300000-ServiceAccounts';
+import { SsoConnections1765001400000 } from './1765001400000-SsoConnections';
+import { SsoDomainVerification1765001500000 } from './1765001500000-SsoDomainVerification';
+import { SsoConnectionsMediumText1765001600000 } from './1765001600000-SsoConnectionsMediumText';
+import { LeakedKeyReports1765001700000 } from './1765001700000-LeakedKeyReports';
+import { ApiKeyCredits1765001800000 } from './1765001800000-ApiKeyCredits';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
 export const MIGRATIONS = [
@@ -25,4 +30,9 @@ export const MIGRATIONS = [
   ApiKeyUsageFailed1765001150000,
   BrowserSessions1765001200000,
   ServiceAccounts1765001300000,
+  SsoConnections1765001400000,
+  SsoDomainVerification1765001500000,
+  SsoConnectionsMediumText1765001600000,
+  LeakedKeyReports1765001700000,
+  ApiKeyCredits1765001800000,
 ];

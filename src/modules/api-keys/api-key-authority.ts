@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { CachedCredential } from '../../common/auth/principal';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { narrowScopes } from '../../common/auth/scopes';
 import type { VerifiedApiKey } from '../api-keys/api-key-cache';
@@ -12,13 +13,16 @@ import {
 /**
  * An API key as it acts now: its scopes narrowed to the current role of the user behind it (or
  * to the current scopes of its service account), so a demoted user's or narrowed account's keys
- * lose what the owner lost on the next request. Never modified: there is one per cache entry and
- * role (or account state), and the verify answer is kept per instance (ApiKeyPrincipal.credential).
+ * lose what the owner lost on the next request. Never modified but for `answer` (the verify
+ * route's, CachedCredential): one is kept with the cache entry, replaced when the role (or
+ * account state) it was made for changes.
  */
-export interface ActingApiKey {
+export interface ActingApiKey extends CachedCredential {
   readonly key: VerifiedApiKey;
   /** The user's role; null for a service account's key, which holds scopes, never a role. */
   readonly role: Role | null;
+  /** The state of the service account it was made for; null for any other key. */
+  readonly account: ServiceAccountState | null;
   readonly scopes: readonly string[];
 }
 
@@ -29,13 +33,6 @@ export interface ActingApiKey {
  */
 @Injectable()
 export class ApiKeyAuthority {
-  private readonly acting = new WeakMap<VerifiedApiKey, Partial<Record<Role, ActingApiKey>>>();
-  /** A service account's key as it acts under one state of the account (replaced on a change). */
-  private readonly actingForAccount = new WeakMap<
-    VerifiedApiKey,
-    { account: ServiceAccountState; acting: ActingApiKey }
-  >();
-
   constructor(
     private readonly roles: MembershipRolesCache,
     private readonly accounts: ServiceAccountsCache,
@@ -64,26 +61,41 @@ export class ApiKeyAuthority {
       .then((role) => (role ? this.actingAs(key, role) : null));
   }
 
+  /**
+   * Kept on the entry (VerifiedApiKey.acting) rather than in a WeakMap beside the cache: a
+   * WeakMap's table held ~100 bytes a cached key more, its dead entries until a full GC (issue
+   * #19).
+   */
   private actingAs(key: VerifiedApiKey, role: Role): ActingApiKey {
-    let byRole = this.acting.get(key);
-    if (!byRole) this.acting.set(key, (byRole = {}));
-    return (byRole[role] ??= Object.freeze({
+    const known = key.acting;
+    if (known?.role === role) return known;
+    return (key.acting = {
       key,
       role,
-      scopes: narrowScopes(key.scopes, this.catalogue.scopesOfRole(role)),
-    }));
+      account: null,
+      scopes: narrowedScopes(key.scopes, this.catalogue.scopesOfRole(role)),
+      answer: undefined,
+    });
   }
 
   private actingFor(key: VerifiedApiKey, account: ServiceAccountState | null): ActingApiKey | null {
     if (!account || account.disabled || account.organizationId !== key.organizationId) return null;
-    const known = this.actingForAccount.get(key);
-    if (known?.account === account) return known.acting;
-    const acting: ActingApiKey = Object.freeze({
+    const known = key.acting;
+    if (known?.account === account) return known;
+    return (key.acting = {
       key,
       role: null,
-      scopes: narrowScopes(key.scopes, account.scopes),
+      account,
+      scopes: narrowedScopes(key.scopes, account.scopes),
+      answer: undefined,
     });
-    this.actingForAccount.set(key, { account, acting });
-    return acting;
   }
+}
+
+/** The key's own scopes (shared, not copied) when the ceiling takes none of them away. */
+function narrowedScopes(granted: readonly string[], ceiling: readonly string[]): readonly string[] {
+  const narrowed = narrowScopes(granted, ceiling);
+  const same =
+    narrowed.length === granted.length && narrowed.every((scope, i) => scope === granted[i]);
+  return same ? granted : narrowed;
 }

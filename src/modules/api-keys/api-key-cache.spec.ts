@@ -22,6 +22,7 @@ const key = (id: string): VerifiedApiKey => ({
   rateLimitPerHour: 1000,
   allowlist: compileAllowlist([]),
   owner: { userId: 'user' },
+  credits: null,
 });
 
 describe('ApiKeyCache', () => {

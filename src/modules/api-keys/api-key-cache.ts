@@ -3,8 +3,10 @@ import { hash } from 'node:crypto';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import { InvalidatableCache } from '../../common/cache/invalidatable-cache';
 import { StalePolicy } from '../../common/cache/stale-policy';
+import type { ActingApiKey } from './api-key-authority';
 import type { KeyEnvironment } from './api-key-format';
 import type { IpAllowlist } from '../../common/http/ip-allowlist';
+import type { KeyCredits } from './credits/key-credits';
 
 /** What request-time verification needs of a key, precomputed once per cache fill. */
 export interface VerifiedApiKey {
@@ -23,9 +25,37 @@ export interface VerifiedApiKey {
    * admin's), or null for a key nobody stands behind any more (refused).
    */
   owner: { userId: string } | { serviceAccountId: string } | 'instance_admin' | null;
+  /** Its usage credits (ApiKeyCredits); null for a key without a limit, which spends none. */
+  credits: KeyCredits | null;
+  /** How it acts now, set by ApiKeyAuthority (replaced when the owner's role changes). */
+  acting?: ActingApiKey;
 }
 
 const UNKNOWN = 'unknown' as const;
+
+/**
+ * The bound of the cache, in entries and in an estimate of their bytes (what a key holds in
+ * memory, with its acting form and the verify answer kept on it): ~770 bytes of heap per cached
+ * key were measured with one short scope (the entry 112, acting form 64, answer 256, id and hash
+ * 120, its slots in the cache's tables ~220; issue #19, docs/performance.md), so 20,000 keys hold
+ * ~15 MB. Past either bound the least recently used key goes; it costs one look-up when it
+ * comes back.
+ */
+export const API_KEY_CACHE_MAX_ENTRIES = 20_000;
+export const API_KEY_CACHE_MAX_BYTES = 32 * 1024 * 1024;
+const ENTRY_BYTES = 800;
+const UNKNOWN_BYTES = 200;
+
+/**
+ * Roughly what a cached key holds: its fixed part, then its scopes, counted once (keys with the
+ * same scopes share them, SharedValues) and once more in the answer.
+ */
+function sizeOf(entry: VerifiedApiKey | typeof UNKNOWN): number {
+  if (entry === UNKNOWN) return UNKNOWN_BYTES;
+  let bytes = ENTRY_BYTES;
+  for (const scope of entry.scopes) bytes += 2 * (scope.length + 24);
+  return bytes;
+}
 
 /**
  * Keys by a hash of the key, so a verified key costs no database round trip. Entries live 60 s at most;
@@ -47,7 +77,9 @@ export class ApiKeyCache {
   ) {
     this.cache = new InvalidatableCache(
       {
-        max: 100_000,
+        max: API_KEY_CACHE_MAX_ENTRIES,
+        maxSize: API_KEY_CACHE_MAX_BYTES,
+        sizeCalculation: sizeOf,
         ttl: 60_000,
         // A stale entry keeps its id here until it goes, so a revoke still finds and drops it.
         dispose: (entry, keyHash) => {

@@ -6,15 +6,18 @@ import { EnvironmentVariables } from '../../config/env.schema';
 import { DatabaseAvailability } from '../../database/database-availability';
 import { fitToColumn } from '../../database/column-bounds';
 import { ApiKeysRepository } from './api-keys.repository';
+import { ApiKeyCreditsRecorder } from './credits/api-key-credits.recorder';
 
 interface HourCounts {
   keyId: string;
   organizationId: string;
-  periodStart: Date;
   requests: number;
   rejected: number;
   failed: number;
 }
+
+/** Each key's counts in one hour, by key id. */
+type Hour = Map<string, HourCounts>;
 
 const HOUR_MS = 3_600_000;
 
@@ -29,11 +32,21 @@ const HOUR_MS = 3_600_000;
  * flush waits for the same database) still moves: its hour holds requests -1 in memory, which
  * the write adds to the row holding its +1. Only at an hour's turn can a move land in the hour
  * next to the one it was counted in.
+ *
+ * The credits keys spent (ApiKeyCreditsRecorder) are written in the same transaction.
  */
 @Injectable()
 export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ApiKeyUsageRecorder.name);
-  private counts = new Map<string, HourCounts>();
+  /**
+   * By the hour's start (ms), then by key: one hour but at an hour's turn. No string key or Date
+   * per request: the hour's Date is made when it is written (issue #19: ~200 bytes a key less
+   * between two writes, and no number-to-string conversion on the request path).
+   */
+  private counts = new Map<number, Hour>();
+  /** The hour most requests count in, and its start. */
+  private current: Hour | undefined;
+  private currentStart = -1;
   /** Updated in place on every accepted request (no allocation on the hot path). */
   private lastUse = new Map<string, { at: number; ip: string }>();
   private flushing: Promise<void> = Promise.resolve();
@@ -43,6 +56,7 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
     private readonly keys: ApiKeysRepository,
     private readonly jobs: BackgroundJobs,
     private readonly database: DatabaseAvailability,
+    private readonly credits: ApiKeyCreditsRecorder,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.intervalMs = config.get('API_KEY_USAGE_FLUSH_MS', { infer: true });
@@ -101,18 +115,19 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
   /** The counts of the key's hour holding `at`, made at its first request in that hour. */
   private hourOf(keyId: string, organizationId: string, at: number): HourCounts {
     const periodStart = at - (at % HOUR_MS);
-    const slot = `${keyId}|${periodStart}`;
-    let counts = this.counts.get(slot);
+    let hour = periodStart === this.currentStart ? this.current : this.counts.get(periodStart);
+    if (!hour) {
+      hour = new Map();
+      this.counts.set(periodStart, hour);
+    }
+    if (periodStart >= this.currentStart) {
+      this.current = hour;
+      this.currentStart = periodStart;
+    }
+    let counts = hour.get(keyId);
     if (!counts) {
-      counts = {
-        keyId,
-        organizationId,
-        periodStart: new Date(periodStart),
-        requests: 0,
-        rejected: 0,
-        failed: 0,
-      };
-      this.counts.set(slot, counts);
+      counts = { keyId, organizationId, requests: 0, rejected: 0, failed: 0 };
+      hour.set(keyId, counts);
     }
     return counts;
   }
@@ -124,33 +139,41 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnApplicationShutdown 
   }
 
   private async write(): Promise<void> {
-    if (this.counts.size === 0 && this.lastUse.size === 0) return;
+    const spent = this.credits.take();
+    if (this.counts.size === 0 && this.lastUse.size === 0 && spent.length === 0) return;
     const counts = this.counts;
     const lastUse = this.lastUse;
     this.counts = new Map();
+    this.current = undefined;
+    this.currentStart = -1;
     this.lastUse = new Map();
     try {
       await this.keys.writeUsage(
-        [...counts.values()],
+        [...counts].flatMap(([periodStart, hour]) => {
+          const at = new Date(periodStart);
+          return [...hour.values()].map((row) => ({ ...row, periodStart: at }));
+        }),
         // Fitted to last_ip: a value too long would fail the whole batch on MariaDB, every retry.
         [...lastUse].map(([keyId, use]) => ({
           keyId,
           at: new Date(use.at),
           ip: fitToColumn(use.ip, MAX_ADDRESS_LENGTH),
         })),
+        spent,
       );
     } catch (error) {
+      this.credits.putBack(spent);
       // Rolled back as a whole, so all of it goes back in the queue; a connection lost during the
       // commit itself may count it twice (usage is written at least once).
       this.logger.warn({ err: error }, 'Could not write API key usage; will retry');
       void this.database.failed(error);
-      for (const [slot, row] of counts) {
-        const pending = this.counts.get(slot);
-        if (pending) {
+      for (const [periodStart, hour] of counts) {
+        for (const row of hour.values()) {
+          const pending = this.hourOf(row.keyId, row.organizationId, periodStart);
           pending.requests += row.requests;
           pending.rejected += row.rejected;
           pending.failed += row.failed;
-        } else this.counts.set(slot, row);
+        }
       }
       // Newer uses recorded meanwhile win over the batch's.
       for (const [keyId, use] of lastUse)

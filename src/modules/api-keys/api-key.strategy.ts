@@ -3,8 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { PRESENTED_CREDENTIAL_HEADER } from '../../common/auth/run-strategy';
 import { ApiKeyPepper } from './api-key-pepper';
-import { ApiKey } from './api-key.entity';
-import { ApiKeysRepository } from './api-keys.repository';
+import { ApiKeysRepository, VerifiableApiKey } from './api-keys.repository';
 
 export const API_KEY_STRATEGY = 'api-key';
 
@@ -24,7 +23,7 @@ export class ApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, API_K
     super({ header: PRESENTED_CREDENTIAL_HEADER, prefix: '' }, false);
   }
 
-  async validate(presented: string): Promise<ApiKey | false> {
-    return (await this.keys.findByHash(this.pepper.hash(presented))) ?? false;
+  async validate(presented: string): Promise<VerifiableApiKey | false> {
+    return (await this.keys.findVerifiableByHash(this.pepper.hash(presented))) ?? false;
   }
 }

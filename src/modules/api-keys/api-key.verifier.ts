@@ -7,13 +7,14 @@ import {
   CredentialVerifier,
   CredentialVerifierProvider,
 } from '../../common/auth/credential-verifier';
-import type { ApiKeyPrincipal } from '../../common/auth/principal';
+import type { ApiKeyPrincipal, SpentCredit } from '../../common/auth/principal';
 import { presenting, verifiedBy } from '../../common/auth/run-strategy';
 import {
   ForbiddenError,
   INVALID_CREDENTIAL,
   UnauthorizedError,
 } from '../../common/errors/api-errors';
+import { itself, SharedValues } from '../../common/cache/shared-values';
 import { clientAddressOf } from '../../common/http/client-address';
 import { clientNetworkOf } from '../../common/http/client-network';
 import { compileAllowlist } from '../../common/http/ip-allowlist';
@@ -25,12 +26,14 @@ import { FailureLock } from '../rate-limits/failure-lock';
 import { ResilientThrottlerStorage } from '../rate-limits/resilient-throttler.storage';
 import { ActingApiKey, ApiKeyAuthority } from './api-key-authority';
 import { ApiKeyCache, VerifiedApiKey } from './api-key-cache';
-import { looksLikeApiKey, parseApiKey } from './api-key-format';
+import { KeyEnvironment, looksLikeApiKey, parseApiKey } from './api-key-format';
 import { apiKeyPrincipal } from './api-key-principal';
 import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder';
-import { ApiKey } from './api-key.entity';
+import type { VerifiableApiKey } from './api-keys.repository';
 import { allowedIpsOf, ownerOf, scopesOf } from './api-keys.mapper';
+import { ApiKeyCredits } from './credits/api-key-credits';
+import { keyCreditsOf } from './credits/key-credits';
 
 /** How many look-ups a minute, as a multiple of the per-IP limit, a guessing network keeps. */
 const SUSPECT_LOOKUP_FACTOR = 20;
@@ -39,9 +42,11 @@ const SUSPECT_LOOKUP_FACTOR = 20;
  * Request-time verification of an API key (`<prefix>_<env>_...`). Hot path, in order: in-memory
  * cache by hash; on a miss the checksum (offline, rejects typos and guesses with no look-up),
  * then the Passport strategy and the database; then the checks: revoked, expired, IP allowed,
- * organization, and the role of the user (or the state of the service account) the key acts for.
- * Each outcome is counted in the key's usage in memory; a request the server then fails to
- * answer (5xx) moves to `failed`.
+ * organization, and the role of the user (or the state of the service account) the key acts for;
+ * last, for a key with usage credits, one credit (429 when none is left, before the rate limits
+ * count the request; given back when they or the route's scopes refuse it after all). A key
+ * without credits never reaches that step. Each outcome is counted in the key's usage in memory;
+ * a request the server then fails to answer (5xx) moves to `failed`.
  */
 @Injectable()
 @CredentialVerifierProvider({ order: 10 })
@@ -50,6 +55,9 @@ export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
   private readonly prefix: string;
   /** null when rate limits are switched off. */
   private readonly lookUpsPerMinute: number | null;
+  private readonly sharedTexts = new SharedValues<string>();
+  private readonly sharedScopes = new SharedValues<readonly string[]>();
+  private readonly sharedOwners = new SharedValues<VerifiedApiKey['owner']>();
   /** Client networks that looked up too many keys that do not exist this minute. */
   private readonly unknownLookUps: FailureLock;
   /** Every look-up of such a network, up to a far higher ceiling, so its real keys still work. */
@@ -61,6 +69,7 @@ export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
     private readonly strategy: ApiKeyStrategy,
     private readonly audit: AuditRecorder,
     private readonly authority: ApiKeyAuthority,
+    private readonly credits: ApiKeyCredits,
     @InjectThrottlerStorage() storage: ResilientThrottlerStorage,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
@@ -133,18 +142,30 @@ export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
       : this.principalOf(key, acting, request, ip);
   }
 
-  /** Counted as served when verified; the server then failed to answer it (5xx). */
+  /**
+   * Counted as served when verified; the server then failed to answer it (5xx): moved to
+   * `failed`, and its credit given back.
+   */
   failedToServe(principal: ApiKeyPrincipal, startedAt: number): void {
     this.usage.reclassifyAsFailed(principal.subject, principal.organizationId, startedAt);
+    if (principal.credits !== null) this.credits.refund(principal.credits);
   }
 
-  /** The key as it acts now, or a refusal when nobody stands behind it any more. */
+  /** Refused after all (rate limit, scope): the request's credit goes back. */
+  notAdmitted(principal: ApiKeyPrincipal): void {
+    if (principal.credits !== null) this.credits.refund(principal.credits);
+  }
+
+  /**
+   * The key as it acts now, or a refusal when nobody stands behind it any more. A key without
+   * credits is answered here, synchronously; one with credits spends one first.
+   */
   private principalOf(
     key: VerifiedApiKey,
     acting: ActingApiKey | null,
     request: FastifyRequest,
     ip: string,
-  ): ApiKeyPrincipal {
+  ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> {
     if (acting === null) {
       const reason =
         key.owner !== null && typeof key.owner === 'object' && 'serviceAccountId' in key.owner
@@ -153,8 +174,33 @@ export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
       this.refuse(key, reason, request);
       throw new UnauthorizedError(reason, 'api_key_refused');
     }
-    this.usage.record(key.id, key.organizationId, ip, true);
-    return apiKeyPrincipal(acting);
+    if (key.credits === null) {
+      this.usage.record(key.id, key.organizationId, ip, true);
+      return apiKeyPrincipal(acting, null);
+    }
+    const spent = this.credits.spend(key.credits);
+    return spent instanceof Promise
+      ? spent.then(
+          (resolved) => this.withCredit(key, acting, resolved, ip),
+          (error: unknown) => {
+            // Redis out of reach (503): a 5xx for a known key.
+            this.usage.recordFailed(key.id, key.organizationId);
+            throw error;
+          },
+        )
+      : this.withCredit(key, acting, spent, ip);
+  }
+
+  /** Let through with the credit it spent, or 429 when none was left (counted as rejected). */
+  private withCredit(
+    key: VerifiedApiKey,
+    acting: ActingApiKey,
+    spent: SpentCredit | null,
+    ip: string,
+  ): ApiKeyPrincipal {
+    this.usage.record(key.id, key.organizationId, ip, spent !== null);
+    if (spent === null) throw this.credits.refusal(key.credits!);
+    return apiKeyPrincipal(acting, spent);
   }
 
   /** Counted in usage every time; in the audit log sampled, so a flood cannot flood it. */
@@ -217,23 +263,33 @@ export class ApiKeyVerifier implements CredentialVerifier<ApiKeyPrincipal> {
     generation: number,
     request: FastifyRequest,
   ): Promise<VerifiedApiKey | null> {
-    const row = await verifiedBy<ApiKey>(this.strategy, presenting(request, presented));
+    const row = await verifiedBy<VerifiableApiKey>(this.strategy, presenting(request, presented));
     if (!row) {
       this.cache.rememberUnknown(cacheKey, generation);
       return null;
     }
-    const verified: VerifiedApiKey = {
+    const verified = this.verifiedOf(row);
+    this.cache.remember(cacheKey, verified, generation);
+    return verified;
+  }
+
+  /** A row as the cache keeps it: what keys have in common (organization, scopes, owner) shared. */
+  private verifiedOf(row: VerifiableApiKey): VerifiedApiKey {
+    return {
       id: row.id,
-      organizationId: row.organizationId,
-      scopes: scopesOf(row),
-      environment: row.environment,
+      organizationId: this.sharedTexts.of(row.organizationId, itself),
+      scopes: this.sharedScopes.of(row.scopes, (scopes) => Object.freeze(scopesOf({ scopes }))),
+      environment: this.sharedTexts.of(row.environment, itself) as KeyEnvironment,
       expiresAt: row.expiresAt?.getTime() ?? null,
       revokedAt: row.revokedAt?.getTime() ?? null,
       rateLimitPerHour: row.rateLimitPerHour,
       allowlist: compileAllowlist(allowedIpsOf(row)),
-      owner: ownerOf(row),
+      owner: this.sharedOwners.of(`${row.actsFor}|${row.serviceAccountId}`, () =>
+        Object.freeze(ownerOf(row)),
+      ),
+      credits: keyCreditsOf(row),
+      // Declared here, so setting it later keeps the entry's shape (no property store added).
+      acting: undefined,
     };
-    this.cache.remember(cacheKey, verified, generation);
-    return verified;
   }
 }

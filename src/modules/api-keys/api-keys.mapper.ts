@@ -2,6 +2,8 @@ import { ApiKeyDto } from './dto/api-key.dto';
 import { ApiKey } from './api-key.entity';
 import type { ApiKeyStatus } from './api-keys.repository';
 import type { VerifiedApiKey } from './api-key-cache';
+import type { CreditBalance } from './credits/api-key-credits';
+import { refillOf } from './credits/key-credits';
 
 function statusOf(key: ApiKey, now = Date.now()): ApiKeyStatus {
   if (key.revokedAt) return 'revoked';
@@ -41,8 +43,22 @@ const INSTANCE_ADMIN = 'instance_admin';
 const SERVICE_ACCOUNT = 'service_account';
 const USER_PREFIX = 'user:';
 
-/** The one place an ApiKey entity becomes what clients see; the hash never leaves. */
-export function toApiKeyDto(key: ApiKey): ApiKeyDto {
+/** A key's balance as stored (a new key's is exact; a used one's trails the live count). */
+export function storedBalanceOf(key: ApiKey): CreditBalance | null {
+  return key.remaining === null
+    ? null
+    : { remaining: key.remaining, setAt: key.lastRefillAt?.getTime() ?? key.createdAt.getTime() };
+}
+
+/**
+ * The one place an ApiKey entity becomes what clients see; the hash never leaves. `balance`: its
+ * credits as they stand now (ApiKeyCredits.balances), else as stored.
+ */
+export function toApiKeyDto(
+  key: ApiKey,
+  balance: CreditBalance | null = storedBalanceOf(key),
+): ApiKeyDto {
+  const refill = refillOf(key);
   return {
     id: key.id,
     name: key.name,
@@ -55,7 +71,15 @@ export function toApiKeyDto(key: ApiKey): ApiKeyDto {
     allowed_ips: allowedIpsOf(key),
     last_used: key.lastUsedAt?.toISOString() ?? null,
     revoked_at: key.revokedAt?.toISOString() ?? null,
+    leak_reported_at: key.leakReportedAt?.toISOString() ?? null,
     status: statusOf(key),
     service_account_id: key.serviceAccountId,
+    remaining: balance?.remaining ?? null,
+    refill:
+      refill === null
+        ? null
+        : { interval: refill.interval, amount: refill.amount, refill_day: refill.day },
+    last_refill_at:
+      refill === null || balance === null ? null : new Date(balance.setAt).toISOString(),
   };
 }

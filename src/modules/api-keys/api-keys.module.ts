@@ -15,6 +15,13 @@ import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyUsageService } from './api-key-usage.service';
+import { ApiKeyCredits } from './credits/api-key-credits';
+import { ApiKeyCreditsRecorder } from './credits/api-key-credits.recorder';
+import { KeyPatternController } from './leaked/key-pattern.controller';
+import { LeakReporters } from './leaked/leak-reporters';
+import { LeakedKeysController } from './leaked/leaked-keys.controller';
+import { LeakedKeysRepository } from './leaked/leaked-keys.repository';
+import { LeakedKeysService } from './leaked/leaked-keys.service';
 
 @Module({
   imports: [
@@ -23,7 +30,7 @@ import { ApiKeyUsageService } from './api-key-usage.service';
     OrganizationsModule,
     ServiceAccountsModule,
   ],
-  controllers: [ApiKeysController],
+  controllers: [ApiKeysController, LeakedKeysController, KeyPatternController],
   providers: [
     ApiKeysRepository,
     ApiKeysService,
@@ -31,9 +38,14 @@ import { ApiKeyUsageService } from './api-key-usage.service';
     ApiKeyCache,
     ApiKeyPepper,
     ApiKeyUsageRecorder,
+    ApiKeyCreditsRecorder,
+    ApiKeyCredits,
     ApiKeyStrategy,
     ApiKeyAuthority,
     ApiKeyVerifier,
+    LeakReporters,
+    LeakedKeysRepository,
+    LeakedKeysService,
   ],
   exports: [ApiKeysRepository, ApiKeyCache, ApiKeyPepper, ApiKeyUsageRecorder],
 })

@@ -3,12 +3,14 @@ import { ConfigService } from '@nestjs/config';
 import { actingOrganizationId, principalHasPermission } from '../../common/auth/authorization';
 import { isDelegated, Principal, unhandledPrincipal } from '../../common/auth/principal';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
+import { Clock } from '../../common/time/clock';
 import { hasScope, isSubsetOf } from '../../common/auth/scopes';
 import {
   BadRequestError,
   ForbiddenError,
   MissingPermissionError,
   NotFoundError,
+  RequestValidationError,
 } from '../../common/errors/api-errors';
 import { DEFAULT_PAGE_SIZE, ListPage, toPage } from '../../common/http/pagination';
 import { EnvironmentVariables } from '../../config/env.schema';
@@ -21,7 +23,14 @@ import { UsersService } from '../users/users.service';
 import { ApiKeyCache } from './api-key-cache';
 import { ApiKeyPepper } from './api-key-pepper';
 import { ApiKey } from './api-key.entity';
-import { actsForOf, allowedIpsOf, ownerOf, scopesOf, toApiKeyDto } from './api-keys.mapper';
+import {
+  actsForOf,
+  allowedIpsOf,
+  ownerOf,
+  scopesOf,
+  storedBalanceOf,
+  toApiKeyDto,
+} from './api-keys.mapper';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeyDto, ApiKeyListQueryDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
@@ -37,8 +46,25 @@ import {
   validScopes,
 } from './api-key-rules';
 import { UpdateApiKeyDto } from './dto/update-api-key.dto';
+import { ApiKeyCredits, CreditBalance } from './credits/api-key-credits';
+import type { CreditRefillDto } from './dto/fields';
+import { refuseCreditLimited } from '../../common/auth/credit-limited';
 
 type ApiKeyPatch = Partial<Pick<ApiKey, 'name' | 'rateLimitPerHour' | 'allowedIps' | 'scopes'>>;
+
+/** The stored form of a key's credits: its balance and refill (both null: unlimited). */
+type CreditsPatch = Pick<
+  ApiKey,
+  'remaining' | 'refillInterval' | 'refillAmount' | 'refillDay' | 'lastRefillAt'
+>;
+
+/** What a PATCH does to a key's credits: set a new balance (and refill), or only the refill. */
+interface CreditsChange {
+  credits: CreditsPatch;
+  /** A new balance: every counter starts from it (its version is raised). */
+  newBalance: boolean;
+  fields: ('remaining' | 'refill')[];
+}
 
 /** The contract's name of each field a PATCH may change. */
 const UPDATABLE_FIELDS = {
@@ -70,6 +96,8 @@ export class ApiKeysService implements OnModuleInit {
     private readonly accounts: ServiceAccountsCache,
     private readonly dependents: ServiceAccountDependents,
     private readonly audit: AuditRecorder,
+    private readonly credits: ApiKeyCredits,
+    private readonly clock: Clock,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
@@ -85,6 +113,7 @@ export class ApiKeysService implements OnModuleInit {
   async create(caller: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     const organizationId = actingOrganizationId(caller);
     refuseDelegated(caller);
+    refuseCreditLimited(caller, 'create API keys');
     await this.assertMfaIfEnrolled(caller);
     const scopes = requestedScopes(dto, this.catalogue);
     assertCallerCovers(caller, scopes);
@@ -100,6 +129,9 @@ export class ApiKeysService implements OnModuleInit {
       serviceAccountId: owner.serviceAccountId,
       rotatedFrom: null,
       actsFor: owner.actsFor,
+      ...creditsOfNewKey(dto.remaining ?? null, dto.refill ?? null, this.clock.now()),
+      creditsVersion: 0,
+      creditsId: null,
     });
     this.audit.record(AUDIT_ACTIONS.apiKeyCreated, {
       organizationId,
@@ -125,11 +157,21 @@ export class ApiKeysService implements OnModuleInit {
       status: query.status,
       serviceAccountId: query.service_account_id,
     });
-    return toPage(rows, limit, toApiKeyDto);
+    const page = rows.slice(0, limit);
+    const balances = await this.credits.balances(page);
+    const balanceOf = new Map(page.map((row, i) => [row.id, balances[i]]));
+    return toPage(rows, limit, (row) => toApiKeyDto(row, balanceOf.get(row.id) ?? null));
   }
 
   async get(caller: Principal, id: string): Promise<ApiKeyDto> {
-    return toApiKeyDto(await this.require(caller, id));
+    const key = await this.require(caller, id);
+    return toApiKeyDto(key, await this.balanceOf(key));
+  }
+
+  /** The key's credits as they stand now: the live count, refilled when due. */
+  private async balanceOf(key: ApiKey): Promise<CreditBalance | null> {
+    const [balance] = await this.credits.balances([key]);
+    return balance;
   }
 
   async update(caller: Principal, id: string, dto: UpdateApiKeyDto): Promise<ApiKeyDto> {
@@ -138,12 +180,14 @@ export class ApiKeysService implements OnModuleInit {
     assertCallerCovers(caller, scopesOf(key));
     assertMayManageAccountKey(caller, key);
     const patch = this.changesOf(key, dto);
+    const credits = this.creditsChangeOf(caller, key, dto);
     const changed = Object.keys(patch) as (keyof typeof patch)[];
-    if (changed.length === 0) return toApiKeyDto(key);
-    await this.keys.update(key.organizationId, key.id, patch);
+    if (changed.length === 0 && credits === null) return this.get(caller, id);
+    if (changed.length > 0) await this.keys.update(key.organizationId, key.id, patch);
+    if (credits !== null) await this.setCredits(key, credits);
     await this.cache.forget(key.id);
-    const after = toApiKeyDto({ ...key, ...patch });
-    const fields = changed.map((field) => UPDATABLE_FIELDS[field]);
+    const after = toApiKeyDto({ ...key, ...patch, ...credits?.credits });
+    const fields = [...changed.map((field) => UPDATABLE_FIELDS[field]), ...(credits?.fields ?? [])];
     this.audit.record(AUDIT_ACTIONS.apiKeyUpdated, {
       organizationId: key.organizationId,
       by: caller,
@@ -154,6 +198,78 @@ export class ApiKeysService implements OnModuleInit {
       },
     });
     return this.get(caller, id);
+  }
+
+  /**
+   * What a PATCH does to the key's credits, or null for nothing. A key never sets its own (nor
+   * those of the key it shares them with): whoever sells credits is not whoever spends them.
+   */
+  private creditsChangeOf(
+    caller: Principal,
+    key: ApiKey,
+    dto: UpdateApiKeyDto,
+  ): CreditsChange | null {
+    if (dto.remaining === undefined && dto.refill === undefined) return null;
+    const counterId = key.creditsId ?? key.id;
+    if (caller.type === 'api_key') {
+      const own = caller.credits?.counterId;
+      if (caller.subject === counterId || caller.subject === key.id || own === counterId) {
+        throw new ForbiddenError('An API key cannot change its own credits', 'own_credits');
+      }
+      refuseCreditLimited(caller, 'change credits');
+    }
+    const now = this.clock.now();
+    if (dto.remaining === null) {
+      if (dto.refill) throw refillWithoutBalance();
+      if (key.remaining === null) return null;
+      return {
+        credits: creditsOfNewKey(null, null, now),
+        newBalance: true,
+        fields: ['remaining', ...(key.refillInterval === null ? [] : ['refill' as const])],
+      };
+    }
+    if (key.remaining === null && dto.remaining === undefined && dto.refill === null) return null;
+    if (dto.remaining !== undefined || key.remaining === null) {
+      // A new balance: the one given, or (a refill on an unlimited key) the refill's amount.
+      const refill = dto.refill === undefined ? refillDtoOf(key) : dto.refill;
+      return {
+        credits: creditsOfNewKey(dto.remaining ?? null, refill, now),
+        newBalance: true,
+        fields: dto.refill === undefined ? ['remaining'] : ['remaining', 'refill'],
+      };
+    }
+    // The refill alone: the balance counting now is kept.
+    const { refillInterval, refillAmount, refillDay } = creditsOfNewKey(0, dto.refill!, now);
+    return {
+      credits: {
+        remaining: key.remaining,
+        refillInterval,
+        refillAmount,
+        refillDay,
+        lastRefillAt: key.lastRefillAt,
+      },
+      newBalance: false,
+      fields: ['refill'],
+    };
+  }
+
+  /**
+   * Stores the credits on every key sharing them (a rotation's pair) and, for a new balance,
+   * starts every counter from it; each of those keys leaves every cache.
+   */
+  private async setCredits(key: ApiKey, change: CreditsChange): Promise<void> {
+    const counterId = key.creditsId ?? key.id;
+    const { version, ids } = await this.keys.setCredits(
+      key.organizationId,
+      counterId,
+      change.credits,
+      change.newBalance,
+    );
+    const { remaining, lastRefillAt } = change.credits;
+    if (change.newBalance && remaining !== null) {
+      await this.credits.reset(counterId, version, remaining, lastRefillAt!.getTime());
+    }
+    for (const id of ids) if (id !== key.id) await this.cache.forget(id);
   }
 
   /** The fields of a PATCH that differ from the key, in their stored form. */
@@ -216,6 +332,8 @@ export class ApiKeysService implements OnModuleInit {
     const now = Date.now();
     const graceEnds = new Date(now + (gracePeriodHours ?? DEFAULT_GRACE_PERIOD_HOURS) * HOUR_MS);
     const oldExpires = old.expiresAt && old.expiresAt < graceEnds ? old.expiresAt : graceEnds;
+    // The new key spends the old one's balance (one counter for both during the grace period),
+    // stored alike on both rows so the credits written behind apply to both.
     const { entity, created } = newApiKey(this.prefix, this.pepper, caller, old.organizationId, {
       name: old.name,
       environment: old.environment,
@@ -226,6 +344,13 @@ export class ApiKeysService implements OnModuleInit {
       serviceAccountId: old.serviceAccountId,
       rotatedFrom: old.id,
       actsFor: old.actsFor,
+      remaining: old.remaining,
+      refillInterval: old.refillInterval,
+      refillAmount: old.refillAmount,
+      refillDay: old.refillDay,
+      lastRefillAt: old.lastRefillAt,
+      creditsVersion: old.creditsVersion,
+      creditsId: old.creditsId ?? old.id,
     });
     // Two rotations racing: the replacement is claimed in the same transaction, one wins.
     if (!(await this.keys.replace(old, entity, oldExpires))) throw alreadyRotated();
@@ -236,7 +361,11 @@ export class ApiKeysService implements OnModuleInit {
       target: { type: 'api_key', id: old.id },
       metadata: { new_key_id: created.id, old_key_expires: oldExpires.toISOString() },
     });
-    return { ...created, rotated_from: { id: old.id, expires: oldExpires.toISOString() } };
+    return {
+      ...created,
+      ...creditsView(entity, await this.balanceOf(old)),
+      rotated_from: { id: old.id, expires: oldExpires.toISOString() },
+    };
   }
 
   private async issue(
@@ -374,6 +503,60 @@ function refuseDelegated(caller: Principal): void {
       'user_sign_in_required',
     );
   }
+}
+
+/**
+ * The stored credits of a balance set now: `remaining` (with a refill and no balance given, the
+ * refill's amount), set at `now`; all null for an unlimited key.
+ */
+function creditsOfNewKey(
+  remaining: number | null,
+  refill: CreditRefillDto | null,
+  now: number,
+): CreditsPatch {
+  const balance = remaining ?? refill?.amount ?? null;
+  if (balance === null) {
+    return {
+      remaining: null,
+      refillInterval: null,
+      refillAmount: null,
+      refillDay: null,
+      lastRefillAt: null,
+    };
+  }
+  return {
+    remaining: balance,
+    refillInterval: refill?.interval ?? null,
+    refillAmount: refill?.amount ?? null,
+    refillDay: refill?.interval === 'monthly' ? (refill.refill_day ?? null) : null,
+    lastRefillAt: new Date(now),
+  };
+}
+
+/** A key's refill as a PATCH would give it. */
+function refillDtoOf(key: ApiKey): CreditRefillDto | null {
+  if (key.refillInterval === null || key.refillAmount === null) return null;
+  return {
+    interval: key.refillInterval,
+    amount: key.refillAmount,
+    ...(key.refillDay === null ? {} : { refill_day: key.refillDay }),
+  };
+}
+
+/** The credit fields of a key's answer, with its balance as it stands now. */
+function creditsView(key: ApiKey, balance: CreditBalance | null) {
+  const { remaining, refill, last_refill_at } = toApiKeyDto(key, balance ?? storedBalanceOf(key));
+  return { remaining, refill, last_refill_at };
+}
+
+function refillWithoutBalance(): RequestValidationError {
+  return new RequestValidationError([
+    {
+      loc: ['body', 'refill'],
+      msg: 'a refill needs a balance: remaining cannot be null with it',
+      type: 'value_error.refill',
+    },
+  ]);
 }
 
 /** Whose power a new key acts with, as stored. */

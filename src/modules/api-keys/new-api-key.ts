@@ -15,6 +15,13 @@ export type NewApiKeySettings = Pick<
   | 'serviceAccountId'
   | 'rotatedFrom'
   | 'actsFor'
+  | 'remaining'
+  | 'refillInterval'
+  | 'refillAmount'
+  | 'refillDay'
+  | 'lastRefillAt'
+  | 'creditsVersion'
+  | 'creditsId'
 > & { scopes: string[]; allowedIps: string[] };
 
 /**
@@ -47,8 +54,16 @@ export function newApiKey(
     createdAt: new Date(),
     expiresAt: settings.expiresAt,
     revokedAt: null,
+    leakReportedAt: null,
     lastUsedAt: null,
     lastIp: null,
+    remaining: settings.remaining,
+    refillInterval: settings.refillInterval,
+    refillAmount: settings.refillAmount,
+    refillDay: settings.refillDay,
+    lastRefillAt: settings.lastRefillAt,
+    creditsVersion: settings.creditsVersion,
+    creditsId: settings.creditsId,
   };
   return { entity, created: { ...toApiKeyDto(entity), key } };
 }

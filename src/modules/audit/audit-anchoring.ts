@@ -57,6 +57,20 @@ export class AuditAnchoring {
   }
 
   /**
+   * The anchor move for events chained onto `head` up to `newHead`, where `head` and `anchor` are
+   * what this instance stored with its last batch (AuditWriter keeps them): no read, no check of
+   * an anchor it signed itself. The move holds only if both are still as stored (`onto`).
+   */
+  moveOn(anchor: AuditAnchor, head: ChainPoint, newHead: ChainPoint): AnchorMove {
+    const start = { seq: anchor.startSeq, hash: anchor.startHash };
+    return {
+      previous: anchor,
+      next: this.signer.anchor(anchor.chain, start, newHead),
+      onto: head,
+    };
+  }
+
+  /**
    * Retention moved the chain's start to `newStart`: the anchor's start follows, keeping its head;
    * null when the anchor is missing or not authentic (left as it is, as evidence).
    */

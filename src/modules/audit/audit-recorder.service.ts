@@ -7,6 +7,7 @@ import { AUDIT_ACTIONS, AuditAction, AuditOutcome } from './audit-actions';
 import { withoutSecrets } from './audit-chain';
 import { fittedToColumns } from './audit-columns';
 import { AuditWriter } from './audit-writer';
+import { growingBound } from '../../common/cache/growing-bound';
 
 export const INSTANCE_CHAIN = 'instance';
 
@@ -40,7 +41,7 @@ const SAMPLE_WINDOW_MS = 60_000;
 @Injectable()
 export class AuditRecorder {
   private readonly samples = new LRUCache<string, SampleWindow>({
-    max: 50_000,
+    ...growingBound(50_000),
     ttl: 10 * SAMPLE_WINDOW_MS,
   });
 

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { eventHash } from './audit-chain';
 import { AuditAnchor } from './audit-anchor.entity';
 import { AuditAnchorSigner, ChainPoint, GENESIS_POINT } from './audit-anchor-signer';
-import { chainedFields } from './audit-writer';
+import { storedEventHash } from './audit-writer';
 import { AuditRepository } from './audit.repository';
 import { AuditAnchorDto, AuditVerifyDto, ChainProblem } from './dto/audit.dto';
 
@@ -67,7 +66,7 @@ export class AuditVerifier {
         const intact =
           event.seq === walk.head.seq + 1 &&
           event.prevHash === walk.head.hash &&
-          eventHash(chainedFields(event)) === event.hash;
+          storedEventHash(event) === event.hash;
         if (!intact) return { reason: 'chain_broken', first_broken_id: event.id };
         walk.head = { seq: event.seq, hash: event.hash, id: event.id };
       }

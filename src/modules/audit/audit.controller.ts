@@ -1,11 +1,11 @@
 import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { actingOrganizationId } from '../../common/auth/authorization';
 import { Access, AccessOptions, Principal } from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
 import { AuditLogReader } from './audit-log-reader.service';
 import { AuditPermissions } from './audit.permissions';
-import { AuditListDto, AuditListQueryDto, AuditVerifyDto } from './dto/audit.dto';
+import { AuditEventDto, AuditListDto, AuditListQueryDto, AuditVerifyDto } from './dto/audit.dto';
 
 /**
  * The contract's scope for every credential that carries scopes (an API key without it: "Missing
@@ -39,7 +39,10 @@ export class AuditController {
   @Header('Content-Disposition', 'attachment; filename="audit-log.ndjson"')
   @ApiOperation({ summary: 'The whole log as NDJSON, oldest first, streamed' })
   @ApiProduces('application/x-ndjson')
-  @ApiOkResponse({ description: 'One event per line' })
+  @ApiOkResponse({
+    description: 'One AuditEvent per line, oldest first',
+    content: { 'application/x-ndjson': { schema: { $ref: getSchemaPath(AuditEventDto) } } },
+  })
   export(@Principal() caller: Caller) {
     return new StreamableFile(this.auditLog.export(actingOrganizationId(caller)));
   }

@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, LessThan, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import {
+  EntityManager,
+  LessThan,
+  LessThanOrEqual,
+  MoreThan,
+  QueryResult,
+  Repository,
+} from 'typeorm';
+import { transactionAlone } from '../../database/transactions';
 import { AuditAnchor } from './audit-anchor.entity';
+import type { ChainPoint } from './audit-anchor-signer';
 import { AuditCheckpoint } from './audit-checkpoint.entity';
 import { AuditEvent } from './audit-event.entity';
 
@@ -21,9 +30,17 @@ export interface AuditFilter {
 export interface AnchorMove {
   previous: AuditAnchor | null;
   next: AuditAnchor;
+  /**
+   * The event the batch is chained onto, when the writer knows it from its own last write instead
+   * of reading it: the anchor moves only if that event is still stored as it was.
+   */
+  onto?: ChainPoint;
 }
 
-/** The anchor was changed by someone else between reading and replacing it: read and try again. */
+/**
+ * The anchor was changed by someone else between reading and replacing it, or the event the
+ * batch is chained onto is gone: read and try again.
+ */
 export class AnchorMovedError extends Error {
   constructor(chain: string) {
     super(`The audit anchor of ${chain} changed meanwhile`);
@@ -45,17 +62,49 @@ export class AuditRepository {
   /**
    * Consecutive events of one chain, in one INSERT, and the anchor moved to their newest in the
    * same transaction: all stored or none. Without `anchor` (a chain whose anchor no longer matches
-   * it, kept as evidence) the events alone.
+   * it, kept as evidence) the events alone. Alone on SQLite (transactionAlone), as every write
+   * here: several chains' writers run at once, and on TypeORM's one SQLite connection a write
+   * made while another's transaction is open joins it, and is rolled back with it.
    */
   async appendAll(events: AuditEvent[], anchor?: AnchorMove): Promise<void> {
-    if (!anchor) {
-      await this.events.insert(events);
-      return;
-    }
-    await this.events.manager.transaction(async (manager) => {
-      await manager.insert(AuditEvent, events);
-      await moveAnchor(manager, anchor);
+    await transactionAlone(this.events.manager, async (manager) => {
+      await this.insertEvents(manager, events);
+      if (anchor) await this.moveAnchor(manager, anchor);
     });
+  }
+
+  /**
+   * One multi-row INSERT, its SQL made once per row count and each value converted by the
+   * driver as TypeORM's insert would: the query builder's per-parameter bookkeeping cost more
+   * than the write itself (a token endpoint audits every issuance; issue #14's bench).
+   */
+  private async insertEvents(manager: EntityManager, events: AuditEvent[]): Promise<void> {
+    const { driver } = manager.connection;
+    const columns = this.events.metadata.columns;
+    const values: unknown[] = [];
+    for (const event of events) {
+      for (const column of columns) {
+        values.push(driver.preparePersistentValue(column.getEntityValue(event), column));
+      }
+    }
+    await manager.query(this.insertSql(events.length), values);
+  }
+
+  private readonly insertSqlByRows = new Map<number, string>();
+
+  private insertSql(rows: number): string {
+    let sql = this.insertSqlByRows.get(rows);
+    if (!sql) {
+      const { driver } = this.events.manager.connection;
+      const { tableName, columns } = this.events.metadata;
+      const row = `(${columns.map(() => '?').join(', ')})`;
+      sql =
+        `INSERT INTO ${driver.escape(tableName)} ` +
+        `(${columns.map((column) => driver.escape(column.databaseName)).join(', ')}) ` +
+        `VALUES ${Array.from({ length: rows }, () => row).join(', ')}`;
+      this.insertSqlByRows.set(rows, sql);
+    }
+    return sql;
   }
 
   anchor(chain: string): Promise<AuditAnchor | null> {
@@ -142,25 +191,65 @@ export class AuditRepository {
     upTo: Pick<AuditEvent, 'seq' | 'hash'>,
     anchor?: AnchorMove,
   ): Promise<number> {
-    return this.events.manager.transaction(async (manager) => {
+    return transactionAlone(this.events.manager, async (manager) => {
       await manager.upsert(
         AuditCheckpoint,
         { chain, lastPrunedSeq: upTo.seq, lastPrunedHash: upTo.hash, prunedAt: new Date() },
         ['chain'],
       );
       const result = await manager.delete(AuditEvent, { chain, seq: LessThanOrEqual(upTo.seq) });
-      if (anchor) await moveAnchor(manager, anchor);
+      if (anchor) await this.moveAnchor(manager, anchor);
       return result.affected ?? 0;
     });
   }
-}
 
-async function moveAnchor(manager: EntityManager, { previous, next }: AnchorMove): Promise<void> {
-  if (!previous) {
-    await manager.insert(AuditAnchor, next); // a concurrent first anchor: unique violation, retried
-    return;
+  /**
+   * Compare-and-set: the anchor becomes `next` only if it is still `previous` (its HMAC covers
+   * every field but anchored_at) and, given `onto`, that event is still stored. A raw UPDATE
+   * made once, as insertEvents: TypeORM's update builder cost more than the statement (issue
+   * #14). In a transaction (its query runner reports the rows changed, whatever the driver).
+   */
+  private async moveAnchor(manager: EntityManager, move: AnchorMove): Promise<void> {
+    const { previous, next, onto } = move;
+    if (!previous) {
+      await manager.insert(AuditAnchor, next); // a concurrent first anchor: unique violation, retried
+      return;
+    }
+    const { driver } = manager.connection;
+    const values: unknown[] = [];
+    for (const column of this.anchorFields()) {
+      values.push(driver.preparePersistentValue(column.getEntityValue(next), column));
+    }
+    values.push(next.chain, previous.hmac);
+    if (onto) values.push(next.chain, onto.seq, onto.hash);
+    const sql = this.moveSql(onto !== undefined);
+    const result = (await manager.queryRunner!.query(sql, values, true)) as QueryResult;
+    if (!result.affected) throw new AnchorMovedError(next.chain);
   }
-  const { chain, ...fields } = next;
-  const moved = await manager.update(AuditAnchor, { chain, hmac: previous.hmac }, fields);
-  if (!moved.affected) throw new AnchorMovedError(chain);
+
+  /** The anchor's columns that a move sets: all but the chain. */
+  private anchorFields() {
+    return this.anchors.metadata.columns.filter((column) => !column.isPrimary);
+  }
+
+  /** The anchor's UPDATE, made once: plain, and with the event chained onto still stored. */
+  private moveSqls?: { plain: string; onto: string };
+
+  private moveSql(onto: boolean): string {
+    if (!this.moveSqls) {
+      const { driver } = this.anchors.manager.connection;
+      const name = (identifier: string) => driver.escape(identifier);
+      const set = this.anchorFields()
+        .map((column) => `${name(column.databaseName)} = ?`)
+        .join(', ');
+      const plain =
+        `UPDATE ${name(this.anchors.metadata.tableName)} SET ${set} ` +
+        `WHERE ${name('chain')} = ? AND ${name('hmac')} = ?`;
+      const stored =
+        `SELECT 1 FROM ${name(this.events.metadata.tableName)} ` +
+        `WHERE ${name('chain')} = ? AND ${name('seq')} = ? AND ${name('hash')} = ?`;
+      this.moveSqls = { plain, onto: `${plain} AND EXISTS (${stored})` };
+    }
+    return onto ? this.moveSqls.onto : this.moveSqls.plain;
+  }
 }

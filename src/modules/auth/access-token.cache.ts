@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { growingBound } from '../../common/cache/growing-bound';
 import { InvalidatableCache } from '../../common/cache/invalidatable-cache';
 import { StalePolicy } from '../../common/cache/stale-policy';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
@@ -40,7 +41,7 @@ export class AccessTokenCache {
     private readonly bus: CacheInvalidationBus,
     stale: StalePolicy,
   ) {
-    this.cache = new InvalidatableCache({ max: 20_000, ttlAutopurge: false }, stale);
+    this.cache = new InvalidatableCache({ ...growingBound(20_000), ttlAutopurge: false }, stale);
     bus.on('session', (event) => event.kind === 'session' && this.forgetSessionHere(event.id));
     bus.on('user_sessions', (event) => {
       if (event.kind === 'user_sessions')

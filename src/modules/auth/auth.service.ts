@@ -258,6 +258,7 @@ export class AuthService {
         break;
       case 'api_key':
         answer.environment = principal.environment;
+        answer.remaining = principal.credits === null ? null : principal.credits.remaining;
         break;
       case 'instance_admin':
       case 'oauth_client':

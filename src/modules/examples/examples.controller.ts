@@ -1,10 +1,24 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { Omittable } from '../../common/validation/omittable';
 import { prefixedId } from '../../common/ids';
 import { Access, Principal } from '../../common/auth/decorators';
 import { environmentOf, type Principal as Caller } from '../../common/auth/principal';
+import {
+  CreatedDocumentDto,
+  ModelDownloadDto,
+  ModelListDto,
+  TranslationDto,
+  TranslationStatusDto,
+} from './dto/example-responses.dto';
 
 class TranslateDto {
   @ApiProperty({ example: 'Hello, world' })
@@ -53,6 +67,7 @@ export class ExamplesController {
   @Access({ scopes: ['translate:write'], errors: [422] })
   @Post('translate')
   @ApiOperation({ summary: 'Example: needs translate:write' })
+  @ApiCreatedResponse({ type: TranslationDto })
   translate(@Principal() caller: Caller, @Body() dto: TranslateDto) {
     return {
       id: prefixedId('tr'),
@@ -67,6 +82,7 @@ export class ExamplesController {
   @Access({ scopes: ['translate:read'] })
   @Get('translate/:id')
   @ApiOperation({ summary: 'Example: needs translate:read' })
+  @ApiOkResponse({ type: TranslationStatusDto })
   getTranslation(@Principal() caller: Caller, @Param('id') id: string) {
     return { id, status: 'completed', environment: environmentOf(caller) };
   }
@@ -74,6 +90,7 @@ export class ExamplesController {
   @Access({ scopes: ['models:read'] })
   @Get('models')
   @ApiOperation({ summary: 'Example: needs models:read' })
+  @ApiOkResponse({ type: ModelListDto })
   models() {
     return { data: MODELS, has_more: false };
   }
@@ -81,6 +98,7 @@ export class ExamplesController {
   @Access({ scopes: ['models:download'] })
   @Get('models/:id/download')
   @ApiOperation({ summary: 'Example: needs models:download' })
+  @ApiOkResponse({ type: ModelDownloadDto })
   download(@Param('id') id: string) {
     return {
       id,
@@ -92,6 +110,7 @@ export class ExamplesController {
   @Access({ scopes: ['documents:write'], errors: [422] })
   @Post('documents')
   @ApiOperation({ summary: 'Example: needs documents:write' })
+  @ApiCreatedResponse({ type: CreatedDocumentDto })
   createDocument(@Principal() caller: Caller, @Body() dto: DocumentDto) {
     return {
       id: prefixedId('doc'),

@@ -27,6 +27,7 @@ import { Userinfo } from './endpoints/userinfo';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
 import { AuthorizationCodes } from './grants/authorization-codes';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { FirstPartySessions } from './grants/first-party-sessions';
 import { GrantTokens } from './grants/grant-tokens';
 import { OAuthGrants } from './grants/oauth-grants';
 import { OAuthGrantsCache } from './grants/oauth-grants.cache';
@@ -100,6 +101,7 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     OAuthRefreshTokens,
     IdTokens,
     GrantTokens,
+    FirstPartySessions,
     ClientCredentialsGrant,
     AuthorizationCodeGrant,
     RefreshTokenGrant,
@@ -133,6 +135,7 @@ import { OAuthRefreshToken } from './storage/oauth-refresh-token.entity';
     TokenEndpoint,
     BrowserSessions,
     PageRenderer,
+    HtmlErrorPages,
     ERROR_PAGE_RENDERER,
     OAuthGrants,
     AuthorizationCodes,

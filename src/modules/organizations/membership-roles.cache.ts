@@ -4,6 +4,7 @@ import { StalePolicy } from '../../common/cache/stale-policy';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import { OrganizationsRepository } from './organizations.repository';
 import { Role } from './roles';
+import { growingBound } from '../../common/cache/growing-bound';
 
 const NO_MEMBERSHIP = 'none' as const;
 
@@ -22,7 +23,7 @@ export class MembershipRolesCache {
     private readonly bus: CacheInvalidationBus,
     stale: StalePolicy,
   ) {
-    this.cache = new InvalidatableCache({ max: 50_000, ttl: 30_000 }, stale);
+    this.cache = new InvalidatableCache({ ...growingBound(50_000), ttl: 30_000 }, stale);
     bus.on('membership', (event) => {
       if (event.kind === 'membership')
         this.cache.invalidate(`${event.userId}:${event.organizationId}`);

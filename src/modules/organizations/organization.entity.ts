@@ -1,5 +1,6 @@
 import { Column, Entity } from 'typeorm';
 import { IdColumn, TimeColumn } from '../../database/columns';
+import type { LeakedKeyPolicy } from './leaked-key-policy';
 import { Plan } from './plans';
 
 @Entity('organizations')
@@ -16,6 +17,10 @@ export class Organization {
   /** Only for the `enterprise` plan: its custom per-minute limit. */
   @Column({ name: 'rate_limit_per_minute', type: 'integer', nullable: true })
   customRateLimitPerMinute: number | null;
+
+  /** What a leaked-key report does to the organization's keys (leaked-key-policy.ts). */
+  @Column({ name: 'leaked_key_policy', type: 'varchar', length: 10, default: 'revoke' })
+  leakedKeyPolicy: LeakedKeyPolicy;
 
   /** The organization made for a user at registration. */
   @Column({ type: 'boolean', default: false })

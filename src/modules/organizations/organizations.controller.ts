@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Access, Principal } from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
 import { MemberUserIdParam, OrganizationIdParam } from '../../common/http/path-ids';
@@ -112,6 +118,7 @@ export class OrganizationsController {
   })
   @Delete(':id/members/:user_id')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Removed' })
   async removeMember(
     @Principal() caller: Caller,
     @Param('id', OrganizationIdParam) id: string,

@@ -16,6 +16,7 @@ export function toOrganizationDto(organization: Organization, role?: Role): Orga
       organization.customRateLimitPerMinute,
     ),
     personal: Boolean(organization.personal),
+    leaked_key_policy: organization.leakedKeyPolicy,
     ...(role ? { role } : {}),
     created_at: organization.createdAt.toISOString(),
     updated_at: organization.updatedAt.toISOString(),

@@ -4,6 +4,7 @@ import { EntityManager, In, LessThan, Repository } from 'typeorm';
 import { uuidv7 } from '../../common/ids';
 import { isSqlite, transactionAlone } from '../../database/transactions';
 import { User } from '../users/user.entity';
+import { DEFAULT_LEAKED_KEY_POLICY, type LeakedKeyPolicy } from './leaked-key-policy';
 import { Membership } from './membership.entity';
 import { Organization } from './organization.entity';
 import { Role } from './roles';
@@ -40,6 +41,7 @@ export class OrganizationsRepository {
       personal: fields.personal,
       plan: 'free',
       customRateLimitPerMinute: null,
+      leakedKeyPolicy: DEFAULT_LEAKED_KEY_POLICY,
       createdAt: now,
       updatedAt: now,
     };
@@ -56,6 +58,16 @@ export class OrganizationsRepository {
 
   findById(organizationId: string): Promise<Organization | null> {
     return this.organizations.findOneBy({ id: organizationId });
+  }
+
+  /** The leaked-key policy of each of these organizations that exists: one query. */
+  async leakedKeyPoliciesOf(organizationIds: string[]): Promise<Map<string, LeakedKeyPolicy>> {
+    if (organizationIds.length === 0) return new Map();
+    const rows = await this.organizations.find({
+      select: { id: true, leakedKeyPolicy: true },
+      where: { id: In(organizationIds) },
+    });
+    return new Map(rows.map((row) => [row.id, row.leakedKeyPolicy]));
   }
 
   /** All organizations (instance administrator only). */
@@ -120,7 +132,9 @@ export class OrganizationsRepository {
 
   async update(
     organizationId: string,
-    patch: Partial<Pick<Organization, 'name' | 'plan' | 'customRateLimitPerMinute'>>,
+    patch: Partial<
+      Pick<Organization, 'name' | 'plan' | 'customRateLimitPerMinute' | 'leakedKeyPolicy'>
+    >,
   ): Promise<void> {
     await this.organizations.update({ id: organizationId }, { ...patch, updatedAt: new Date() });
   }
@@ -148,7 +162,12 @@ export class OrganizationsRepository {
       .map((membership) => ({ membership, user: userById.get(membership.userId)! }));
   }
 
-  async addMember(organizationId: string, userId: string, role: Role): Promise<Membership> {
+  async addMember(
+    organizationId: string,
+    userId: string,
+    role: Role,
+    manager?: EntityManager,
+  ): Promise<Membership> {
     const membership: Membership = {
       id: uuidv7(),
       organizationId,
@@ -156,7 +175,7 @@ export class OrganizationsRepository {
       role,
       createdAt: new Date(),
     };
-    await this.memberships.insert(membership);
+    await (manager ?? this.memberships.manager).insert(Membership, membership);
     return membership;
   }
 

@@ -14,6 +14,7 @@ import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bu
 import { UsersService } from '../users/users.service';
 import { AddMemberDto, MemberDto } from './dto/member.dto';
 import { OrganizationDto, UpdateOrganizationDto } from './dto/organization.dto';
+import { DEFAULT_LEAKED_KEY_POLICY, LeakedKeyPolicy } from './leaked-key-policy';
 import { Membership } from './membership.entity';
 import { Organization } from './organization.entity';
 import { rateLimitPerMinute } from './plans';
@@ -117,6 +118,17 @@ export class OrganizationsService {
       : null;
   }
 
+  /**
+   * What a leaked-key report does to keys of these organizations (the default for any that is
+   * gone): one query for a report's keys.
+   */
+  async leakedKeyPoliciesOf(organizationIds: string[]): Promise<Map<string, LeakedKeyPolicy>> {
+    const stored = await this.organizations.leakedKeyPoliciesOf([...new Set(organizationIds)]);
+    return new Map(
+      organizationIds.map((id) => [id, stored.get(id) ?? DEFAULT_LEAKED_KEY_POLICY] as const),
+    );
+  }
+
   async exists(organizationId: string): Promise<boolean> {
     return (await this.organizations.findById(organizationId)) !== null;
   }
@@ -143,6 +155,7 @@ export class OrganizationsService {
     const patch = {
       ...(dto.name !== undefined ? { name: dto.name } : {}),
       ...(dto.plan !== undefined ? { plan: dto.plan } : {}),
+      ...(dto.leaked_key_policy !== undefined ? { leakedKeyPolicy: dto.leaked_key_policy } : {}),
       ...(dto.rate_limit_per_minute !== undefined
         ? { customRateLimitPerMinute: dto.rate_limit_per_minute }
         : plan !== 'enterprise'
@@ -153,9 +166,9 @@ export class OrganizationsService {
     await this.organizations.update(organizationId, patch);
     const after = toOrganizationDto({ ...organization, ...patch });
     if (changesPlan) await this.bus.publish({ kind: 'organization', id: organizationId });
-    const changed = (['name', 'plan', 'rate_limit_per_minute'] as const).filter(
-      (field) => before[field] !== after[field],
-    );
+    const changed = (
+      ['name', 'plan', 'rate_limit_per_minute', 'leaked_key_policy'] as const
+    ).filter((field) => before[field] !== after[field]);
     if (changed.length > 0) {
       this.audit.record(AUDIT_ACTIONS.organizationUpdated, {
         organizationId,
@@ -220,6 +233,50 @@ export class OrganizationsService {
     }
     const user = (await this.users.findById(userId))!;
     return toMemberDto({ membership: { ...before, role }, user });
+  }
+
+  /** The user's membership of the organization, or null. */
+  membershipOf(organizationId: string, userId: string): Promise<Membership | null> {
+    return this.organizations.findMembership(organizationId, userId);
+  }
+
+  /**
+   * Adds a user provisioned by the organization's own identity provider (SAML just-in-time
+   * provisioning): no caller to check, the connection's settings decided the role, and the SSO
+   * module audits it. Never `owner`. `manager`: within the transaction that creates the user.
+   */
+  async addProvisionedMember(
+    organizationId: string,
+    userId: string,
+    role: Role,
+    manager?: EntityManager,
+  ): Promise<void> {
+    if (role === 'owner') throw new ForbiddenError('SSO never provisions an owner');
+    await this.organizations.addMember(organizationId, userId, role, manager);
+    await this.roles.forget(userId, organizationId);
+  }
+
+  /**
+   * The role the identity provider's groups give a member at login (when the connection says
+   * so). An owner is left as they are: only an owner changes an owner. Answers the role before.
+   */
+  async setProvisionedRole(
+    organizationId: string,
+    userId: string,
+    role: Role,
+  ): Promise<Role | null> {
+    if (role === 'owner') throw new ForbiddenError('SSO never makes an owner');
+    const change = await this.organizations
+      .changeMembershipKeepingAnOwner(organizationId, userId, role, (current) => {
+        if (current.role === 'owner') throw new OwnerUnchanged();
+      })
+      .catch((error: unknown) => {
+        if (error instanceof OwnerUnchanged) return null;
+        throw error;
+      });
+    if (change?.outcome !== 'changed') return null;
+    await this.roles.forget(userId, organizationId);
+    return change.membership.role;
   }
 
   async removeMember(principal: Principal, organizationId: string, userId: string): Promise<void> {
@@ -288,3 +345,6 @@ function rankedRoleOf(principal: Principal): Role | 'instance_admin' | null {
       return unhandledPrincipal(principal);
   }
 }
+
+/** Thrown inside the membership transaction to leave an owner's role as it is (rolled back). */
+class OwnerUnchanged extends Error {}

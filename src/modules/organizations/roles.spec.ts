@@ -20,10 +20,12 @@ describe('the role tables', () => {
       'oauth_clients.write': 'oauth_clients:write',
       'service_accounts.read': 'service_accounts:read',
       'service_accounts.write': 'service_accounts:write',
+      'sso.read': 'sso:read',
+      'sso.write': 'sso:write',
     });
   });
 
-  it('give owners and admins every permission, members the reads and API keys, viewers the reads', () => {
+  it('give owners and admins every permission, members the reads and API keys, viewers the reads; SSO settings to admins only', () => {
     const reads = [
       'organization.read',
       'organization.members.read',

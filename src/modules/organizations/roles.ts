@@ -4,6 +4,7 @@ import { ApiKeyPermissions } from '../api-keys/api-keys.permissions';
 import { AuditPermissions } from '../audit/audit.permissions';
 import { OAuthClientPermissions } from '../oauth/oauth.permissions';
 import { ServiceAccountPermissions } from '../service-accounts/service-accounts.permissions';
+import { SsoPermissions } from '../sso/sso.permissions';
 import { OrganizationPermissions } from './organizations.permissions';
 
 export { ROLES } from '../../common/auth/roles';
@@ -20,6 +21,7 @@ const MODULE_PERMISSIONS = [
   ...Object.values(AuditPermissions),
   ...Object.values(OAuthClientPermissions),
   ...Object.values(ServiceAccountPermissions),
+  ...Object.values(SsoPermissions),
 ];
 
 const table = registerPermissions(MODULE_PERMISSIONS);

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { TooManyRequestsError } from '../../common/errors/api-errors';
 import type { ResilientThrottlerStorage } from './resilient-throttler.storage';
+import { growingBound } from '../../common/cache/growing-bound';
 
 /**
  * Failures counted per tracker (an email, a client IP) in a calendar window of the throttler
@@ -13,7 +14,7 @@ import type { ResilientThrottlerStorage } from './resilient-throttler.storage';
  * one its windows are counted in.
  */
 export class FailureLock {
-  private readonly lockedUntil = new LRUCache<string, number>({ max: 100_000 });
+  private readonly lockedUntil = new LRUCache<string, number>(growingBound(100_000));
 
   constructor(
     private readonly storage: ResilientThrottlerStorage,

@@ -3,6 +3,7 @@ import { InvalidatableCache } from '../../common/cache/invalidatable-cache';
 import { StalePolicy } from '../../common/cache/stale-policy';
 import { CacheInvalidationBus } from '../../common/cluster/cache-invalidation.bus';
 import { OrganizationsService } from '../organizations/organizations.service';
+import { growingBound } from '../../common/cache/growing-bound';
 
 /**
  * Each organization's per-minute limit, read on every authenticated request: cached for a short
@@ -19,7 +20,7 @@ export class OrganizationLimitsCache {
     bus: CacheInvalidationBus,
     stale: StalePolicy,
   ) {
-    this.cache = new InvalidatableCache({ max: 50_000, ttl: 60_000 }, stale);
+    this.cache = new InvalidatableCache({ ...growingBound(50_000), ttl: 60_000 }, stale);
     bus.on(
       'organization',
       (event) => event.kind === 'organization' && this.cache.invalidate(event.id),

@@ -14,6 +14,11 @@ import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage.recorder';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditRecorder } from '../audit/audit-recorder.service';
 import { WindowCount, WindowLimit } from './calendar-window';
+import {
+  IetfRateLimitFields,
+  RATE_LIMIT_HEADER,
+  RATE_LIMIT_POLICY_HEADER,
+} from './ietf-rate-limit-headers';
 import { OrganizationLimitsCache } from './organization-limits.cache';
 import { ResilientThrottlerStorage } from './resilient-throttler.storage';
 
@@ -40,7 +45,9 @@ type Limit = WindowLimit;
  * minute for plans and client IPs, the hour for API keys, so an hourly key limit resets on the
  * hour). Limits that apply: the organization's plan per minute, the API key's own hourly limit,
  * and for unauthenticated routes the client IP (or what the route names, @RateLimitTracker).
- * Headers describe the tightest one. Routes opt out with `skipRateLimit` in @Access or @Public
+ * X-RateLimit-* describe the tightest one; so does the IETF RateLimit field, beside a
+ * RateLimit-Policy listing every limit that applies (ietf-rate-limit-headers.ts; off with
+ * RATE_LIMIT_IETF_HEADERS=false). Routes opt out with `skipRateLimit` in @Access or @Public
  * (the access guard then never calls this). Hot path: a request's counters are one Redis round
  * trip together (or a Map lookup each); plan limits and key limits come from in-memory caches.
  */
@@ -48,6 +55,8 @@ type Limit = WindowLimit;
 export class RateLimiter extends RequestRateLimiter {
   private readonly publicPerMinute: number;
   private readonly enabled: boolean;
+  /** Null when RATE_LIMIT_IETF_HEADERS is off. */
+  private readonly ietfFields: IetfRateLimitFields | null;
 
   constructor(
     @InjectThrottlerStorage() private readonly storage: ResilientThrottlerStorage,
@@ -60,6 +69,9 @@ export class RateLimiter extends RequestRateLimiter {
     super();
     this.publicPerMinute = config.get('PUBLIC_RATE_LIMIT_PER_MINUTE', { infer: true });
     this.enabled = config.get('RATE_LIMITS_ENABLED', { infer: true });
+    this.ietfFields = config.get('RATE_LIMIT_IETF_HEADERS', { infer: true })
+      ? new IetfRateLimitFields()
+      : null;
   }
 
   /** Synchronous when the limits are cached and counted in memory (no promise on the hot path). */
@@ -108,10 +120,20 @@ export class RateLimiter extends RequestRateLimiter {
       }
       if (count.blocked && (blocked < 0 || count.resetsAt > counts[blocked].resetsAt)) blocked = i;
     }
+    const resetSeconds = Math.ceil(counts[tightest].resetsAt / 1000);
     void reply
       .header('X-RateLimit-Limit', String(limits[tightest].limit))
       .header('X-RateLimit-Remaining', String(counts[tightest].remaining))
-      .header('X-RateLimit-Reset', String(Math.ceil(counts[tightest].resetsAt / 1000)));
+      .header('X-RateLimit-Reset', String(resetSeconds));
+    const ietf = this.ietfFields;
+    if (ietf !== null) {
+      void reply
+        .header(RATE_LIMIT_POLICY_HEADER, ietf.policyField(limits))
+        .header(
+          RATE_LIMIT_HEADER,
+          ietf.rateLimitField(limits[tightest], counts[tightest], resetSeconds, now),
+        );
+    }
 
     if (blocked < 0) return;
     this.recordRejection(request, limits[blocked]);

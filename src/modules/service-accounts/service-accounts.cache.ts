@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
+import { growingBound } from '../../common/cache/growing-bound';
 import { InvalidatableCache } from '../../common/cache/invalidatable-cache';
 import { publicKeyObject } from './keys/key-material';
 import type { KeyAlgorithm, ServiceAccountKey } from './keys/service-account-key.entity';
@@ -43,7 +44,7 @@ const UNKNOWN = Symbol('unknown service account');
 @Injectable()
 export class ServiceAccountsCache implements OnModuleInit {
   private readonly cache = new InvalidatableCache<string, ServiceAccountState | typeof UNKNOWN>({
-    max: 10_000,
+    ...growingBound(10_000),
     ttl: 60_000,
   });
 

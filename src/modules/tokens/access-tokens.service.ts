@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { CompactSign, errors as joseErrors, jwtVerify } from 'jose';
 import { KeyObject, randomUUID } from 'node:crypto';
 import { EnvironmentVariables } from '../../config/env.schema';
 import { SigningKeysService } from './signing-keys.service';
@@ -101,23 +101,16 @@ export class AccessTokensService {
   }
 
   async issue(input: IssueAccessToken): Promise<{ token: string; expiresIn: number; jti: string }> {
-    const key = this.signingKeys.activeKey();
     const jti = randomUUID();
-    const token = await new SignJWT({
+    const token = await this.sign('JWT', {
+      ...this.registeredClaims(this.audience, input.subject),
+      jti,
       scope: input.scopes.join(' '),
       org_id: input.organizationId,
       sid: input.sessionId,
       amr: input.amr,
       typ: USER_TOKEN_KIND,
-    })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
-      .setIssuer(this.issuer)
-      .setAudience(this.audience)
-      .setSubject(input.subject)
-      .setIssuedAt()
-      .setExpirationTime(`${this.ttlSeconds}s`)
-      .setJti(jti)
-      .sign(key.privateKey);
+    });
     return { token, expiresIn: this.ttlSeconds, jti };
   }
 
@@ -125,9 +118,10 @@ export class AccessTokensService {
   async issueOAuth(
     input: IssueOAuthAccessToken,
   ): Promise<{ token: string; expiresIn: number; jti: string }> {
-    const key = this.signingKeys.activeKey();
     const jti = randomUUID();
-    const claims: Partial<OAuthAccessTokenClaims> = {
+    const claims: OAuthAccessTokenClaims = {
+      ...this.registeredClaims(this.audience, input.subject),
+      jti,
       client_id: input.clientId,
       scope: input.scopes.join(' '),
       org_id: input.organizationId,
@@ -135,15 +129,7 @@ export class AccessTokensService {
     if (input.grantId) claims.gid = input.grantId;
     if (input.authTime) claims.auth_time = Math.floor(input.authTime.getTime() / 1000);
     if (input.keyId) claims.key_id = input.keyId;
-    const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: OAUTH_ACCESS_TOKEN_TYPE })
-      .setIssuer(this.issuer)
-      .setAudience(this.audience)
-      .setSubject(input.subject)
-      .setIssuedAt()
-      .setExpirationTime(`${this.ttlSeconds}s`)
-      .setJti(jti)
-      .sign(key.privateKey);
+    const token = await this.sign(OAUTH_ACCESS_TOKEN_TYPE, claims);
     return { token, expiresIn: this.ttlSeconds, jti };
   }
 
@@ -152,14 +138,33 @@ export class AccessTokensService {
    * it for an access token (those need `at+jwt` or a `typ` claim, and Tessera's audience).
    */
   async issueIdToken(input: IssueIdToken): Promise<string> {
+    return this.sign('JWT', {
+      ...input.claims,
+      ...this.registeredClaims(input.audience, input.subject),
+    });
+  }
+
+  /** iss, aud, sub, iat and exp (the configured lifetime from now). */
+  private registeredClaims(audience: string, subject: string) {
+    const issuedAt = Math.floor(Date.now() / 1000);
+    return {
+      iss: this.issuer,
+      aud: audience,
+      sub: subject,
+      iat: issuedAt,
+      exp: issuedAt + this.ttlSeconds,
+    };
+  }
+
+  /**
+   * The claims as an RS256 JWS with the active key. jose's CompactSign over claims built here,
+   * rather than its SignJWT builder, whose setters copied the claims once each and parsed the
+   * lifetime from a string on every token (~3% of a client_credentials token's CPU, issue #14).
+   */
+  private sign(type: string, claims: object): Promise<string> {
     const key = this.signingKeys.activeKey();
-    return new SignJWT(input.claims)
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
-      .setIssuer(this.issuer)
-      .setAudience(input.audience)
-      .setSubject(input.subject)
-      .setIssuedAt()
-      .setExpirationTime(`${this.ttlSeconds}s`)
+    return new CompactSign(Buffer.from(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: type })
       .sign(key.privateKey);
   }
 

@@ -1,5 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { stopPasswordThreads } from './password-threads';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
@@ -9,4 +10,9 @@ import { UsersService } from './users.service';
   providers: [UsersRepository, UsersService],
   exports: [UsersService],
 })
-export class UsersModule {}
+export class UsersModule implements OnApplicationShutdown {
+  /** The password threads end with the app (tests close many apps in one process). */
+  onApplicationShutdown(): Promise<void> {
+    return stopPasswordThreads();
+  }
+}

@@ -41,6 +41,11 @@ export function contractProblems(
   if (status < 400) return problems;
   // Node refused the request line or headers before any route was known: the contract's shape.
   if (status === 431) errors = 'contract';
+  // A path refused before any route was known (one Fastify cannot decode, `/sso/%/acs`, or a
+  // segment over the length limit, 414): the same, on page routes with a path id too.
+  if (status === 414 || (status === 400 && response.body?.detail === 'Malformed URL')) {
+    errors = 'contract';
+  }
   if (errors === 'page') return [...problems, ...pageProblems(response)];
   if (!/^application\/json/.test(String(response.headers['content-type']))) {
     return [...problems, `content-type ${response.headers['content-type']}`];

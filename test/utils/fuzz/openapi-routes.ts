@@ -40,7 +40,7 @@ export interface DocumentedRoute {
   public: boolean;
   /**
    * The shape of its error answers: the contract's `{"detail"}`, RFC 6749's `{"error",
-   * "error_description"}` on /oauth/*, or an HTML page (a route documenting a text/html 200).
+   * "error_description"}` on /oauth/*, or an HTML page (a @Page route, `x-tessera-page`).
    */
   errors: 'contract' | 'oauth' | 'page';
 }
@@ -50,10 +50,12 @@ interface Operation {
   requestBody?: { content?: Record<string, { schema?: Schema }> };
   responses?: Record<string, { content?: Record<string, unknown> }>;
   security?: unknown[];
+  /** Set by @Page: the route's errors are HTML pages. */
+  'x-tessera-page'?: boolean;
 }
 
 function errorShapeOf(path: string, operation: Operation): DocumentedRoute['errors'] {
-  if (operation.responses?.['200']?.content?.['text/html']) return 'page';
+  if (operation['x-tessera-page'] === true) return 'page';
   return path.startsWith('/oauth/') ? 'oauth' : 'contract';
 }
 

@@ -3,10 +3,18 @@ import { IsIn, IsOptional } from 'class-validator';
 import { ListQueryDto } from '../../../common/http/pagination';
 import { IsTimestamp } from '../../../common/validation/timestamp';
 import { KEY_ENVIRONMENTS, KeyEnvironment } from '../api-key-format';
+import { REFILL_INTERVALS, RefillInterval } from '../credits/credit-refill';
 import { IsServiceAccountIdField } from './fields';
 import type { ApiKeyStatus } from '../api-keys.repository';
 
 const STATUSES: ApiKeyStatus[] = ['active', 'revoked', 'expired'];
+
+export class CreditRefillViewDto {
+  @ApiProperty({ enum: REFILL_INTERVALS }) interval: RefillInterval;
+  @ApiProperty() amount: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'Monthly only (null: the 1st)' })
+  refill_day: number | null;
+}
 
 export class ApiKeyDto {
   @ApiProperty({ example: 'key_01a207be76577c3197ffec7da96c2b83' }) id: string;
@@ -21,12 +29,35 @@ export class ApiKeyDto {
   @ApiProperty({ nullable: true, type: String }) last_used: string | null;
   @ApiProperty({ nullable: true, type: String }) revoked_at: string | null;
   @ApiProperty({ enum: STATUSES }) status: ApiKeyStatus;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'When a secret scanner reported the key leaked: it was revoked then, unless the ' +
+      'organization’s leaked_key_policy is `flag` (the key keeps working until you rotate it)',
+  })
+  leak_reported_at: string | null;
   @ApiPropertyOptional({
     nullable: true,
     type: String,
     description: 'The service account the key acts for, if any',
   })
   service_account_id: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      'Usage credits left (each request the key is let through for spends one); null: unlimited',
+  })
+  remaining: number | null;
+  @ApiProperty({ nullable: true, type: CreditRefillViewDto })
+  refill: CreditRefillViewDto | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'With a refill: when the credits were last set (created, updated or refilled)',
+  })
+  last_refill_at: string | null;
 }
 
 export class CreatedApiKeyDto extends ApiKeyDto {

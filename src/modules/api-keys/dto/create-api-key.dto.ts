@@ -6,10 +6,13 @@ import { Omittable } from '../../../common/validation/omittable';
 import { KEY_ENVIRONMENTS, KeyEnvironment } from '../api-key-format';
 import { DURATION_FORMAT, IsKeyLifetime, MAX_KEY_LIFETIME_DAYS } from '../expiration';
 import {
+  CreditRefillDto,
   IsServiceAccountIdField,
   OptionalAllowedIps,
   OptionalHourlyLimit,
+  OptionalRefill,
   OptionalStringList,
+  OptionalRemaining,
 } from './fields';
 
 export const ACCESS_LEVELS = ['read-only', 'write', 'admin'] as const;
@@ -61,6 +64,15 @@ export class CreateApiKeyDto {
 
   @OptionalAllowedIps()
   allowed_ips?: string[];
+
+  @OptionalRemaining(
+    'Usage credits: each request the key is let through for spends one; at 0 it gets 429. ' +
+      'Omitted or null: unlimited (with a refill: its amount)',
+  )
+  remaining?: number | null;
+
+  @OptionalRefill('Sets remaining back to amount at the start of each UTC day or month')
+  refill?: CreditRefillDto | null;
 
   @ApiPropertyOptional({
     example: 'sa_0193a6f1c2d47b3e8a9f0c1d2e3f4a5b',

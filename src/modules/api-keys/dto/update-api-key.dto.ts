@@ -2,7 +2,14 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 import { MaxChars } from '../../../common/validation/max-chars';
 import { Omittable } from '../../../common/validation/omittable';
-import { OptionalAllowedIps, OptionalHourlyLimit, OptionalStringList } from './fields';
+import {
+  CreditRefillDto,
+  OptionalAllowedIps,
+  OptionalHourlyLimit,
+  OptionalRefill,
+  OptionalRemaining,
+  OptionalStringList,
+} from './fields';
 
 export class UpdateApiKeyDto {
   @ApiPropertyOptional()
@@ -20,6 +27,16 @@ export class UpdateApiKeyDto {
 
   @OptionalStringList(100, { description: 'Only narrower than the current scopes' })
   scopes?: string[];
+
+  @OptionalRemaining(
+    'Sets the usage credits left, on every instance at once; null: unlimited (and no refill)',
+  )
+  remaining?: number | null;
+
+  @OptionalRefill(
+    'Sets or (null) stops the refill; the credits left are kept (on an unlimited key: amount)',
+  )
+  refill?: CreditRefillDto | null;
 }
 
 export class RotateApiKeyDto {

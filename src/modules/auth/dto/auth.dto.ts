@@ -82,6 +82,14 @@ export class VerifyResponseDto {
     description: 'For a user acting through an OAuth application: the application’s client_id',
   })
   client_id?: string;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Number,
+    description:
+      'For an API key: the usage credits left after this request (null: unlimited). A key at 0 ' +
+      'gets 429 "API key has no remaining credits"',
+  })
+  remaining?: number | null;
 }
 
 export class TotpEnrollResponseDto {

@@ -62,14 +62,20 @@ export class SessionsService implements OnModuleInit {
 
   /**
    * A sign-in, whatever proved who the user is (a password, later OAuth or SSO): a session in
-   * the user's default organization, audited, and its first tokens.
+   * the user's default organization, audited, and its first tokens. `lifetimeMs`: shorter than
+   * the refresh token lifetime for a sign-in that should not outlive the day (the console's).
+   * `signedInAt`: when the person proved who they are, if earlier than now (the console's session
+   * continues the hosted login page's sign-in): the session's `created`, which is what "a sign-in
+   * less than 5 minutes old" reads (Reauthentication), so an old sign-in never passes for a new one.
    */
   async issue(
     user: Pick<User, 'id' | 'email'>,
     amr: string[],
     origin: RequestOrigin,
+    lifetimeMs = this.refreshTtlMs,
+    signedInAt?: Date,
   ): Promise<TokenResponseDto> {
-    const session = await this.signIn(user, amr, origin);
+    const session = await this.signIn(user, amr, origin, lifetimeMs, signedInAt);
     return this.tokens.tokensFor(session, await this.issueRefreshToken(session));
   }
 
@@ -84,10 +90,18 @@ export class SessionsService implements OnModuleInit {
     amr: string[],
     origin: RequestOrigin,
     lifetimeMs = this.refreshTtlMs,
+    signedInAt?: Date,
   ): Promise<Session> {
     const membership = await this.organizations.defaultMembershipOf(user.id);
     if (!membership) throw new ForbiddenError('This user belongs to no organization');
-    const session = await this.start(user.id, membership.organizationId, amr, origin, lifetimeMs);
+    const session = await this.start(
+      user.id,
+      membership.organizationId,
+      amr,
+      origin,
+      lifetimeMs,
+      signedInAt,
+    );
     this.audit.record(AUDIT_ACTIONS.loginSucceeded, {
       organizationId: membership.organizationId,
       actor: { type: 'user', id: user.id },
@@ -116,6 +130,7 @@ export class SessionsService implements OnModuleInit {
     amr: string[],
     origin: RequestOrigin,
     lifetimeMs: number,
+    signedInAt?: Date,
   ): Promise<Session> {
     const now = new Date();
     const session: Session = {
@@ -126,7 +141,7 @@ export class SessionsService implements OnModuleInit {
       ip: origin.ip.slice(0, IP_MAX_LENGTH),
       userAgent: origin.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
       lastUsedAt: now,
-      createdAt: now,
+      createdAt: signedInAt && signedInAt < now ? signedInAt : now,
       expiresAt: new Date(now.getTime() + Math.min(lifetimeMs, this.refreshTtlMs)),
       revokedAt: null,
       revokedReason: null,

@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { growingBound } from '../../../common/cache/growing-bound';
 import { InvalidatableCache } from '../../../common/cache/invalidatable-cache';
 import { CacheInvalidationBus } from '../../../common/cluster/cache-invalidation.bus';
 import { AccessTokenDenylist } from '../../auth/sessions/access-token-denylist';
@@ -36,7 +37,7 @@ function keyOf(token: string): string {
 @Injectable()
 export class OAuthAccessTokens implements OnModuleInit {
   private readonly cache = new InvalidatableCache<string, ValidOAuthToken>({
-    max: 20_000,
+    ...growingBound(20_000),
     ttlAutopurge: false,
   });
 

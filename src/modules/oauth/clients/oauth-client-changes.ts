@@ -17,6 +17,8 @@ export class OAuthClientChanges {
   /**
    * Runs `handler` on this instance for every change to any client, made here or on another
    * instance. Synchronous and cheap: it runs inside the publishing request and the bus's reader.
+   * At least once: when the log's reader reads a change before Redis brings it, both apply it,
+   * so a handler must be idempotent (dropping a cache entry twice is).
    */
   onChange(handler: (change: OAuthClientChange) => void): void {
     this.bus.on('oauth_client', (event) => {

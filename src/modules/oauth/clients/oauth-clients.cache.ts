@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { growingBound } from '../../../common/cache/growing-bound';
 import { InvalidatableCache } from '../../../common/cache/invalidatable-cache';
 import type { OAuthClient } from '../storage/oauth-client.entity';
 import { OAuthClientChanges } from './oauth-client-changes';
@@ -16,7 +17,7 @@ const UNKNOWN = Symbol('unknown client');
 @Injectable()
 export class OAuthClientsCache implements OnModuleInit {
   private readonly cache = new InvalidatableCache<string, OAuthClient | typeof UNKNOWN>({
-    max: 10_000,
+    ...growingBound(10_000),
     ttl: 60_000,
   });
 

@@ -7,6 +7,7 @@ import { AcceptsForm } from '../../../common/http/form-body';
 import { oauthClientIdOf } from '../../rate-limits/oauth-client-id';
 import { RateLimitTracker } from '../../rate-limits/rate-limit-tracker.decorator';
 import { Discovery } from './discovery';
+import { IntrospectionAnswerDto, UserinfoAnswerDto } from './endpoint-answers.dto';
 import { Introspection, IntrospectionAnswer } from './introspection';
 import { Revocation } from './revocation';
 import { Userinfo, UserinfoAnswer } from './userinfo';
@@ -43,9 +44,7 @@ export class OAuthEndpointsController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Token introspection (RFC 7662), for confidential clients' })
   @ApiBody(TOKEN_BODY)
-  @ApiOkResponse({
-    description: '{"active": true, scope, client_id, sub, exp, ...} or {"active": false}',
-  })
+  @ApiOkResponse({ type: IntrospectionAnswerDto })
   introspect(@Req() request: FastifyRequest): Promise<IntrospectionAnswer> {
     return this.introspection.introspect(request);
   }
@@ -72,7 +71,7 @@ export class OAuthEndpointsController {
       '`sub`, plus `email` and `email_verified` with the email scope and `name` with profile. ' +
       'Errors are RFC 6750 (`invalid_token` 401, `insufficient_scope` 403, with WWW-Authenticate).',
   })
-  @ApiOkResponse({ description: '{sub, email?, email_verified?, name?}' })
+  @ApiOkResponse({ type: UserinfoAnswerDto })
   userinfoByGet(@Principal() caller: Caller): Promise<UserinfoAnswer> {
     return this.userinfo.claimsOf(caller);
   }
@@ -85,7 +84,7 @@ export class OAuthEndpointsController {
   @ApiOperation({
     summary: 'OpenID Connect userinfo, as GET (the token in the Authorization header)',
   })
-  @ApiOkResponse({ description: '{sub, email?, email_verified?, name?}' })
+  @ApiOkResponse({ type: UserinfoAnswerDto })
   userinfoByPost(@Principal() caller: Caller): Promise<UserinfoAnswer> {
     return this.userinfo.claimsOf(caller);
   }

@@ -10,6 +10,7 @@ import type { AuthorizationCode } from '../storage/authorization-code.entity';
 import type { OAuthGrant } from '../storage/oauth-grant.entity';
 import type { TokenParameters } from '../token/token-parameters';
 import { AuthorizationCodes } from './authorization-codes';
+import { FirstPartySessions } from './first-party-sessions';
 import { GrantTokens } from './grant-tokens';
 import { GrantType, GrantTypeProvider, TokenAnswer, TokenRequest } from './grant-type';
 import { OAuthGrants } from './oauth-grants';
@@ -26,6 +27,7 @@ const INVALID_CODE = 'The authorization code is invalid, expired or was already 
  * verifier) before the code is touched, so an attacker holding an intercepted code can neither
  * use it nor burn it. The code is then claimed once; a used code presented again means it was
  * stolen or replayed, and ends the whole grant (RFC 9700 section 4.2.4, RFC 6749 section 10.5).
+ * A first-party client (the console) gets the user's own session instead (FirstPartySessions).
  */
 @Injectable()
 @GrantTypeProvider()
@@ -39,6 +41,7 @@ export class AuthorizationCodeGrant implements GrantType {
     private readonly refreshTokens: OAuthRefreshTokens,
     private readonly roles: MembershipRolesCache,
     private readonly tokens: GrantTokens,
+    private readonly firstParty: FirstPartySessions,
     private readonly audit: OAuthAuditTrail,
   ) {}
 
@@ -52,13 +55,25 @@ export class AuthorizationCodeGrant implements GrantType {
     const grant = await this.liveGrant(code);
     if (!(await this.codes.claim(code))) return this.refuseReuse(code, client, origin);
     const scopes = scopeList(code.scopes);
+    const amr = code.amr.split(' ').filter(Boolean);
+    if (client.client.firstParty) {
+      return this.firstParty.issue({
+        client: client.client,
+        grant,
+        scopes,
+        authTime: code.authTime,
+        amr,
+        nonce: code.nonce,
+        origin,
+      });
+    }
     return this.tokens.issue({
       grantType: this.grantType,
       client: client.client,
       grant,
       scopes,
       authTime: code.authTime,
-      amr: code.amr.split(' ').filter(Boolean),
+      amr,
       nonce: code.nonce,
       refreshToken: wantsRefreshToken(client, scopes)
         ? { scopes, expiresAt: this.refreshTokens.familyEnd() }

@@ -3,6 +3,7 @@ import { InvalidatableCache } from '../../../common/cache/invalidatable-cache';
 import { CacheInvalidationBus } from '../../../common/cluster/cache-invalidation.bus';
 import type { OAuthGrant } from '../storage/oauth-grant.entity';
 import { OAuthGrantsRepository } from './oauth-grants.repository';
+import { growingBound } from '../../../common/cache/growing-bound';
 
 /** Marks a grant looked up and not found: an ended grant never comes back under its id. */
 const ENDED = Symbol('ended grant');
@@ -16,7 +17,7 @@ const ENDED = Symbol('ended grant');
 @Injectable()
 export class OAuthGrantsCache implements OnModuleInit {
   private readonly cache = new InvalidatableCache<string, OAuthGrant | typeof ENDED>({
-    max: 50_000,
+    ...growingBound(50_000),
     ttl: 60_000,
   });
 

@@ -6,6 +6,7 @@ import { AcceptsForm } from '../../../common/http/form-body';
 import { RateLimitTracker } from '../../rate-limits/rate-limit-tracker.decorator';
 import { oauthClientIdOf } from '../../rate-limits/oauth-client-id';
 import type { TokenAnswer } from '../grants/grant-type';
+import { OAuthTokenAnswerDto } from './token-answer.dto';
 import { TokenEndpoint } from './token-endpoint';
 import { TOKEN_PARAMETERS } from './token-parameters';
 
@@ -35,9 +36,7 @@ export class TokenController {
       required: ['grant_type'],
     },
   })
-  @ApiOkResponse({
-    description: '{access_token, token_type, expires_in, scope, refresh_token?, id_token?}',
-  })
+  @ApiOkResponse({ type: OAuthTokenAnswerDto })
   token(@Req() request: FastifyRequest): Promise<TokenAnswer> {
     return this.endpoint.token(request);
   }

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 import { MaxChars } from '../../../common/validation/max-chars';
 import { Omittable } from '../../../common/validation/omittable';
+import { LEAKED_KEY_POLICIES, LeakedKeyPolicy } from '../leaked-key-policy';
 import { PLANS, Plan } from '../plans';
 import { ROLES, Role } from '../roles';
 
@@ -37,6 +38,16 @@ export class UpdateOrganizationDto {
   @Min(1)
   @Max(1_000_000)
   rate_limit_per_minute?: number;
+
+  @ApiPropertyOptional({
+    enum: LEAKED_KEY_POLICIES,
+    description:
+      'What a leaked-key report from a secret scanner does to this organization’s keys: ' +
+      '`revoke` them at once, or `flag` them (`leak_reported_at`) and leave them working',
+  })
+  @Omittable()
+  @IsIn(LEAKED_KEY_POLICIES)
+  leaked_key_policy?: LeakedKeyPolicy;
 }
 
 export class OrganizationDto {
@@ -46,6 +57,8 @@ export class OrganizationDto {
   @ApiProperty({ description: 'Effective requests per minute of the plan' })
   rate_limit_per_minute: number;
   @ApiProperty() personal: boolean;
+  @ApiProperty({ enum: LEAKED_KEY_POLICIES, description: 'What a leaked-key report does' })
+  leaked_key_policy: LeakedKeyPolicy;
   @ApiPropertyOptional({ enum: ROLES, description: "The caller's role, for a user" }) role?: Role;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;

@@ -24,6 +24,7 @@ import {
 } from './key-material';
 import { newServiceAccountKey } from './new-key';
 import type { ServiceAccountKey } from './service-account-key.entity';
+import { refuseCreditLimited } from '../../../common/auth/credit-limited';
 
 /**
  * An account's keys: more key files (a pair made here, its private key answered once) or the
@@ -51,6 +52,7 @@ export class ServiceAccountKeysService {
     accountId: string,
     dto: CreateServiceAccountKeyDto,
   ): Promise<CreatedServiceAccountKeyDto> {
+    refuseCreditLimited(caller, "create a service account's keys");
     const account = await this.accounts.requireManageable(caller, accountId);
     const material = await this.materialOf(dto);
     const now = this.clock.now();

@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { growingBound } from '../../../common/cache/growing-bound';
 import { InvalidatableCache } from '../../../common/cache/invalidatable-cache';
 import { narrowScopes } from '../../../common/auth/scopes';
 import { Clock } from '../../../common/time/clock';
@@ -32,7 +33,7 @@ function keyOf(token: string): string {
 @Injectable()
 export class ServiceAccountTokens implements OnModuleInit {
   private readonly cache = new InvalidatableCache<string, ValidServiceAccountToken>({
-    max: 20_000,
+    ...growingBound(20_000),
     ttlAutopurge: false,
   });
 

@@ -56,6 +56,7 @@ type RedirectStatus = 302 | 303;
 @Injectable()
 export class AuthorizationEndpoint {
   private readonly issuer: string;
+  private readonly issuerOrigin: string;
 
   constructor(
     private readonly clients: OAuthClientsCache,
@@ -71,6 +72,7 @@ export class AuthorizationEndpoint {
     accessTokens: AccessTokensService,
   ) {
     this.issuer = accessTokens.issuer;
+    this.issuerOrigin = new URL(accessTokens.issuer).origin;
   }
 
   async authorize(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -78,7 +80,7 @@ export class AuthorizationEndpoint {
     const client = repeated.includes('client_id') ? null : await this.clientOf(parameters);
     if (!client) return this.unknownClient(request, reply);
     const redirectUri = repeated.includes('redirect_uri') ? undefined : parameters.redirect_uri;
-    if (redirectUri === undefined || !isRegisteredRedirectUri(client, redirectUri)) {
+    if (redirectUri === undefined || !this.sendsCodesTo(client, redirectUri)) {
       return this.unregisteredRedirectUri(request, reply, client);
     }
     const state = repeated.includes('state') ? null : (parameters.state ?? null);
@@ -101,7 +103,7 @@ export class AuthorizationEndpoint {
     }
     const pending = this.pending.open(form.authorization, session);
     const client = pending ? await this.clients.find(pending.clientId) : null;
-    if (!pending || !client || !isRegisteredRedirectUri(client, pending.redirectUri)) {
+    if (!pending || !client || !this.sendsCodesTo(client, pending.redirectUri)) {
       return this.errorPages.show(request, reply, 400, {
         heading: 'This page has expired',
         message: 'Go back to the application and try again.',
@@ -206,6 +208,16 @@ export class AuthorizationEndpoint {
       errorResponse(target.redirectUri, error, { state: target.state, issuer: this.issuer }),
       status,
     );
+  }
+
+  /**
+   * Whether a code may go to `uri`: one of the client's redirect URIs, exactly; for a first-party
+   * client (which gets the user's own session, without consent) only on Tessera's own origin, so
+   * a registration left by an origin Tessera no longer holds can never receive one.
+   */
+  private sendsCodesTo(client: OAuthClient, uri: string): boolean {
+    if (!isRegisteredRedirectUri(client, uri)) return false;
+    return !client.firstParty || originOfUri(uri) === this.issuerOrigin;
   }
 
   private async clientOf(parameters: AuthorizationParameters): Promise<OAuthClient | null> {
@@ -414,6 +426,14 @@ function needsNewSignIn(
 }
 
 /** The client's organization when the user belongs to it, else the user's first. */
+function originOfUri(uri: string): string | null {
+  try {
+    return new URL(uri).origin;
+  } catch {
+    return null;
+  }
+}
+
 function defaultOrganization(
   client: OAuthClient,
   memberships: readonly UserMembership[],

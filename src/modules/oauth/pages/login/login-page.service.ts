@@ -13,7 +13,7 @@ import { CodeFormDto, PasswordFormDto } from './login-form.dto';
 import { PendingSignIns } from './pending-sign-ins';
 
 export const LOGIN_PATH = '/oauth/login';
-/** The SAML module's SP-initiated login; linked from the page once the app serves it. */
+/** The SAML module's discovery by email; its form is on the page once the app serves it. */
 const SSO_LOGIN_PATH = '/sso/login';
 
 /** The status and headers (Retry-After) a form page is answered with. */
@@ -141,7 +141,7 @@ export class LoginPage {
     data: StepData,
     answer: Answer = { status: 200 },
   ): Promise<void> {
-    const ssoPath = this.hasSsoLogin() ? withReturnTo(SSO_LOGIN_PATH, data.returnTo) : null;
+    const ssoPath = this.hasSsoLogin() ? SSO_LOGIN_PATH : null;
     return this.step(request, reply, 'login', answer, {
       heading: 'Sign in',
       email: data.email ?? '',

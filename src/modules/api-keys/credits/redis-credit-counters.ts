@@ -1,0 +1,157 @@
+import type Redis from 'ioredis';
+
+const SPEND = 'tesseraSpendCredit';
+const REFUND = 'tesseraRefundCredit';
+const RESET = 'tesseraResetCredits';
+
+/**
+ * A balance is one hash: `v` the version of the stored balance it counts from, `r` what is left,
+ * `p` when it was set (epoch ms: created, updated, or the start of the refill period). A caller
+ * with a newer version than the hash's seeds it with the database's values (the balance was
+ * updated, or Redis lost it); an older one (its cache not yet told of an update) spends from the
+ * newer balance but never refills it with its old amount. The hash lives 35 days past its last
+ * spend; a balance unused that long is seeded again from the database, where it was written.
+ *
+ * SPEND: KEYS[1] the balance. ARGV: version, seed remaining, seed set-at, the start of the current
+ * refill period (-1: no refill), refill amount, ttl ms. Answers spent (0/1), remaining, set-at,
+ * version.
+ */
+const SPEND_SCRIPT = `
+local version = tonumber(ARGV[1])
+local stored = redis.call('HMGET', KEYS[1], 'v', 'r', 'p')
+local v = tonumber(stored[1])
+local r = tonumber(stored[2])
+local p = tonumber(stored[3])
+if v == nil or r == nil or p == nil or v < version then
+  v = version
+  r = tonumber(ARGV[2])
+  p = tonumber(ARGV[3])
+end
+local current = tonumber(ARGV[4])
+if v == version and current > p then
+  r = tonumber(ARGV[5])
+  p = current
+end
+local spent = 0
+if r > 0 then
+  r = r - 1
+  spent = 1
+end
+redis.call('HSET', KEYS[1], 'v', v, 'r', r, 'p', p)
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+return { spent, r, p, v }
+`;
+
+/** REFUND: KEYS[1]; ARGV: version, set-at of the spend. Answers the new balance, or -1 (moved on). */
+const REFUND_SCRIPT = `
+local stored = redis.call('HMGET', KEYS[1], 'v', 'p')
+if tonumber(stored[1]) == tonumber(ARGV[1]) and tonumber(stored[2]) == tonumber(ARGV[2]) then
+  return redis.call('HINCRBY', KEYS[1], 'r', 1)
+end
+return -1
+`;
+
+/** RESET: KEYS[1]; ARGV: version, remaining, set-at, ttl ms. Only a newer version replaces it. */
+const RESET_SCRIPT = `
+local v = tonumber(redis.call('HGET', KEYS[1], 'v'))
+if v == nil or v < tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'v', ARGV[1], 'r', ARGV[2], 'p', ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return 1
+end
+return 0
+`;
+
+const TTL_MS = 35 * 86_400_000;
+
+/** A balance as one spend left it. */
+export interface CounterSpend {
+  spent: boolean;
+  remaining: number;
+  setAt: number;
+  version: number;
+}
+
+/** A balance as Redis holds it now. */
+export interface CounterState {
+  remaining: number;
+  setAt: number;
+  version: number;
+}
+
+type WithCommands = Redis & {
+  [SPEND](key: string, ...args: number[]): Promise<unknown>;
+  [REFUND](key: string, ...args: number[]): Promise<unknown>;
+  [RESET](key: string, ...args: number[]): Promise<unknown>;
+};
+
+const keyOf = (counterId: string) => `tessera:credits:${counterId}`;
+
+/**
+ * API keys' credit balances in Redis, shared by every instance: each spend is one script, atomic
+ * and one round trip (EVALSHA, resent by ioredis after a restart).
+ */
+export class RedisCreditCounters {
+  private readonly client: WithCommands;
+
+  constructor(redis: Redis) {
+    if (!(SPEND in redis)) {
+      redis.defineCommand(SPEND, { numberOfKeys: 1, lua: SPEND_SCRIPT });
+      redis.defineCommand(REFUND, { numberOfKeys: 1, lua: REFUND_SCRIPT });
+      redis.defineCommand(RESET, { numberOfKeys: 1, lua: RESET_SCRIPT });
+    }
+    this.client = redis as WithCommands;
+  }
+
+  async spend(
+    counterId: string,
+    version: number,
+    seed: { remaining: number; setAt: number },
+    refill: { periodStart: number; amount: number } | null,
+  ): Promise<CounterSpend> {
+    const answer = await this.client[SPEND](
+      keyOf(counterId),
+      version,
+      seed.remaining,
+      seed.setAt,
+      refill === null ? -1 : refill.periodStart,
+      refill === null ? 0 : refill.amount,
+      TTL_MS,
+    );
+    if (
+      !Array.isArray(answer) ||
+      answer.length !== 4 ||
+      answer.some((n) => typeof n !== 'number')
+    ) {
+      throw new TypeError(`Unexpected credit counter result: ${JSON.stringify(answer)}`);
+    }
+    const [spent, remaining, setAt, stored] = answer as number[];
+    return { spent: spent === 1, remaining, setAt, version: stored };
+  }
+
+  /** True when the credit went back (the balance was not updated nor refilled meanwhile). */
+  async refund(counterId: string, version: number, setAt: number): Promise<boolean> {
+    const answer = await this.client[REFUND](keyOf(counterId), version, setAt);
+    return typeof answer === 'number' && answer >= 0;
+  }
+
+  async reset(counterId: string, version: number, remaining: number, setAt: number): Promise<void> {
+    await this.client[RESET](keyOf(counterId), version, remaining, setAt, TTL_MS);
+  }
+
+  /** The balances Redis holds (null where it holds none), in one round trip. */
+  async peek(counterIds: readonly string[]): Promise<(CounterState | null)[]> {
+    const pipeline = this.client.pipeline();
+    for (const id of counterIds) pipeline.hmget(keyOf(id), 'v', 'r', 'p');
+    const answers = (await pipeline.exec()) ?? [];
+    return answers.map(([error, fields]) => {
+      if (error) throw error;
+      const [v, r, p] = (fields as (string | null)[]).map((field) =>
+        field === null ? NaN : Number(field),
+      );
+      return Number.isFinite(v) && Number.isFinite(r) && Number.isFinite(p)
+        ? { version: v, remaining: r, setAt: p }
+        : null;
+    });
+  }
+}

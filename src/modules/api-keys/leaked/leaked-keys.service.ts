@@ -1,0 +1,225 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { FastifyRequest } from 'fastify';
+import { UnauthorizedError } from '../../../common/errors/api-errors';
+import { rawBodyOf } from '../../../common/http/raw-body';
+import { originOf, RequestOrigin } from '../../../common/http/request-origin';
+import { EnvironmentVariables } from '../../../config/env.schema';
+import { AUDIT_ACTIONS } from '../../audit/audit-actions';
+import { AuditRecorder } from '../../audit/audit-recorder.service';
+import type { LeakedKeyPolicy } from '../../organizations/leaked-key-policy';
+import { OrganizationsService } from '../../organizations/organizations.service';
+import { ApiKeyCache } from '../api-key-cache';
+import { API_KEY_CHECKSUM_LENGTH, API_KEY_RANDOM_LENGTH, parseApiKey } from '../api-key-format';
+import { ApiKeyPepper } from '../api-key-pepper';
+import { ReportedToken, reportedTokensOf } from './leak-report';
+import { LeakReporters, ReporterRefusal } from './leak-reporters';
+import { LeakedKeyRow, LeakedKeysRepository } from './leaked-keys.repository';
+
+/** GitHub's feedback labels: whether a reported match is one of our credentials. */
+export type LeakLabel = 'true_positive' | 'false_positive';
+
+/** The answer for one reported token, in GitHub's partner program's shape. */
+export interface LeakVerdict {
+  token_raw: string;
+  token_type: string;
+  label: LeakLabel;
+}
+
+/** What a report did to one key it matched (audited). */
+type LeakAction = 'revoked' | 'flagged' | 'already_revoked';
+
+interface Reporter {
+  actor: { type: string; id: string };
+  origin: RequestOrigin;
+}
+
+const REFUSALS: Record<ReporterRefusal, UnauthorizedError> = {
+  missing_signature: new UnauthorizedError(
+    'Missing reporter signature: send Github-Public-Key-Identifier and Github-Public-Key-Signature',
+    'missing_signature',
+  ),
+  unknown_reporter_key: new UnauthorizedError('Unknown reporter key', 'unknown_reporter_key'),
+  invalid_signature: new UnauthorizedError('Invalid reporter signature', 'invalid_signature'),
+};
+
+/**
+ * Leaked-key reports from secret scanners (GitHub's partner program): a signed batch of tokens
+ * found in public places. A token that is one of our keys is revoked at once, or only flagged
+ * when its organization chose `flag`; its organization's audit log says so. Every answer has the
+ * same shape and status, and costs the same up to the one look-up, whatever the token was:
+ * a malformed token, a wrong checksum and an unknown key are all `false_positive`, and nothing
+ * of another organization is touched. A key that is ours is `true_positive`, revoked or not (it
+ * is a real credential that leaked; only a holder of a reporter key ever reads that answer).
+ */
+@Injectable()
+export class LeakedKeysService {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly reporters: LeakReporters,
+    private readonly keys: LeakedKeysRepository,
+    private readonly pepper: ApiKeyPepper,
+    private readonly cache: ApiKeyCache,
+    private readonly organizations: OrganizationsService,
+    private readonly audit: AuditRecorder,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.prefix = config.get('TESSERA_KEY_PREFIX', { infer: true });
+  }
+
+  async report(request: FastifyRequest): Promise<LeakVerdict[]> {
+    const origin = originOf(request);
+    const check = this.reporters.check(request, rawBodyOf(request));
+    if ('refused' in check) {
+      this.recordRefusal(check.refused, origin);
+      throw REFUSALS[check.refused];
+    }
+    const reporter: Reporter = {
+      actor: { type: 'leak_reporter', id: check.reporterKeyId },
+      origin,
+    };
+    const reported = reportedTokensOf(request.body);
+    const matches = await this.match(reported);
+    const actions = await this.actOnKeys(reported, matches, reporter);
+    this.recordReport(reported.length, actions, reporter);
+    return reported.map((entry, i) => ({
+      token_raw: entry.token,
+      token_type: entry.type,
+      label: matches[i] ? 'true_positive' : 'false_positive',
+    }));
+  }
+
+  /**
+   * The key each reported token is, or null. Every token costs the same: its keyed hash, in the
+   * one look-up of the whole report. Only a token that also passes the checksum counts as a key
+   * (a stored hash is only ever of one, so this refuses nothing real).
+   */
+  private async match(reported: ReportedToken[]): Promise<(LeakedKeyRow | null)[]> {
+    const hashes = reported.map((entry) => this.pepper.hash(entry.token));
+    const rows = await this.keys.findByHashes(hashes);
+    const byHash = new Map(rows.map((row) => [row.keyHash, row]));
+    return reported.map((entry, i) => {
+      const row = byHash.get(hashes[i]);
+      return row && parseApiKey(entry.token, this.prefix) ? row : null;
+    });
+  }
+
+  /** Each matched key once, however often the report names it, with its first mention. */
+  private async actOnKeys(
+    reported: ReportedToken[],
+    matches: (LeakedKeyRow | null)[],
+    reporter: Reporter,
+  ): Promise<LeakAction[]> {
+    const firstMention = new Map<string, { key: LeakedKeyRow; entry: ReportedToken }>();
+    matches.forEach((key, i) => {
+      if (key && !firstMention.has(key.id)) firstMention.set(key.id, { key, entry: reported[i] });
+    });
+    if (firstMention.size === 0) return [];
+    const mentions = [...firstMention.values()];
+    // Only a live key's organization has anything to decide.
+    const live = mentions.filter(({ key }) => key.revokedAt === null);
+    const policies =
+      live.length > 0
+        ? await this.organizations.leakedKeyPoliciesOf(live.map(({ key }) => key.organizationId))
+        : new Map<string, LeakedKeyPolicy>();
+    const at = new Date();
+    const actions: LeakAction[] = [];
+    for (const { key, entry } of mentions) {
+      const policy = key.revokedAt === null ? (policies.get(key.organizationId) ?? 'revoke') : null;
+      actions.push(await this.actOn(key, entry, policy, at, reporter));
+    }
+    return actions;
+  }
+
+  /** `policy`: the organization's for a live key; null for a key revoked before. */
+  private async actOn(
+    key: LeakedKeyRow,
+    entry: ReportedToken,
+    policy: LeakedKeyPolicy | null,
+    at: Date,
+    reporter: Reporter,
+  ): Promise<LeakAction> {
+    const { revoked } = await this.keys.markLeaked(
+      key.organizationId,
+      key.id,
+      at,
+      policy === 'revoke',
+    );
+    // Every instance drops the key now, so its very next request is refused everywhere.
+    if (revoked) await this.cache.forget(key.id);
+    // Not revoked under `revoke`: another report (or a person) revoked it a moment before.
+    const action: LeakAction = revoked
+      ? 'revoked'
+      : policy === 'flag'
+        ? 'flagged'
+        : 'already_revoked';
+    const event = {
+      organizationId: key.organizationId,
+      actor: reporter.actor,
+      origin: reporter.origin,
+      target: { type: 'api_key', id: key.id },
+    };
+    this.audit.record(AUDIT_ACTIONS.apiKeyLeakReported, {
+      ...event,
+      metadata: {
+        name: key.name,
+        start: key.start,
+        action,
+        policy,
+        // Where it was found: never the token itself, should a reporter have put it (or its
+        // secret part) in any of its fields.
+        url: withoutToken(entry.url, entry.token),
+        source: withoutToken(entry.source, entry.token),
+        reported_as: withoutToken(entry.type, entry.token),
+      },
+    });
+    if (revoked) {
+      this.audit.record(AUDIT_ACTIONS.apiKeyRevoked, {
+        ...event,
+        metadata: { name: key.name, start: key.start, reason: 'leak_reported' },
+      });
+    }
+    return action;
+  }
+
+  /** One event per report in the instance's chain: counts only, no organization's keys. */
+  private recordReport(reported: number, actions: LeakAction[], reporter: Reporter): void {
+    const count = (action: LeakAction) => actions.filter((each) => each === action).length;
+    this.audit.record(AUDIT_ACTIONS.leakReportReceived, {
+      organizationId: null,
+      actor: reporter.actor,
+      origin: reporter.origin,
+      metadata: {
+        reported,
+        matched_keys: actions.length,
+        revoked: count('revoked'),
+        flagged: count('flagged'),
+        already_revoked: count('already_revoked'),
+      },
+    });
+  }
+
+  /** Anyone can send an unsigned report: sampled, like other refusals. */
+  private recordRefusal(reason: ReporterRefusal, origin: RequestOrigin): void {
+    this.audit.recordSampled(
+      `leak-report-refused:${reason}`,
+      AUDIT_ACTIONS.leakReportRefused,
+      () => ({
+        organizationId: null,
+        origin,
+        outcome: 'failure',
+        metadata: { reason },
+      }),
+    );
+  }
+}
+
+/** The characters after `<prefix>_<env>_`: the key's secret part and checksum. */
+const SECRET_PART_LENGTH = API_KEY_RANDOM_LENGTH + API_KEY_CHECKSUM_LENGTH;
+
+/** A reporter's field as given, or null where it carries the reported token's secret part. */
+function withoutToken<T extends string | null | undefined>(value: T, token: string): T | null {
+  if (typeof value !== 'string') return value;
+  return value.includes(token.slice(-SECRET_PART_LENGTH)) ? null : value;
+}

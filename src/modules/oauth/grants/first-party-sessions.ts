@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { InvalidGrant } from '../../../common/errors/oauth-errors';
+import type { RequestOrigin } from '../../../common/http/request-origin';
+import { SessionsService } from '../../auth/sessions/sessions.service';
+import { UsersService } from '../../users/users.service';
+import { IdTokens } from '../id-tokens';
+import { OAuthAuditTrail } from '../oauth-audit-trail';
+import type { OAuthClient } from '../storage/oauth-client.entity';
+import type { OAuthGrant } from '../storage/oauth-grant.entity';
+import { OAuthGrants } from './oauth-grants';
+import type { TokenAnswer } from './grant-type';
+
+/**
+ * A first-party client's sessions last a working day at most: the console keeps its tokens in
+ * memory, so a new sign-in (silent, through the browser session) follows each page load.
+ */
+export const FIRST_PARTY_SESSION_MS = 12 * 3_600_000;
+
+export interface FirstPartySignIn {
+  client: OAuthClient;
+  grant: OAuthGrant;
+  scopes: readonly string[];
+  authTime: Date;
+  amr: readonly string[];
+  nonce: string | null;
+  origin: RequestOrigin;
+}
+
+/**
+ * What a first-party client (Tessera's own console, registered by Tessera and never through the
+ * API) gets for its code: the user's own sign-in, a session like POST /v1/auth/login's, rather
+ * than a token acting for the user. The console is Tessera: it manages the account (MFA,
+ * sessions), creates API keys and switches organizations (X-Organization-ID), none of which an
+ * application's delegated token may do. Its refresh token is the session's (POST
+ * /v1/auth/refresh, rotated), and POST /v1/auth/logout ends it. The session's `amr` and the
+ * time it was signed in are the browser session's, so a sign-in that passed MFA counts as one and
+ * an hours-old one is not recent.
+ */
+@Injectable()
+export class FirstPartySessions {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
+    private readonly idTokens: IdTokens,
+    private readonly grants: OAuthGrants,
+    private readonly audit: OAuthAuditTrail,
+  ) {}
+
+  async issue(signIn: FirstPartySignIn): Promise<TokenAnswer> {
+    const { client, grant, scopes } = signIn;
+    const user = await this.users.findById(grant.userId);
+    if (!user) throw new InvalidGrant('The user no longer exists');
+    const tokens = await this.sessions.issue(
+      user,
+      [...signIn.amr],
+      signIn.origin,
+      FIRST_PARTY_SESSION_MS,
+      // The sign-in on the hosted page, not this exchange: a silent sign-in with an old browser
+      // session must not count as a recent one (changing the password, enrolling MFA).
+      signIn.authTime,
+    );
+    const answer: TokenAnswer = {
+      access_token: tokens.access_token,
+      token_type: 'Bearer',
+      expires_in: tokens.expires_in,
+      // What the authorization request asked for; the access token itself carries the scopes
+      // of the user's role, as every sign-in's does.
+      scope: scopes.join(' '),
+      refresh_token: tokens.refresh_token,
+    };
+    if (scopes.includes('openid')) {
+      // For RP-initiated logout's id_token_hint: signing out of the console ends the browser
+      // session too, without a confirmation page.
+      answer.id_token = await this.idTokens.issue({
+        client,
+        userId: user.id,
+        scopes,
+        authTime: signIn.authTime,
+        amr: signIn.amr,
+        nonce: signIn.nonce,
+        accessToken: tokens.access_token,
+      });
+    }
+    await this.grants.touch(grant.id);
+    this.audit.tokenIssued(client, {
+      grantType: 'authorization_code',
+      scopes,
+      origin: signIn.origin,
+      userId: user.id,
+    });
+    return answer;
+  }
+}

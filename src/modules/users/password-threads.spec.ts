@@ -1,0 +1,60 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { PasswordThreads, stopPasswordThreads } from './password-threads';
+import { hashPassword, verifyPassword } from './passwords';
+
+/** The nice value of each of this process's threads (Linux: field 19 of its stat). */
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+describe('password threads', () => {
+  afterAll(() => stopPasswordThreads());
+
+  it('hashes and verifies argon2id off the event loop, on threads at a lower priority', async () => {
+    const before = threadNiceValues();
+    const hashed = await hashPassword('correct horse battery staple');
+    expect(hashed).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    await expect(verifyPassword(hashed, 'correct horse battery staple')).resolves.toBe(true);
+    await expect(verifyPassword(hashed, 'wrong')).resolves.toBe(false);
+    await expect(verifyPassword('not a hash', 'wrong')).resolves.toBe(false);
+    expect(before.filter((nice) => nice === 10)).toEqual([]);
+    // One check at a time needs one thread: no other is started.
+    expect(threadNiceValues().filter((nice) => nice === 10)).toHaveLength(1);
+  });
+
+  it('runs a burst of checks in parallel and answers each its own', async () => {
+    const hashes = await Promise.all(['a', 'b', 'c', 'd'].map((p) => hashPassword(`pw-${p}`)));
+    const answers = await Promise.all(
+      hashes.flatMap((hash, i) => [
+        verifyPassword(hash, `pw-${'abcd'[i]}`),
+        verifyPassword(hash, `pw-${'abcd'[(i + 1) % 4]}`),
+      ]),
+    );
+    expect(answers).toEqual([true, false, true, false, true, false, true, false]);
+  });
+
+  it('starts threads for a burst, up to its size, and ends the spare ones once idle', async () => {
+    await stopPasswordThreads();
+    const pool = new PasswordThreads(2, 100);
+    const niceThreads = () => threadNiceValues().filter((nice) => nice === 10).length;
+    /** Polls: the second thread may come up after the first has done the whole burst. */
+    const until = async (count: number) => {
+      for (let waited = 0; niceThreads() !== count && waited < 5_000; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return niceThreads();
+    };
+    try {
+      const hash = await pool.run<string>('hash', ['pw', {}]);
+      await Promise.all([1, 2, 3, 4].map(() => pool.run('verify', [hash, 'pw'])));
+      await expect(until(2)).resolves.toBe(2);
+      await expect(until(1)).resolves.toBe(1);
+      await expect(pool.run('verify', [hash, 'pw'])).resolves.toBe(true);
+    } finally {
+      await pool.stop();
+    }
+  });
+});

@@ -1,0 +1,160 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * How much less than the event loop a password thread may run: at nice 10 the kernel gives it
+ * about a tenth of a core the event loop also wants (CFS weights 110 against 1024), and all of a
+ * core nobody else wants.
+ */
+const NICENESS = 10;
+
+/** What a password thread runs: argon2id, synchronously, off the event loop. */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const argon2 = require(workerData.argon2);
+try {
+  // /proc/thread-self names this thread's id: nice applies per thread on Linux.
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  require('node:os').setPriority(tid, workerData.niceness);
+} catch {
+  // Not Linux (or no /proc): the thread runs at the event loop's priority.
+}
+parentPort.on('message', ({ op, args }) => {
+  try {
+    const value = op === 'hash' ? argon2.hashSync(...args) : argon2.verifySync(...args);
+    parentPort.postMessage({ value });
+  } catch (error) {
+    parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
+  }
+});
+`;
+
+interface Job {
+  op: 'hash' | 'verify';
+  args: unknown[];
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * How long a thread beyond the first may sit idle before it ends: each holds ~10 MB of RSS (its
+ * isolate, argon2's module) that a burst of logins needed and verification does not (issue #19).
+ */
+const SPARE_THREAD_IDLE_MS = 60_000;
+
+/**
+ * argon2id (~20-30 ms of CPU each) on threads of their own at a lower priority than the event
+ * loop. @node-rs/argon2's promises run on libuv's thread pool (napi async work: 4 threads by
+ * default, at the event loop's priority), so a burst of logins took four threads' worth of CPU
+ * from the requests around it, and queued the pool's other work (file writes of the log) behind
+ * 20 ms jobs. Here up to as many threads as the process may use cores, each at nice 10: a burst
+ * of logins waits for spare CPU instead of taking it from verify (issue #19, docs/performance.md).
+ * A thread starts when a job finds every thread busy (logins one at a time need one) and one
+ * beyond the first ends after `spareIdleMs` without a job.
+ */
+export class PasswordThreads {
+  /** Every thread, started or starting. */
+  private readonly threads = new Set<Worker>();
+  /** Idle threads, the most recently busy last (taken first, so spare ones run out of work). */
+  private readonly idle: Worker[] = [];
+  private readonly queue: Job[] = [];
+  private readonly running = new Map<Worker, Job>();
+  private readonly spareTimers = new Map<Worker, NodeJS.Timeout>();
+
+  constructor(
+    private readonly size: number,
+    private readonly spareIdleMs = SPARE_THREAD_IDLE_MS,
+  ) {}
+
+  private start(): void {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { argon2: require.resolve('@node-rs/argon2'), niceness: NICENESS },
+    });
+    this.threads.add(worker);
+    // Threads must not keep the process alive (a server's socket does).
+    worker.unref();
+    // Takes a job once running: meanwhile a thread that frees up may take it first.
+    worker.once('online', () => this.next(worker));
+    worker.on('message', (answer: { value?: unknown; error?: string }) => {
+      const job = this.running.get(worker)!;
+      this.running.delete(worker);
+      if (answer.error !== undefined) job.reject(new Error(answer.error));
+      else job.resolve(answer.value);
+      this.next(worker);
+    });
+    // A thread that died (out of memory) fails its job; another starts if jobs wait.
+    worker.once('error', (error) => {
+      this.running.get(worker)?.reject(error);
+      this.forget(worker);
+      if (this.queue.length > 0) this.start();
+    });
+  }
+
+  run<T>(op: Job['op'], args: unknown[]): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ op, args, resolve: resolve as (value: unknown) => void, reject });
+      const worker = this.idle.pop();
+      if (worker) this.next(worker);
+      else if (this.threads.size < this.size) this.start();
+    });
+  }
+
+  /** Ends every thread; jobs still queued or running fail. */
+  async stop(): Promise<void> {
+    const stopped = new Error('password threads stopped');
+    for (const job of [...this.queue.splice(0), ...this.running.values()]) job.reject(stopped);
+    const workers = [...this.threads];
+    for (const worker of workers) this.forget(worker);
+    for (const worker of workers) worker.removeAllListeners();
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  private next(worker: Worker): void {
+    clearTimeout(this.spareTimers.get(worker));
+    this.spareTimers.delete(worker);
+    const job = this.queue.shift();
+    if (!job) {
+      this.idle.push(worker);
+      if (this.threads.size > 1) {
+        const timer = setTimeout(() => this.endSpare(worker), this.spareIdleMs);
+        timer.unref();
+        this.spareTimers.set(worker, timer);
+      }
+      return;
+    }
+    this.running.set(worker, job);
+    worker.postMessage({ op: job.op, args: job.args });
+  }
+
+  /** A thread idle since its timer was set ends, unless it is the last one. */
+  private endSpare(worker: Worker): void {
+    if (this.threads.size <= 1 || !this.idle.includes(worker)) return;
+    this.forget(worker);
+    worker.removeAllListeners();
+    void worker.terminate();
+  }
+
+  private forget(worker: Worker): void {
+    this.threads.delete(worker);
+    this.running.delete(worker);
+    const index = this.idle.indexOf(worker);
+    if (index >= 0) this.idle.splice(index, 1);
+    clearTimeout(this.spareTimers.get(worker));
+    this.spareTimers.delete(worker);
+  }
+}
+
+let threads: PasswordThreads | undefined;
+
+/** The process's password threads, started on first use. */
+export function passwordThreads(): Pick<PasswordThreads, 'run'> {
+  return (threads ??= new PasswordThreads(availableParallelism()));
+}
+
+/** Ends the threads (the app is closing); the next password check starts new ones. */
+export async function stopPasswordThreads(): Promise<void> {
+  const stopping = threads;
+  threads = undefined;
+  await stopping?.stop();
+}

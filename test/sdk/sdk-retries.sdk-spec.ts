@@ -1,0 +1,125 @@
+import { Tessera, TesseraError } from '@tessera/sdk';
+import { createApiKey } from '../utils/api-keys';
+import { bearer, createUser } from '../utils/factories';
+import { createListeningApp, ListeningTestApp } from '../utils/listening-app';
+import { RunningClock } from '../utils/test-clock';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * A real 429: a key with the smallest hourly limit (10) used up a few seconds before the hour
+ * ends (the app's clock runs with real time, moved forward to there), so Tessera's Retry-After is
+ * those few seconds and the SDK's retry lands in the next hour's window.
+ */
+describe('@tessera/sdk retries', () => {
+  let t: ListeningTestApp;
+  const clock = new RunningClock();
+
+  beforeAll(async () => {
+    t = await createListeningApp({ RATE_LIMITS_ENABLED: 'true' }, { clock });
+  });
+
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t?.close();
+  });
+
+  /** A fresh key of a new organization, its hour used up `secondsLeft` seconds before it ends. */
+  async function exhaustedKey(secondsLeft: number): Promise<string> {
+    const user = await createUser(t, 'retry');
+    const { key } = await createApiKey(t, bearer(user.accessToken), {
+      name: 'tiny limit',
+      scopes: ['translate:read'],
+      rate_limit_per_hour: 10,
+    });
+    clock.reset();
+    const now = clock.now();
+    clock.advance(HOUR_MS - (now % HOUR_MS) - secondsLeft * 1000);
+    for (let i = 0; i < 10; i++) {
+      const response = await fetch(`${t.url}/v1/auth/verify`, { headers: { 'x-api-key': key } });
+      expect(response.status).toBe(200);
+    }
+    return key;
+  }
+
+  it('waits as long as a real 429’s Retry-After says, then succeeds', async () => {
+    const key = await exhaustedKey(2);
+    const answers: { status: number; retryAfter: string | null; at: number }[] = [];
+    const tessera = new Tessera({
+      baseUrl: t.url,
+      apiKey: key,
+      env: {},
+      useProfile: false,
+      fetch: async (request) => {
+        const response = await fetch(request as Request);
+        answers.push({
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          at: performance.now(),
+        });
+        return response;
+      },
+    });
+
+    await expect(tessera.verify()).resolves.toMatchObject({ principal_type: 'api_key' });
+    expect(answers.map((a) => a.status)).toEqual([429, 200]);
+    const retryAfterSeconds = Number(answers[0].retryAfter);
+    expect(retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(retryAfterSeconds).toBeLessThanOrEqual(3);
+    // Not before the server said: the retry came at least Retry-After seconds later.
+    expect(answers[1].at - answers[0].at).toBeGreaterThanOrEqual(retryAfterSeconds * 1000);
+  });
+
+  it('gives up at once with the 429 when Retry-After is longer than it may wait', async () => {
+    const key = await exhaustedKey(120);
+    let sent = 0;
+    const tessera = new Tessera({
+      baseUrl: t.url,
+      apiKey: key,
+      env: {},
+      useProfile: false,
+      retry: { maxRetryAfterMs: 60_000 },
+      fetch: (request) => {
+        sent++;
+        return fetch(request as Request);
+      },
+    });
+    const error = await tessera.verify().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TesseraError);
+    expect(error).toMatchObject({
+      status: 429,
+      detail: expect.stringMatching(/^Rate limit exceeded\. Retry after \d+ seconds\.$/),
+      retryAfterSeconds: expect.any(Number),
+    });
+    expect((error as TesseraError).retryAfterSeconds).toBeGreaterThan(60);
+    expect(sent).toBe(1);
+  });
+
+  it('does not ask again for a key out of credits that nothing refills (a 429 without Retry-After)', async () => {
+    const user = await createUser(t, 'no-credits');
+    const { key } = await createApiKey(t, bearer(user.accessToken), {
+      name: 'no credits',
+      scopes: ['translate:read'],
+      remaining: 0,
+    });
+    let sent = 0;
+    const tessera = new Tessera({
+      baseUrl: t.url,
+      apiKey: key,
+      env: {},
+      useProfile: false,
+      fetch: (request) => {
+        sent++;
+        return fetch(request as Request);
+      },
+    });
+    const error = await tessera.verify().catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      status: 429,
+      code: 'no_remaining_credits',
+      detail: 'API key has no remaining credits',
+      retryAfterSeconds: undefined,
+    });
+    expect(sent).toBe(1);
+  });
+});

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import type { TestApp } from './create-app';
+import { PageClient } from './pages';
+import { readAuthnRequest, SamlTestIdp } from './saml-test-idp';
+
+/** A domain no other suite or run claims (domains are claimed across every organization). */
+export const uniqueDomain = (label = 'corp'): string =>
+  `${label}-${randomBytes(5).toString('hex')}.example`;
+
+export interface TestConnection {
+  id: string;
+  sp_entity_id: string;
+  acs_url: string;
+  [field: string]: unknown;
+}
+
+/** A connection to `idp` (entity ID, SSO URL, certificate), made by `headers`' caller. */
+export async function createConnection(
+  t: TestApp,
+  headers: Record<string, string>,
+  idp: SamlTestIdp,
+  fields: Record<string, unknown>,
+): Promise<TestConnection> {
+  const response = await request(t.http)
+    .post('/v1/sso/connections')
+    .set(headers)
+    .send({
+      name: 'Corp IdP',
+      provider: 'custom_saml',
+      idp_entity_id: idp.entityId,
+      idp_sso_url: idp.ssoUrl,
+      idp_certificate: idp.certificatePem,
+      ...fields,
+    });
+  if (response.status !== 201) {
+    throw new Error(`connection not created: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return response.body as TestConnection;
+}
+
+/** SP-initiated login in `browser`: the AuthnRequest's ID and the RelayState sent with it. */
+export async function startLogin(
+  browser: PageClient,
+  connectionId: string,
+  returnTo?: string,
+): Promise<{ requestId: string; relayState: string | null }> {
+  const query = returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : '';
+  const response = await browser.get(`/sso/${connectionId}/login${query}`, 302);
+  const authn = readAuthnRequest(response.headers.location as string);
+  return { requestId: authn.id, relayState: authn.relayState };
+}
+
+/** Posts a SAML response to the connection's ACS as the IdP's auto-submitting form does. */
+export function postToAcs(
+  browser: PageClient,
+  connectionId: string,
+  xml: string,
+  relayState?: string | null,
+): Promise<request.Response> {
+  return browser.post(`/sso/${connectionId}/acs`, {
+    SAMLResponse: SamlTestIdp.encode(xml),
+    ...(relayState ? { RelayState: relayState } : {}),
+  });
+}
