@@ -7,6 +7,7 @@ import { generateApiKey } from '../../src/modules/api-keys/api-key-format';
 import { asKey, createApiKey, userWithKey } from '../utils/api-keys';
 import { createTestApp, TestApp, TestAppOptions } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
+import { createTeam } from '../utils/teams';
 import { TestClock } from '../utils/test-clock';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 
@@ -86,6 +87,42 @@ describe('GET /v1/auth/verify served directly and through Nest', () => {
       const [fromFastify, fromNest] = await answersOf([direct, throughNest], headers);
       expect(fromFastify).toEqual(fromNest);
     }
+  });
+
+  it('answers a user token with the organization and role it acts with now, request after request', async () => {
+    const team = await createTeam(direct);
+    const viewer = team.members.viewer;
+    const verify = (headers: Record<string, string>) =>
+      request(direct.http).get('/v1/auth/verify').set(headers).expect(200);
+    const asViewer = team.inOrg(viewer);
+    const own = bearer(viewer.accessToken);
+    const asViewerThere = () =>
+      expect(verify(asViewer).then((answer) => answer.body)).resolves.toMatchObject({
+        organization_id: team.organizationId,
+        role: 'viewer',
+        scopes: expect.not.arrayContaining(['admin:*']),
+      });
+    // Each answer twice (the second is the kept one), in one organization, then another.
+    await asViewerThere();
+    await asViewerThere();
+    for (let round = 0; round < 2; round++) {
+      expect((await verify(own)).body).toMatchObject({
+        organization_id: viewer.organizationId,
+        role: 'owner',
+      });
+    }
+    await asViewerThere();
+    await request(direct.http)
+      .patch(`/v1/organizations/${team.organizationId}/members/${viewer.userId}`)
+      .set(bearer(team.owner.accessToken))
+      .send({ role: 'admin' })
+      .expect(200);
+    // The same token, promoted: the kept viewer answer is not served again.
+    expect((await verify(asViewer)).body).toMatchObject({
+      organization_id: team.organizationId,
+      role: 'admin',
+      scopes: ['admin:*'],
+    });
   });
 
   const key = () =>

@@ -35,6 +35,12 @@ export interface UserPrincipal extends CallerBase {
    * grant's organization only, and none of the account's own routes (sessions, password, MFA).
    */
   readonly delegatedTo?: DelegatedAccess;
+  /**
+   * The cached verification of the user's own token this principal was made from: the same
+   * object on every request while the token stays cached, so the verify route keeps its answer
+   * against it (verify-route.ts). Absent for a principal made otherwise.
+   */
+  readonly verified?: object;
 }
 
 /** What an application acting for a user was given: by whom, under which grant. */

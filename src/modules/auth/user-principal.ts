@@ -20,5 +20,6 @@ export function userPrincipal(
     tokenId: claims.jti,
     mfa: Array.isArray(claims.amr) && claims.amr.includes('otp'),
     rateLimitPerHour: null,
+    verified: claims,
   };
 }
