@@ -8,7 +8,9 @@
 // a server at thousands a second from one core, so this speaks HTTP/1.1 on raw sockets: a
 // prebuilt request, and of the answer only its status and its length are read.
 import type { Result } from 'autocannon';
+import { fork } from 'node:child_process';
 import { connect, Socket } from 'node:net';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 export interface PacedLoad {
@@ -197,4 +199,25 @@ export async function pacedLoad(
     timeouts: 0,
   } as unknown as Result;
   return { result, latenciesMs };
+}
+
+/**
+ * `pacedLoad` in a child process (bench/paced-load-child.ts), so that nothing the bench's own
+ * process does (its garbage collections over every row's latencies) delays the requests.
+ */
+export function pacedLoadInChild(
+  load: PacedLoad,
+): Promise<{ result: Result; latenciesMs: number[] }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(__dirname, 'paced-load-child.js'), [JSON.stringify(load)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let outcome: { result: Result; latenciesMs: number[] } | undefined;
+    child.once('message', (message) => (outcome = message as typeof outcome));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0 && outcome) resolve(outcome);
+      else reject(new Error(`the paced load's process exited with ${code}`));
+    });
+  });
 }

@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { choosePinning, pinThisProcess } from './cpu-pinning';
 import { jwtBearerBodies, KeyFile } from './jwt-bearer-assertions';
 import { madeUpKeys, oneUnknownKey } from './made-up-keys';
-import { pacedLoad } from './paced-load';
+import { pacedLoadInChild } from './paced-load';
 import { prepareSamlAcs, SAML_ACS_CONNECTIONS } from './saml-acs';
 import { cpuTimeMicroseconds } from './server-cpu';
 import { benchDatabase, dropBenchDatabases } from './mariadb';
@@ -427,11 +427,11 @@ async function slice(
   requests: number | undefined,
 ): Promise<{ result: autocannon.Result; latenciesMs: number[] }> {
   if (load.overallRate) {
-    return pacedLoad({
+    return pacedLoadInChild({
       url: load.url,
       headerSets: load.headers,
       requestsPerSecond: load.overallRate(),
-      seconds: requests === undefined ? seconds : requests / load.overallRate(),
+      seconds,
       connections: load.connections ?? CONNECTIONS,
     });
   }
