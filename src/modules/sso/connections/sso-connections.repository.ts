@@ -108,7 +108,12 @@ export class SsoConnectionsRepository {
         const kept = await manager.findBy(SsoConnectionDomain, { connectionId: connection.id });
         const gone = kept.filter((c) => !domains.includes(c.domain)).map((c) => c.domain);
         const added = domains.filter((domain) => !kept.some((c) => c.domain === domain));
-        if (gone.length) await manager.delete(SsoConnectionDomain, { domain: In(gone) });
+        if (gone.length) {
+          await manager.delete(SsoConnectionDomain, {
+            connectionId: connection.id,
+            domain: In(gone),
+          });
+        }
         if (added.length) {
           await manager.insert(
             SsoConnectionDomain,
@@ -141,7 +146,7 @@ export class SsoConnectionsRepository {
   ): Promise<boolean> {
     const result = await this.domains.update(
       { domain, connectionId: connection.id, organizationId: connection.organizationId },
-      { verifiedAt: at, verifiedBy: method },
+      { verifiedAt: at, verifiedBy: method, verifiedDomain: domain },
     );
     return result.affected === 1;
   }
@@ -164,5 +169,6 @@ function claim(
     verificationToken: randomOpaqueToken(24),
     verifiedAt: null,
     verifiedBy: null,
+    verifiedDomain: null,
   };
 }
