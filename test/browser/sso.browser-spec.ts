@@ -12,7 +12,7 @@ import {
   SimpleSamlPhpIdp,
   startSimpleSamlPhpIdp,
 } from '../utils/simplesamlphp-idp';
-import { TestConnection, uniqueDomain } from '../utils/sso';
+import { TestConnection, uniqueDomain, verifyDomainAsOperator } from '../utils/sso';
 import { createTeam, Team } from '../utils/teams';
 import { testDatabaseUrl } from '../utils/test-env';
 import { cspViolationsOf, describeWithChromium, launchChromium, screenshot } from './chromium';
@@ -72,6 +72,8 @@ describeWithChromium('SAML SSO in Chromium', () => {
         })
         .expect(201);
       connection = created.body as TestConnection;
+      // The login page's "Sign in with SSO" routes by verified domains only.
+      await verifyDomainAsOperator(t, connection, domain);
       idp.registerServiceProvider({
         entityId: connection.sp_entity_id,
         acsUrl: connection.acs_url,

@@ -611,6 +611,7 @@ const SET_BY_SERVER: Record<string, string> = {
   'sso_connection_domains.organization_id': 'id of an existing organization',
   'sso_connection_domains.verification_token': '32 characters of base64url made by the server',
   'sso_connection_domains.verified_by': 'dns_txt or operator (the verify body, checked by IsIn)',
+  'sso_connection_domains.verified_domain': "the claim's own domain, once verified",
   'sso_user_links.connection_id': 'id of an existing SSO connection',
   'sso_user_links.user_id': 'id of a user the connection provisioned',
   'sso_user_links.organization_id': 'id of an existing organization',

@@ -13,7 +13,13 @@ import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser } from '../utils/factories';
 import { PageClient } from '../utils/pages';
 import { readAuthnRequest, SamlTestIdp } from '../utils/saml-test-idp';
-import { createConnection, postToAcs, startLogin, uniqueDomain } from '../utils/sso';
+import {
+  createConnection,
+  postToAcs,
+  startLogin,
+  uniqueDomain,
+  verifyDomainAsOperator,
+} from '../utils/sso';
 import { createTeam, Team } from '../utils/teams';
 
 type Headers = Record<string, string>;
@@ -134,7 +140,7 @@ describe('SSO connections (/v1/sso/connections)', () => {
     );
   });
 
-  it('refuses consumer mail domains (422 at the entry) and a domain another organization claimed (409)', async () => {
+  it('refuses consumer mail domains (422 at the entry) and a domain another connection verified (409)', async () => {
     const consumer = await create(owner, {
       name: 'x',
       provider: 'custom_saml',
@@ -147,8 +153,10 @@ describe('SSO connections (/v1/sso/connections)', () => {
     ]);
 
     const domain = uniqueDomain();
-    await createConnection(t, owner, idp, { domains: [domain] });
+    const mine = await createConnection(t, owner, idp, { domains: [domain] });
     const otherOrg = await createUser(t, 'sso-other-org');
+    // Pending, a claim is no one's alone (see sso-domain-claims.e2e-spec.ts); verified, it is.
+    await verifyDomainAsOperator(t, mine, domain);
     const claimed = await create(bearer(otherOrg.accessToken), {
       name: 'mine too',
       provider: 'okta',
@@ -284,8 +292,9 @@ describe('SSO connections (/v1/sso/connections)', () => {
       allow_idp_initiated: true,
       default_role: 'viewer',
     });
-    // The first domain is free again; the second is taken.
+    // The first domain is free again; the second, once verified, is taken.
     await createConnection(t, owner, new SamlTestIdp(), { domains: [first] });
+    await verifyDomainAsOperator(t, mine, second);
     await create(owner, {
       name: 'x',
       provider: 'okta',
@@ -340,6 +349,9 @@ describe('SSO connections (/v1/sso/connections)', () => {
   it('finds the connection by email domain (GET /sso/login?email=) and from the hosted page’s form', async () => {
     const domain = uniqueDomain();
     const mine = await createConnection(t, owner, idp, { domains: [domain] });
+    // Only a verified claim routes: a pending one is anyone's to make.
+    await request(t.http).get(`/sso/login?email=ada@${domain}`).expect(404);
+    await verifyDomainAsOperator(t, mine, domain);
     const found = await request(t.http)
       .get(`/sso/login?email=${encodeURIComponent(`Ada@${domain.toUpperCase()}`)}`)
       .expect(302);

@@ -14,7 +14,7 @@ import {
   SimpleSamlPhpIdp,
   startSimpleSamlPhpIdp,
 } from '../utils/simplesamlphp-idp';
-import { TestConnection, uniqueDomain } from '../utils/sso';
+import { TestConnection, uniqueDomain, verifyDomainAsOperator } from '../utils/sso';
 import { createTeam, Team } from '../utils/teams';
 
 const RETURN_TO = '/oauth/authorize?client_id=client_x&state=s1';
@@ -77,6 +77,8 @@ describeWithSimpleSamlPhp('SAML SSO with a real IdP (SimpleSAMLphp)', () => {
       })
       .expect(201);
     connection = created.body as TestConnection;
+    // Discovery by email (the login page's "Sign in with SSO") routes by verified domains only.
+    await verifyDomainAsOperator(t, connection, domain);
     idp.registerServiceProvider({ entityId: connection.sp_entity_id, acsUrl: connection.acs_url });
   });
   afterAll(async () => {

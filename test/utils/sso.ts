@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { TestApp } from './create-app';
 import { PageClient } from './pages';
+import { bearer } from './factories';
 import { readAuthnRequest, SamlTestIdp } from './saml-test-idp';
+import { TEST_ADMIN_TOKEN } from './test-env';
 
 /** A domain no other suite or run claims (domains are claimed across every organization). */
 export const uniqueDomain = (label = 'corp'): string =>
@@ -37,6 +39,22 @@ export async function createConnection(
     throw new Error(`connection not created: ${response.status} ${JSON.stringify(response.body)}`);
   }
   return response.body as TestConnection;
+}
+
+/**
+ * The instance operator vouches for the connection's claim on `domain` (no DNS): the claim is
+ * verified, so discovery by email routes by it and no other connection may claim the domain.
+ */
+export async function verifyDomainAsOperator(
+  t: TestApp,
+  connection: { id: string; organization_id?: unknown },
+  domain: string,
+): Promise<void> {
+  await request(t.http)
+    .post(`/v1/sso/connections/${connection.id}/domains/${domain}/verify`)
+    .set({ ...bearer(TEST_ADMIN_TOKEN), 'X-Organization-ID': String(connection.organization_id) })
+    .send({ method: 'operator' })
+    .expect(200);
 }
 
 /** SP-initiated login in `browser`: the AuthnRequest's ID and the RelayState sent with it. */

@@ -15,6 +15,7 @@ import { SsoDomainVerification1765001500000 } from './1765001500000-SsoDomainVer
 import { SsoConnectionsMediumText1765001600000 } from './1765001600000-SsoConnectionsMediumText';
 import { LeakedKeyReports1765001700000 } from './1765001700000-LeakedKeyReports';
 import { ApiKeyCredits1765001800000 } from './1765001800000-ApiKeyCredits';
+import { SsoVerifiedDomains1765001900000 } from './1765001900000-SsoVerifiedDomains';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   SsoConnectionsMediumText1765001600000,
   LeakedKeyReports1765001700000,
   ApiKeyCredits1765001800000,
+  SsoVerifiedDomains1765001900000,
 ];

@@ -54,6 +54,7 @@ export const AUDIT_ACTIONS = {
   ssoMetadataRefreshed: 'sso_connection.metadata_refreshed',
   ssoMetadataRefreshFailed: 'sso_connection.metadata_refresh_failed',
   ssoDomainVerified: 'sso_connection.domain_verified',
+  ssoDomainClaimRemoved: 'sso_connection.domain_claim_removed',
   ssoLoginSucceeded: 'sso.login.succeeded',
   ssoLoginRefused: 'sso.login.refused',
   ssoUserProvisioned: 'sso.user.provisioned',

@@ -1092,7 +1092,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Verify a claimed domain: its TXT record _tessera-challenge.<domain> holds the value in domain_claims (409 until it does) */
+        /** Verify a claimed domain: its TXT record _tessera-challenge.<domain> holds the value in domain_claims (409 until it does, or once another connection verified the domain); other connections lose their claims on it */
         post: operations["SsoConnectionsController_verifyDomain"];
         delete?: never;
         options?: never;
@@ -1553,7 +1553,7 @@ export interface components {
              */
             default_role?: "admin" | "member" | "viewer";
             /**
-             * @description Email domains whose users sign in through this IdP. Each is claimed by one connection only, across every organization; consumer mail domains (gmail.com, outlook.com…) are refused.
+             * @description Email domains whose users sign in through this IdP, each claimed pending until verified (domain_claims). A domain another connection has verified is refused (409); consumer mail domains (gmail.com, outlook.com…) are refused (422).
              * @example [
              *       "corp.example"
              *     ]
@@ -2280,7 +2280,7 @@ export interface components {
              */
             default_role?: "admin" | "member" | "viewer";
             /**
-             * @description Email domains whose users sign in through this IdP. Each is claimed by one connection only, across every organization; consumer mail domains (gmail.com, outlook.com…) are refused.
+             * @description Email domains whose users sign in through this IdP, each claimed pending until verified (domain_claims). A domain another connection has verified is refused (409); consumer mail domains (gmail.com, outlook.com…) are refused (422).
              * @example [
              *       "corp.example"
              *     ]

@@ -97,16 +97,19 @@ export class SsoConnection {
 export type DomainVerificationMethod = 'dns_txt' | 'operator';
 
 /**
- * One email domain, claimed by one connection across every organization (its primary key),
- * pending until verified: by a DNS TXT record publishing `verificationToken`, or by the
- * instance's operator vouching for the tenant.
+ * One connection's claim on an email domain, pending until verified: by a DNS TXT record
+ * publishing `verificationToken`, or by the instance's operator vouching for the tenant.
+ * Several connections (of any organizations) may claim a domain pending; only one may hold it
+ * verified (`verifiedDomain`'s unique index, SsoVerifiedDomains1765001900000), and only that
+ * claim is exclusive and routes discovery.
  */
 @Entity('sso_connection_domains')
+@Index('ux_sso_connection_domains_verified', ['verifiedDomain'], { unique: true })
 export class SsoConnectionDomain {
-  @Column({ type: 'varchar', length: 253, primary: true })
+  @PrimaryColumn({ type: 'varchar', length: 253 })
   domain: string;
 
-  @RefColumn('connection_id')
+  @PrimaryColumn({ name: 'connection_id', type: 'varchar', length: 36 })
   connectionId: string;
 
   @RefColumn('organization_id')
@@ -121,6 +124,10 @@ export class SsoConnectionDomain {
 
   @Column({ name: 'verified_by', type: 'varchar', length: 20, nullable: true })
   verifiedBy: DomainVerificationMethod | null;
+
+  /** `domain` once verified, else null: unique, so one verified claim per domain. */
+  @Column({ name: 'verified_domain', type: 'varchar', length: 253, nullable: true })
+  verifiedDomain: string | null;
 }
 
 /**

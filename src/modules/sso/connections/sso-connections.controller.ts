@@ -64,7 +64,7 @@ export class SsoConnectionsController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Verify a claimed domain: its TXT record _tessera-challenge.<domain> holds the value in domain_claims (409 until it does)',
+      'Verify a claimed domain: its TXT record _tessera-challenge.<domain> holds the value in domain_claims (409 until it does, or once another connection verified the domain); other connections lose their claims on it',
   })
   @ApiOkResponse({ type: SsoConnectionDto })
   verifyDomain(

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, Not, Repository } from 'typeorm';
 import { randomOpaqueToken } from '../../../common/crypto/secrets';
-import { transactionAlone } from '../../../database/transactions';
+import { isSqlite, transactionAlone } from '../../../database/transactions';
+import { domainsOf } from './sso-connection-fields';
 import {
   DomainVerificationMethod,
   SsoConnection,
@@ -12,6 +13,12 @@ import {
 export type SsoConnectionPatch = Partial<
   Omit<SsoConnection, 'id' | 'organizationId' | 'createdAt'>
 >;
+
+/** A connection's claim on a domain, as verification removed it (another verified the domain). */
+export interface RemovedClaim {
+  connectionId: string;
+  organizationId: string;
+}
 
 /** The only code that reads and writes `sso_connections` and `sso_connection_domains`. */
 @Injectable()
@@ -35,18 +42,27 @@ export class SsoConnectionsRepository {
     return this.connections.findOneBy({ id });
   }
 
-  /** The connection that claims `domain`, in whichever organization. */
-  async findByDomain(domain: string): Promise<SsoConnection | null> {
-    const claim = await this.domains.findOneBy({ domain });
-    return claim ? this.connections.findOneBy({ id: claim.connectionId }) : null;
+  /**
+   * The connection whose verified claim holds `domain`, in whichever organization (discovery).
+   * A pending claim routes nobody: anyone can make one.
+   */
+  async findByVerifiedDomain(domain: string): Promise<SsoConnection | null> {
+    const connectionId = await this.verifiedClaimant(domain);
+    return connectionId ? this.connections.findOneBy({ id: connectionId }) : null;
   }
 
-  /** The domains among `domains` claimed by another connection than `exceptConnectionId`. */
-  async claimedElsewhere(domains: string[], exceptConnectionId: string | null): Promise<string[]> {
+  /** The id of the connection that has verified `domain`, or null (pending claims or none). */
+  async verifiedClaimant(domain: string): Promise<string | null> {
+    const claim = await this.domains.findOneBy({ verifiedDomain: domain });
+    return claim?.connectionId ?? null;
+  }
+
+  /** The domains among `domains` that another connection than `exceptConnectionId` verified. */
+  async verifiedElsewhere(domains: string[], exceptConnectionId: string | null): Promise<string[]> {
     if (domains.length === 0) return [];
     const query = this.domains
       .createQueryBuilder('d')
-      .where('d.domain IN (:...domains)', { domains });
+      .where('d.verified_domain IN (:...domains)', { domains });
     if (exceptConnectionId) query.andWhere('d.connection_id <> :id', { id: exceptConnectionId });
     return (await query.getMany()).map((d) => d.domain);
   }
@@ -69,7 +85,7 @@ export class SsoConnectionsRepository {
     return query.getMany();
   }
 
-  /** The connection and its domain claims, together (a claimed domain fails the whole insert). */
+  /** The connection and its (pending) domain claims, together. */
   async insert(connection: SsoConnection, domains: string[]): Promise<void> {
     await transactionAlone(this.dataSource.manager, async (manager) => {
       await manager.insert(SsoConnection, connection);
@@ -108,7 +124,12 @@ export class SsoConnectionsRepository {
         const kept = await manager.findBy(SsoConnectionDomain, { connectionId: connection.id });
         const gone = kept.filter((c) => !domains.includes(c.domain)).map((c) => c.domain);
         const added = domains.filter((domain) => !kept.some((c) => c.domain === domain));
-        if (gone.length) await manager.delete(SsoConnectionDomain, { domain: In(gone) });
+        if (gone.length) {
+          await manager.delete(SsoConnectionDomain, {
+            connectionId: connection.id,
+            domain: In(gone),
+          });
+        }
         if (added.length) {
           await manager.insert(
             SsoConnectionDomain,
@@ -126,24 +147,57 @@ export class SsoConnectionsRepository {
     return this.domains.findBy({ connectionId: In(connectionIds) });
   }
 
-  /** Whether the connection's claim on `domain` is verified. */
-  async isVerified(connectionId: string, domain: string): Promise<boolean> {
-    const found = await this.domains.findOneBy({ domain, connectionId });
-    return found?.verifiedAt != null;
-  }
-
-  /** Marks the connection's claim on `domain` verified; false when it has no such claim. */
-  async markVerified(
+  /**
+   * Marks the connection's claim on `domain` verified and removes every other connection's
+   * claim on it (from their `domains` too): the domain is this connection's now. Null when the
+   * connection has no such claim; a unique violation (verified_domain) when another connection
+   * verified the domain meanwhile, nothing changed then. The other connections' rows are
+   * locked first (MySQL; SQLite runs the transaction alone), in the order a PATCH takes them
+   * (connection row, then claims), so the two cannot deadlock. A claim written after the
+   * look-up here stays pending and harmless: discovery and provisioning ask verifiedClaimant.
+   */
+  async verifyClaim(
     connection: Pick<SsoConnection, 'id' | 'organizationId'>,
     domain: string,
     method: DomainVerificationMethod,
     at: Date,
-  ): Promise<boolean> {
-    const result = await this.domains.update(
-      { domain, connectionId: connection.id, organizationId: connection.organizationId },
-      { verifiedAt: at, verifiedBy: method },
-    );
-    return result.affected === 1;
+  ): Promise<RemovedClaim[] | null> {
+    return transactionAlone(this.dataSource.manager, async (manager) => {
+      const others = await manager
+        .createQueryBuilder(SsoConnectionDomain, 'd')
+        .where('d.domain = :domain AND d.connection_id <> :id', { domain, id: connection.id })
+        .getMany();
+      const losers: SsoConnection[] = [];
+      for (const other of others) {
+        const query = manager
+          .createQueryBuilder(SsoConnection, 'c')
+          .where('c.id = :id', { id: other.connectionId });
+        if (!isSqlite(manager.connection)) query.setLock('pessimistic_write');
+        const loser = await query.getOne();
+        if (loser) losers.push(loser);
+      }
+      const result = await manager.update(
+        SsoConnectionDomain,
+        { domain, connectionId: connection.id, organizationId: connection.organizationId },
+        { verifiedAt: at, verifiedBy: method, verifiedDomain: domain },
+      );
+      if (result.affected !== 1) return null;
+      for (const loser of losers) {
+        await manager.update(
+          SsoConnection,
+          { id: loser.id },
+          {
+            domains: JSON.stringify(domainsOf(loser).filter((d) => d !== domain)),
+            updatedAt: at,
+          },
+        );
+        await manager.delete(SsoConnectionDomain, { domain, connectionId: loser.id });
+      }
+      return losers.map((loser) => ({
+        connectionId: loser.id,
+        organizationId: loser.organizationId,
+      }));
+    });
   }
 
   /** Deletes the connection; its domain claims go with it (ON DELETE CASCADE). */
@@ -164,5 +218,6 @@ function claim(
     verificationToken: randomOpaqueToken(24),
     verifiedAt: null,
     verifiedBy: null,
+    verifiedDomain: null,
   };
 }

@@ -39,9 +39,11 @@ import {
 
 /**
  * An organization's SAML connections: made from the IdP's metadata (XML or URL) or its three
- * settings; the provider preset's attribute names under the connection's own; each email domain
- * claimed once across every organization (the primary key of sso_connection_domains decides a
- * race). Every change is audited, never with a key or certificate in it.
+ * settings; the provider preset's attribute names under the connection's own. An email domain
+ * is exclusive only once verified: any number of connections may claim it pending (a claim
+ * proves nothing, and a squatter's must not lock the real owner out), a verified one is refused
+ * to every other connection, and verifying removes the others' claims (the unique
+ * verified_domain decides a race). Every change is audited, never with a key or certificate.
  */
 @Injectable()
 export class SsoConnectionsService {
@@ -75,7 +77,7 @@ export class SsoConnectionsService {
         'value_error.missing',
       );
     }
-    await this.assertUnclaimed(domains, null);
+    await this.assertNotVerifiedElsewhere(domains, null);
     const id = prefixedId(SSO_CONNECTION_ID_PREFIX);
     const signing = dto.sign_authn_requests ? makeSelfSignedKeyPair(`Tessera SP ${id}`) : null;
     const now = new Date();
@@ -99,9 +101,7 @@ export class SsoConnectionsService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.connections.insert(connection, domains).catch((error: unknown) => {
-      throw isUniqueViolation(error) ? domainsClaimedElsewhere(domains) : error;
-    });
+    await this.connections.insert(connection, domains);
     const created = await this.answer(connection);
     this.audit.record(AUDIT_ACTIONS.ssoConnectionCreated, {
       organizationId,
@@ -153,7 +153,7 @@ export class SsoConnectionsService {
     const idp = await this.idpSettings.read(dto);
     if (idp) Object.assign(patch, { ...idp, idpCertificates: JSON.stringify(idp.idpCertificates) });
     if (domains) {
-      await this.assertUnclaimed(domains, connection.id);
+      await this.assertNotVerifiedElsewhere(domains, connection.id);
       patch.domains = JSON.stringify(domains);
     }
     const changed = (Object.keys(patch) as (keyof SsoConnectionPatch)[]).filter(
@@ -161,9 +161,7 @@ export class SsoConnectionsService {
     );
     if (changed.length === 0) return this.answer(connection);
     patch.updatedAt = new Date();
-    await this.connections.update(connection, patch, domains).catch((error: unknown) => {
-      throw isUniqueViolation(error) && domains ? domainsClaimedElsewhere(domains) : error;
-    });
+    await this.connections.update(connection, patch, domains);
     const after = await this.answer({ ...connection, ...patch });
     this.audit.record(AUDIT_ACTIONS.ssoConnectionUpdated, {
       organizationId: connection.organizationId,
@@ -191,7 +189,10 @@ export class SsoConnectionsService {
    * Verifies the connection's claim on `domain`: its TXT record `_tessera-challenge.<domain>`
    * publishes the claim's token (a DNS look-up now), or, `operator`, the instance's operator
    * vouches for the tenant (self-hosted instances whose tenants they know). Until then the
-   * connection may not sign in existing accounts of the domain it did not provision.
+   * connection may not sign in existing accounts of the domain it did not provision, and
+   * discovery does not route by it. The first verification of a domain wins (409 for the
+   * others); it removes every other connection's claim on the domain, audited in their
+   * organizations without naming this one.
    */
   async verifyDomain(
     caller: Principal,
@@ -211,17 +212,30 @@ export class SsoConnectionsService {
         'operator_only',
       );
     }
+    await this.assertNotVerifiedElsewhere([domain], connection.id);
     if (method === 'dns_txt') await this.assertPublished(domain, claim.verificationToken ?? '');
-    const now = new Date();
-    if (!(await this.connections.markVerified(connection, domain, method, now))) {
-      throw new NotFoundError('Domain not claimed by this SSO connection');
-    }
+    const removed = await this.connections
+      .verifyClaim(connection, domain, method, new Date())
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error) ? domainsClaimedElsewhere([domain]) : error;
+      });
+    if (!removed) throw new NotFoundError('Domain not claimed by this SSO connection');
     this.audit.record(AUDIT_ACTIONS.ssoDomainVerified, {
       organizationId: connection.organizationId,
       by: caller,
       target: { type: 'sso_connection', id },
       metadata: { domain, method },
     });
+    for (const claim of removed) {
+      // The system's doing, as far as that organization's log says: the caller, their address
+      // and their organization belong to another tenant's story.
+      this.audit.record(AUDIT_ACTIONS.ssoDomainClaimRemoved, {
+        organizationId: claim.organizationId,
+        actor: { type: 'system', id: null },
+        target: { type: 'sso_connection', id: claim.connectionId },
+        metadata: { domain, reason: 'verified_elsewhere' },
+      });
+    }
     return this.answer(connection);
   }
 
@@ -263,9 +277,13 @@ export class SsoConnectionsService {
     return connection;
   }
 
-  private async assertUnclaimed(domains: string[], connectionId: string | null): Promise<void> {
-    const claimed = await this.connections.claimedElsewhere(domains, connectionId);
-    if (claimed.length > 0) throw domainsClaimedElsewhere(claimed);
+  /** A domain another connection has verified is that connection's alone (the contract's 409). */
+  private async assertNotVerifiedElsewhere(
+    domains: string[],
+    connectionId: string | null,
+  ): Promise<void> {
+    const taken = await this.connections.verifiedElsewhere(domains, connectionId);
+    if (taken.length > 0) throw domainsClaimedElsewhere(taken);
   }
 }
 

@@ -43,6 +43,8 @@ const AUDITED_GROUP_CHARS = 100;
  *   domain is verified (else anyone claiming a domain could sign in as its people, whatever
  *   else they hold); and only as a member of the organization (an administrator adds others).
  *   Their role follows the mapping when the connection says so; an owner is never changed.
+ * - Neither, once another connection has verified the domain: it is that connection's now.
+ *   Its verification removed this connection's claim; this check covers a claim that raced it.
  */
 @Injectable()
 export class JitProvisioning {
@@ -61,14 +63,18 @@ export class JitProvisioning {
     identity: SsoIdentity,
     origin: RequestOrigin,
   ): Promise<ProvisionedUser> {
+    const verifiedBy = await this.connections.verifiedClaimant(domainOfEmail(identity.email) ?? '');
+    if (verifiedBy !== null && verifiedBy !== connection.id) {
+      throw new SsoRefusal('domain_verified_elsewhere');
+    }
     const ceiling = await this.authority.ceilingOf(connection);
     const mapped = capped(roleFor(connection, identity.groups), ceiling);
     const existing = await this.users.findByEmail(identity.email);
     if (!existing) return this.create(connection, identity, mapped, origin);
 
     if (
-      !(await this.links.provisioned(connection.id, existing.id)) &&
-      !(await this.connections.isVerified(connection.id, domainOfEmail(identity.email) ?? ''))
+      verifiedBy !== connection.id &&
+      !(await this.links.provisioned(connection.id, existing.id))
     ) {
       throw new SsoRefusal('domain_not_verified');
     }

@@ -50,6 +50,10 @@ export const REFUSALS = {
     403,
     'An account with this email exists, and this connection has not verified that its organization owns the email’s domain.',
   ],
+  domain_verified_elsewhere: [
+    403,
+    'Another single sign-on connection has verified the email’s domain; this connection no longer signs its people in.',
+  ],
   member_outranks_connection: [
     403,
     'This member’s role is above that of the administrator who set up the connection; sign in with a password, or have an owner take the connection over.',

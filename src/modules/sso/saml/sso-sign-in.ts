@@ -76,7 +76,7 @@ export class SsoSignIn {
     );
   }
 
-  /** GET /sso/login?email=: to the IdP of the connection claiming the email's domain. */
+  /** GET /sso/login?email=: to the IdP of the connection that verified the email's domain. */
   async discover(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -114,7 +114,11 @@ export class SsoSignIn {
     });
   }
 
-  /** The connection claiming the email's domain; else the form again, saying what was wrong. */
+  /**
+   * The connection that verified the email's domain; else the form again, saying what was
+   * wrong. A domain only claimed (pending) is answered as one nobody claimed: a claim proves
+   * nothing, and sending people to the claimant's IdP would be phishing them.
+   */
   private async discovered(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -123,7 +127,7 @@ export class SsoSignIn {
   ): Promise<SsoConnection | null> {
     const typed = (email ?? '').trim();
     const domain = typed ? domainOfEmail(typed) : null;
-    const connection = domain ? await this.connections.findByDomain(domain) : null;
+    const connection = domain ? await this.connections.findByVerifiedDomain(domain) : null;
     if (connection) return connection;
     const refusal = typed ? new SsoRefusal(domain ? 'unknown_domain' : 'invalid_email') : null;
     await this.pages.render(

@@ -35,8 +35,9 @@ export function DomainList(required: boolean) {
       minItems: 1,
       maxItems: MAX_DOMAINS,
       description:
-        'Email domains whose users sign in through this IdP. Each is claimed by one connection ' +
-        'only, across every organization; consumer mail domains (gmail.com, outlook.com…) are refused.',
+        'Email domains whose users sign in through this IdP, each claimed pending until verified ' +
+        '(domain_claims). A domain another connection has verified is refused (409); consumer ' +
+        'mail domains (gmail.com, outlook.com…) are refused (422).',
       example: ['corp.example'],
     }),
     ...(required ? [] : [Omittable()]),
