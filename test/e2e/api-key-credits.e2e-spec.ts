@@ -12,6 +12,7 @@ import { asKey, bearer, createApiKey, CreatedKey, userWithKey } from '../utils/a
 import { redisOf, twoInstances } from '../utils/cluster';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { createUser, TestUser } from '../utils/factories';
+import { OwnDatabase, ownDatabase } from '../utils/own-database';
 import {
   describeWithRedisServer,
   describeWithSharedRedis,
@@ -61,14 +62,24 @@ describe('API key credits (one instance, counted in memory)', () => {
   let t: TestApp;
   let clock: TestClock;
   let owner: TestUser;
+  /**
+   * Of its own: the clock moves a month on, by which the app's OAuth pruning job would delete
+   * every other suite's codes and refresh tokens.
+   */
+  let database: OwnDatabase;
   beforeAll(async () => {
+    database = await ownDatabase();
     clock = TestClock.atStartOfNextHour();
-    t = await createTestApp({}, { clock });
+    t = await createTestApp(database.env, { clock });
     owner = await createUser(t, 'credits-owner');
   });
   afterAll(async () => {
-    expect(t.logs.serverErrors()).toEqual([]);
-    await t.close();
+    try {
+      expect(t.logs.serverErrors()).toEqual([]);
+      await t.close();
+    } finally {
+      await database.drop();
+    }
   });
 
   const newKey = (body: Record<string, unknown>) =>
@@ -390,16 +401,26 @@ describeWithSharedRedis('API key credits on two instances sharing Redis', () => 
   let b: TestApp;
   let clock: TestClock;
   let redis: Redis;
+  /**
+   * Of their own: the clock moves to the next midnight UTC, a day and an hour on when run in
+   * the hour before it, by which their OAuth pruning job would delete every other suite's codes.
+   */
+  let database: OwnDatabase;
   beforeAll(async () => {
-    [a, b] = await twoInstances({ REDIS_URL: TEST_REDIS_URL });
+    database = await ownDatabase();
+    [a, b] = await twoInstances({ ...database.env, REDIS_URL: TEST_REDIS_URL });
     clock = a.app.get(Clock) as TestClock;
     await redisOf([a, b], 'up', 5000);
     redis = new Redis(TEST_REDIS_URL);
   });
   afterAll(async () => {
-    redis.disconnect();
-    expect([...a.logs.serverErrors(), ...b.logs.serverErrors()]).toEqual([]);
-    await Promise.all([a.close(), b.close()]);
+    try {
+      redis.disconnect();
+      expect([...a.logs.serverErrors(), ...b.logs.serverErrors()]).toEqual([]);
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      await database.drop();
+    }
   });
 
   it('answers 200 three times and 429 the fourth, whichever instance each request reaches', async () => {
