@@ -19,6 +19,7 @@ import { asKey, createApiKey } from '../utils/api-keys';
 import { twoInstances } from '../utils/cluster';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
+import { OwnDatabase, ownDatabase } from '../utils/own-database';
 import { testDatabaseUrl } from '../utils/test-env';
 
 interface Event {
@@ -66,13 +67,20 @@ const rawEvent = (
 describe('audit log', () => {
   let t: TestApp;
   let owner: TestUser;
+  /** Of its own: retention, from a year ahead, prunes every organization's chain it holds. */
+  let database: OwnDatabase;
   beforeAll(async () => {
-    t = await createTestApp();
+    database = await ownDatabase();
+    t = await createTestApp(database.env);
     owner = await createUser(t, 'audited');
   });
   afterAll(async () => {
-    expect(t.logs.serverErrors()).toEqual([]);
-    await t.close();
+    try {
+      expect(t.logs.serverErrors()).toEqual([]);
+      await t.close();
+    } finally {
+      await database.drop();
+    }
   });
 
   const events = async (user: TestUser, query = ''): Promise<Event[]> =>
