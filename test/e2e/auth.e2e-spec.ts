@@ -10,6 +10,7 @@ import { queriesDuring } from '../utils/queries';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, uniqueEmail } from '../utils/factories';
 import { OwnDatabase, ownDatabase } from '../utils/own-database';
+import { wrongTotpCodes } from '../utils/totp';
 
 describe('users and sessions', () => {
   let t: TestApp;
@@ -366,7 +367,7 @@ describe('users and sessions', () => {
       await request(t.http)
         .post('/v1/auth/mfa/totp/verify')
         .set(bearer(user.accessToken))
-        .send({ code: '000000' === totp.generate() ? '111111' : '000000' })
+        .send({ code: wrongTotpCodes(totp, 1)[0] })
         .expect(401);
       const code = totp.generate();
       await request(t.http)

@@ -7,6 +7,7 @@ import { BrowserSessionTestModule } from '../utils/browser-session-test.module';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser, uniqueEmail } from '../utils/factories';
 import { hiddenField, PageClient, SetCookie, setCookiesOf } from '../utils/pages';
+import { wrongTotpCodes } from '../utils/totp';
 
 const LOGIN = '/oauth/login';
 const RETURN_TO = '/oauth/authorize?client_id=app&state=xyz';
@@ -299,9 +300,8 @@ describe('the hosted login page', () => {
       });
       await expect(currentSession(t, page)).resolves.toBeNull();
 
-      const current = totp.generate();
       const wrong = await page.post('/oauth/login/totp', {
-        code: current === '000000' ? '111111' : '000000',
+        code: wrongTotpCodes(totp, 1)[0],
         return_to: RETURN_TO,
       });
       expect(wrong.status).toBe(401);
@@ -392,13 +392,13 @@ describe('the hosted login page', () => {
 
     it('counts wrong codes into the same lock', async () => {
       const user = await createUser(t, 'throttled-totp');
-      await enableTotp(t, user);
+      const totp = await enableTotp(t, user);
       const page = new PageClient(t);
       await page.get(LOGIN, 200);
       await page.post(LOGIN, { email: user.email, password: user.password }, 200);
-      const codes = ['000001', '000002', '000003', '000004', '000005'];
-      for (const code of codes) await page.post('/oauth/login/totp', { code });
-      const locked = await page.post('/oauth/login/totp', { code: '000006' });
+      const codes = wrongTotpCodes(totp, 6);
+      for (const code of codes.slice(0, 5)) await page.post('/oauth/login/totp', { code });
+      const locked = await page.post('/oauth/login/totp', { code: codes[5] });
       expect(locked.status).toBe(429);
       expect(locked.text).toContain('Too many failed sign-in attempts.');
     });
