@@ -5,11 +5,13 @@ import { createListeningApp, ListeningTestApp } from '../utils/listening-app';
 import { RunningClock } from '../utils/test-clock';
 
 const HOUR_MS = 3_600_000;
+/** How long before its hour ends a key's limit is used up: longer than any `secondsLeft`. */
+const USE_UP_BEFORE_END_MS = 5 * 60_000;
 
 /**
- * A real 429: a key with the smallest hourly limit (10) used up a few seconds before the hour
- * ends (the app's clock runs with real time, moved forward to there), so Tessera's Retry-After is
- * those few seconds and the SDK's retry lands in the next hour's window.
+ * A real 429: a key with the smallest hourly limit (10) used up, then the hour a few seconds from
+ * its end (the app's clock runs with real time, moved forward to there), so Tessera's Retry-After
+ * is those few seconds and the SDK's retry lands in the next hour's window.
  */
 describe('@tessera/sdk retries', () => {
   let t: ListeningTestApp;
@@ -24,7 +26,7 @@ describe('@tessera/sdk retries', () => {
     await t?.close();
   });
 
-  /** A fresh key of a new organization, its hour used up `secondsLeft` seconds before it ends. */
+  /** A fresh key of a new organization, its hour used up, now `secondsLeft` seconds from its end. */
   async function exhaustedKey(secondsLeft: number): Promise<string> {
     const user = await createUser(t, 'retry');
     const { key } = await createApiKey(t, bearer(user.accessToken), {
@@ -33,12 +35,16 @@ describe('@tessera/sdk retries', () => {
       rate_limit_per_hour: 10,
     });
     clock.reset();
-    const now = clock.now();
-    clock.advance(HOUR_MS - (now % HOUR_MS) - secondsLeft * 1000);
+    // Used up well inside an hour, then moved to its last seconds: on a loaded machine the ten
+    // requests can take longer than those seconds, and the hour would end among them.
+    const usedUpAt = clock.now() + USE_UP_BEFORE_END_MS;
+    const hourEnds = usedUpAt - (usedUpAt % HOUR_MS) + HOUR_MS;
+    clock.advance(hourEnds - USE_UP_BEFORE_END_MS - clock.now());
     for (let i = 0; i < 10; i++) {
       const response = await fetch(`${t.url}/v1/auth/verify`, { headers: { 'x-api-key': key } });
       expect(response.status).toBe(200);
     }
+    clock.advance(hourEnds - secondsLeft * 1000 - clock.now());
     return key;
   }
 
