@@ -12,7 +12,7 @@ import { asKey, bearer, createApiKey, CreatedKey, userWithKey } from '../utils/a
 import { redisOf, twoInstances } from '../utils/cluster';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { createUser, TestUser } from '../utils/factories';
-import { OwnDatabase, ownDatabase } from '../utils/own-database';
+import { ownDatabase } from '../utils/own-database';
 import {
   describeWithRedisServer,
   describeWithSharedRedis,
@@ -62,24 +62,16 @@ describe('API key credits (one instance, counted in memory)', () => {
   let t: TestApp;
   let clock: TestClock;
   let owner: TestUser;
-  /**
-   * Of its own: the clock moves a month on, by which the app's OAuth pruning job would delete
-   * every other suite's codes and refresh tokens.
-   */
-  let database: OwnDatabase;
   beforeAll(async () => {
-    database = await ownDatabase();
     clock = TestClock.atStartOfNextHour();
-    t = await createTestApp(database.env, { clock });
+    // Of its own: the clock moves a month on, by which the app's OAuth pruning job would delete
+    // every other suite's codes and refresh tokens.
+    t = await createTestApp(ownDatabase('api_key_credits'), { clock });
     owner = await createUser(t, 'credits-owner');
   });
   afterAll(async () => {
-    try {
-      expect(t.logs.serverErrors()).toEqual([]);
-      await t.close();
-    } finally {
-      await database.drop();
-    }
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
   });
 
   const newKey = (body: Record<string, unknown>) =>
@@ -401,26 +393,19 @@ describeWithSharedRedis('API key credits on two instances sharing Redis', () => 
   let b: TestApp;
   let clock: TestClock;
   let redis: Redis;
-  /**
-   * Of their own: the clock moves to the next midnight UTC, a day and an hour on when run in
-   * the hour before it, by which their OAuth pruning job would delete every other suite's codes.
-   */
-  let database: OwnDatabase;
   beforeAll(async () => {
-    database = await ownDatabase();
-    [a, b] = await twoInstances({ ...database.env, REDIS_URL: TEST_REDIS_URL });
+    // Of their own (the one the first suite here has closed by then): the clock moves to the
+    // next midnight UTC, a day and an hour on when run in the hour before it, by which their
+    // OAuth pruning job would delete every other suite's codes.
+    [a, b] = await twoInstances({ ...ownDatabase('api_key_credits'), REDIS_URL: TEST_REDIS_URL });
     clock = a.app.get(Clock) as TestClock;
     await redisOf([a, b], 'up', 5000);
     redis = new Redis(TEST_REDIS_URL);
   });
   afterAll(async () => {
-    try {
-      redis.disconnect();
-      expect([...a.logs.serverErrors(), ...b.logs.serverErrors()]).toEqual([]);
-      await Promise.all([a.close(), b.close()]);
-    } finally {
-      await database.drop();
-    }
+    redis.disconnect();
+    expect([...a.logs.serverErrors(), ...b.logs.serverErrors()]).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('answers 200 three times and 429 the fourth, whichever instance each request reaches', async () => {

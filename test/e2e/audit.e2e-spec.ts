@@ -19,7 +19,7 @@ import { asKey, createApiKey } from '../utils/api-keys';
 import { twoInstances } from '../utils/cluster';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
-import { OwnDatabase, ownDatabase } from '../utils/own-database';
+import { ownDatabase } from '../utils/own-database';
 import { testDatabaseUrl } from '../utils/test-env';
 
 interface Event {
@@ -67,20 +67,14 @@ const rawEvent = (
 describe('audit log', () => {
   let t: TestApp;
   let owner: TestUser;
-  /** Of its own: retention, from a year ahead, prunes every organization's chain it holds. */
-  let database: OwnDatabase;
   beforeAll(async () => {
-    database = await ownDatabase();
-    t = await createTestApp(database.env);
+    // Of its own: retention, from a year ahead, prunes every organization's chain it holds.
+    t = await createTestApp(ownDatabase('audit_log'));
     owner = await createUser(t, 'audited');
   });
   afterAll(async () => {
-    try {
-      expect(t.logs.serverErrors()).toEqual([]);
-      await t.close();
-    } finally {
-      await database.drop();
-    }
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
   });
 
   const events = async (user: TestUser, query = ''): Promise<Event[]> =>

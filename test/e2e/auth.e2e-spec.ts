@@ -9,31 +9,23 @@ import { SigningKeysService } from '../../src/modules/tokens/signing-keys.servic
 import { queriesDuring } from '../utils/queries';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, uniqueEmail } from '../utils/factories';
-import { OwnDatabase, ownDatabase } from '../utils/own-database';
+import { ownDatabase } from '../utils/own-database';
 import { wrongTotpCodes } from '../utils/totp';
 
 describe('users and sessions', () => {
   let t: TestApp;
-  /**
-   * Of its own: the suite rotates the signing key (every app on a database signs with its newest
-   * key) and prunes the access-token denylist by date (other suites' logged-out tokens with it).
-   */
-  let database: OwnDatabase;
   beforeAll(async () => {
-    database = await ownDatabase();
     t = await createTestApp({
-      ...database.env,
+      // Of its own: the suite rotates the signing key (every app on a database signs with its
+      // newest key) and prunes the access-token denylist by date (other suites' entries with it).
+      ...ownDatabase('auth'),
       LOGIN_MAX_FAILURES_PER_EMAIL: '3',
       LOGIN_MAX_FAILURES_PER_IP: '1000',
     });
   });
   afterAll(async () => {
-    try {
-      expect(t.logs.serverErrors()).toEqual([]);
-      await t.close();
-    } finally {
-      await database.drop();
-    }
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
   });
 
   describe('POST /v1/auth/register', () => {

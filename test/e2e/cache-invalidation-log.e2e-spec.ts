@@ -2,29 +2,21 @@ import { DataSource } from 'typeorm';
 import { CacheInvalidationLog } from '../../src/common/cluster/cache-invalidation-log';
 import { CacheInvalidationRecord } from '../../src/common/cluster/cache-invalidation-record.entity';
 import { createTestApp, TestApp } from '../utils/create-app';
-import { OwnDatabase, ownDatabase } from '../utils/own-database';
+import { ownDatabase } from '../utils/own-database';
 
 /** The log every instance appends its changes to and reads the others' from (SQLite and MariaDB). */
 describe('the cache invalidation log', () => {
   let t: TestApp;
   let log: CacheInvalidationLog;
-  /**
-   * Of its own: in a shared one, other suites' changes take numbers between this suite's, and the
-   * prune below removes their entries too.
-   */
-  let database: OwnDatabase;
   beforeAll(async () => {
-    database = await ownDatabase();
-    t = await createTestApp(database.env);
+    // Of its own: in a shared one, other suites' changes take numbers between this suite's, and
+    // the prune below removes their entries too.
+    t = await createTestApp(ownDatabase('cache_invalidation_log'));
     log = t.app.get(CacheInvalidationLog);
   });
   afterAll(async () => {
-    try {
-      expect(t.logs.serverErrors()).toEqual([]);
-      await t.close();
-    } finally {
-      await database.drop();
-    }
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
   });
 
   it('numbers entries in order and reads those after a number, and the gaps asked for again', async () => {

@@ -9,7 +9,7 @@ import {
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
-import { OwnDatabase, ownDatabase } from '../utils/own-database';
+import { ownDatabase } from '../utils/own-database';
 import { TestClock } from '../utils/test-clock';
 import { TEST_ADMIN_TOKEN, testDatabaseUrl } from '../utils/test-env';
 
@@ -31,23 +31,15 @@ function spellingsOf(id: string): [string, string, string] {
 describe('ids', () => {
   let t: TestApp;
   const admin = bearer(TEST_ADMIN_TOKEN);
-  /**
-   * Of its own: the collation tests make scratch tables, which a suite listing the schema's
-   * columns (input-limits) would otherwise find in the shared one.
-   */
-  let database: OwnDatabase;
 
   beforeAll(async () => {
-    database = await ownDatabase();
-    t = await createTestApp(database.env);
+    // Of its own: the collation tests make scratch tables, which a suite listing the schema's
+    // columns (input-limits) would otherwise find in the shared one.
+    t = await createTestApp(ownDatabase('ids'));
   });
   afterAll(async () => {
-    try {
-      expect(t.logs.serverErrors()).toEqual([]);
-      await t.close();
-    } finally {
-      await database.drop();
-    }
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
   });
 
   /** An owner, their organization, and a member of it whose own organization is another. */

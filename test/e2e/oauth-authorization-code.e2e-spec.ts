@@ -6,7 +6,7 @@ import { AuthorizationCodes } from '../../src/modules/oauth/grants/authorization
 import { OAuthGrants } from '../../src/modules/oauth/grants/oauth-grants';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
-import { OwnDatabase, ownDatabase } from '../utils/own-database';
+import { ownDatabase } from '../utils/own-database';
 import {
   basicAuth,
   ClientRegistrar,
@@ -54,26 +54,18 @@ describe('OAuth: authorization code, refresh tokens, ID tokens, userinfo, user g
   let t: TestApp;
   let clock: TestClock;
   let owner: TestUser;
-  /**
-   * Of its own: the suite prunes codes and refresh tokens by date, and moves its clock a month
-   * on, by which the app's pruning job would delete every other suite's too.
-   */
-  let database: OwnDatabase;
 
   beforeAll(async () => {
-    database = await ownDatabase();
     clock = new TestClock(Date.now());
-    t = await createTestApp(database.env, { clock });
+    // Of its own: the suite prunes codes and refresh tokens by date, and moves its clock a month
+    // on, by which the app's pruning job would delete every other suite's too.
+    t = await createTestApp(ownDatabase('oauth_authorization_code'), { clock });
     owner = await createUser(t, 'oauth-code-owner');
   });
 
   afterAll(async () => {
-    try {
-      expect(t.logs.serverErrors()).toEqual([]);
-      await t.close();
-    } finally {
-      await database.drop();
-    }
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
   });
 
   /** A client of the owner's organization (or `organizationId`'s) that may use both grants. */

@@ -6,7 +6,7 @@ import { createApiKey } from '../utils/api-keys';
 import { twoInstances } from '../utils/cluster';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
-import { OwnDatabase, ownDatabase } from '../utils/own-database';
+import { ownDatabase } from '../utils/own-database';
 import { describeWithSharedRedis, TEST_REDIS_URL, waitFor } from '../utils/redis';
 import {
   createServiceAccount,
@@ -59,16 +59,12 @@ describe('service accounts, their key files and the JWT bearer grant', () => {
   let stranger: TestUser;
   let asOwner: Record<string, string>;
   let account: TestServiceAccount;
-  /**
-   * Of its own: the clock moves a day on for a while, by which the app's OAuth pruning job would
-   * delete every other suite's authorization codes.
-   */
-  let database: OwnDatabase;
 
   beforeAll(async () => {
-    database = await ownDatabase();
     clock = new RunningClock();
-    t = await createTestApp(database.env, { clock });
+    // Of its own: the clock moves a day on for a while, by which the app's OAuth pruning job
+    // would delete every other suite's authorization codes.
+    t = await createTestApp(ownDatabase('service_accounts'), { clock });
     owner = await createUser(t, 'sa-owner');
     stranger = await createUser(t, 'sa-stranger');
     asOwner = bearer(owner.accessToken);
@@ -80,12 +76,8 @@ describe('service accounts, their key files and the JWT bearer grant', () => {
   });
 
   afterAll(async () => {
-    try {
-      expect(t.logs.serverErrors()).toEqual([]);
-      await t.close();
-    } finally {
-      await database.drop();
-    }
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t.close();
   });
 
   const accountPath = (id: string) => `/v1/service-accounts/${id}`;
