@@ -100,6 +100,9 @@ describeWithChromium('the web console in Chromium', () => {
   it('signs in, creates a key and shows it once, lists its last use, revokes it', async () => {
     const ada = await register('ada', 'Ada Lovelace');
     await signIn(ada);
+    // Back at the console's address it still shows "Signing you in…" while it exchanges the code
+    // and asks who the caller is: read the heading once the page has replaced it.
+    await page.getByRole('heading', { level: 1, name: 'API keys', exact: true }).waitFor();
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('API keys');
     await page.getByText('No API keys here yet').waitFor();
     await expectAccessible();
