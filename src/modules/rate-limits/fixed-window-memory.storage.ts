@@ -1,9 +1,19 @@
 import { countOf, WindowCount, WindowLimit, windowStartOf } from './calendar-window';
 
-export interface Window {
-  hits: number;
-  /** Epoch ms. */
-  expiresAt: number;
+/**
+ * One counter name's current calendar window (windows are aligned to the calendar, so every
+ * tracker's window of a name ends at the same time): each tracker's count in it.
+ */
+interface NameWindow {
+  windowMs: number;
+  /** Epoch ms; 0 before the first count. */
+  endsAt: number;
+  /**
+   * tracker -> requests counted in this window: a small integer in the Map's own slot, where an
+   * object per tracker ({ hits, expiresAt }, the end a boxed double) held ~56 bytes more a
+   * tracker; with an hourly limit per API key, one tracker per key seen this hour (issue #19).
+   */
+  hits: Map<string, number>;
 }
 
 /** Bound on live counters; past it, the oldest are dropped (they are the first to expire). */
@@ -23,8 +33,8 @@ const SWEEP_EVERY_MS = 10_000;
  * organization ids) are strings the caches hand out again and again, whose hashes V8 keeps.
  */
 export class FixedWindowMemoryStorage {
-  /** name -> its window length (fixed at first use) and tracker -> the current window's counter. */
-  private readonly byName = new Map<string, { windowMs: number; trackers: Map<string, Window> }>();
+  /** name -> its current window (the window length is fixed at the name's first use). */
+  private readonly byName = new Map<string, NameWindow>();
   private nextSweepAt = 0;
 
   /**
@@ -35,58 +45,56 @@ export class FixedWindowMemoryStorage {
    */
   countRequest(limits: readonly WindowLimit[], now: number): WindowCount[] {
     if (now >= this.nextSweepAt) this.sweep(now);
-    const windows: Window[] = [];
+    const windows: NameWindow[] = [];
+    const counted: number[] = [];
     let refused = false;
     for (const limit of limits) {
       const window = this.windowOf(limit, now);
-      if (window.hits >= limit.limit) refused = true;
+      const hits = window.hits.get(limit.tracker) ?? 0;
+      if (hits >= limit.limit) refused = true;
       windows.push(window);
+      counted.push(hits);
     }
     const counts: WindowCount[] = [];
     for (let i = 0; i < limits.length; i++) {
-      if (!refused) windows[i].hits += 1;
-      counts.push(countOf(windows[i].hits, limits[i].limit, windows[i].expiresAt, refused));
+      let hits = counted[i];
+      if (!refused) {
+        hits += 1;
+        windows[i].hits.set(limits[i].tracker, hits);
+      }
+      counts.push(countOf(hits, limits[i].limit, windows[i].endsAt, refused));
     }
     return counts;
   }
 
-  /** The limit's counter for the calendar window that contains `now`, started at 0 if new. */
-  private windowOf(limit: WindowLimit, now: number): Window {
-    let counters = this.byName.get(limit.name);
-    if (!counters) {
-      counters = { windowMs: limit.windowMs, trackers: new Map() };
-      this.byName.set(limit.name, counters);
-    } else if (counters.windowMs !== limit.windowMs) {
+  /** The limit's name's window that contains `now`, started empty if the last one ended. */
+  private windowOf(limit: WindowLimit, now: number): NameWindow {
+    let window = this.byName.get(limit.name);
+    if (!window) {
+      window = { windowMs: limit.windowMs, endsAt: 0, hits: new Map() };
+      this.byName.set(limit.name, window);
+    } else if (window.windowMs !== limit.windowMs) {
       throw new Error(`Counter "${limit.name}" is counted in two window lengths`);
     }
-    const trackers = counters.trackers;
-    let window = trackers.get(limit.tracker);
-    if (!window) {
-      window = { hits: 0, expiresAt: 0 };
-      trackers.set(limit.tracker, window);
-    }
-    if (window.expiresAt <= now) {
-      window.hits = 0;
-      window.expiresAt = windowStartOf(now, limit.windowMs) + limit.windowMs;
+    if (window.endsAt <= now) {
+      if (window.hits.size > 0) window.hits = new Map();
+      window.endsAt = windowStartOf(now, limit.windowMs) + limit.windowMs;
     }
     return window;
   }
 
   private sweep(now: number): void {
     this.nextSweepAt = now + SWEEP_EVERY_MS;
-    const maps = [...this.byName.values()].map((counters) => counters.trackers);
     let live = 0;
-    for (const windows of maps) {
-      for (const [key, window] of windows) {
-        if (window.expiresAt <= now) windows.delete(key);
-      }
-      live += windows.size;
+    for (const window of this.byName.values()) {
+      if (window.endsAt <= now && window.hits.size > 0) window.hits = new Map();
+      live += window.hits.size;
     }
-    // Insertion order is creation order: each map's oldest counters go first.
-    for (const windows of maps) {
-      for (const key of windows.keys()) {
+    // Insertion order is first-count order: each window's oldest counters go first.
+    for (const window of this.byName.values()) {
+      for (const tracker of window.hits.keys()) {
         if (live <= MAX_WINDOWS) return;
-        windows.delete(key);
+        window.hits.delete(tracker);
         live -= 1;
       }
     }

@@ -79,10 +79,10 @@ export class IdpSettingsReader {
     }
   }
 
-  private fromMetadata(xml: string, field: string, url: string | null): IdpSettings {
+  private async fromMetadata(xml: string, field: string, url: string | null): Promise<IdpSettings> {
     let metadata;
     try {
-      metadata = parseIdpMetadata(xml);
+      metadata = await parseIdpMetadata(xml);
     } catch (error) {
       if (error instanceof InvalidIdpMetadata)
         invalid([field], error.message, 'value_error.metadata');

@@ -1,6 +1,7 @@
-import { DOMParser, Element } from '@xmldom/xmldom';
+import type { Element } from '@xmldom/xmldom';
 import { X509Certificate } from 'node:crypto';
 import { charCount } from '../../../common/validation/max-chars';
+import { loadXmlDom } from '../saml-libraries';
 
 const METADATA_NS = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -31,8 +32,9 @@ export class InvalidIdpMetadata extends Error {}
  * with use="signing" or no use). A DOCTYPE is refused outright: metadata needs none, and
  * entities are how XML parsers are attacked.
  */
-export function parseIdpMetadata(xml: string): IdpMetadata {
+export async function parseIdpMetadata(xml: string): Promise<IdpMetadata> {
   if (/<!DOCTYPE/i.test(xml)) throw new InvalidIdpMetadata('metadata must not contain a DOCTYPE');
+  const { DOMParser } = await loadXmlDom();
   let document;
   try {
     document = new DOMParser({

@@ -69,7 +69,7 @@ export class MetadataRefresh implements OnApplicationBootstrap {
     if (!connection.idpMetadataUrl) return null;
     let metadata;
     try {
-      metadata = parseIdpMetadata(await this.fetcher.fetch(connection.idpMetadataUrl));
+      metadata = await parseIdpMetadata(await this.fetcher.fetch(connection.idpMetadataUrl));
       // The browser is sent there: held to the rules a connection's creation holds it to.
       if (metadata.ssoUrl.length > 2048 || !isIdpUrl(metadata.ssoUrl)) {
         throw new Error('the metadata names an SSO URL that is not https');

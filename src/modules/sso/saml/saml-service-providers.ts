@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { SAML, SamlConfig, ValidateInResponseTo } from '@node-saml/node-saml';
+import type { SAML, SamlConfig } from '@node-saml/node-saml';
 import { MasterKeyService } from '../../../common/crypto/master-key';
 import { EnvironmentVariables } from '../../../config/env.schema';
 import { acceptedAudiences } from '../connections/provider-presets';
 import { SpUrls, spUrlsOf, trustedCertificates } from '../connections/sso-connection-fields';
 import type { SsoConnection } from '../connections/sso-connection.entity';
+import { loadNodeSaml } from '../saml-libraries';
 import { SsoRefusal } from './sso-refusal';
 
 /** How far the IdP's clock may be from ours: two minutes, as most SPs allow. */
@@ -41,12 +42,13 @@ export class SamlServiceProviders {
   }
 
   /** `requestId`: the ID the AuthnRequest it makes gets (pending-authn-requests.ts). */
-  of(connection: SsoConnection, requestId?: string): ServiceProvider {
+  async of(connection: SsoConnection, requestId?: string): Promise<ServiceProvider> {
     const urls = spUrlsOf(this.issuer, connection.id);
     const certificates = trustedCertificates(connection, this.overlapMs);
     // Fail closed: with no certificate, nothing could be verified.
     if (certificates.length === 0) throw new SsoRefusal('no_certificate');
     const audiences = acceptedAudiences(connection.provider, urls.entityId);
+    const { SAML, ValidateInResponseTo } = await loadNodeSaml();
     const signing = connection.spSigningKeyEncrypted
       ? {
           privateKey: this.masterKey.decrypt(connection.spSigningKeyEncrypted),
@@ -79,8 +81,9 @@ export class SamlServiceProviders {
   }
 
   /** SP metadata XML: entity ID, the HTTP-POST ACS, NameID format, WantAssertionsSigned. */
-  metadataOf(connection: SsoConnection): string {
+  async metadataOf(connection: SsoConnection): Promise<string> {
     const urls = spUrlsOf(this.issuer, connection.id);
+    const { SAML } = await loadNodeSaml();
     const saml = new SAML({
       issuer: urls.entityId,
       callbackUrl: urls.acsUrl,

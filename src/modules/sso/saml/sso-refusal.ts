@@ -1,4 +1,4 @@
-import { SamlStatusError } from '@node-saml/node-saml';
+import { isSamlStatusError } from '../saml-libraries';
 
 /** Why a sign-in through SSO was refused: a stable code (audit, tests) and words for the page. */
 export const REFUSALS = {
@@ -90,7 +90,7 @@ export class SsoRefusal extends Error {
  */
 export function refusalOfSamlError(error: unknown): SsoRefusal {
   if (error instanceof SsoRefusal) return error;
-  if (error instanceof SamlStatusError) return new SsoRefusal('idp_error');
+  if (isSamlStatusError(error)) return new SsoRefusal('idp_error');
   const message = error instanceof Error ? error.message : '';
   if (/multiple assertions/i.test(message)) return new SsoRefusal('multiple_assertions');
   if (/signature/i.test(message)) return new SsoRefusal('invalid_signature');

@@ -170,7 +170,7 @@ export class SsoSignIn {
           response.inResponseTo === null
             ? null
             : await this.pendingRequests.take(connection.id, response.inResponseTo);
-        const sp = this.providers.of(connection);
+        const sp = await this.providers.of(connection);
         let profile: Profile | null;
         try {
           profile = (await sp.saml.validatePostResponseAsync({ SAMLResponse: form.SAMLResponse }))
@@ -224,7 +224,7 @@ export class SsoSignIn {
     returnTo: string | null,
   ): Promise<void> {
     const requestId = this.pendingRequests.newId();
-    const sp = this.providers.of(connection, requestId);
+    const sp = await this.providers.of(connection, requestId);
     const relayState = await this.relayStates.remember(connection, returnTo);
     await this.pendingRequests.open(connection.id, requestId, this.bindings.bind(request, reply));
     const url = await sp.saml.getAuthorizeUrlAsync(relayState ?? '', undefined, {});
