@@ -3,11 +3,9 @@ import { InvalidGrant } from '../../../common/errors/oauth-errors';
 import type { RequestOrigin } from '../../../common/http/request-origin';
 import { SessionsService } from '../../auth/sessions/sessions.service';
 import { UsersService } from '../../users/users.service';
-import { IdTokens } from '../id-tokens';
-import { OAuthAuditTrail } from '../oauth-audit-trail';
 import type { OAuthClient } from '../storage/oauth-client.entity';
 import type { OAuthGrant } from '../storage/oauth-grant.entity';
-import { OAuthGrants } from './oauth-grants';
+import { GrantTokens } from './grant-tokens';
 import type { TokenAnswer } from './grant-type';
 
 /**
@@ -41,9 +39,7 @@ export class FirstPartySessions {
   constructor(
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
-    private readonly idTokens: IdTokens,
-    private readonly grants: OAuthGrants,
-    private readonly audit: OAuthAuditTrail,
+    private readonly grantTokens: GrantTokens,
   ) {}
 
   async issue(signIn: FirstPartySignIn): Promise<TokenAnswer> {
@@ -68,26 +64,17 @@ export class FirstPartySessions {
       scope: scopes.join(' '),
       refresh_token: tokens.refresh_token,
     };
-    if (scopes.includes('openid')) {
-      // For RP-initiated logout's id_token_hint: signing out of the console ends the browser
-      // session too, without a confirmation page.
-      answer.id_token = await this.idTokens.issue({
-        client,
-        userId: user.id,
-        scopes,
-        authTime: signIn.authTime,
-        amr: signIn.amr,
-        nonce: signIn.nonce,
-        accessToken: tokens.access_token,
-      });
-    }
-    await this.grants.touch(grant.id);
-    this.audit.tokenIssued(client, {
+    // For RP-initiated logout's id_token_hint (signing out of the console ends the browser
+    // session too, without a confirmation page), the grant's last use and the audit event.
+    return this.grantTokens.complete(answer, {
       grantType: 'authorization_code',
+      client,
+      grant,
       scopes,
+      authTime: signIn.authTime,
+      amr: signIn.amr,
+      nonce: signIn.nonce,
       origin: signIn.origin,
-      userId: user.id,
     });
-    return answer;
   }
 }

@@ -65,6 +65,19 @@ export class GrantTokens {
       scope: scopes.join(' '),
     };
     if (refreshToken) answer.refresh_token = refreshToken;
+    return this.complete(answer, request);
+  }
+
+  /**
+   * What every answer to a user's grant ends with, whoever made its tokens (this class, or
+   * FirstPartySessions for Tessera's own console): an ID token when `openid` was granted, the
+   * grant's last use, and the audit event.
+   */
+  async complete(
+    answer: TokenAnswer,
+    request: Omit<GrantTokensRequest, 'refreshToken'>,
+  ): Promise<TokenAnswer> {
+    const { client, grant, scopes } = request;
     if (scopes.includes('openid')) {
       answer.id_token = await this.idTokens.issue({
         client,
@@ -73,7 +86,7 @@ export class GrantTokens {
         authTime: request.authTime,
         amr: request.amr,
         nonce: request.nonce,
-        accessToken: access.token,
+        accessToken: answer.access_token,
       });
     }
     await this.grants.touch(grant.id);
