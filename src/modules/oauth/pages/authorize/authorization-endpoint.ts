@@ -425,7 +425,7 @@ function needsNewSignIn(
   return maxAge !== null && Date.now() - session.authTime.getTime() > maxAge * 1000;
 }
 
-/** The client's organization when the user belongs to it, else the user's first. */
+/** A redirect URI's origin; null for one that does not parse. */
 function originOfUri(uri: string): string | null {
   try {
     return new URL(uri).origin;
@@ -434,6 +434,7 @@ function originOfUri(uri: string): string | null {
   }
 }
 
+/** The client's organization when the user belongs to it, else the user's first. */
 function defaultOrganization(
   client: OAuthClient,
   memberships: readonly UserMembership[],
