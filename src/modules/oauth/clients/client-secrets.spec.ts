@@ -16,6 +16,20 @@ describe('ClientSecrets', () => {
     expect(secrets.matches(secret, null)).toBe(false);
   });
 
+  it('refuses any other secret once the right one has been accepted (and remembered)', () => {
+    const { secret, hash } = secrets.generate();
+    expect(secrets.matches(secret, hash)).toBe(true);
+    expect(secrets.matches(secret, hash)).toBe(true);
+    const oneCharacterOff = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
+    expect(secrets.matches(oneCharacterOff, hash)).toBe(false);
+    expect(secrets.matches(`${secret}x`, hash)).toBe(false);
+    expect(secrets.matches('', hash)).toBe(false);
+    // Another client's stored hash is not matched by this secret, remembered or not.
+    const other = secrets.generate();
+    expect(secrets.matches(secret, other.hash)).toBe(false);
+    expect(secrets.matches(other.secret, hash)).toBe(false);
+  });
+
   describe('accepts', () => {
     const now = Date.parse('2026-12-06T10:00:00.000Z');
     const current = secrets.generate();
