@@ -32,6 +32,8 @@ export function basicCredentialsOf(
   }
 }
 
+/** Most ids and secrets (Tessera's are) have nothing encoded: they are returned as they are. */
 function formDecode(value: string): string {
+  if (!value.includes('%') && !value.includes('+')) return value;
   return decodeURIComponent(value.replace(/\+/g, ' '));
 }
