@@ -48,6 +48,9 @@ export async function registerPagePlugins(
       return typeof token === 'string' ? token : undefined;
     },
   });
+  // @fastify/view gives every reply of every route an empty `locals` object in an onRequest hook
+  // unless replies already have one; the pages pass their data to each render and read no locals.
+  app.getHttpAdapter().getInstance().decorateReply('locals', null);
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: VIEWS_DIR, autoEscape: true }) },
     templates: VIEWS_DIR,
