@@ -67,11 +67,28 @@ export function parseForm(body: string): Record<string, string | string[]> {
     string,
     string | string[]
   >;
-  for (const [name, value] of new URLSearchParams(body)) {
+  for (const [name, value] of formPairs(body)) {
     const seen = fields[name];
     if (seen === undefined) fields[name] = value;
     else if (Array.isArray(seen)) seen.push(value);
     else fields[name] = [seen, value];
   }
   return fields;
+}
+
+/**
+ * The name-value pairs of a form body. One with nothing percent- or plus-encoded (a token
+ * request, an introspected JWT: base64url and dots) is split as it is: the WHATWG decoding
+ * (URLSearchParams) of its ~1 KB cost about as much as authenticating the client. Anything
+ * encoded goes through URLSearchParams, which gives the same pairs for an unencoded body.
+ */
+function formPairs(body: string): Iterable<[string, string]> {
+  if (body.includes('%') || body.includes('+')) return new URLSearchParams(body);
+  const pairs: [string, string][] = [];
+  for (const part of body.split('&')) {
+    if (part === '') continue;
+    const equals = part.indexOf('=');
+    pairs.push(equals === -1 ? [part, ''] : [part.slice(0, equals), part.slice(equals + 1)]);
+  }
+  return pairs;
 }
