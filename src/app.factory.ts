@@ -61,7 +61,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const env: EnvironmentVariables = validateEnvironment({ ...process.env, ...options.env });
   const destination = options.logStream ?? new StdoutDestination();
   const logger = createLogger(env.LOG_LEVEL, destination);
-  const requestLog = new RequestLog(logger, destination);
+  const requestLog = new RequestLog(logger, destination, env.VERIFY_LOG_SAMPLE);
   const headers = securityHeaders();
   const adapter = new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,

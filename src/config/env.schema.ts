@@ -185,6 +185,18 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /**
+   * Request lines of successful verifications (2xx of /v1/auth/verify, the call tenants' APIs
+   * make on every request they serve) at LOG_LEVEL=info: one in this many, marked with
+   * `sampled_one_in`; 1 writes every one, 0 none. Refusals, errors and every other route are
+   * always logged; at LOG_LEVEL=debug every verification is (issue #19: a line cost ~12% of a
+   * verify's CPU, README "Request logs").
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  VERIFY_LOG_SAMPLE = 100;
+
   @Transform(toBoolean)
   @IsBoolean()
   API_KEY_QUERY_PARAM_ENABLED = true;

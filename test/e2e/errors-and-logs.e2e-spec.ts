@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createApiKey } from '../utils/api-keys';
-import { createTestApp, TestApp } from '../utils/create-app';
+import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
 import { rawGet } from '../utils/raw-http';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
@@ -9,7 +9,8 @@ describe('error shapes and request logs', () => {
   let t: TestApp;
   let user: TestUser;
   beforeAll(async () => {
-    t = await createTestApp({ BODY_LIMIT_BYTES: '2048' });
+    // Every successful verification's line, so the redaction tests below see each one.
+    t = await createTestApp({ BODY_LIMIT_BYTES: '2048', VERIFY_LOG_SAMPLE: '1' });
     user = await createUser(t, 'errors');
   });
   afterAll(async () => {
@@ -270,5 +271,36 @@ describe('error shapes and request logs', () => {
     expect(line).toEqual(
       expect.objectContaining({ request_id: 'req-id-in-logs', res: { status_code: 200 } }),
     );
+  });
+
+  it('writes one line in VERIFY_LOG_SAMPLE successful verifications, and every refusal', async () => {
+    await withTestApp({ VERIFY_LOG_SAMPLE: '3' }, async (own) => {
+      const owner = await createUser(own, 'sampled');
+      const { key } = await createApiKey(own, bearer(owner.accessToken), {
+        name: 'sampled',
+        scopes: ['models:read'],
+      });
+      for (let i = 0; i < 7; i++) {
+        await request(own.http)
+          .get('/v1/auth/verify')
+          .set('X-API-Key', key)
+          .set('X-Request-Id', `sampled-${i}`)
+          .expect(200);
+      }
+      await request(own.http)
+        .get('/v1/auth/verify')
+        .set('X-API-Key', `${key.slice(0, -1)}x`)
+        .set('X-Request-Id', 'sampled-refused')
+        .expect(401);
+      const lines = own.logs
+        .entries()
+        .filter((entry) => String(entry.request_id).startsWith('sampled-'));
+      expect(lines).toEqual([
+        expect.objectContaining({ request_id: 'sampled-2', sampled_one_in: 3 }),
+        expect.objectContaining({ request_id: 'sampled-5', sampled_one_in: 3 }),
+        expect.objectContaining({ request_id: 'sampled-refused', res: { status_code: 401 } }),
+      ]);
+      expect(lines[2]).not.toHaveProperty('sampled_one_in');
+    });
   });
 });

@@ -114,4 +114,70 @@ describe('RequestLog', () => {
       expect.objectContaining({ level: 30, res: { status_code: 503 } }),
     );
   });
+
+  describe('successful verifications (VERIFY_LOG_SAMPLE)', () => {
+    const verification = (status: number) => {
+      const pair = fastifyPair({
+        id: `req-${status}`,
+        method: 'GET',
+        url: '/v1/auth/verify',
+        userAgent: 'tenant-api/1.0',
+        ip: '203.0.113.7',
+        status,
+        elapsed: 0.4,
+      });
+      Object.assign(pair.request, { routeOptions: { url: '/v1/auth/verify' } });
+      return pair;
+    };
+    const logged = (level: string, sample: number, statuses: number[]) => {
+      const lines = new Lines();
+      const log = new RequestLog(createLogger(level, lines), lines, sample);
+      for (const status of statuses) {
+        const { request, reply } = verification(status);
+        log.write(request, reply);
+      }
+      return lines.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    };
+
+    it('writes one in N at info, marked as sampled, and every refusal', () => {
+      const statuses = [...Array<number>(250).fill(200), 401, 429, 403, 500];
+      const lines = logged('info', 100, statuses);
+      const successes = lines.filter(
+        (line) => (line.res as { status_code: number }).status_code === 200,
+      );
+      expect(successes).toHaveLength(2);
+      expect(successes[0]).toEqual(
+        expect.objectContaining({ sampled_one_in: 100, msg: 'request completed' }),
+      );
+      expect(lines.filter((line) => line.sampled_one_in === undefined)).toHaveLength(4);
+    });
+
+    it('writes every one with 1, none with 0, and every one at LOG_LEVEL=debug', () => {
+      const statuses = Array<number>(30).fill(200);
+      expect(logged('info', 1, statuses)).toHaveLength(30);
+      expect(logged('info', 1, statuses)[0]).not.toHaveProperty('sampled_one_in');
+      expect(logged('info', 0, [...statuses, 401])).toHaveLength(1);
+      expect(logged('debug', 100, statuses)).toHaveLength(30);
+      expect(logged('warn', 1, statuses)).toHaveLength(0);
+    });
+
+    it('samples no other route', () => {
+      const lines = new Lines();
+      const log = new RequestLog(createLogger('info', lines), lines, 100);
+      for (let i = 0; i < 5; i++) {
+        const { request, reply } = fastifyPair({
+          id: `other-${i}`,
+          method: 'GET',
+          url: '/v1/api-keys',
+          userAgent: undefined,
+          ip: '127.0.0.1',
+          status: 200,
+          elapsed: 1,
+        });
+        Object.assign(request, { routeOptions: { url: '/v1/api-keys' } });
+        log.write(request, reply);
+      }
+      expect(lines.lines).toHaveLength(5);
+    });
+  });
 });

@@ -5,6 +5,8 @@ import { redactUrl } from '../http/redaction';
 
 /** pino's numbers for the two levels a request line is written at. */
 const LEVEL_NUMBER = { debug: 20, info: 30 } as const;
+/** The route tenants' APIs call on every request they serve (VerifyRoute). */
+const VERIFY_ROUTE = '/v1/auth/verify';
 
 /**
  * The line written when a response is sent, one per request: the same JSON, field for field and in
@@ -17,12 +19,21 @@ const LEVEL_NUMBER = { debug: 20, info: 30 } as const;
  */
 export class RequestLog {
   private readonly afterTime: string;
+  private readonly sampledField: string;
+  /** Successful verifications since the last one written. */
+  private verificationsUnwritten = 0;
 
+  /**
+   * @param verifySample one line in this many successful verifications at info (VERIFY_LOG_SAMPLE;
+   *   1: every one, 0: none)
+   */
   constructor(
     private readonly logger: Logger,
     private readonly destination: DestinationStream,
+    private readonly verifySample = 1,
   ) {
     this.afterTime = `,"pid":${process.pid},"req":{"id":`;
+    this.sampledField = `,"sampled_one_in":${verifySample}`;
   }
 
   write(request: FastifyRequest, reply: FastifyReply): void {
@@ -30,6 +41,17 @@ export class RequestLog {
     // Load balancers probe health constantly: only failures of it are worth a line.
     const level = status === 200 && request.url === '/v1/health' ? 'debug' : 'info';
     if (!this.logger.isLevelEnabled(level)) return;
+    let sampled = '';
+    if (
+      this.verifySample !== 1 &&
+      status < 300 &&
+      request.routeOptions?.url === VERIFY_ROUTE &&
+      !this.logger.isLevelEnabled('debug')
+    ) {
+      if (this.verifySample === 0 || ++this.verificationsUnwritten < this.verifySample) return;
+      this.verificationsUnwritten = 0;
+      sampled = this.sampledField;
+    }
     const id = JSON.stringify(request.id);
     const userAgent = request.headers['user-agent'];
     this.destination.write(
@@ -38,7 +60,7 @@ export class RequestLog {
         (userAgent === undefined ? '' : `,"user_agent":${JSON.stringify(userAgent)}`) +
         `,"remote_address":${JSON.stringify(clientAddressOf(request))}}` +
         `,"res":{"status_code":${status}},"request_id":${id}` +
-        `,"response_time_ms":${Math.round(reply.elapsedTime * 10) / 10}` +
+        `,"response_time_ms":${Math.round(reply.elapsedTime * 10) / 10}${sampled}` +
         ',"msg":"request completed"}\n',
     );
   }
