@@ -913,7 +913,9 @@ describe('API keys', () => {
         statements = failing.mock.calls.map(([sql]) => sql);
         failing.mockRestore();
       }
+      // Which of the keys still exist is read first; then the two writes, the second failing.
       expect(statements).toEqual([
+        expect.stringMatching(/^SELECT .* FROM .api_keys. WHERE/),
         expect.stringMatching(/^INSERT INTO/),
         expect.stringMatching(/^UPDATE/),
       ]);
