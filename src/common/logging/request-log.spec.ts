@@ -126,7 +126,9 @@ describe('RequestLog', () => {
         status,
         elapsed: 0.4,
       });
-      Object.assign(pair.request, { routeOptions: { url: '/v1/auth/verify' } });
+      Object.assign(pair.request, {
+        routeOptions: { url: '/v1/auth/verify', config: { sampledRequestLog: true } },
+      });
       return pair;
     };
     const logged = (level: string, sample: number, statuses: number[]) => {
@@ -174,7 +176,7 @@ describe('RequestLog', () => {
           status: 200,
           elapsed: 1,
         });
-        Object.assign(request, { routeOptions: { url: '/v1/api-keys' } });
+        Object.assign(request, { routeOptions: { url: '/v1/api-keys', config: {} } });
         log.write(request, reply);
       }
       expect(lines.lines).toHaveLength(5);

@@ -2,11 +2,23 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { clientAddressOf } from '../http/client-address';
 import { redactUrl } from '../http/redaction';
+import { withRouteConfig } from '../http/route-config';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Successful answers are logged one in VERIFY_LOG_SAMPLE at info (@SampledRequestLog). */
+    sampledRequestLog?: boolean;
+  }
+}
 
 /** pino's numbers for the two levels a request line is written at. */
 const LEVEL_NUMBER = { debug: 20, info: 30 } as const;
-/** The route tenants' APIs call on every request they serve (VerifyRoute). */
-const VERIFY_ROUTE = '/v1/auth/verify';
+
+/**
+ * For a route called on every request tenants' APIs serve (GET /v1/auth/verify): its successful
+ * answers get one request line in VERIFY_LOG_SAMPLE at info; refusals and errors get theirs.
+ */
+export const SampledRequestLog = () => withRouteConfig({ sampledRequestLog: true });
 
 /**
  * The line written when a response is sent, one per request: the same JSON, field for field and in
@@ -45,7 +57,7 @@ export class RequestLog {
     if (
       this.verifySample !== 1 &&
       status < 300 &&
-      request.routeOptions?.url === VERIFY_ROUTE &&
+      request.routeOptions?.config?.sampledRequestLog === true &&
       !this.logger.isLevelEnabled('debug')
     ) {
       if (this.verifySample === 0 || ++this.verificationsUnwritten < this.verifySample) return;

@@ -10,6 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import { Access, Principal, Public } from '../../common/auth/decorators';
 import type { Principal as Caller } from '../../common/auth/principal';
 import { originOf } from '../../common/http/request-origin';
+import { SampledRequestLog } from '../../common/logging/request-log';
 import { AuthService } from './auth.service';
 import {
   LoginDto,
@@ -65,6 +66,7 @@ export class AuthController {
 
   /** Declared here (docs, policy); answered by VerifyRoute straight from Fastify (hot path). */
   @Access()
+  @SampledRequestLog()
   @Get('verify')
   @ApiOperation({ summary: 'Who the presented credential is' })
   @ApiOkResponse({ type: VerifyResponseDto })
