@@ -45,13 +45,12 @@ export class ClientSecrets {
   /** Constant-time: whether `secret` hashes to `storedHash` (hex of the same length). */
   matches(secret: string, storedHash: string | null): boolean {
     if (!storedHash) return false;
-    const digest = digestOf('sha256', secret, 'buffer');
     const remembered = this.accepted.get(storedHash);
-    if (remembered) return timingSafeEqual(digest, remembered);
+    if (remembered) return timingSafeEqual(digestOf('sha256', secret, 'buffer'), remembered);
     const presented = Buffer.from(this.hash(secret), 'hex');
     const stored = Buffer.from(storedHash, 'hex');
     const match = presented.length === stored.length && timingSafeEqual(presented, stored);
-    if (match) this.accepted.set(storedHash, digest);
+    if (match) this.accepted.set(storedHash, digestOf('sha256', secret, 'buffer'));
     return match;
   }
 
