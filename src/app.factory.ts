@@ -14,6 +14,7 @@ import { StdoutDestination } from './common/logging/stdout-destination';
 import { Clock } from './common/time/clock';
 import { EnvironmentVariables, validateEnvironment } from './config/env.schema';
 import { VerifyRoute } from './modules/auth/verify-route';
+import { DirectRoutes } from './common/http/direct-routes';
 import { registerPagePlugins } from './modules/oauth/pages/page-plugins';
 import { setupOpenApi } from './openapi';
 
@@ -31,6 +32,8 @@ export interface CreateAppOptions {
    * straight from Fastify (verify-route.ts); tests compare the two answers.
    */
   directVerifyRoute?: boolean;
+  /** false: @DirectRoute routes (the OAuth token and introspection endpoints) go through Nest. */
+  directRoutes?: boolean;
 }
 
 /** `TRUST_PROXY`: false, true, a hop count, or a comma-separated list of addresses/CIDRs. */
@@ -109,6 +112,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   });
 
   const verifyRoute = options.directVerifyRoute === false ? null : new VerifyRoute(app);
+  if (options.directRoutes !== false) new DirectRoutes(app);
   setupOpenApi(app, env);
   await app.init();
   try {

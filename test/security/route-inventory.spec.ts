@@ -110,9 +110,11 @@ describe('route inventory', () => {
   });
 
   /**
-   * GET /v1/auth/verify is answered from Fastify with the AccessGuard alone (VerifyRoute). Anything
-   * Nest would add around the route, a second global guard above all, would be skipped there
-   * silently: this fails first, so whoever adds one decides how the verify route gets it.
+   * GET /v1/auth/verify is answered from Fastify with the AccessGuard alone (VerifyRoute), and so
+   * are the @DirectRoute routes (the OAuth token and introspection endpoints). Anything Nest would
+   * add around a route, a second global guard above all, would be skipped there silently: this
+   * fails first, so whoever adds one decides how those routes get it (DirectRoutes refuses at
+   * boot a direct route declaring its own).
    */
   describe('the verify route answered outside Nest’s router', () => {
     it('has no global guard besides AccessGuard and no global interceptor', () => {

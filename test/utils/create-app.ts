@@ -34,7 +34,10 @@ export interface TestApp {
 }
 
 /** What a suite may add to the real app: a clock it moves, test-only modules. */
-export type TestAppOptions = Pick<CreateAppOptions, 'clock' | 'extraModules' | 'directVerifyRoute'>;
+export type TestAppOptions = Pick<
+  CreateAppOptions,
+  'clock' | 'extraModules' | 'directVerifyRoute' | 'directRoutes'
+>;
 
 /** Boots the real application (same factory as main.ts) on a real database for one suite. */
 export async function createTestApp(

@@ -26,8 +26,8 @@ const MISSING_CREDENTIALS = new UnauthorizedError('Missing credentials', 'missin
  *
  * Hot path: each step answers synchronously when its caches hold what it needs (a verified
  * credential, counters in memory, the route's policy), so a cached caller costs no promise.
- * `decide` is the same decision without Nest's ExecutionContext, for the one route served
- * straight from Fastify (see modules/auth/verify-route.ts).
+ * `decide` is the same decision without Nest's ExecutionContext, for the routes served
+ * straight from Fastify (modules/auth/verify-route.ts, common/http/direct-routes.ts).
  */
 @Injectable()
 export class AccessGuard implements CanActivate {

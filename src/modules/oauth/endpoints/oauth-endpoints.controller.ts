@@ -3,6 +3,7 @@ import { ApiBody, ApiBodyOptions, ApiOkResponse, ApiOperation, ApiTags } from '@
 import type { FastifyRequest } from 'fastify';
 import { Access, Principal, Public } from '../../../common/auth/decorators';
 import type { Principal as Caller } from '../../../common/auth/principal';
+import { DirectRoute } from '../../../common/http/direct-routes';
 import { AcceptsForm } from '../../../common/http/form-body';
 import { oauthClientIdOf } from '../../rate-limits/oauth-client-id';
 import { RateLimitTracker } from '../../rate-limits/rate-limit-tracker.decorator';
@@ -38,6 +39,7 @@ export class OAuthEndpointsController {
 
   @Public({ errors: [400, 401, 429] })
   @RateLimitTracker('oauth_client', oauthClientIdOf)
+  @DirectRoute()
   @AcceptsForm()
   @Post('oauth/introspect')
   @HttpCode(200)

@@ -2,6 +2,7 @@ import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../../../common/auth/decorators';
+import { DirectRoute } from '../../../common/http/direct-routes';
 import { AcceptsForm } from '../../../common/http/form-body';
 import { RateLimitTracker } from '../../rate-limits/rate-limit-tracker.decorator';
 import { oauthClientIdOf } from '../../rate-limits/oauth-client-id';
@@ -17,6 +18,7 @@ export class TokenController {
 
   @Public({ errors: [400, 401, 429] })
   @RateLimitTracker('oauth_client', oauthClientIdOf)
+  @DirectRoute()
   @AcceptsForm()
   @Post('token')
   @HttpCode(200)
