@@ -385,7 +385,7 @@ export class AuditWriter implements OnApplicationShutdown {
     const anchor = tip ? tip.anchor : await this.repository.anchor(chain);
     let last: ChainPoint = head;
     const chained = events.map((event) => {
-      const placed: AuditEvent = { ...event, seq: last.seq + 1, prevHash: last.hash, hash: '' };
+      const placed = placedInChain(event, last);
       placed.hash = chainedHash(placed);
       last = { seq: placed.seq, hash: placed.hash };
       return placed;
@@ -449,6 +449,32 @@ function chainedHash(event: Omit<AuditEvent, 'hash'>): string {
   }
 }
 
+/**
+ * The event placed after `last`, its hash still to be set. Written out field by field: spreading
+ * the event was a tenth of the CPU of writing one (a token endpoint audits every issuance).
+ */
+function placedInChain(event: PendingAuditEvent, last: ChainPoint): AuditEvent {
+  return {
+    id: event.id,
+    chain: event.chain,
+    seq: last.seq + 1,
+    occurredAt: event.occurredAt,
+    organizationId: event.organizationId,
+    actorType: event.actorType,
+    actorId: event.actorId,
+    actorIp: event.actorIp,
+    actorUserAgent: event.actorUserAgent,
+    action: event.action,
+    targetType: event.targetType,
+    targetId: event.targetId,
+    outcome: event.outcome,
+    requestId: event.requestId,
+    metadata: event.metadata,
+    prevHash: last.hash,
+    hash: '',
+  };
+}
+
 /** A queued item as it is written: a gap marker's count is fixed once it is being written. */
 function materialize(item: Queued): PendingAuditEvent {
   return item.dropped === undefined
@@ -490,39 +516,48 @@ export function storedEventHash(event: Omit<AuditEvent, 'hash'>): string {
 
 /** `canonicalJson(chainedFields(event))`: keys in code-unit order, undefined members left out. */
 export function canonicalEventJson(event: Omit<AuditEvent, 'hash'>): string {
-  const actor = members([
-    ['id', event.actorId],
-    ['ip', event.actorIp],
-    ['type', event.actorType],
-    ['user_agent', event.actorUserAgent],
-  ]);
-  const target = members([
-    ['id', event.targetId],
-    ['type', event.targetType],
-  ]);
-  return members([
-    ['action', event.action],
-    ['actor', undefined, actor],
-    ['chain', event.chain],
-    ['id', event.id],
-    ['metadata', undefined, canonicalJson(JSON.parse(event.metadata))],
-    ['occurred_at', event.occurredAt.toISOString()],
-    ['organization_id', event.organizationId],
-    ['outcome', event.outcome],
-    ['prev_hash', event.prevHash],
-    ['request_id', event.requestId],
-    ['seq', event.seq],
-    ['target', undefined, target],
-  ]);
+  let actor = member('', 'id', event.actorId);
+  actor = member(actor, 'ip', event.actorIp);
+  actor = member(actor, 'type', event.actorType);
+  actor = member(actor, 'user_agent', event.actorUserAgent);
+  const target = member(member('', 'id', event.targetId), 'type', event.targetType);
+  let text = member('', 'action', event.action);
+  text = serializedMember(text, 'actor', `{${actor}}`);
+  text = member(text, 'chain', event.chain);
+  text = member(text, 'id', event.id);
+  text = serializedMember(text, 'metadata', canonicalMetadata(event.metadata));
+  text = member(text, 'occurred_at', event.occurredAt.toISOString());
+  text = member(text, 'organization_id', event.organizationId);
+  text = member(text, 'outcome', event.outcome);
+  text = member(text, 'prev_hash', event.prevHash);
+  text = member(text, 'request_id', event.requestId);
+  text = member(text, 'seq', event.seq);
+  text = serializedMember(text, 'target', `{${target}}`);
+  return `{${text}}`;
 }
 
-/** `{"key":value,...}` of scalar members (or members already serialized, the third item). */
-function members(entries: [string, unknown, string?][]): string {
-  let text = '';
-  for (const [key, value, serialized] of entries) {
-    const json = serialized ?? (value === undefined ? undefined : JSON.stringify(value));
-    if (json === undefined) continue;
-    text += `${text ? ',' : ''}"${key}":${json}`;
+/** `text` (members so far) and `"key":value`, unless the value is undefined. */
+function member(text: string, key: string, value: unknown): string {
+  return value === undefined ? text : serializedMember(text, key, JSON.stringify(value));
+}
+
+function serializedMember(text: string, key: string, json: string): string {
+  return text === '' ? `"${key}":${json}` : `${text},"${key}":${json}`;
+}
+
+/** Metadata this short is canonicalized once per text (the same few shapes recur: issuances). */
+const CACHED_METADATA_LENGTH = 256;
+const CACHED_METADATA_TEXTS = 1_024;
+const canonicalMetadataByText = new Map<string, string>();
+
+/** The canonical JSON of an event's metadata (stored as JSON.stringify wrote it). */
+function canonicalMetadata(json: string): string {
+  if (json.length > CACHED_METADATA_LENGTH) return canonicalJson(JSON.parse(json));
+  let canonical = canonicalMetadataByText.get(json);
+  if (canonical === undefined) {
+    canonical = canonicalJson(JSON.parse(json));
+    if (canonicalMetadataByText.size >= CACHED_METADATA_TEXTS) canonicalMetadataByText.clear();
+    canonicalMetadataByText.set(json, canonical);
   }
-  return `{${text}}`;
+  return canonical;
 }
