@@ -15,7 +15,7 @@ describe('presenting', () => {
       const apiKeys = new HeaderAPIKeyStrategy(
         { header: PRESENTED_CREDENTIAL_HEADER, prefix: '' },
         false,
-        (key: string, done: (error: null, user: unknown) => void) => done(null, { key }),
+        (key: string, done: (error: Error | null, user?: object) => void) => done(null, { key }),
       );
       return {
         presented: view.headers[PRESENTED_CREDENTIAL_HEADER],
