@@ -9,7 +9,8 @@ import { ipv6Bytes, isIpv4Mapped } from './ip-allowlist';
  * flood the in-memory counters until older ones (someone's failed logins) were evicted.
  */
 export function clientNetworkOf(ip: string): string {
-  if (!isIPv6(ip)) return ip;
+  // Every IPv6 text has a colon: IPv4 clients skip isIPv6's long regular expression.
+  if (!ip.includes(':') || !isIPv6(ip)) return ip;
   const zone = ip.indexOf('%');
   const bytes = ipv6Bytes(zone < 0 ? ip : ip.slice(0, zone));
   // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d: the same client as a.b.c.d.
