@@ -5,11 +5,13 @@
 // the bench touches PROBE_TRIGGER (default /tmp/h9-mem.trigger) and waits PROBE_WAIT_MS (1500)
 // for it, e.g. to log process.memoryUsage() or write a heap snapshot.
 // MEMORY_SHAPE=bench: as `npm run bench`'s 100,000-key instance is driven (bench/run.ts), rate
-// limits on (each key with an hourly limit, the organization's lifted), the first 21,000 keys
-// through autocannon at 50 connections as the cold rows send them, the rest as below.
+// limits on (each key with an hourly limit, the organization's lifted), the cold rows' keys
+// (bench/cold-rows.ts: 26,000) through autocannon at 50 connections as they are sent there, the
+// rest as below.
 // MEMORY_ENV='NAME=value ...' adds to the instance's environment (e.g. MALLOC_ARENA_MAX=2).
 import autocannon from 'autocannon';
 import { writeFileSync } from 'node:fs';
+import { COLD_KEYS, COLD_WARMUP_KEYS } from './cold-rows';
 import { presentKeys } from './present-keys';
 import { cpuTimeMicroseconds } from './server-cpu';
 import { residentMegabytes, startTessera, stopAll } from './processes';
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
   await probe();
   const before = residentMegabytes(tessera.pid)!;
   console.log(`RSS before: ${before.toFixed(1)} MB`);
-  const coldRowKeys = benchShape ? 21_000 : 0;
+  const coldRowKeys = benchShape ? COLD_WARMUP_KEYS + COLD_KEYS : 0;
   for (let done = 0; done < total; done += step) {
     const started = Date.now();
     const cpuBefore = cpuTimeMicroseconds(tessera.pid)!;

@@ -20,6 +20,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { constants, cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { COLD_KEYS, COLD_WARMUP_KEYS } from './cold-rows';
 import { choosePinning, pinThisProcess } from './cpu-pinning';
 import { jwtBearerBodies, KeyFile } from './jwt-bearer-assertions';
 import { madeUpKeys, oneUnknownKey } from './made-up-keys';
@@ -594,16 +595,6 @@ function roundByRound(rows: Row[]): string {
   return lines.join('\n');
 }
 
-/**
- * Warm-up keys of a cold row, then its measured ones: each presented once (BENCH_SLICES slices).
- * The warm-up is what the other rows' 3 s are, V8 optimizing the path the row runs: after 1,000
- * keys the next 2,000 still set off ~220 optimizations on the server's core and cost ~2.5 times
- * the CPU of those after (every run's first cold round read about half the others); after 6,000,
- * ~40 and the same CPU as the rest (docs/performance.md, "Session 14"). The caches stay cold:
- * every key is presented once.
- */
-const COLD_WARMUP_KEYS = 6_000;
-const COLD_KEYS = 20_000;
 /** Distinct keys the SQLite cold instance is shown in all, before its memory is read. */
 const MEMORY_KEYS = 100_000;
 const SPARE_KEYS = 1_000;
@@ -692,7 +683,7 @@ async function main(): Promise<void> {
   const coldSqlite = await startColdInstance(core, undefined, MEMORY_KEYS + SPARE_KEYS);
   const mariadb = await benchDatabase();
   const coldMariadb =
-    'url' in mariadb ? await startColdInstance(core, mariadb.url, coldWanted) : null;
+    'url' in mariadb ? await startColdInstance(core, mariadb.url, coldWanted + SPARE_KEYS) : null;
 
   // The yardstick of the token rows, measured 1 s at the start of every round rather than once
   // before them: the machine drifts by a third within minutes, and one early sample set the

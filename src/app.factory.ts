@@ -114,11 +114,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const verifyRoute = options.directVerifyRoute === false ? null : new VerifyRoute(app);
   if (options.directRoutes !== false) new DirectRoutes(app);
   setupOpenApi(app, env);
-  await app.init();
   try {
+    // Routes are registered here: a @DirectRoute that declares what it would skip throws.
+    await app.init();
     verifyRoute?.assertInstalled();
   } catch (error) {
-    await app.close(); // its database pool, Redis connections and timers are running already
+    // Its database pool, Redis connections and timers are running already.
+    await app.close().catch(() => undefined);
     throw error;
   }
   await fastify.ready();

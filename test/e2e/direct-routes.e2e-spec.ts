@@ -1,7 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Body, Controller, Module, Post } from '@nestjs/common';
 import request from 'supertest';
+import { Public } from '../../src/common/auth/decorators';
+import { DirectRoute } from '../../src/common/http/direct-routes';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { createUser } from '../utils/factories';
 import { basicAuth, clientCredentialsToken, registerClient, TestClient } from '../utils/oauth';
@@ -149,5 +152,27 @@ describe('@DirectRoute endpoints answered directly and through Nest', () => {
       });
       expect(refused.headers['retry-after']).toMatch(/^\d+$/);
     }
+  });
+});
+
+/** A direct route reading its body through a pipe it would skip. */
+@Controller('test-direct')
+class BodyReadingController {
+  @Public()
+  @DirectRoute()
+  @Post()
+  create(@Body() body: unknown): unknown {
+    return body;
+  }
+}
+
+@Module({ controllers: [BodyReadingController] })
+class BodyReadingModule {}
+
+describe('@DirectRoute at boot', () => {
+  it('refuses a direct route taking what Nest would give it (the app does not start)', async () => {
+    await expect(createTestApp({}, { extraModules: [BodyReadingModule] })).rejects.toThrow(
+      'BodyReadingController.create is a @DirectRoute: it may take only @Req() first',
+    );
   });
 });

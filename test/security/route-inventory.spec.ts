@@ -14,6 +14,8 @@ import { AccessPolicy } from '../../src/common/auth/decorators';
 import { permissionTable } from '../../src/common/auth/permissions';
 import { routePolicy } from '../../src/common/auth/route-policy';
 import { AuthController } from '../../src/modules/auth/auth.controller';
+import { OAuthEndpointsController } from '../../src/modules/oauth/endpoints/oauth-endpoints.controller';
+import { TokenController } from '../../src/modules/oauth/token/token.controller';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { appRoutes, openApiPath } from './app-routes';
 
@@ -116,7 +118,7 @@ describe('route inventory', () => {
    * fails first, so whoever adds one decides how those routes get it (DirectRoutes refuses at
    * boot a direct route declaring its own).
    */
-  describe('the verify route answered outside Nest’s router', () => {
+  describe('the routes answered outside Nest’s router (verify, @DirectRoute)', () => {
     it('has no global guard besides AccessGuard and no global interceptor', () => {
       const enhancers: string[] = [];
       for (const module of t.app.get(ModulesContainer).values()) {
@@ -136,6 +138,22 @@ describe('route inventory', () => {
           .filter((target) => Reflect.getMetadata(key, target) !== undefined)
           .map((target) => `${name} on ${target.name}`),
       );
+      expect(declared).toEqual([]);
+    });
+
+    it('declares nothing around the @DirectRoute handlers but the @Header and @HttpCode they apply', () => {
+      const declared = Object.entries(ROUTE_ENHANCERS)
+        .filter(([name]) => name !== 'headers' && name !== 'http_code')
+        .flatMap(([name, key]) =>
+          [
+            TokenController,
+            TokenController.prototype.token,
+            OAuthEndpointsController,
+            OAuthEndpointsController.prototype.introspect,
+          ]
+            .filter((target) => Reflect.getMetadata(key, target) !== undefined)
+            .map((target) => `${name} on ${target.name}`),
+        );
       expect(declared).toEqual([]);
     });
   });

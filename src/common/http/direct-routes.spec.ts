@@ -1,6 +1,8 @@
 import {
   Body,
   Controller,
+  Header,
+  Redirect,
   Post,
   Req,
   UseGuards,
@@ -44,6 +46,26 @@ class Routes {
   withBody(@Body() body: unknown): unknown {
     return body;
   }
+
+  @DirectRoute()
+  @Post('request-second')
+  requestSecond(_first: unknown, @Req() request: unknown): unknown {
+    return request;
+  }
+
+  @DirectRoute()
+  @Redirect('https://example.com')
+  @Post('redirected')
+  redirected(@Req() request: unknown): unknown {
+    return request;
+  }
+
+  @DirectRoute()
+  @Header('X-Computed', (() => 'per request') as unknown as string)
+  @Post('computed-header')
+  computedHeader(@Req() request: unknown): unknown {
+    return request;
+  }
 }
 
 @UseGuards(Always)
@@ -68,7 +90,13 @@ describe('@DirectRoute', () => {
     expect(() => assertNothingElseRuns(GuardedRoutes, 'guarded')).toThrow(/__guards__/);
   });
 
-  it('is refused at boot on a route taking more than the request (no pipe would read it)', () => {
+  it('is refused at boot on a route taking more than the request, or the request not first', () => {
     expect(() => assertNothingElseRuns(Routes, 'withBody')).toThrow(/may take only @Req\(\)/);
+    expect(() => assertNothingElseRuns(Routes, 'requestSecond')).toThrow(/@Req\(\) first/);
+  });
+
+  it('is refused at boot on a route whose answer Nest makes, or whose header is computed', () => {
+    expect(() => assertNothingElseRuns(Routes, 'redirected')).toThrow(/__redirect__/);
+    expect(() => assertNothingElseRuns(Routes, 'computedHeader')).toThrow(/fixed strings/);
   });
 });

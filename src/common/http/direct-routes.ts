@@ -6,7 +6,10 @@ import {
   HTTP_CODE_METADATA,
   INTERCEPTORS_METADATA,
   PIPES_METADATA,
+  REDIRECT_METADATA,
+  RENDER_METADATA,
   ROUTE_ARGS_METADATA,
+  SSE_METADATA,
 } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { Reflector } from '@nestjs/core';
@@ -77,9 +80,10 @@ function directHandler(
   const status =
     (Reflect.getMetadata(HTTP_CODE_METADATA, prototypeMethod) as number | undefined) ??
     (httpMethod === 'POST' ? 201 : 200);
-  const headers = Object.fromEntries(
+  // Fixed strings (assertNothingElseRuns refused any other).
+  const headers: Record<string, string> = Object.fromEntries(
     ((Reflect.getMetadata(HEADERS_METADATA, prototypeMethod) ?? []) as HeaderMetadata[]).map(
-      ({ name, value }) => [name, value],
+      ({ name, value }) => [name, String(value)],
     ),
   );
   // As Nest's router: the status and headers once the guard lets the request in, then the handler.
@@ -98,9 +102,10 @@ function directHandler(
   };
 }
 
+/** Nest also takes a function for a header's value, called per request: refused here. */
 interface HeaderMetadata {
   name: string;
-  value: string;
+  value: string | (() => string);
 }
 
 /** A direct route skips what Nest would run around it: it must declare none of it. */
@@ -117,12 +122,25 @@ export function assertNothingElseRuns(controller: Type<unknown>, method: string)
       throw new Error(`${where} is a @DirectRoute: Nest's ${key} would not run`);
     }
   }
-  const parameters = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<
-    string,
-    { index: number }
-  >;
-  const onlyRequest = Object.keys(parameters).every(
-    (key) => Number(key.split(':')[0]) === (RouteParamtypes.REQUEST as number),
+  // Answers Nest's router makes itself (a redirect, a rendered view, an event stream).
+  for (const key of [REDIRECT_METADATA, RENDER_METADATA, SSE_METADATA]) {
+    if (Reflect.getMetadata(key, handler) !== undefined) {
+      throw new Error(`${where} is a @DirectRoute: Nest's ${key} would not be answered`);
+    }
+  }
+  const headers = (Reflect.getMetadata(HEADERS_METADATA, handler) ?? []) as HeaderMetadata[];
+  if (headers.some(({ value }) => typeof value !== 'string')) {
+    throw new Error(`${where} is a @DirectRoute: its @Header values must be fixed strings`);
+  }
+  const parameters = Object.entries(
+    (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<
+      string,
+      { index: number }
+    >,
   );
-  if (!onlyRequest) throw new Error(`${where} is a @DirectRoute: it may take only @Req()`);
+  const requestFirst = parameters.every(
+    ([key, { index }]) =>
+      Number(key.split(':')[0]) === (RouteParamtypes.REQUEST as number) && index === 0,
+  );
+  if (!requestFirst) throw new Error(`${where} is a @DirectRoute: it may take only @Req() first`);
 }
