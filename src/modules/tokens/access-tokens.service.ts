@@ -121,14 +121,8 @@ export class AccessTokensService {
     input: IssueOAuthAccessToken,
   ): Promise<{ token: string; expiresIn: number; jti: string }> {
     const jti = randomUUID();
-    const issuedAt = Math.floor(Date.now() / 1000);
-    // Written out rather than spread from registeredClaims: one object per token, not two.
     const claims: OAuthAccessTokenClaims = {
-      iss: this.issuer,
-      aud: this.audience,
-      sub: input.subject,
-      iat: issuedAt,
-      exp: issuedAt + this.ttlSeconds,
+      ...this.registeredClaims(this.audience, input.subject),
       jti,
       client_id: input.clientId,
       scope: input.scopes.join(' '),
