@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Body, Controller, Module, Post } from '@nestjs/common';
 import request from 'supertest';
 import { Public } from '../../src/common/auth/decorators';
 import { DirectRoute } from '../../src/common/http/direct-routes';
+import { twoInstances } from '../utils/cluster';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { createUser } from '../utils/factories';
 import { basicAuth, clientCredentialsToken, registerClient, TestClient } from '../utils/oauth';
@@ -54,15 +52,11 @@ describe('@DirectRoute endpoints answered directly and through Nest', () => {
   let basic: Record<string, string>;
 
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-direct-'));
-    const shared = {
-      SQLITE_PATH: join(dataDir, 'tessera.sqlite'),
-      TESSERA_DATA_DIR: dataDir,
-      RATE_LIMITS_ENABLED: 'true',
-      PUBLIC_RATE_LIMIT_PER_MINUTE: '40',
-    };
-    direct = await createTestApp(shared);
-    throughNest = await createTestApp(shared, { directRoutes: false });
+    // One clock standing still: the 429 test's minute never ends halfway through it.
+    [direct, throughNest] = await twoInstances(
+      { RATE_LIMITS_ENABLED: 'true', PUBLIC_RATE_LIMIT_PER_MINUTE: '40' },
+      { directRoutes: false },
+    );
     const owner = await createUser(direct, 'direct-routes');
     client = await registerClient(direct, owner);
     other = await registerClient(direct, await createUser(direct, 'direct-routes-other'));
