@@ -11,6 +11,7 @@ import { EnvironmentVariables } from './config/env.schema';
 import { environmentConfigModule } from './config/environment-config';
 import { buildDataSourceOptions, openDataSource } from './database/data-source';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
+import { FinalAuditWrites } from './modules/audit/final-audit-writes';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConsoleModule } from './modules/console/console.module';
@@ -70,6 +71,7 @@ export class AppModule {
       providers: [
         { provide: APP_PIPE, useClass: ContractValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        FinalAuditWrites,
       ],
     };
   }

@@ -19,6 +19,19 @@ describe('environment validation', () => {
     }
   });
 
+  it('counts a machine’s tokens 10 s at a time unless told otherwise; 0 writes each, at most an hour', () => {
+    expect(validateEnvironment({}).AUDIT_MACHINE_TOKEN_WINDOW_SECONDS).toBe(10);
+    expect(
+      validateEnvironment({ AUDIT_MACHINE_TOKEN_WINDOW_SECONDS: '0' })
+        .AUDIT_MACHINE_TOKEN_WINDOW_SECONDS,
+    ).toBe(0);
+    for (const value of ['-1', '3601', 'often', '1.5']) {
+      expect(() => validateEnvironment({ AUDIT_MACHINE_TOKEN_WINDOW_SECONDS: value })).toThrow(
+        /AUDIT_MACHINE_TOKEN_WINDOW_SECONDS/,
+      );
+    }
+  });
+
   it('reads the invalidation log every 2 s unless told otherwise, between 100 ms and 60 s', () => {
     expect(validateEnvironment({}).INVALIDATION_POLL_MS).toBe(2000);
     expect(validateEnvironment({ INVALIDATION_POLL_MS: '500' }).INVALIDATION_POLL_MS).toBe(500);

@@ -242,6 +242,17 @@ export class EnvironmentVariables {
   @Max(1_000_000)
   AUDIT_ANCHOR_LOG_INTERVAL = 1000;
 
+  /**
+   * Tokens a client or service account gets for itself (client_credentials, jwt-bearer) with the
+   * same scopes from the same address and user agent are audited as one event per this many
+   * seconds, with their `count`; 0 audits each token as its own event.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  AUDIT_MACHINE_TOKEN_WINDOW_SECONDS = 10;
+
   /** Turn request rate limits off (e.g. behind a gateway that limits already). */
   @Transform(toBoolean)
   @IsBoolean()

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import request from 'supertest';
+import { twoInstances } from '../utils/cluster';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
 import { basicAuth, clientCredentialsToken, registerClient, TestClient } from '../utils/oauth';
@@ -154,6 +155,50 @@ describe('OAuth: client_credentials, introspection, revocation, discovery', () =
       expect(event).toBeDefined();
       expect(JSON.stringify(events.body)).not.toContain(issued);
       expect(JSON.stringify(events.body)).not.toContain(client.clientSecret);
+    });
+    it('counts a machine’s tokens into one event per window, every token counted, at once readable', async () => {
+      const machine = await registerClient(t, owner);
+      const issuances = 25;
+      for (let i = 0; i < issuances; i++) {
+        await clientCredentialsToken(t, machine, 'translate:read');
+      }
+      // Another user agent (another pipeline): its own event, not folded into the first one's count.
+      await token(
+        { grant_type: 'client_credentials', scope: 'translate:read' },
+        {
+          ...basicAuth(machine.clientId, machine.clientSecret),
+          'User-Agent': 'other-pipeline/2.0',
+        },
+      ).expect(200);
+      const events = await request(t.http)
+        .get(`/v1/audit-logs?action=oauth.token.issued&actor_id=${machine.clientId}&limit=100`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      const counts = events.body.data.map(
+        (event: { metadata: { count: number } }) => event.metadata.count,
+      );
+      // The first token of each user agent, and the count of the 24 after it that the read wrote.
+      expect(counts.reduce((sum: number, count: number) => sum + count, 0)).toBe(issuances + 1);
+      expect(events.body.data).toHaveLength(3);
+      const folded = events.body.data.find(
+        (event: { metadata: { count: number } }) => event.metadata.count === issuances - 1,
+      );
+      expect(folded).toMatchObject({
+        actor: { type: 'oauth_client', id: machine.clientId },
+        request_id: null,
+        metadata: {
+          grant_type: 'client_credentials',
+          scopes: 'translate:read',
+          since: expect.any(String),
+        },
+      });
+
+      // The next read finds nothing more to write: the counts were written once.
+      const again = await request(t.http)
+        .get(`/v1/audit-logs?action=oauth.token.issued&actor_id=${machine.clientId}&limit=100`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(again.body.data).toHaveLength(3);
     });
   });
 
@@ -384,5 +429,26 @@ describe('OAuth: client_credentials, introspection, revocation, discovery', () =
       expect(oauth.body.grant_types_supported).not.toContain('password');
       expect(oauth.body.grant_types_supported).not.toContain('implicit');
     });
+  });
+});
+
+describe('OAuth: counted issuances across a shutdown', () => {
+  it('writes the tokens counted but not yet written when an instance stops', async () => {
+    const [first, second] = await twoInstances({});
+    try {
+      const owner = await createUser(first, 'counted-shutdown');
+      const machine = await registerClient(first, owner);
+      for (let i = 0; i < 5; i++) await clientCredentialsToken(first, machine, 'translate:read');
+      await first.close();
+      const events = await request(second.http)
+        .get(`/v1/audit-logs?action=oauth.token.issued&actor_id=${machine.clientId}`)
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(
+        events.body.data.map((event: { metadata: { count: number } }) => event.metadata.count),
+      ).toEqual([4, 1]);
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -3,7 +3,8 @@ import { clientAddressOf } from './client-address';
 
 /** Where a request comes from, as the audit log records it. */
 export interface RequestOrigin {
-  requestId: string;
+  /** Null on an event that stands for many requests (CountedEvents). */
+  requestId: string | null;
   /** The client address (see clientAddressOf). */
   ip: string;
   userAgent: string | null;

@@ -7,6 +7,7 @@ import { DEFAULT_PAGE_SIZE, ListPage, toPage } from '../../common/http/paginatio
 import { EnvironmentVariables } from '../../config/env.schema';
 import { AuditAnchoring } from './audit-anchoring';
 import { AuditEvent } from './audit-event.entity';
+import { AuditRecorder } from './audit-recorder.service';
 import { AuditVerifier } from './audit-verifier';
 import { chainedFields, AuditWriter } from './audit-writer';
 import { AnchorMovedError, AuditRepository } from './audit.repository';
@@ -33,6 +34,7 @@ export class AuditLogReader implements OnModuleInit {
   constructor(
     private readonly repository: AuditRepository,
     private readonly writer: AuditWriter,
+    private readonly recorder: AuditRecorder,
     private readonly verifier: AuditVerifier,
     private readonly anchoring: AuditAnchoring,
     private readonly jobs: BackgroundJobs,
@@ -49,8 +51,7 @@ export class AuditLogReader implements OnModuleInit {
   }
 
   async list(organizationId: string, query: AuditListQueryDto): Promise<ListPage<AuditEventDto>> {
-    // What this instance recorded is readable at once.
-    await this.writer.settle(organizationId, READ_WAIT_MS);
+    await this.recordedSoFar(organizationId);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const since = query.since ? new Date(query.since) : undefined;
     const until = query.until ? new Date(query.until) : undefined;
@@ -74,9 +75,9 @@ export class AuditLogReader implements OnModuleInit {
   /** The whole chain, oldest first, one JSON object a line; read in batches, never all at once. */
   export(organizationId: string): Readable {
     const repository = this.repository;
-    const writer = this.writer;
+    const recordedSoFar = () => this.recordedSoFar(organizationId);
     async function* lines(): AsyncGenerator<string> {
-      await writer.settle(organizationId, READ_WAIT_MS);
+      await recordedSoFar();
       let afterSeq = 0;
       for (;;) {
         const batch = await repository.batch(organizationId, afterSeq, BATCH);
@@ -90,8 +91,14 @@ export class AuditLogReader implements OnModuleInit {
 
   /** Recomputes the chain and checks it against its anchor (AuditVerifier). */
   async verify(organizationId: string): Promise<AuditVerifyDto> {
-    await this.writer.settle(organizationId, READ_WAIT_MS);
+    await this.recordedSoFar(organizationId);
     return this.verifier.verify(organizationId);
+  }
+
+  /** What this instance recorded in the organization, counts included, is readable at once. */
+  private async recordedSoFar(organizationId: string): Promise<void> {
+    this.recorder.flushCounted(organizationId);
+    await this.writer.settle(organizationId, READ_WAIT_MS);
   }
 
   /**

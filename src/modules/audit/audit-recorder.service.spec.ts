@@ -1,3 +1,5 @@
+import type { ConfigService } from '@nestjs/config';
+import type { EnvironmentVariables } from '../../config/env.schema';
 import { AUDIT_ACTIONS } from './audit-actions';
 import { AuditRecord, AuditRecorder } from './audit-recorder.service';
 import type { AuditWriter } from './audit-writer';
@@ -9,7 +11,8 @@ function recorderKeepingEvents() {
     enqueue: (event: { action: string; metadata: string }) =>
       events.push({ action: event.action, metadata: JSON.parse(event.metadata) }),
   } as unknown as AuditWriter;
-  return { recorder: new AuditRecorder(writer), events };
+  const config = { get: () => 10 } as unknown as ConfigService<EnvironmentVariables, true>;
+  return { recorder: new AuditRecorder(writer, config), events };
 }
 
 describe('AuditRecorder.recordSampled', () => {

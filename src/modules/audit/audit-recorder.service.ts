@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../../common/auth/principal';
 import { prefixedId } from '../../common/ids';
@@ -8,6 +9,8 @@ import { withoutSecrets } from './audit-chain';
 import { fittedToColumns } from './audit-columns';
 import { AuditWriter } from './audit-writer';
 import { growingBound } from '../../common/cache/growing-bound';
+import type { EnvironmentVariables } from '../../config/env.schema';
+import { CountedEvents } from './counted-events';
 
 export const INSTANCE_CHAIN = 'instance';
 
@@ -44,8 +47,17 @@ export class AuditRecorder {
     ...growingBound(50_000),
     ttl: 10 * SAMPLE_WINDOW_MS,
   });
+  private readonly counted: CountedEvents;
 
-  constructor(private readonly writer: AuditWriter) {}
+  constructor(
+    private readonly writer: AuditWriter,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    const windowSeconds = config.get('AUDIT_MACHINE_TOKEN_WINDOW_SECONDS', { infer: true });
+    this.counted = new CountedEvents(windowSeconds * 1000, (action, record) =>
+      this.record(action, record),
+    );
+  }
 
   record(action: AuditAction, record: AuditRecord): void {
     const actor = record.actor ?? actorOf(record.by);
@@ -106,6 +118,25 @@ export class AuditRecorder {
         suppressed_in_previous_window: window?.suppressed ?? 0,
       },
     });
+  }
+
+  /**
+   * For events a caller repeats at machine speed and that must all be counted (a machine's own
+   * tokens): one event per kind (`key`) and AUDIT_MACHINE_TOKEN_WINDOW_SECONDS, with `count`
+   * (CountedEvents). `record` is called only for an event that is written.
+   */
+  recordCounted(key: string, action: AuditAction, record: () => AuditRecord): void {
+    this.counted.record(key, action, record);
+  }
+
+  /** Writes the counts still open of an organization's events (a read of its log is about to). */
+  flushCounted(organizationId: string): void {
+    this.counted.flush(organizationId);
+  }
+
+  /** Writes every count still open (shutdown: FinalAuditWrites). */
+  flushAllCounted(): void {
+    this.counted.flushAll();
   }
 }
 

@@ -213,7 +213,12 @@ export class AuditWriter implements OnApplicationShutdown {
     if (waiting >= 0) queue.readers.splice(waiting, 1);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * At shutdown: writes what is queued, for at most 5 s. Called by FinalAuditWrites while the
+   * database is still open (this module's own shutdown hook comes after TypeORM's), and again
+   * here, where it finds nothing left.
+   */
+  async finish(): Promise<void> {
     await Promise.race([
       this.drain(),
       new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
@@ -222,6 +227,10 @@ export class AuditWriter implements OnApplicationShutdown {
     this.stopped = true;
     if (this.queued > 0)
       this.logger.error(`${this.queued} audit events could not be written before shutdown`);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.finish();
   }
 
   /** The queue is full: count the event into the gap marker at the chain's end. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../common/auth/principal';
 import type { RequestOrigin } from '../../common/http/request-origin';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
-import { AuditRecorder } from '../audit/audit-recorder.service';
+import { AuditRecord, AuditRecorder } from '../audit/audit-recorder.service';
 import type { OAuthClient } from './storage/oauth-client.entity';
 import type { OAuthGrant } from './storage/oauth-grant.entity';
 
@@ -26,6 +26,10 @@ export type GrantEndedBy =
 export class OAuthAuditTrail {
   constructor(private readonly audit: AuditRecorder) {}
 
+  /**
+   * A token issued. A user's (a grant's) is one event each; a client's own (client_credentials)
+   * is counted: one event per client, scopes and address a window, with `count` (CountedEvents).
+   */
   tokenIssued(
     client: OAuthClient,
     detail: {
@@ -35,15 +39,26 @@ export class OAuthAuditTrail {
       userId?: string;
     },
   ): void {
-    this.audit.record(AUDIT_ACTIONS.oauthTokenIssued, {
+    const scopes = detail.scopes.join(' ');
+    const event = (): AuditRecord => ({
       organizationId: client.organizationId,
       actor: { type: 'oauth_client', id: client.id },
       origin: detail.origin,
       target: detail.userId
         ? { type: 'user', id: detail.userId }
         : { type: 'oauth_client', id: client.id },
-      metadata: { grant_type: detail.grantType, scopes: detail.scopes.join(' ') },
+      metadata: { grant_type: detail.grantType, scopes },
     });
+    if (detail.userId) {
+      this.audit.record(AUDIT_ACTIONS.oauthTokenIssued, event());
+      return;
+    }
+    const { ip, userAgent } = detail.origin;
+    this.audit.recordCounted(
+      `oauth-issued:${client.id}:${detail.grantType}:${scopes}:${ip}:${userAgent ?? ''}`,
+      AUDIT_ACTIONS.oauthTokenIssued,
+      event,
+    );
   }
 
   /**

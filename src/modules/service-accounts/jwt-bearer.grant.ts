@@ -115,18 +115,24 @@ export class JwtBearerGrant implements SelfAuthenticatingGrantType {
       keyId: key.id,
     });
     this.noteLastUse(key.id, now);
-    this.audit.record(AUDIT_ACTIONS.oauthTokenIssued, {
-      organizationId: account.organizationId,
-      actor: { type: 'service_account', id: account.id },
-      origin,
-      target: { type: 'service_account', id: account.id },
-      metadata: { grant_type: this.grantType, scopes: scopes.join(' '), key_id: key.id },
-    });
+    // A pipeline's tokens are counted like a client's own (OAuthAuditTrail.tokenIssued).
+    const granted = scopes.join(' ');
+    this.audit.recordCounted(
+      `sa-issued:${key.id}:${granted}:${origin.ip}:${origin.userAgent ?? ''}`,
+      AUDIT_ACTIONS.oauthTokenIssued,
+      () => ({
+        organizationId: account.organizationId,
+        actor: { type: 'service_account', id: account.id },
+        origin,
+        target: { type: 'service_account', id: account.id },
+        metadata: { grant_type: this.grantType, scopes: granted, key_id: key.id },
+      }),
+    );
     return {
       access_token: issued.token,
       token_type: 'Bearer',
       expires_in: issued.expiresIn,
-      scope: scopes.join(' '),
+      scope: granted,
     };
   }
 

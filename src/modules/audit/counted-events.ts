@@ -1,0 +1,108 @@
+import type { AuditAction } from './audit-actions';
+import type { AuditRecord } from './audit-recorder.service';
+
+/** A kind of event being counted: the event written when it opened, and how many came since. */
+interface CountWindow {
+  action: AuditAction;
+  first: AuditRecord;
+  openedAt: number;
+  endsAt: number;
+  counted: number;
+}
+
+/** Kinds of event counted at once, at most; past it, each event is written as it comes. */
+const MAX_WINDOWS = 10_000;
+/** How often ended windows are looked for (and their counts written). */
+const SWEEP_MS = 1_000;
+
+/**
+ * Like events a caller repeats at machine speed, one audit row for many: a client looping on
+ * client_credentials asks for thousands of tokens a second, and one hash-chained row each would
+ * set the token endpoint's pace and grow the log by gigabytes a day (issue #14). The first event
+ * of a kind (its key) is written at once with `count: 1`; like events within the next
+ * `windowMs` are only counted; when the window ends, or sooner when the organization's log is
+ * read or the instance stops (`flush`), one event stands for them: the first one's actor, target
+ * and address, `count` (how many) and `since` (the first one's time). The counts of an
+ * organization's events add up to every event. A window of 0 writes each event alone.
+ */
+export class CountedEvents {
+  private readonly windows = new Map<string, CountWindow>();
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly write: (action: AuditAction, record: AuditRecord) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** `record` is called only for an event that is written, not for one merely counted. */
+  record(key: string, action: AuditAction, record: () => AuditRecord): void {
+    const window = this.windows.get(key);
+    if (window) {
+      if (this.now() < window.endsAt) {
+        window.counted += 1;
+        return;
+      }
+      this.close(key, window);
+    }
+    const first = record();
+    this.write(action, withMetadata(first, { count: 1 }));
+    if (this.windowMs > 0 && this.windows.size < MAX_WINDOWS) this.open(key, action, first);
+  }
+
+  /** Writes what is counted so far, of one organization's events (null: the instance's). */
+  flush(organizationId: string | null): void {
+    for (const [key, window] of this.windows) {
+      if (window.first.organizationId === organizationId) this.close(key, window);
+    }
+  }
+
+  /** Writes everything counted so far (shutdown). */
+  flushAll(): void {
+    for (const [key, window] of this.windows) this.close(key, window);
+  }
+
+  private open(key: string, action: AuditAction, first: AuditRecord): void {
+    const openedAt = this.now();
+    this.windows.set(key, {
+      action,
+      first,
+      openedAt,
+      endsAt: openedAt + this.windowMs,
+      counted: 0,
+    });
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+      this.sweeper.unref();
+    }
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, window] of this.windows) {
+      if (now >= window.endsAt) this.close(key, window);
+    }
+  }
+
+  private close(key: string, window: CountWindow): void {
+    this.windows.delete(key);
+    if (this.windows.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
+    if (window.counted === 0) return;
+    const origin = window.first.origin ?? window.first.by?.origin;
+    this.write(window.action, {
+      ...withMetadata(window.first, {
+        count: window.counted,
+        since: new Date(window.openedAt).toISOString(),
+      }),
+      // Many requests: none of them is this event's.
+      origin: origin ? { ...origin, requestId: null } : undefined,
+    });
+  }
+}
+
+function withMetadata(record: AuditRecord, extra: Record<string, unknown>): AuditRecord {
+  return { ...record, metadata: { ...record.metadata, ...extra } };
+}
