@@ -7,7 +7,7 @@ import { RS256HeaderSegments, signRs256 } from './rs256-compact';
 import { SigningKeysService } from './signing-keys.service';
 
 /** The `typ` claim of a user's access token; other kinds of token name themselves there too. */
-export const USER_TOKEN_KIND = 'user';
+export const USER_TOKEN_KIND = 'user' as const;
 
 /** The claims of a Tessera access token (RS256 JWT). */
 export interface AccessTokenClaims {
@@ -104,15 +104,18 @@ export class AccessTokensService {
 
   async issue(input: IssueAccessToken): Promise<{ token: string; expiresIn: number; jti: string }> {
     const jti = randomUUID();
-    const token = await this.sign('JWT', {
-      ...this.registeredClaims(this.audience, input.subject),
-      jti,
-      scope: input.scopes.join(' '),
-      org_id: input.organizationId,
-      sid: input.sessionId,
-      amr: input.amr,
-      typ: USER_TOKEN_KIND,
-    });
+    const claims: AccessTokenClaims = Object.assign(
+      this.registeredClaims(this.audience, input.subject),
+      {
+        jti,
+        scope: input.scopes.join(' '),
+        org_id: input.organizationId,
+        sid: input.sessionId,
+        amr: input.amr,
+        typ: USER_TOKEN_KIND,
+      },
+    );
+    const token = await this.sign('JWT', claims);
     return { token, expiresIn: this.ttlSeconds, jti };
   }
 
@@ -121,13 +124,15 @@ export class AccessTokensService {
     input: IssueOAuthAccessToken,
   ): Promise<{ token: string; expiresIn: number; jti: string }> {
     const jti = randomUUID();
-    const claims: OAuthAccessTokenClaims = {
-      ...this.registeredClaims(this.audience, input.subject),
-      jti,
-      client_id: input.clientId,
-      scope: input.scopes.join(' '),
-      org_id: input.organizationId,
-    };
+    const claims: OAuthAccessTokenClaims = Object.assign(
+      this.registeredClaims(this.audience, input.subject),
+      {
+        jti,
+        client_id: input.clientId,
+        scope: input.scopes.join(' '),
+        org_id: input.organizationId,
+      },
+    );
     if (input.grantId) claims.gid = input.grantId;
     if (input.authTime) claims.auth_time = Math.floor(input.authTime.getTime() / 1000);
     if (input.keyId) claims.key_id = input.keyId;
@@ -146,7 +151,11 @@ export class AccessTokensService {
     });
   }
 
-  /** iss, aud, sub, iat and exp (the configured lifetime from now). */
+  /**
+   * iss, aud, sub, iat and exp (the configured lifetime from now): a new object, which the access
+   * tokens extend with Object.assign. Spread into a literal with more claims after them, they
+   * made a slow object: 6.9 against 1.1 us a token with its JSON.stringify (issue #14).
+   */
   private registeredClaims(audience: string, subject: string) {
     const issuedAt = Math.floor(Date.now() / 1000);
     return {
