@@ -10,6 +10,8 @@
 //   BENCH_DURATION=10  seconds measured per row      BENCH_WARMUP=3  seconds of warm-up before
 //   BENCH_SLICES=10    slices each row's seconds are split into, interleaved with the other rows
 //   BENCH_REDIS_URL    run Tessera with REDIS_URL (default: no Redis)
+//   BENCH_ROWS=a,b     measure only these rows (ids as in bench/results.json; a developer's
+//                      narrower run: the checks of the rows left out are skipped)
 //   BENCH_PIN=0        leave processes to the scheduler (default: servers on CPU 0, load on CPU 1)
 //   BENCH_MARIADB_URL  the MariaDB server of the cold-key row, which gets a database of its own
 //                      for the run (default mysql://root@127.0.0.1:3306; BENCH_MARIADB_URL=off:
@@ -121,6 +123,8 @@ interface Settings {
   warmupSeconds: number;
   slices: number;
   redisUrl?: string;
+  /** BENCH_ROWS: the rows to measure (all when unset). */
+  rows?: string[];
 }
 
 function secondsFromEnv(name: string, fallback: number, minimum: number): number {
@@ -139,6 +143,7 @@ function readSettings(): Settings {
     warmupSeconds: secondsFromEnv('BENCH_WARMUP', 3, 0),
     slices: Math.floor(secondsFromEnv('BENCH_SLICES', 10, 1)),
     redisUrl: process.env.BENCH_REDIS_URL || undefined,
+    rows: process.env.BENCH_ROWS?.split(',').filter(Boolean),
   };
 }
 
@@ -391,6 +396,11 @@ interface Load {
   warmupRequests?: number;
   /** Another load run during each of this row's slices (logins), its results kept apart. */
   beside?: (seconds: number) => autocannon.Instance;
+  /**
+   * Run right before each of the row's measured slices (the RSA yardstick of the token row), so
+   * that what it measures sees the same machine as the slice.
+   */
+  before?: () => Promise<void>;
   /** Fewer than CONNECTIONS for a slow row, whose queue would spill into the next slice. */
   connections?: number;
   /**
@@ -481,8 +491,6 @@ async function untilIdle(pid: number | undefined): Promise<void> {
 async function measureAll(
   settings: Settings,
   loads: Load[],
-  /** Run at the start of every round (the RSA yardstick), so it sees the rows' drift. */
-  eachRound?: () => Promise<void>,
   /** Told each load's warm-up req/s (the paced rows take their rate from /v1/health's). */
   warmedUp?: (id: RowId, requestsPerSecond: number) => void,
 ): Promise<{ rows: Row[]; besides: Map<RowId, Slice[]> }> {
@@ -502,9 +510,9 @@ async function measureAll(
   const besides = new Map<RowId, Slice[]>();
   for (let round = 0; round < settings.slices; round++) {
     process.stdout.write(`  round ${round + 1}/${settings.slices}:`);
-    await eachRound?.();
     for (let turn = 0; turn < loads.length; turn++) {
       const load = loads[(round + turn) % loads.length];
+      await load.before?.();
       const cpuBefore = cpuTimeMicroseconds(load.serverPid);
       const companion = load.beside?.(sliceSeconds);
       const { result, latenciesMs } = await slice(load, sliceSeconds, load.requestsPerSlice);
@@ -685,9 +693,11 @@ async function main(): Promise<void> {
   const coldMariadb =
     'url' in mariadb ? await startColdInstance(core, mariadb.url, coldWanted + SPARE_KEYS) : null;
 
-  // The yardstick of the token rows, measured 1 s at the start of every round rather than once
-  // before them: the machine drifts by a third within minutes, and one early sample set the
-  // client_credentials ratio anywhere from 0.28 to 0.54 on the same code (runs 45-47).
+  // The yardstick of the token rows, measured 1 s right before each client_credentials slice
+  // rather than once before them: the machine drifts by a third within minutes (one early sample
+  // set the ratio anywhere from 0.28 to 0.54 on the same code, runs 45-47), and a sample at the
+  // start of each round was up to half a minute from the slice (run 61's first round: RSA 3,449/s
+  // at its start, 2,448/s at the next).
   const rsaSamples: number[] = [];
   const sampleRsaSigns = async () => {
     rsaSamples.push(await measureRsaSignsPerSecond(core, 1));
@@ -922,6 +932,7 @@ async function main(): Promise<void> {
       name: 'POST /oauth/token (client_credentials)',
       url: `${oauth.baseUrl}/oauth/token`,
       serverPid: oauth.pid,
+      before: sampleRsaSigns,
       method: 'POST',
       body: 'grant_type=client_credentials&scope=translate%3Aread',
       headers: [
@@ -973,8 +984,7 @@ async function main(): Promise<void> {
   ];
   const { rows: measured, besides } = await measureAll(
     settings,
-    loads,
-    sampleRsaSigns,
+    settings.rows ? loads.filter((load) => settings.rows!.includes(load.id)) : loads,
     (id, requestsPerSecond) => {
       if (id === 'health') healthWarmUpRate = requestsPerSecond;
     },
@@ -986,7 +996,7 @@ async function main(): Promise<void> {
   const rsaSignsPerSecond = rsaSamples.reduce((sum, rate) => sum + rate, 0) / rsaSamples.length;
   console.log(
     `RSA-2048 signatures by node:crypto on the servers' core: ${Math.round(rsaSignsPerSecond)}/s ` +
-      `(mean of ${rsaSamples.length} 1 s samples, one a round: ` +
+      `(mean of ${rsaSamples.length} 1 s samples, one before each client_credentials slice: ` +
       `${rsaSamples.map((rate) => Math.round(rate)).join(' ')})`,
   );
   const loginSlices = besides.get('verify_beside_logins');
