@@ -27,7 +27,9 @@ export type RowId =
   | 'api_key_credits'
   // Issue #19: the verify rows' latency at half the load /v1/health can take (not saturated).
   | 'api_key_paced'
-  | 'jwt_paced';
+  | 'jwt_paced'
+  // The machine's own latency at that load: a bare node:http server, paced the same way.
+  | 'bare_paced';
 
 /**
  * The /v1/health row each row is compared with: its own instance's. The tuned rows run on an

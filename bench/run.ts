@@ -72,6 +72,7 @@ const ROW_ORDER: RowId[] = [
   'jwt',
   'api_key_paced',
   'jwt_paced',
+  'bare_paced',
   'health_tuned',
   'api_key_tuned',
   'jwt_tuned',
@@ -540,7 +541,7 @@ async function measureAll(
 function notesFor(rows: Row[]): string[] {
   const notes: string[] = [];
   for (const row of rows.filter(isMeasured)) {
-    const paced = row.id === 'api_key_paced' || row.id === 'jwt_paced';
+    const paced = row.id === 'api_key_paced' || row.id === 'jwt_paced' || row.id === 'bare_paced';
     if (!paced && row.server_cpu_busy !== null && row.server_cpu_busy < LOAD_BOUND_BELOW) {
       notes.push(
         `${row.name}: the server kept its core ${Math.round(row.server_cpu_busy * 100)}% busy, ` +
@@ -573,6 +574,18 @@ function notesFor(rows: Row[]): string[] {
         `${row.name}: ${row.status_codes['429']} answers were 429 (rate limited).${limit}`,
       );
     }
+  }
+  const measured = (id: RowId) => rows.filter(isMeasured).find((row) => row.id === id);
+  const [saturated, paced] = [measured('bare'), measured('bare_paced')];
+  if (saturated && paced) {
+    const busy =
+      paced.server_cpu_busy === null
+        ? ''
+        : `, its core ${Math.round(paced.server_cpu_busy * 100)}% busy`;
+    notes.push(
+      `the machine's own p99 in this run: bare node:http ${saturated.p99_ms.toFixed(1)} ms ` +
+        `saturated, ${paced.p99_ms.toFixed(1)} ms paced${busy}: the verify rows' p99 include these stalls.`,
+    );
   }
   return notes;
 }
@@ -837,6 +850,16 @@ async function main(): Promise<void> {
       url: verifyUrl,
       serverPid: tessera.pid,
       headers: [{ authorization: `Bearer ${credentials.accessToken}` }],
+      expect: [200],
+      overallRate: pacedRate,
+    },
+    // Their floor: a server that does nothing, at the same rate (the machine's own stalls).
+    {
+      id: 'bare_paced',
+      name: 'bare node:http, paced',
+      url: `${bare.baseUrl}/`,
+      serverPid: bare.pid,
+      headers: [{}],
       expect: [200],
       overallRate: pacedRate,
     },
