@@ -245,12 +245,13 @@ export class EnvironmentVariables {
   /**
    * Tokens a client or service account gets for itself (client_credentials, jwt-bearer) with the
    * same scopes from the same address and user agent are audited as one event per this many
-   * seconds, with their `count`; 0 audits each token as its own event.
+   * seconds, with their `count`; 0 audits each token as its own event. A killed process loses
+   * the counts of its open windows, hence at most 10 minutes.
    */
   @Transform(toInt)
   @IsInt()
   @Min(0)
-  @Max(3600)
+  @Max(600)
   AUDIT_MACHINE_TOKEN_WINDOW_SECONDS = 10;
 
   /** Turn request rate limits off (e.g. behind a gateway that limits already). */

@@ -1,18 +1,26 @@
 import { AUDIT_ACTIONS, AuditAction } from './audit-actions';
 import type { AuditRecord } from './audit-recorder.service';
-import { CountedEvents } from './counted-events';
+import { CountedEvents, countedKey } from './counted-events';
 
 const ISSUED = AUDIT_ACTIONS.oauthTokenIssued;
 
+/** Every CountedEvents a test made: their windows are closed after it (their sweep timers). */
+const made: CountedEvents[] = [];
+afterEach(() => {
+  for (const counted of made.splice(0)) counted.flushAll();
+});
+
 /** CountedEvents on a clock the test moves, keeping what it writes. */
-function counting(windowMs = 10_000) {
+function counting(windowMs = 10_000, maxWindows?: number) {
   let now = Date.parse('2026-12-07T10:00:00.000Z');
   const written: { action: AuditAction; record: AuditRecord }[] = [];
   const counted = new CountedEvents(
     windowMs,
     (action, record) => written.push({ action, record }),
     () => now,
+    maxWindows,
   );
+  made.push(counted);
   const issuance = (organizationId: string, requestId: string) => (): AuditRecord => ({
     organizationId,
     actor: { type: 'oauth_client', id: 'cli_1' },
@@ -55,6 +63,7 @@ describe('CountedEvents', () => {
       scopes: 'translate:read',
       count: 499,
       since: '2026-12-07T10:00:00.000Z',
+      until: '2026-12-07T10:00:04.990Z',
     });
     // It stands for 499 requests: none is named, the address is still the one they came from.
     expect(written[1].record.origin).toEqual({
@@ -115,6 +124,25 @@ describe('CountedEvents', () => {
       });
     }
     expect(built).toBe(1);
+  });
+
+  it('past its bound of kinds, writes each event of a new kind on its own, losing none', () => {
+    const { counted, written, issuance } = counting(10_000, 2);
+    for (let i = 0; i < 3; i++) {
+      for (const kind of ['a', 'b', 'c']) counted.record(kind, ISSUED, issuance('org_a', 'r'));
+    }
+    // a and b are counted; c, past the bound, is written every time.
+    expect(written).toHaveLength(2 + 3);
+    counted.flushAll();
+    expect(sumOfCounts(written)).toBe(9);
+  });
+
+  it('keys its kinds so that no two lists of parts collide', () => {
+    // An IPv6 address and a user agent both hold colons.
+    expect(countedKey('cli_1', '2001:db8::1', '2:x')).not.toBe(
+      countedKey('cli_1', '2001:db8::1:2', 'x'),
+    );
+    expect(countedKey('cli_1', null)).not.toBe(countedKey('cli_1', 'null'));
   });
 
   it('with a window of 0, writes every event on its own', () => {

@@ -8,6 +8,8 @@ interface CountWindow {
   openedAt: number;
   endsAt: number;
   counted: number;
+  /** When the last one counted came. */
+  lastAt: number;
 }
 
 /** Kinds of event counted at once, at most; past it, each event is written as it comes. */
@@ -18,12 +20,14 @@ const SWEEP_MS = 1_000;
 /**
  * Like events a caller repeats at machine speed, one audit row for many: a client looping on
  * client_credentials asks for thousands of tokens a second, and one hash-chained row each would
- * set the token endpoint's pace and grow the log by gigabytes a day (issue #14). The first event
- * of a kind (its key) is written at once with `count: 1`; like events within the next
- * `windowMs` are only counted; when the window ends, or sooner when the organization's log is
- * read or the instance stops (`flush`), one event stands for them: the first one's actor, target
- * and address, `count` (how many) and `since` (the first one's time). The counts of an
- * organization's events add up to every event. A window of 0 writes each event alone.
+ * set the token endpoint's pace and grow the log by gigabytes an hour (issue #14). The first
+ * event of a kind (its key: `countedKey`) is written at once with `count: 1`; like events within
+ * the next `windowMs` are only counted; when the window ends, or sooner when the organization's
+ * log is read or the instance stops (`flush`), one event stands for them: the first one's actor,
+ * target and address, `count` (how many), `since` and `until` (when the first of the window and
+ * the last counted came). The counts of an organization's events add up to every event, but for
+ * a killed process (not one told to stop): its open counts are lost with it. A window of 0
+ * writes each event alone.
  */
 export class CountedEvents {
   private readonly windows = new Map<string, CountWindow>();
@@ -33,25 +37,28 @@ export class CountedEvents {
     private readonly windowMs: number,
     private readonly write: (action: AuditAction, record: AuditRecord) => void,
     private readonly now: () => number = Date.now,
+    private readonly maxWindows = MAX_WINDOWS,
   ) {}
 
   /** `record` is called only for an event that is written, not for one merely counted. */
   record(key: string, action: AuditAction, record: () => AuditRecord): void {
     const window = this.windows.get(key);
     if (window) {
-      if (this.now() < window.endsAt) {
+      const now = this.now();
+      if (now < window.endsAt) {
         window.counted += 1;
+        window.lastAt = now;
         return;
       }
       this.close(key, window);
     }
     const first = record();
     this.write(action, withMetadata(first, { count: 1 }));
-    if (this.windowMs > 0 && this.windows.size < MAX_WINDOWS) this.open(key, action, first);
+    if (this.windowMs > 0 && this.windows.size < this.maxWindows) this.open(key, action, first);
   }
 
-  /** Writes what is counted so far, of one organization's events (null: the instance's). */
-  flush(organizationId: string | null): void {
+  /** Writes what is counted so far of one organization's events. */
+  flush(organizationId: string): void {
     for (const [key, window] of this.windows) {
       if (window.first.organizationId === organizationId) this.close(key, window);
     }
@@ -70,6 +77,7 @@ export class CountedEvents {
       openedAt,
       endsAt: openedAt + this.windowMs,
       counted: 0,
+      lastAt: openedAt,
     });
     if (!this.sweeper) {
       this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
@@ -96,6 +104,7 @@ export class CountedEvents {
       ...withMetadata(window.first, {
         count: window.counted,
         since: new Date(window.openedAt).toISOString(),
+        until: new Date(window.lastAt).toISOString(),
       }),
       // Many requests: none of them is this event's.
       origin: origin ? { ...origin, requestId: null } : undefined,
@@ -105,4 +114,13 @@ export class CountedEvents {
 
 function withMetadata(record: AuditRecord, extra: Record<string, unknown>): AuditRecord {
   return { ...record, metadata: { ...record.metadata, ...extra } };
+}
+
+/**
+ * The key of a kind of counted event, from its parts (ids, scopes, address, user agent): a JSON
+ * array, so that no two different lists of parts make one key (an IPv6 address and a user agent
+ * both hold colons).
+ */
+export function countedKey(...parts: (string | null)[]): string {
+  return JSON.stringify(parts);
 }

@@ -3,6 +3,7 @@ import type { Principal } from '../../common/auth/principal';
 import type { RequestOrigin } from '../../common/http/request-origin';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditRecord, AuditRecorder } from '../audit/audit-recorder.service';
+import { countedKey } from '../audit/counted-events';
 import type { OAuthClient } from './storage/oauth-client.entity';
 import type { OAuthGrant } from './storage/oauth-grant.entity';
 
@@ -50,12 +51,17 @@ export class OAuthAuditTrail {
       metadata: { grant_type: detail.grantType, scopes },
     });
     if (detail.userId) {
-      this.audit.record(AUDIT_ACTIONS.oauthTokenIssued, event());
+      // `count` as on a counted event: summed over the log, the counts are every token issued.
+      const issued = event();
+      this.audit.record(AUDIT_ACTIONS.oauthTokenIssued, {
+        ...issued,
+        metadata: { ...issued.metadata, count: 1 },
+      });
       return;
     }
     const { ip, userAgent } = detail.origin;
     this.audit.recordCounted(
-      `oauth-issued:${client.id}:${detail.grantType}:${scopes}:${ip}:${userAgent ?? ''}`,
+      countedKey('oauth_client', client.id, detail.grantType, scopes, ip, userAgent),
       AUDIT_ACTIONS.oauthTokenIssued,
       event,
     );

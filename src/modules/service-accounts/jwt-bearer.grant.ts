@@ -11,6 +11,7 @@ import type { RequestOrigin } from '../../common/http/request-origin';
 import { Clock } from '../../common/time/clock';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditRecorder } from '../audit/audit-recorder.service';
+import { countedKey } from '../audit/counted-events';
 import {
   AssertionTokenRequest,
   GrantTypeProvider,
@@ -118,7 +119,7 @@ export class JwtBearerGrant implements SelfAuthenticatingGrantType {
     // A pipeline's tokens are counted like a client's own (OAuthAuditTrail.tokenIssued).
     const granted = scopes.join(' ');
     this.audit.recordCounted(
-      `sa-issued:${key.id}:${granted}:${origin.ip}:${origin.userAgent ?? ''}`,
+      countedKey('service_account_key', key.id, granted, origin.ip, origin.userAgent),
       AUDIT_ACTIONS.oauthTokenIssued,
       () => ({
         organizationId: account.organizationId,
