@@ -11,7 +11,8 @@
 //   BENCH_SLICES=10    slices each row's seconds are split into, interleaved with the other rows
 //   BENCH_REDIS_URL    run Tessera with REDIS_URL (default: no Redis)
 //   BENCH_ROWS=a,b     measure only these rows (ids as in bench/results.json; a developer's
-//                      narrower run: the checks of the rows left out are skipped)
+//                      narrower run: the checks of the rows left out are skipped, the paced
+//                      rows take 5,000 req/s without health, bench/results.json is not written)
 //   BENCH_PIN=0        leave processes to the scheduler (default: servers on CPU 0, load on CPU 1)
 //   BENCH_MARIADB_URL  the MariaDB server of the cold-key row, which gets a database of its own
 //                      for the run (default mysql://root@127.0.0.1:3306; BENCH_MARIADB_URL=off:
@@ -125,7 +126,7 @@ interface Settings {
   slices: number;
   redisUrl?: string;
   /** BENCH_ROWS: the rows to measure (all when unset). */
-  rows?: string[];
+  rows?: RowId[];
 }
 
 function secondsFromEnv(name: string, fallback: number, minimum: number): number {
@@ -138,13 +139,26 @@ function secondsFromEnv(name: string, fallback: number, minimum: number): number
   return value;
 }
 
+/** BENCH_ROWS, each id checked: a misspelt one would silently measure nothing. */
+function rowsFromEnv(raw: string | undefined): RowId[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const rows = raw.split(',').map((id) => id.trim());
+  const unknown = rows.filter((id) => !(ROW_ORDER as string[]).includes(id));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_ROWS: unknown rows ${unknown.join(', ')} (ids: ${ROW_ORDER.join(', ')})`,
+    );
+  }
+  return rows as RowId[];
+}
+
 function readSettings(): Settings {
   return {
     durationSeconds: secondsFromEnv('BENCH_DURATION', 10, 1),
     warmupSeconds: secondsFromEnv('BENCH_WARMUP', 3, 0),
     slices: Math.floor(secondsFromEnv('BENCH_SLICES', 10, 1)),
     redisUrl: process.env.BENCH_REDIS_URL || undefined,
-    rows: process.env.BENCH_ROWS?.split(',').filter(Boolean),
+    rows: rowsFromEnv(process.env.BENCH_ROWS),
   };
 }
 
@@ -1016,12 +1030,17 @@ async function main(): Promise<void> {
     `Paced rows: ${pacedRate()} req/s (${PACED_SHARE_OF_HEALTH} x /v1/health's warm-up), ` +
       `${CONNECTIONS} connections`,
   );
-  const rsaSignsPerSecond = rsaSamples.reduce((sum, rate) => sum + rate, 0) / rsaSamples.length;
-  console.log(
-    `RSA-2048 signatures by node:crypto on the servers' core: ${Math.round(rsaSignsPerSecond)}/s ` +
-      `(mean of ${rsaSamples.length} 1 s samples, one before each client_credentials slice: ` +
-      `${rsaSamples.map((rate) => Math.round(rate)).join(' ')})`,
-  );
+  const rsaSignsPerSecond =
+    rsaSamples.length === 0
+      ? null
+      : rsaSamples.reduce((sum, rate) => sum + rate, 0) / rsaSamples.length;
+  if (rsaSignsPerSecond !== null) {
+    console.log(
+      `RSA-2048 signatures by node:crypto on the servers' core: ${Math.round(rsaSignsPerSecond)}/s ` +
+        `(mean of ${rsaSamples.length} 1 s samples, one before each client_credentials slice: ` +
+        `${rsaSamples.map((rate) => Math.round(rate)).join(' ')})`,
+    );
+  }
   const loginSlices = besides.get('verify_beside_logins');
   if (loginSlices) {
     measured.push(toRow('logins', 'POST /v1/auth/login, beside', loginSlices, [200]));
@@ -1087,6 +1106,7 @@ async function main(): Promise<void> {
               ? apiKeyPacedRowName
               : id),
     skipped:
+      (settings.rows && !settings.rows.includes(id) ? 'not in BENCH_ROWS' : undefined) ??
       skippedBecause[id]?.why ??
       (id === 'api_key_credits' ? creditCredentials.apiKeyProblem : undefined) ??
       credentials.apiKeyProblem ??
@@ -1108,6 +1128,10 @@ async function main(): Promise<void> {
   for (const note of notesFor(results)) console.log(`note: ${note}`);
   console.log(roundByRound(results));
 
+  if (settings.rows) {
+    console.log('bench/results.json not written: BENCH_ROWS measured a subset of the rows');
+    return;
+  }
   const file = resultsFile(settings.redisUrl !== undefined);
   writeResults(file, {
     timestamp: new Date().toISOString(),
