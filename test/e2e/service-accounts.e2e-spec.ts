@@ -64,7 +64,11 @@ describe('service accounts, their key files and the JWT bearer grant', () => {
     clock = new RunningClock();
     // Of its own: the clock moves a day on for a while, by which the app's OAuth pruning job
     // would delete every other suite's authorization codes.
-    t = await createTestApp(ownDatabase('service_accounts'), { clock });
+    // A window for counted tokens no test outlasts, however slow the machine.
+    t = await createTestApp(
+      { ...ownDatabase('service_accounts'), AUDIT_MACHINE_TOKEN_WINDOW_SECONDS: '600' },
+      { clock },
+    );
     owner = await createUser(t, 'sa-owner');
     stranger = await createUser(t, 'sa-stranger');
     asOwner = bearer(owner.accessToken);
@@ -901,6 +905,25 @@ describe('service accounts, their key files and the JWT bearer grant', () => {
       const text = JSON.stringify(events);
       expect(text).not.toContain(assertion.split('.')[2]);
       expect(text).not.toContain('PRIVATE KEY');
+    });
+
+    it('counts a pipeline’s tokens: its first token’s event, then one for the rest, every token counted', async () => {
+      const own = await createServiceAccount(t, asOwner);
+      for (let i = 0; i < 6; i++) await exchange(t, await signAssertion(own.keyFile)).expect(200);
+      const issued = (await auditOf(own.id, 4)).filter(
+        (event) => event.action === 'oauth.token.issued',
+      );
+      expect(issued.map((event) => event.metadata.count)).toEqual([1, 5]);
+      expect(issued[1]).toMatchObject({
+        actor: { type: 'service_account', id: own.id },
+        request_id: null,
+        metadata: {
+          grant_type: JWT_BEARER,
+          key_id: own.keyFile.private_key_id,
+          since: expect.any(String),
+          until: expect.any(String),
+        },
+      });
     });
   });
 
