@@ -48,15 +48,11 @@ export class OAuthAuditTrail {
       target: detail.userId
         ? { type: 'user', id: detail.userId }
         : { type: 'oauth_client', id: client.id },
-      metadata: { grant_type: detail.grantType, scopes },
+      // `count` as on a counted event: summed over the log, the counts are every token issued.
+      metadata: { grant_type: detail.grantType, scopes, count: 1 },
     });
     if (detail.userId) {
-      // `count` as on a counted event: summed over the log, the counts are every token issued.
-      const issued = event();
-      this.audit.record(AUDIT_ACTIONS.oauthTokenIssued, {
-        ...issued,
-        metadata: { ...issued.metadata, count: 1 },
-      });
+      this.audit.record(AUDIT_ACTIONS.oauthTokenIssued, event());
       return;
     }
     const { ip, userAgent } = detail.origin;
