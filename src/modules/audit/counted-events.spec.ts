@@ -3,6 +3,8 @@ import type { AuditRecord } from './audit-recorder.service';
 import { CountedEvents, countedKey } from './counted-events';
 
 const ISSUED = AUDIT_ACTIONS.oauthTokenIssued;
+/** What each recorded issuance says, before the counts. */
+const ISSUANCE = { grant_type: 'client_credentials', scopes: 'translate:read' };
 
 /** Every CountedEvents a test made: their windows are closed after it (their sweep timers). */
 const made: CountedEvents[] = [];
@@ -26,7 +28,7 @@ function counting(windowMs = 10_000, maxWindows?: number) {
     actor: { type: 'oauth_client', id: 'cli_1' },
     origin: { ip: '203.0.113.7', userAgent: 'pipeline/1.0', requestId },
     target: { type: 'oauth_client', id: 'cli_1' },
-    metadata: { grant_type: 'client_credentials', scopes: 'translate:read' },
+    metadata: { ...ISSUANCE },
   });
   const advance = (ms: number) => {
     now += ms;
@@ -42,11 +44,7 @@ describe('CountedEvents', () => {
     const { counted, written, issuance, advance } = counting();
     counted.record('k', ISSUED, issuance('org_a', 'req-1'));
     expect(written).toHaveLength(1);
-    expect(written[0].record.metadata).toEqual({
-      grant_type: 'client_credentials',
-      scopes: 'translate:read',
-      count: 1,
-    });
+    expect(written[0].record.metadata).toEqual({ ...ISSUANCE, count: 1 });
     expect(written[0].record.origin?.requestId).toBe('req-1');
 
     for (let i = 2; i <= 500; i++) {
@@ -59,8 +57,7 @@ describe('CountedEvents', () => {
     counted.record('k', ISSUED, issuance('org_a', 'req-501'));
     expect(written).toHaveLength(3);
     expect(written[1].record.metadata).toEqual({
-      grant_type: 'client_credentials',
-      scopes: 'translate:read',
+      ...ISSUANCE,
       count: 499,
       since: '2026-12-07T10:00:00.000Z',
       until: '2026-12-07T10:00:04.990Z',
