@@ -481,6 +481,17 @@ async function slice(
   return { result, latenciesMs };
 }
 
+/**
+ * Before each measured slice, the row's own load for this long, discarded. Between two of its
+ * slices a server sits idle through every other row's turn (~25 s), and what it serves first
+ * after that costs more: a client_credentials server's first 400 tokens ~725 µs of CPU each
+ * against ~530 for the rest of the second (V8 has shrunk the idle young generation, among other
+ * things), which read as 10-15% fewer tokens in a 1 s slice than in one right after another
+ * (docs/performance.md, "Session 16"). The rows with a set number of requests per slice (the
+ * cold keys, each presented once) are not re-warmed: their keys are counted.
+ */
+const REWARM_SECONDS = 0.3;
+
 /** Below this share of its core, a server has finished the work a slice left it. */
 const IDLE_BELOW = 0.1;
 
@@ -527,6 +538,7 @@ async function measureAll(
     process.stdout.write(`  round ${round + 1}/${settings.slices}:`);
     for (let turn = 0; turn < loads.length; turn++) {
       const load = loads[(round + turn) % loads.length];
+      if (load.requestsPerSlice === undefined) await slice(load, REWARM_SECONDS, undefined);
       await load.before?.();
       const cpuBefore = cpuTimeMicroseconds(load.serverPid);
       const companion = load.beside?.(sliceSeconds);
@@ -791,7 +803,7 @@ async function main(): Promise<void> {
   // Last, as its SP-initiated logins wait 10 minutes for their answer (bench/saml-acs.ts).
   const samlAcs = await prepareSamlAcs(
     oauth.baseUrl,
-    settings.warmupSeconds + settings.durationSeconds,
+    settings.warmupSeconds + settings.durationSeconds + REWARM_SECONDS * settings.slices,
   );
   console.log(`SAML ACS: ${samlAcs.size} signed responses, each to its own pending login`);
   const loads: Load[] = [
