@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { bearer, login } from '../utils/factories';
 import { createListeningApp, ListeningTestApp } from '../utils/listening-app';
+import { clientCredentialsToken, registerClient } from '../utils/oauth';
 import { SamlTestIdp } from '../utils/saml-test-idp';
 import { KeyFile, serviceAccountToken } from '../utils/service-accounts';
 import { testDatabaseUrl } from '../utils/test-env';
@@ -165,11 +166,21 @@ describeWithChromium('the web console in Chromium', () => {
       .expect(401);
     expect(refused.body.detail).toMatch(/revoked/i);
 
-    // The audit page shows both, and the chain verifies.
+    // A machine's three tokens: the first one's event at once, the other two as one counted event.
+    const { access_token: accessToken } = await login(t, ada.email, ada.password);
+    const machine = await registerClient(t, { accessToken, organizationId: ada.organizationId });
+    for (let i = 0; i < 3; i++) await clientCredentialsToken(t, machine);
+
+    // The audit page shows all of it, and the chain verifies.
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'api_key.revoked' }).waitFor();
     await page.getByRole('button', { name: 'api_key.created' }).waitFor();
+    const issued = page.getByRole('row', { name: /oauth\.token\.issued/ });
+    await expect(issued.allTextContents()).resolves.toEqual([
+      expect.stringMatching(/oauth\.token\.issued ×2/),
+      expect.not.stringMatching(/×/),
+    ]);
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await page.getByText(/The chain is intact: \d+ events checked/).waitFor();
     await consoleScreenshot(page, 'audit');

@@ -4,6 +4,7 @@ import { Tessera } from '@tessera/sdk';
 import { jsonOf, runCli, tempHome } from '../utils/cli';
 import { createUser, TestUser } from '../utils/factories';
 import { createListeningApp, ListeningTestApp } from '../utils/listening-app';
+import { clientCredentialsToken, registerClient } from '../utils/oauth';
 import { SamlTestIdp } from '../utils/saml-test-idp';
 import { uniqueDomain } from '../utils/sso';
 
@@ -244,6 +245,20 @@ describe('tessera service-accounts, oauth, sso, orgs, audit', () => {
     expect(events.at(-1)?.action).toBe('api_key.created'); // oldest first, the newest last
     const sorted = [...events].sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
     expect(events).toEqual(sorted);
+
+    // A machine's tokens within the audit window are one event with a count: the table says so.
+    const machine = await registerClient(t, user);
+    for (let i = 0; i < 3; i++) await clientCredentialsToken(t, machine);
+    const issued = await cli('audit', 'tail', '--action', 'oauth.token.issued');
+    const [header, ...rows] = issued.stdout.trim().split('\n');
+    expect(header.split('\t').slice(0, 3)).toEqual(['TIME', 'ACTION', 'COUNT']);
+    // The first token's event at once, then the other two as one (oldest first); an earlier
+    // test's client has tokens of its own.
+    const machines = rows.filter((row) => row.includes(machine.clientId));
+    expect(machines.map((row) => row.split('\t').slice(1, 3))).toEqual([
+      ['oauth.token.issued', '1'],
+      ['oauth.token.issued', '2'],
+    ]);
 
     const output = join(home, 'audit.ndjson');
     expect((await cli('audit', 'export', '--output', output)).code).toBe(0);

@@ -21,6 +21,15 @@ interface Filters {
   until: string;
 }
 
+/**
+ * How many occurrences an event stands for: a machine's tokens within the audit window are one
+ * event with `count` (README, "Audit log"); every other event is one.
+ */
+function occurrences(event: AuditEvent): number {
+  const count = (event.metadata as { count?: unknown }).count;
+  return typeof count === 'number' ? count : 1;
+}
+
 const NO_FILTERS: Filters = {
   action: '',
   actor_id: '',
@@ -220,6 +229,9 @@ export function AuditPage() {
                     <button type="button" className="link-button" onClick={() => setShown(event)}>
                       {event.action}
                     </button>
+                    {occurrences(event) > 1 ? (
+                      <span className="occurrences"> ×{occurrences(event)}</span>
+                    ) : null}
                   </td>
                   <td data-label="Actor">
                     {event.actor.type}
