@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { PasswordThreads, stopPasswordThreads } from './password-threads';
+import { PASSWORD_THREAD_NICENESS, PasswordThreads, stopPasswordThreads } from './password-threads';
 import { hashPassword, verifyPassword } from './passwords';
 
 /** The nice value of each of this process's threads (Linux: field 19 of its stat). */
@@ -20,9 +20,9 @@ describe('password threads', () => {
     await expect(verifyPassword(hashed, 'correct horse battery staple')).resolves.toBe(true);
     await expect(verifyPassword(hashed, 'wrong')).resolves.toBe(false);
     await expect(verifyPassword('not a hash', 'wrong')).resolves.toBe(false);
-    expect(before.filter((nice) => nice === 10)).toEqual([]);
+    expect(before.filter((nice) => nice === PASSWORD_THREAD_NICENESS)).toEqual([]);
     // One check at a time needs one thread: no other is started.
-    expect(threadNiceValues().filter((nice) => nice === 10)).toHaveLength(1);
+    expect(threadNiceValues().filter((nice) => nice === PASSWORD_THREAD_NICENESS)).toHaveLength(1);
   });
 
   it('runs a burst of checks in parallel and answers each its own', async () => {
@@ -39,7 +39,8 @@ describe('password threads', () => {
   it('starts threads for a burst, up to its size, and ends the spare ones once idle', async () => {
     await stopPasswordThreads();
     const pool = new PasswordThreads(2, 100);
-    const niceThreads = () => threadNiceValues().filter((nice) => nice === 10).length;
+    const niceThreads = () =>
+      threadNiceValues().filter((nice) => nice === PASSWORD_THREAD_NICENESS).length;
     /** Polls: the second thread may come up after the first has done the whole burst. */
     const until = async (count: number) => {
       for (let waited = 0; niceThreads() !== count && waited < 5_000; waited += 10) {

@@ -2,11 +2,14 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /**
- * How much less than the event loop a password thread may run: at nice 10 the kernel gives it
- * about a tenth of a core the event loop also wants (CFS weights 110 against 1024), and all of a
- * core nobody else wants.
+ * How much less than the event loop a password thread may run: at nice 19, the lowest, the kernel
+ * gives it all of a core nobody else wants and little of one the event loop wants (weights 15
+ * against 1024). At nice 10 (110) it still took the loop's core in slices that held verify's
+ * requests: beside a burst of 100 logins a second on one saturated core, verify's p99 was ~2 ×
+ * without them, ~1.5 × at nice 19, for ~15% fewer logins served there (docs/performance.md,
+ * "Session 16").
  */
-const NICENESS = 10;
+export const PASSWORD_THREAD_NICENESS = 19;
 
 /** What a password thread runs: argon2id, synchronously, off the event loop. */
 const WORKER_SOURCE = `
@@ -47,7 +50,7 @@ const SPARE_THREAD_IDLE_MS = 60_000;
  * loop. @node-rs/argon2's promises run on libuv's thread pool (napi async work: 4 threads by
  * default, at the event loop's priority), so a burst of logins took four threads' worth of CPU
  * from the requests around it, and queued the pool's other work (file writes of the log) behind
- * 20 ms jobs. Here up to as many threads as the process may use cores, each at nice 10: a burst
+ * 20 ms jobs. Here up to as many threads as the process may use cores, each at nice 19: a burst
  * of logins waits for spare CPU instead of taking it from verify (issue #19, docs/performance.md).
  * A thread starts when a job finds every thread busy (logins one at a time need one) and one
  * beyond the first ends after `spareIdleMs` without a job.
@@ -69,7 +72,10 @@ export class PasswordThreads {
   private start(): void {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { argon2: require.resolve('@node-rs/argon2'), niceness: NICENESS },
+      workerData: {
+        argon2: require.resolve('@node-rs/argon2'),
+        niceness: PASSWORD_THREAD_NICENESS,
+      },
     });
     this.threads.add(worker);
     // Threads must not keep the process alive (a server's socket does).
