@@ -1,4 +1,4 @@
-import type { components } from '@tessera/sdk/browser';
+import { auditEventCount, type components } from '@tessera/sdk/browser';
 import { useState, type FormEvent } from 'react';
 import { dataOf } from '../auth/result';
 import { useSession } from '../auth/session';
@@ -19,15 +19,6 @@ interface Filters {
   outcome: Outcome | '';
   since: string;
   until: string;
-}
-
-/**
- * How many occurrences an event stands for: a machine's tokens within the audit window are one
- * event with `count` (README, "Audit log"); every other event is one.
- */
-function occurrences(event: AuditEvent): number {
-  const count = (event.metadata as { count?: unknown }).count;
-  return typeof count === 'number' ? count : 1;
 }
 
 const NO_FILTERS: Filters = {
@@ -229,9 +220,7 @@ export function AuditPage() {
                     <button type="button" className="link-button" onClick={() => setShown(event)}>
                       {event.action}
                     </button>
-                    {occurrences(event) > 1 ? (
-                      <span className="occurrences"> ×{occurrences(event)}</span>
-                    ) : null}
+                    <Occurrences count={auditEventCount(event)} />
                   </td>
                   <td data-label="Actor">
                     {event.actor.type}
@@ -307,4 +296,9 @@ export function AuditPage() {
 function shortId(id: string | null | undefined): string {
   if (!id) return '';
   return id.length > 14 ? `${id.slice(0, 12)}…` : id;
+}
+
+/** "×N" beside a counted event's action (a machine's tokens within the audit window); none for one. */
+function Occurrences({ count }: { count: number }) {
+  return count > 1 ? <span className="occurrences"> ×{count}</span> : null;
 }

@@ -10,6 +10,7 @@ import { authenticatedFetch } from './http/authenticated-fetch';
 import { retryingFetch, RetryOptions } from './http/retry';
 import { TesseraError } from './errors';
 
+export { auditEventCount } from './audit-events';
 export { TesseraError, type ValidationIssue } from './errors';
 export {
   UserSessionCredential,

@@ -1,3 +1,4 @@
+export { auditEventCount } from './audit-events';
 export { Tessera, type TesseraOptions, type VerifyAnswer } from './client';
 export { TesseraError, retryAfterSecondsOf, type ValidationIssue } from './errors';
 export { DEFAULT_RETRY, RETRIED_STATUSES, type RetryOptions } from './http/retry';

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Command, Option } from 'commander';
+import { auditEventCount } from '../../audit-events';
 import type { components } from '../../generated/schema';
 import { CliContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
@@ -13,19 +14,10 @@ import { Column, Format } from '../output';
 type AuditEvent = components['schemas']['AuditEventDto'];
 type Outcome = AuditEvent['outcome'];
 
-/**
- * How many occurrences an event stands for: a machine's tokens within the audit window are one
- * event with `count` (README, "Audit log"); every other event is one.
- */
-function occurrences(event: AuditEvent): number {
-  const count = (event.metadata as { count?: unknown }).count;
-  return typeof count === 'number' ? count : 1;
-}
-
 const EVENT_COLUMNS: Column<AuditEvent>[] = [
   { header: 'TIME', value: (event) => event.occurred_at },
   { header: 'ACTION', value: (event) => event.action },
-  { header: 'COUNT', value: (event) => occurrences(event) },
+  { header: 'COUNT', value: auditEventCount },
   { header: 'OUTCOME', value: (event) => event.outcome },
   { header: 'ACTOR', value: (event) => `${event.actor.type}:${event.actor.id ?? '-'}` },
   { header: 'TARGET', value: (event) => `${event.target.type}:${event.target.id ?? '-'}` },
