@@ -10,6 +10,7 @@ import {
   describeWithRedisServer,
   describeWithSharedRedis,
   DisposableRedis,
+  awayFromWindowEdge,
   TEST_REDIS_URL,
   waitFor,
 } from '../utils/redis';
@@ -72,6 +73,21 @@ describeWithSharedRedis('several instances on shared database and Redis', () => 
     const last = await request(b.http).get('/v1/auth/verify').set(asKey(key.key)).expect(429);
     expect(last.headers['retry-after']).toBeDefined();
     await request(a.http).get('/v1/auth/verify').set(asKey(key.key)).expect(429);
+  });
+
+  it('counts concurrent requests on both instances exactly: a key limited to 10 an hour gets 10', async () => {
+    await awayFromWindowEdge(3_600_000, 5_000);
+    const { key } = await userWithKey(a, 'concurrent-limit', { rate_limit_per_hour: 10 });
+    const statuses = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        request((i % 2 === 0 ? a : b).http)
+          .get('/v1/auth/verify')
+          .set(asKey(key.key))
+          .then(({ status }) => status),
+      ),
+    );
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(6);
   });
 
   it('refuses on B, on the very next request, a key revoked through A while B had it cached', async () => {
