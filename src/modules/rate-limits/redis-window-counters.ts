@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { PerTurnBatches } from '../../common/cluster/per-turn-batches';
 
 const COMMAND = 'tesseraCountRequests';
 
@@ -66,13 +67,11 @@ export interface RequestCount {
   counters: CounterState[];
 }
 
-/** A request's counters, waiting for the turn's script run. */
-interface QueuedRequest {
+/** One request's counters: each key with its window's milliseconds left and its limit. */
+interface RequestCounters {
   keys: readonly string[];
   ttlsMs: readonly number[];
   limits: readonly number[];
-  resolve: (count: RequestCount) => void;
-  reject: (error: unknown) => void;
 }
 
 type WithCommand = Redis & {
@@ -85,16 +84,17 @@ type WithCommand = Redis & {
  * round trip per counter (docs/performance.md). One call's keys would need one hash slot on Redis
  * Cluster; Tessera connects to a single Redis (or a primary behind a proxy).
  *
- * The requests of one event-loop turn are counted by one script run (sent from setImmediate, as
- * ioredis's auto-pipelining would send their commands), in arrival order: each is decided exactly
- * as if it ran alone, and the instance pays ioredis's cost per command once per turn instead of
- * once per request (API-key verify with Redis 60.8 -> 51.6 µs of CPU, 47.1 without Redis:
- * docs/performance.md "Session 17").
+ * The requests of one event-loop turn are counted by one script run (PerTurnBatches), in arrival
+ * order: each is decided exactly as if it ran alone, and the instance pays ioredis's cost per
+ * command once per turn instead of once per request (API-key verify with Redis 67.4 -> 55.8 µs
+ * of CPU, 52.3 without Redis: docs/performance.md "Session 17").
  */
 export class RedisWindowCounters {
   private readonly client: WithCommand;
-  private queued: QueuedRequest[] = [];
-  private readonly runQueued = () => this.run();
+  private readonly runs = new PerTurnBatches<RequestCounters, RequestCount>(
+    (requests) => this.run(requests),
+    MAX_REQUESTS_PER_RUN,
+  );
 
   constructor(redis: Redis) {
     if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { lua: SCRIPT });
@@ -107,18 +107,11 @@ export class RedisWindowCounters {
     ttlsMs: readonly number[],
     limits: readonly number[],
   ): Promise<RequestCount> {
-    return new Promise((resolve, reject) => {
-      if (this.queued.length === 0) setImmediate(this.runQueued);
-      this.queued.push({ keys, ttlsMs, limits, resolve, reject });
-      if (this.queued.length >= MAX_REQUESTS_PER_RUN) this.run();
-    });
+    return this.runs.add({ keys, ttlsMs, limits });
   }
 
-  /** One script run for every request queued so far (none: nothing to send). */
-  private run(): void {
-    const requests = this.queued;
-    if (requests.length === 0) return;
-    this.queued = [];
+  /** One script run for the requests of a turn. */
+  private async run(requests: readonly RequestCounters[]): Promise<RequestCount[]> {
     const keys: string[] = [];
     const args: number[] = [requests.length];
     for (const request of requests) args.push(request.keys.length);
@@ -128,33 +121,24 @@ export class RedisWindowCounters {
         args.push(request.ttlsMs[i], request.limits[i]);
       }
     }
-    this.client[COMMAND](keys.length, ...keys, ...args).then(
-      (flat) => settle(requests, flat),
-      (error: unknown) => {
-        for (const request of requests) request.reject(error);
-      },
-    );
+    return countsOf(requests, await this.client[COMMAND](keys.length, ...keys, ...args));
   }
 }
 
-/** Hands each request its part of the script's answer (or, if it is malformed, an error). */
-function settle(requests: readonly QueuedRequest[], flat: unknown): void {
+/** Each request's part of the script's answer. */
+function countsOf(requests: readonly RequestCounters[], flat: unknown): RequestCount[] {
   const expected = requests.reduce((length, request) => length + 1 + 2 * request.keys.length, 0);
   if (!Array.isArray(flat) || flat.length !== expected || flat.some((n) => typeof n !== 'number')) {
-    const error = new TypeError(
-      `Unexpected window counter result: ${JSON.stringify(flat).slice(0, 200)}`,
-    );
-    for (const request of requests) request.reject(error);
-    return;
+    throw new TypeError(`Unexpected window counter result: ${JSON.stringify(flat).slice(0, 200)}`);
   }
   const numbers = flat as number[];
   let at = 0;
-  for (const request of requests) {
+  return requests.map((request) => {
     const refused = numbers[at++] === 1;
     const counters: CounterState[] = [];
     for (let i = 0; i < request.keys.length; i++, at += 2) {
       counters.push({ hits: numbers[at], msLeft: numbers[at + 1] });
     }
-    request.resolve({ refused, counters });
-  }
+    return { refused, counters };
+  });
 }
