@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { RedisWindowCounters } from '../../src/modules/rate-limits/redis-window-counters';
-import { describeWithSharedRedis, TEST_REDIS_URL } from '../utils/redis';
+import { countScriptRuns, describeWithSharedRedis, TEST_REDIS_URL } from '../utils/redis';
 
 /**
  * The rate-limit counters in real Redis: the requests of one event-loop turn go in one script
@@ -9,24 +9,17 @@ import { describeWithSharedRedis, TEST_REDIS_URL } from '../utils/redis';
  */
 describeWithSharedRedis('RedisWindowCounters on Redis', () => {
   let redis: Redis;
-  let scriptRuns = 0;
+  let scripts: ReturnType<typeof countScriptRuns>;
   const counterKey = () => `test:window-counters:${randomUUID()}`;
 
   beforeAll(async () => {
     redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
     // Loads the script into Redis, so each run below is one EVALSHA.
     await new RedisWindowCounters(redis).countRequest([counterKey()], [1_000], [1]);
-    // Counts the script runs this client sends (EVALSHA, or EVAL when Redis lacks the script).
-    const send = redis.sendCommand.bind(redis);
-    redis.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
-      if (command.name === 'evalsha' || command.name === 'eval') scriptRuns += 1;
-      return send(command as never, ...(rest as []));
-    }) as typeof redis.sendCommand;
+    scripts = countScriptRuns(redis);
   });
   afterAll(() => redis.quit());
-  beforeEach(() => {
-    scriptRuns = 0;
-  });
+  beforeEach(() => scripts.reset());
 
   it('counts the requests of one turn in one script run, each as if it ran alone', async () => {
     const counters = new RedisWindowCounters(redis);
@@ -34,7 +27,7 @@ describeWithSharedRedis('RedisWindowCounters on Redis', () => {
     const counted = await Promise.all(
       Array.from({ length: 5 }, () => counters.countRequest([key], [60_000], [3])),
     );
-    expect(scriptRuns).toBe(1);
+    expect(scripts.runs()).toBe(1);
     expect(counted.map(({ refused }) => refused)).toEqual([false, false, false, true, true]);
     expect(counted.map(({ counters: [state] }) => state.hits)).toEqual([1, 2, 3, 3, 3]);
     for (const {
@@ -51,13 +44,13 @@ describeWithSharedRedis('RedisWindowCounters on Redis', () => {
     const counters = new RedisWindowCounters(redis);
     const [roomy, full, other] = [counterKey(), counterKey(), counterKey()];
     await redis.set(full, '2', 'PX', 60_000);
-    scriptRuns = 0;
+    scripts.reset();
     const [both, alone, third] = await Promise.all([
       counters.countRequest([roomy, full], [60_000, 60_000], [10, 2]),
       counters.countRequest([roomy], [60_000], [10]),
       counters.countRequest([other, roomy], [30_000, 60_000], [1, 10]),
     ]);
-    expect(scriptRuns).toBe(1);
+    expect(scripts.runs()).toBe(1);
     expect(both).toEqual({
       refused: true,
       counters: [
@@ -80,7 +73,7 @@ describeWithSharedRedis('RedisWindowCounters on Redis', () => {
     const key = counterKey();
     expect((await counters.countRequest([key], [60_000], [5])).counters[0].hits).toBe(1);
     expect((await counters.countRequest([key], [60_000], [5])).counters[0].hits).toBe(2);
-    expect(scriptRuns).toBeGreaterThanOrEqual(2);
+    expect(scripts.runs()).toBeGreaterThanOrEqual(2);
   });
 
   it('splits a turn of more requests than one run takes, counting every one', async () => {
@@ -91,7 +84,7 @@ describeWithSharedRedis('RedisWindowCounters on Redis', () => {
     );
     expect(counted.filter(({ refused }) => !refused)).toHaveLength(400);
     expect(counted.slice(400).every(({ refused }) => refused)).toBe(true);
-    expect(scriptRuns).toBeGreaterThanOrEqual(3);
+    expect(scripts.runs()).toBeGreaterThanOrEqual(3);
     expect(await redis.get(key)).toBe('400');
   });
 

@@ -124,3 +124,25 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Counts the Lua script runs (EVALSHA, or EVAL when Redis lacks the script) a client sends from
+ * now on: `runs()` says how many since the last `reset()`.
+ */
+export function countScriptRuns(redis: import('ioredis').default): {
+  runs: () => number;
+  reset: () => void;
+} {
+  let runs = 0;
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+    if (command.name === 'evalsha' || command.name === 'eval') runs += 1;
+    return send(command as never, ...(rest as []));
+  }) as typeof redis.sendCommand;
+  return {
+    runs: () => runs,
+    reset: () => {
+      runs = 0;
+    },
+  };
+}

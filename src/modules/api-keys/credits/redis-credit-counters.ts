@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
+import { PerTurnBatches } from '../../../common/cluster/per-turn-batches';
 
-const SPEND = 'tesseraSpendCredit';
+const SPEND = 'tesseraSpendCredits';
 const REFUND = 'tesseraRefundCredit';
 const RESET = 'tesseraResetCredits';
 
@@ -12,34 +13,43 @@ const RESET = 'tesseraResetCredits';
  * newer balance but never refills it with its old amount. The hash lives 35 days past its last
  * spend; a balance unused that long is seeded again from the database, where it was written.
  *
- * SPEND: KEYS[1] the balance. ARGV: version, seed remaining, seed set-at, the start of the current
- * refill period (-1: no refill), refill amount, ttl ms. Answers spent (0/1), remaining, set-at,
+ * SPEND: several spends in order, each as if it ran alone. KEYS[i]: spend i's balance. ARGV, six
+ * per spend: version, seed remaining, seed set-at, the start of the current refill period (-1: no
+ * refill), refill amount, ttl ms. Answers four numbers per spend: spent (0/1), remaining, set-at,
  * version.
  */
 const SPEND_SCRIPT = `
-local version = tonumber(ARGV[1])
-local stored = redis.call('HMGET', KEYS[1], 'v', 'r', 'p')
-local v = tonumber(stored[1])
-local r = tonumber(stored[2])
-local p = tonumber(stored[3])
-if v == nil or r == nil or p == nil or v < version then
-  v = version
-  r = tonumber(ARGV[2])
-  p = tonumber(ARGV[3])
+local answers = {}
+for i = 1, #KEYS do
+  local a = 6 * (i - 1)
+  local version = tonumber(ARGV[a + 1])
+  local stored = redis.call('HMGET', KEYS[i], 'v', 'r', 'p')
+  local v = tonumber(stored[1])
+  local r = tonumber(stored[2])
+  local p = tonumber(stored[3])
+  if v == nil or r == nil or p == nil or v < version then
+    v = version
+    r = tonumber(ARGV[a + 2])
+    p = tonumber(ARGV[a + 3])
+  end
+  local current = tonumber(ARGV[a + 4])
+  if v == version and current > p then
+    r = tonumber(ARGV[a + 5])
+    p = current
+  end
+  local spent = 0
+  if r > 0 then
+    r = r - 1
+    spent = 1
+  end
+  redis.call('HSET', KEYS[i], 'v', v, 'r', r, 'p', p)
+  redis.call('PEXPIRE', KEYS[i], ARGV[a + 6])
+  answers[#answers + 1] = spent
+  answers[#answers + 1] = r
+  answers[#answers + 1] = p
+  answers[#answers + 1] = v
 end
-local current = tonumber(ARGV[4])
-if v == version and current > p then
-  r = tonumber(ARGV[5])
-  p = current
-end
-local spent = 0
-if r > 0 then
-  r = r - 1
-  spent = 1
-end
-redis.call('HSET', KEYS[1], 'v', v, 'r', r, 'p', p)
-redis.call('PEXPIRE', KEYS[1], ARGV[6])
-return { spent, r, p, v }
+return answers
 `;
 
 /** REFUND: KEYS[1]; ARGV: version, set-at of the spend. Answers the new balance, or -1 (moved on). */
@@ -63,6 +73,8 @@ return 0
 `;
 
 const TTL_MS = 35 * 86_400_000;
+/** The most spends one script run makes (a run holds Redis for its length). */
+const MAX_SPENDS_PER_RUN = 200;
 
 /** A balance as one spend left it. */
 export interface CounterSpend {
@@ -79,8 +91,16 @@ export interface CounterState {
   version: number;
 }
 
+/** One spend from a balance, waiting for the turn's script run. */
+interface Spend {
+  counterId: string;
+  version: number;
+  seed: { remaining: number; setAt: number };
+  refill: { periodStart: number; amount: number } | null;
+}
+
 type WithCommands = Redis & {
-  [SPEND](key: string, ...args: number[]): Promise<unknown>;
+  [SPEND](keyCount: number, ...keysThenArguments: (string | number)[]): Promise<unknown>;
   [REFUND](key: string, ...args: number[]): Promise<unknown>;
   [RESET](key: string, ...args: number[]): Promise<unknown>;
 };
@@ -88,45 +108,68 @@ type WithCommands = Redis & {
 const keyOf = (counterId: string) => `tessera:credits:${counterId}`;
 
 /**
- * API keys' credit balances in Redis, shared by every instance: each spend is one script, atomic
- * and one round trip (EVALSHA, resent by ioredis after a restart).
+ * API keys' credit balances in Redis, shared by every instance: the spends of one event-loop turn
+ * are one script run (PerTurnBatches), atomic and one round trip, each spend decided in order as if
+ * it ran alone (EVALSHA, resent by ioredis after a restart).
  */
 export class RedisCreditCounters {
   private readonly client: WithCommands;
+  private readonly spends = new PerTurnBatches<Spend, CounterSpend>(
+    (spends) => this.run(spends),
+    MAX_SPENDS_PER_RUN,
+  );
 
   constructor(redis: Redis) {
     if (!(SPEND in redis)) {
-      redis.defineCommand(SPEND, { numberOfKeys: 1, lua: SPEND_SCRIPT });
+      redis.defineCommand(SPEND, { lua: SPEND_SCRIPT });
       redis.defineCommand(REFUND, { numberOfKeys: 1, lua: REFUND_SCRIPT });
       redis.defineCommand(RESET, { numberOfKeys: 1, lua: RESET_SCRIPT });
     }
     this.client = redis as WithCommands;
   }
 
-  async spend(
+  /** Spends one credit of the balance, seeding or refilling it first where due. */
+  spend(
     counterId: string,
     version: number,
     seed: { remaining: number; setAt: number },
     refill: { periodStart: number; amount: number } | null,
   ): Promise<CounterSpend> {
-    const answer = await this.client[SPEND](
-      keyOf(counterId),
-      version,
-      seed.remaining,
-      seed.setAt,
-      refill === null ? -1 : refill.periodStart,
-      refill === null ? 0 : refill.amount,
-      TTL_MS,
-    );
+    return this.spends.add({ counterId, version, seed, refill });
+  }
+
+  /** One script run for the spends of a turn. */
+  private async run(spends: readonly Spend[]): Promise<CounterSpend[]> {
+    const keys: string[] = [];
+    const args: number[] = [];
+    for (const { counterId, version, seed, refill } of spends) {
+      keys.push(keyOf(counterId));
+      args.push(
+        version,
+        seed.remaining,
+        seed.setAt,
+        refill === null ? -1 : refill.periodStart,
+        refill === null ? 0 : refill.amount,
+        TTL_MS,
+      );
+    }
+    const answer = await this.client[SPEND](keys.length, ...keys, ...args);
     if (
       !Array.isArray(answer) ||
-      answer.length !== 4 ||
+      answer.length !== 4 * spends.length ||
       answer.some((n) => typeof n !== 'number')
     ) {
-      throw new TypeError(`Unexpected credit counter result: ${JSON.stringify(answer)}`);
+      throw new TypeError(
+        `Unexpected credit counter result: ${JSON.stringify(answer).slice(0, 200)}`,
+      );
     }
-    const [spent, remaining, setAt, stored] = answer as number[];
-    return { spent: spent === 1, remaining, setAt, version: stored };
+    const numbers = answer as number[];
+    return spends.map((_, i) => ({
+      spent: numbers[4 * i] === 1,
+      remaining: numbers[4 * i + 1],
+      setAt: numbers[4 * i + 2],
+      version: numbers[4 * i + 3],
+    }));
   }
 
   /** True when the credit went back (the balance was not updated nor refilled meanwhile). */
