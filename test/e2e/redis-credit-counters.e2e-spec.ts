@@ -13,23 +13,34 @@ describeWithSharedRedis('RedisCreditCounters on Redis', () => {
   const SET_AT = Date.UTC(2026, 11, 7);
   const noRefill = null;
 
+  const used: string[] = [];
+  /** A balance of this suite's own, removed from Redis afterwards. */
+  const balanceId = () => {
+    const id = randomUUID();
+    used.push(id);
+    return id;
+  };
+
   beforeAll(async () => {
     redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
     // Loads the script into Redis, so each run below is one EVALSHA.
     await new RedisCreditCounters(redis).spend(
-      randomUUID(),
+      balanceId(),
       1,
       { remaining: 1, setAt: SET_AT },
       noRefill,
     );
     scripts = countScriptRuns(redis);
   });
-  afterAll(() => redis.quit());
+  afterAll(async () => {
+    await redis.del(...used.map((id) => `tessera:credits:${id}`));
+    await redis.quit();
+  });
   beforeEach(() => scripts.reset());
 
   it('spends a turn’s credits in one script run, in order, never below zero', async () => {
     const counters = new RedisCreditCounters(redis);
-    const [balance, other] = [randomUUID(), randomUUID()];
+    const [balance, other] = [balanceId(), balanceId()];
     const seed = { remaining: 3, setAt: SET_AT };
     const spends = await Promise.all([
       ...Array.from({ length: 5 }, () => counters.spend(balance, 1, seed, noRefill)),
@@ -44,7 +55,7 @@ describeWithSharedRedis('RedisCreditCounters on Redis', () => {
 
   it('refills a balance once per period, whichever spend of the turn comes first', async () => {
     const counters = new RedisCreditCounters(redis);
-    const balance = randomUUID();
+    const balance = balanceId();
     const seed = { remaining: 0, setAt: SET_AT };
     const refill = { periodStart: SET_AT + 86_400_000, amount: 2 };
     const spends = await Promise.all(
@@ -53,5 +64,17 @@ describeWithSharedRedis('RedisCreditCounters on Redis', () => {
     expect(scripts.runs()).toBe(1);
     expect(spends.map(({ spent }) => spent)).toEqual([true, true, false]);
     expect(spends.every(({ setAt }) => setAt === refill.periodStart)).toBe(true);
+  });
+
+  it('splits a turn of more spends than one run takes, spending exactly the balance', async () => {
+    const counters = new RedisCreditCounters(redis);
+    const balance = balanceId();
+    const seed = { remaining: 240, setAt: SET_AT };
+    const spends = await Promise.all(
+      Array.from({ length: 250 }, () => counters.spend(balance, 1, seed, noRefill)),
+    );
+    expect(scripts.runs()).toBe(2); // 200 and 50
+    expect(spends.filter(({ spent }) => spent)).toHaveLength(240);
+    expect(spends.slice(240).every(({ spent }) => !spent)).toBe(true);
   });
 });

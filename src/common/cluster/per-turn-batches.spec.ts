@@ -59,4 +59,13 @@ describe('PerTurnBatches', () => {
     }, 10);
     await expect(batching.add(1)).rejects.toThrow('no connection');
   });
+
+  it('fails every caller when send answers no list at all, rather than leaving them waiting', async () => {
+    const batching = new PerTurnBatches<number, number>(
+      async () => undefined as unknown as number[],
+      10,
+    );
+    const results = await Promise.allSettled([batching.add(1), batching.add(2)]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+  });
 });

@@ -42,13 +42,15 @@ export class PerTurnBatches<Item, Result> {
       failAll(error);
       return;
     }
-    sent.then((results) => {
-      if (results.length !== waiting.length) {
-        failAll(new TypeError(`${results.length} results for ${waiting.length} items`));
-        return;
-      }
-      for (let i = 0; i < waiting.length; i++) waiting[i].resolve(results[i]);
-    }, failAll);
+    sent
+      .then((results) => {
+        if (!Array.isArray(results) || results.length !== waiting.length) {
+          throw new TypeError(`${String(results?.length)} results for ${waiting.length} items`);
+        }
+        for (let i = 0; i < waiting.length; i++) waiting[i].resolve(results[i]);
+      })
+      // Settling an already settled promise does nothing: every caller gets exactly one answer.
+      .catch(failAll);
   }
 }
 

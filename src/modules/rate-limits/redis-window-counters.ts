@@ -81,8 +81,9 @@ type WithCommand = Redis & {
 /**
  * Fixed-window counters in Redis, run by hash (EVALSHA, resent by ioredis after a restart). They
  * replace @nest-lab/throttler-storage-redis, which kept a raised key refused all hour and took a
- * round trip per counter (docs/performance.md). One call's keys would need one hash slot on Redis
- * Cluster; Tessera connects to a single Redis (or a primary behind a proxy).
+ * round trip per counter (docs/performance.md). A run takes the keys of unrelated requests, so it
+ * needs a single Redis (or a primary behind a proxy that does not shard): Redis Cluster cannot
+ * run it.
  *
  * The requests of one event-loop turn are counted by one script run (PerTurnBatches), in arrival
  * order: each is decided exactly as if it ran alone, and the instance pays ioredis's cost per
@@ -107,6 +108,11 @@ export class RedisWindowCounters {
     ttlsMs: readonly number[],
     limits: readonly number[],
   ): Promise<RequestCount> {
+    // Checked here, not in Lua: a script that fails part way keeps what it already counted for
+    // the run's earlier requests, and fails every request of the run.
+    if (!ttlsMs.every(Number.isSafeInteger) || !limits.every(Number.isSafeInteger)) {
+      return Promise.reject(new TypeError('Window ttls and limits must be integers'));
+    }
     return this.runs.add({ keys, ttlsMs, limits });
   }
 
@@ -129,7 +135,9 @@ export class RedisWindowCounters {
 function countsOf(requests: readonly RequestCounters[], flat: unknown): RequestCount[] {
   const expected = requests.reduce((length, request) => length + 1 + 2 * request.keys.length, 0);
   if (!Array.isArray(flat) || flat.length !== expected || flat.some((n) => typeof n !== 'number')) {
-    throw new TypeError(`Unexpected window counter result: ${JSON.stringify(flat).slice(0, 200)}`);
+    throw new TypeError(
+      `Unexpected window counter result: ${String(JSON.stringify(flat)).slice(0, 200)}`,
+    );
   }
   const numbers = flat as number[];
   let at = 0;

@@ -110,7 +110,8 @@ const keyOf = (counterId: string) => `tessera:credits:${counterId}`;
 /**
  * API keys' credit balances in Redis, shared by every instance: the spends of one event-loop turn
  * are one script run (PerTurnBatches), atomic and one round trip, each spend decided in order as if
- * it ran alone (EVALSHA, resent by ioredis after a restart).
+ * it ran alone (EVALSHA, resent by ioredis after a restart). A run takes the balances of
+ * unrelated keys: it needs a single Redis, not Redis Cluster.
  */
 export class RedisCreditCounters {
   private readonly client: WithCommands;
@@ -135,6 +136,18 @@ export class RedisCreditCounters {
     seed: { remaining: number; setAt: number },
     refill: { periodStart: number; amount: number } | null,
   ): Promise<CounterSpend> {
+    // Checked here, not in Lua: a script that fails part way keeps the run's earlier spends, and
+    // fails every spend of the run.
+    const numbers = [
+      version,
+      seed.remaining,
+      seed.setAt,
+      refill?.periodStart ?? 0,
+      refill?.amount ?? 0,
+    ];
+    if (!numbers.every(Number.isSafeInteger)) {
+      return Promise.reject(new TypeError('Credit balances, versions and times must be integers'));
+    }
     return this.spends.add({ counterId, version, seed, refill });
   }
 
@@ -160,7 +173,7 @@ export class RedisCreditCounters {
       answer.some((n) => typeof n !== 'number')
     ) {
       throw new TypeError(
-        `Unexpected credit counter result: ${JSON.stringify(answer).slice(0, 200)}`,
+        `Unexpected credit counter result: ${String(JSON.stringify(answer)).slice(0, 200)}`,
       );
     }
     const numbers = answer as number[];
