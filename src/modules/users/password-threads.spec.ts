@@ -2,11 +2,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { PASSWORD_THREAD_NICENESS, PasswordThreads, stopPasswordThreads } from './password-threads';
 import { hashPassword, verifyPassword } from './passwords';
 
-/** The nice value of each of this process's threads (Linux: field 19 of its stat). */
+/**
+ * The nice value of each of this process's threads (Linux: field 19 of its stat). A thread that
+ * ends between the listing and the read (a spare password thread leaving) is skipped.
+ */
 function threadNiceValues(): number[] {
-  return readdirSync('/proc/self/task').map((tid) => {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
   });
 }
 
