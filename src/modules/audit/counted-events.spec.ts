@@ -13,7 +13,7 @@ afterEach(() => {
 });
 
 /** CountedEvents on a clock the test moves, keeping what it writes. */
-function counting(windowMs = 10_000, maxWindows?: number) {
+function counting(windowMs = 10_000, maxWindows?: number, maxWindowsPerOrganization?: number) {
   let now = Date.parse('2026-12-07T10:00:00.000Z');
   const written: { action: AuditAction; record: AuditRecord }[] = [];
   const counted = new CountedEvents(
@@ -21,6 +21,7 @@ function counting(windowMs = 10_000, maxWindows?: number) {
     (action, record) => written.push({ action, record }),
     () => now,
     maxWindows,
+    maxWindowsPerOrganization,
   );
   made.push(counted);
   const issuance = (organizationId: string, requestId: string) => (): AuditRecord => ({
@@ -132,6 +133,27 @@ describe('CountedEvents', () => {
     expect(written).toHaveLength(2 + 3);
     counted.flushAll();
     expect(sumOfCounts(written)).toBe(9);
+  });
+
+  it("past an organization's share of kinds, writes its new kinds on their own, and still counts the others'", () => {
+    const { counted, written, issuance } = counting(10_000, 100, 2);
+    for (let i = 0; i < 3; i++) {
+      for (const kind of ['a1', 'a2', 'a3']) counted.record(kind, ISSUED, issuance('org_a', 'r'));
+      counted.record('b1', ISSUED, issuance('org_b', 'r'));
+    }
+    // org_a's a1 and a2 are counted, a3 is written every time; org_b's b1 is counted.
+    const ofA = written.filter(({ record }) => record.organizationId === 'org_a');
+    expect(ofA).toHaveLength(2 + 3);
+    expect(written.filter(({ record }) => record.organizationId === 'org_b')).toHaveLength(1);
+    counted.flushAll();
+    expect(sumOfCounts(written)).toBe(12);
+    // Once its windows are closed, the organization's share is free again.
+    counted.record('a3', ISSUED, issuance('org_a', 'r'));
+    counted.record('a3', ISSUED, issuance('org_a', 'r'));
+    counted.flushAll();
+    expect(written.filter(({ record }) => record.organizationId === 'org_a')).toHaveLength(
+      2 + 3 + 2 + 2,
+    );
   });
 
   it('keys its kinds so that no two lists of parts collide', () => {

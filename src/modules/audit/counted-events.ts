@@ -14,6 +14,12 @@ interface CountWindow {
 
 /** Kinds of event counted at once, at most; past it, each event is written as it comes. */
 const MAX_WINDOWS = 10_000;
+/**
+ * Kinds of one organization's events counted at once, at most: a tenant that makes up new kinds
+ * (a new user agent per request, say) fills its own share, never the other tenants'. Past it,
+ * its new kinds are written each event on its own, as past MAX_WINDOWS.
+ */
+const MAX_WINDOWS_PER_ORGANIZATION = 1_000;
 /** How often ended windows are looked for (and their counts written). */
 const SWEEP_MS = 1_000;
 
@@ -31,6 +37,8 @@ const SWEEP_MS = 1_000;
  */
 export class CountedEvents {
   private readonly windows = new Map<string, CountWindow>();
+  /** How many of `windows` each organization holds. */
+  private readonly openPerOrganization = new Map<string, number>();
   private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
@@ -38,6 +46,7 @@ export class CountedEvents {
     private readonly write: (action: AuditAction, record: AuditRecord) => void,
     private readonly now: () => number = Date.now,
     private readonly maxWindows = MAX_WINDOWS,
+    private readonly maxWindowsPerOrganization = MAX_WINDOWS_PER_ORGANIZATION,
   ) {}
 
   /** `record` is called only for an event that is written, not for one merely counted. */
@@ -54,7 +63,7 @@ export class CountedEvents {
     }
     const first = record();
     this.write(action, withMetadata(first, { count: 1 }));
-    if (this.windowMs > 0 && this.windows.size < this.maxWindows) this.open(key, action, first);
+    if (this.windowMs > 0 && this.hasRoomFor(first)) this.open(key, action, first);
   }
 
   /** Writes what is counted so far of one organization's events. */
@@ -69,7 +78,17 @@ export class CountedEvents {
     for (const [key, window] of this.windows) this.close(key, window);
   }
 
+  private hasRoomFor(first: AuditRecord): boolean {
+    const ofOrganization = this.openPerOrganization.get(organizationOf(first)) ?? 0;
+    return this.windows.size < this.maxWindows && ofOrganization < this.maxWindowsPerOrganization;
+  }
+
   private open(key: string, action: AuditAction, first: AuditRecord): void {
+    const organization = organizationOf(first);
+    this.openPerOrganization.set(
+      organization,
+      (this.openPerOrganization.get(organization) ?? 0) + 1,
+    );
     const openedAt = this.now();
     this.windows.set(key, {
       action,
@@ -94,6 +113,10 @@ export class CountedEvents {
 
   private close(key: string, window: CountWindow): void {
     this.windows.delete(key);
+    const organization = organizationOf(window.first);
+    const left = (this.openPerOrganization.get(organization) ?? 1) - 1;
+    if (left > 0) this.openPerOrganization.set(organization, left);
+    else this.openPerOrganization.delete(organization);
     if (this.windows.size === 0 && this.sweeper) {
       clearInterval(this.sweeper);
       this.sweeper = null;
@@ -110,6 +133,11 @@ export class CountedEvents {
       origin: origin ? { ...origin, requestId: null } : undefined,
     });
   }
+}
+
+/** The organization whose share a kind takes (an instance-wide event: the instance's own). */
+function organizationOf(record: AuditRecord): string {
+  return record.organizationId ?? '';
 }
 
 function withMetadata(record: AuditRecord, extra: Record<string, unknown>): AuditRecord {
