@@ -47,7 +47,9 @@ describe('password threads', () => {
 
   it('starts threads for a burst, up to its size, and ends the spare ones once idle', async () => {
     await stopPasswordThreads();
-    const pool = new PasswordThreads(2, 100);
+    // A spare thread ends 1 s after its last job: long enough to be seen on a loaded machine (at
+    // 100 ms, CI saw it come and go before the first look), short enough to wait for.
+    const pool = new PasswordThreads(2, 1_000);
     const niceThreads = () =>
       threadNiceValues().filter((nice) => nice === PASSWORD_THREAD_NICENESS).length;
     /** Polls: the second thread may come up after the first has done the whole burst. */
