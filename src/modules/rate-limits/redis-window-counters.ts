@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { PerTurnBatches } from '../../common/cluster/per-turn-batches';
+import { scriptNumbers } from '../../common/cluster/script-answers';
 
 const COMMAND = 'tesseraCountRequests';
 
@@ -134,12 +135,7 @@ export class RedisWindowCounters {
 /** Each request's part of the script's answer. */
 function countsOf(requests: readonly RequestCounters[], flat: unknown): RequestCount[] {
   const expected = requests.reduce((length, request) => length + 1 + 2 * request.keys.length, 0);
-  if (!Array.isArray(flat) || flat.length !== expected || flat.some((n) => typeof n !== 'number')) {
-    throw new TypeError(
-      `Unexpected window counter result: ${String(JSON.stringify(flat)).slice(0, 200)}`,
-    );
-  }
-  const numbers = flat as number[];
+  const numbers = scriptNumbers(flat, expected, 'window counter');
   let at = 0;
   return requests.map((request) => {
     const refused = numbers[at++] === 1;

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { PerTurnBatches } from '../../../common/cluster/per-turn-batches';
+import { scriptNumbers } from '../../../common/cluster/script-answers';
 
 const SPEND = 'tesseraSpendCredits';
 const REFUND = 'tesseraRefundCredit';
@@ -167,16 +168,7 @@ export class RedisCreditCounters {
       );
     }
     const answer = await this.client[SPEND](keys.length, ...keys, ...args);
-    if (
-      !Array.isArray(answer) ||
-      answer.length !== 4 * spends.length ||
-      answer.some((n) => typeof n !== 'number')
-    ) {
-      throw new TypeError(
-        `Unexpected credit counter result: ${String(JSON.stringify(answer)).slice(0, 200)}`,
-      );
-    }
-    const numbers = answer as number[];
+    const numbers = scriptNumbers(answer, 4 * spends.length, 'credit counter');
     return spends.map((_, i) => ({
       spent: numbers[4 * i] === 1,
       remaining: numbers[4 * i + 1],
