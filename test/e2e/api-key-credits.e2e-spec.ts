@@ -160,6 +160,44 @@ describe('API key credits (one instance, counted in memory)', () => {
     ]);
   });
 
+  it('PATCH refill alone keeps the balance as it stands: no refill for a period begun before it, one due under the old refill kept', async () => {
+    // Set two days ago: the new daily refill must not count today as a period the balance
+    // missed, so it stays at what was left until the next midnight.
+    const key = await newKey({ remaining: 3 });
+    await verify(t, key).expect(200);
+    clock.advance(2 * DAY_MS);
+    const patched = await patchKey(t, owner, key.id, {
+      refill: { interval: 'daily', amount: 10 },
+    }).expect(200);
+    expect(patched.body).toMatchObject({
+      remaining: 2,
+      refill: { interval: 'daily', amount: 10, refill_day: null },
+      last_refill_at: new Date(clock.now()).toISOString(),
+    });
+    expect((await verify(t, key).expect(200)).body.remaining).toBe(1);
+    clock.advance(untilAfterMidnight(clock));
+    expect((await verify(t, key).expect(200)).body.remaining).toBe(9);
+
+    // Spent out, then a midnight passes: the old refill (10) is due when the amount changes, and
+    // the new amount (4) comes the midnight after.
+    for (let i = 9; i > 0; i--) await verify(t, key).expect(200);
+    await verify(t, key).expect(429);
+    clock.advance(untilAfterMidnight(clock));
+    await patchKey(t, owner, key.id, { refill: { interval: 'daily', amount: 4 } }).expect(200);
+    expect((await keyOf(t, owner, key.id).expect(200)).body.remaining).toBe(10);
+    expect((await verify(t, key).expect(200)).body.remaining).toBe(9);
+    clock.advance(untilAfterMidnight(clock));
+    expect((await verify(t, key).expect(200)).body.remaining).toBe(3);
+
+    // Stopping the refill keeps the count; nothing refills it after.
+    await patchKey(t, owner, key.id, { refill: null }).expect(200);
+    clock.advance(untilAfterMidnight(clock));
+    expect((await keyOf(t, owner, key.id).expect(200)).body).toMatchObject({
+      remaining: 3,
+      refill: null,
+    });
+  });
+
   it('gives the credit back to a request the route then refuses (403): it was not served', async () => {
     const key = await newKey({ remaining: 2 });
     const refused = await request(t.http).get('/v1/models').set(asKey(key.key)).expect(403);
@@ -442,6 +480,20 @@ describeWithSharedRedis('API key credits on two instances sharing Redis', () => 
     expect((await keyOf(b, user, key.id).expect(200)).body.remaining).toBe(0);
   });
 
+  it('PATCH refill alone through one instance keeps what both spent and refills from the next period', async () => {
+    const { user, key } = await userWithKey(a, 'credits-refill-patch', { remaining: 5 });
+    expect(await statuses([a, b, a], key)).toEqual([200, 200, 200]);
+    clock.advance(2 * DAY_MS);
+    const patched = await patchKey(b, user, key.id, { refill: { interval: 'daily', amount: 3 } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.remaining).toBe(2);
+    expect(await statuses([a, b, a], key)).toEqual([200, 200, 429]);
+    clock.advance(untilAfterMidnight(clock));
+    expect(await statuses([b, a, b, a], key)).toEqual([200, 200, 200, 429]);
+    await flushBoth();
+    expect(await storedRemaining(a, key.id)).toBe(0);
+  });
+
   it('leaves a key without credits alone, and shows each key its own balance', async () => {
     const { key: unlimited } = await userWithKey(a, 'credits-none');
     const { user, key } = await userWithKey(b, 'credits-some', { remaining: 5 });
@@ -483,12 +535,22 @@ describeWithRedisServer('API key credits while Redis is down', () => {
       await redisOf([t], 'up', 5000);
       const { key: limited } = await userWithKey(t, 'credits-outage', { remaining: 5 });
       const { key: unlimited } = await userWithKey(t, 'credits-outage-none');
+      const { user, key: refilled } = await userWithKey(t, 'credits-outage-refill', {
+        remaining: 5,
+      });
       await verify(t, limited).expect(200);
       await disposable.stop();
       await redisOf([t], 'down', 5000);
       const refused = await verify(t, limited).expect(503);
       expect(refused.body).toEqual({ detail: 'Service unavailable', code: 'unavailable' });
       await verify(t, unlimited).expect(200);
+      // Carrying the balance over into a new refill needs its live count: the stored one would
+      // give back what was spent since the last flush.
+      const refill = { refill: { interval: 'daily', amount: 5 } };
+      expect((await patchKey(t, user, refilled.id, refill).expect(503)).body.code).toBe(
+        'unavailable',
+      );
+      expect((await keyOf(t, user, refilled.id).expect(200)).body.refill).toBeNull();
       // The new Redis holds nothing: once the cached key is a minute old, the balance comes
       // from the database, where the credit spent before the outage was written.
       await t.app.get(ApiKeyUsageRecorder).flush();

@@ -134,8 +134,8 @@ export class ApiKeysRepository {
   }
 
   /**
-   * Sets a key's credits on every key sharing them (a rotation's pair). A new balance raises
-   * their version, so counts of the balance it replaces are never written over it. Answers the
+   * Sets a key's credits on every key sharing them (a rotation's pair), as a new balance: their
+   * version is raised, so counts of the balance it replaces are never written over it. Answers the
    * version and the ids of the keys.
    */
   setCredits(
@@ -145,7 +145,6 @@ export class ApiKeysRepository {
       ApiKey,
       'remaining' | 'refillInterval' | 'refillAmount' | 'refillDay' | 'lastRefillAt'
     >,
-    newBalance: boolean,
   ): Promise<{ version: number; ids: string[] }> {
     return transactionAlone(this.keys.manager, async (manager) => {
       // The balance's own key, then the keys sharing it, each by its index (see spendCredits).
@@ -153,9 +152,7 @@ export class ApiKeysRepository {
         { organizationId, id: counterId },
         { organizationId, creditsId: counterId },
       ];
-      const set = newBalance
-        ? { ...credits, creditsVersion: () => `${e(manager, 'credits_version')} + 1` }
-        : credits;
+      const set = { ...credits, creditsVersion: () => `${e(manager, 'credits_version')} + 1` };
       const updated: Pick<ApiKey, 'id' | 'creditsVersion'>[] = [];
       for (const where of sharing) {
         await manager.update(ApiKey, where, set);

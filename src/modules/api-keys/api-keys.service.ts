@@ -58,11 +58,9 @@ type CreditsPatch = Pick<
   'remaining' | 'refillInterval' | 'refillAmount' | 'refillDay' | 'lastRefillAt'
 >;
 
-/** What a PATCH does to a key's credits: set a new balance (and refill), or only the refill. */
+/** What a PATCH does to a key's credits: a new balance every counter starts from, and its refill. */
 interface CreditsChange {
   credits: CreditsPatch;
-  /** A new balance: every counter starts from it (its version is raised). */
-  newBalance: boolean;
   fields: ('remaining' | 'refill')[];
 }
 
@@ -180,7 +178,7 @@ export class ApiKeysService implements OnModuleInit {
     assertCallerCovers(caller, scopesOf(key));
     assertMayManageAccountKey(caller, key);
     const patch = this.changesOf(key, dto);
-    const credits = this.creditsChangeOf(caller, key, dto);
+    const credits = await this.creditsChangeOf(caller, key, dto);
     const changed = Object.keys(patch) as (keyof typeof patch)[];
     if (changed.length === 0 && credits === null) return this.get(caller, id);
     if (changed.length > 0) await this.keys.update(key.organizationId, key.id, patch);
@@ -204,11 +202,11 @@ export class ApiKeysService implements OnModuleInit {
    * What a PATCH does to the key's credits, or null for nothing. A key never sets its own (nor
    * those of the key it shares them with): whoever sells credits is not whoever spends them.
    */
-  private creditsChangeOf(
+  private async creditsChangeOf(
     caller: Principal,
     key: ApiKey,
     dto: UpdateApiKeyDto,
-  ): CreditsChange | null {
+  ): Promise<CreditsChange | null> {
     if (dto.remaining === undefined && dto.refill === undefined) return null;
     const counterId = key.creditsId ?? key.id;
     if (caller.type === 'api_key') {
@@ -224,7 +222,6 @@ export class ApiKeysService implements OnModuleInit {
       if (key.remaining === null) return null;
       return {
         credits: creditsOfNewKey(null, null, now),
-        newBalance: true,
         fields: ['remaining', ...(key.refillInterval === null ? [] : ['refill' as const])],
       };
     }
@@ -234,21 +231,16 @@ export class ApiKeysService implements OnModuleInit {
       const refill = dto.refill === undefined ? refillDtoOf(key) : dto.refill;
       return {
         credits: creditsOfNewKey(dto.remaining ?? null, refill, now),
-        newBalance: true,
         fields: dto.refill === undefined ? ['remaining'] : ['remaining', 'refill'],
       };
     }
-    // The refill alone: the balance counting now is kept.
-    const { refillInterval, refillAmount, refillDay } = creditsOfNewKey(0, dto.refill!, now);
+    // The refill alone: the balance as it stands now (a refill due under the old rule applied) is
+    // kept, set anew now, so the new rule's first refill is at the start of its next period, not
+    // at the next spend for a period that began before the change. Like any new balance, a spend
+    // in flight during the change is not taken from it.
+    const live = await this.credits.liveBalance(key);
     return {
-      credits: {
-        remaining: key.remaining,
-        refillInterval,
-        refillAmount,
-        refillDay,
-        lastRefillAt: key.lastRefillAt,
-      },
-      newBalance: false,
+      credits: creditsOfNewKey(live?.remaining ?? key.remaining, dto.refill!, now),
       fields: ['refill'],
     };
   }
@@ -263,10 +255,9 @@ export class ApiKeysService implements OnModuleInit {
       key.organizationId,
       counterId,
       change.credits,
-      change.newBalance,
     );
     const { remaining, lastRefillAt } = change.credits;
-    if (change.newBalance && remaining !== null) {
+    if (remaining !== null) {
       await this.credits.reset(counterId, version, remaining, lastRefillAt!.getTime());
     }
     for (const id of ids) if (id !== key.id) await this.cache.forget(id);

@@ -2192,7 +2192,7 @@ export interface components {
             allowed_ips?: string[];
             name?: string;
             rate_limit_per_hour?: number;
-            /** @description Sets or (null) stops the refill; the credits left are kept (on an unlimited key: amount) */
+            /** @description Sets or (null) stops the refill; the credits left now are kept and refilled from the next period (on an unlimited key: amount) */
             refill?: components["schemas"]["CreditRefillDto"] | null;
             /**
              * @description Sets the usage credits left, on every instance at once; null: unlimited (and no refill)

@@ -128,7 +128,26 @@ export class ApiKeyCredits {
    */
   async balances(keys: readonly StoredCredits[]): Promise<(CreditBalance | null)[]> {
     const limited = keys.filter((key) => key.remaining !== null);
-    const live = await this.liveBalances(limited);
+    return this.balancesFrom(keys, await this.liveBalances(limited, false));
+  }
+
+  /**
+   * What one key's balance stands at now, to carry it over into a new one: 503 while Redis is
+   * configured but out of reach, where the stored balance would give back what was spent since
+   * the last flush.
+   */
+  async liveBalance(key: StoredCredits): Promise<CreditBalance | null> {
+    const live =
+      key.remaining === null
+        ? new Map<string, LocalBalance>()
+        : await this.liveBalances([key], true);
+    return this.balancesFrom([key], live)[0];
+  }
+
+  private balancesFrom(
+    keys: readonly StoredCredits[],
+    live: Map<string, LocalBalance>,
+  ): (CreditBalance | null)[] {
     const now = this.clock.now();
     return keys.map((key) => {
       if (key.remaining === null) return null;
@@ -141,7 +160,11 @@ export class ApiKeyCredits {
     });
   }
 
-  private async liveBalances(keys: readonly StoredCredits[]): Promise<Map<string, LocalBalance>> {
+  /** The live counts of `keys`' balances; Redis out of reach: none, or 503 when `required`. */
+  private async liveBalances(
+    keys: readonly StoredCredits[],
+    required: boolean,
+  ): Promise<Map<string, LocalBalance>> {
     const ids = [...new Set(keys.map((key) => key.creditsId ?? key.id))];
     const found = new Map<string, LocalBalance>();
     if (this.shared === null) {
@@ -151,13 +174,18 @@ export class ApiKeyCredits {
       }
       return found;
     }
-    if (ids.length === 0 || !this.redis.isReady()) return found;
+    if (ids.length === 0) return found;
+    if (!this.redis.isReady()) {
+      if (required) throw UNAVAILABLE;
+      return found;
+    }
     try {
       const states = await this.shared.peek(ids);
       states.forEach((state, i) => state && found.set(ids[i], state));
     } catch (error) {
       // Reading a key must not fail with Redis: the stored balance answers.
       this.logFailure(error);
+      if (required) throw UNAVAILABLE;
     }
     return found;
   }

@@ -34,7 +34,8 @@ export class UpdateApiKeyDto {
   remaining?: number | null;
 
   @OptionalRefill(
-    'Sets or (null) stops the refill; the credits left are kept (on an unlimited key: amount)',
+    'Sets or (null) stops the refill; the credits left now are kept and refilled from the next ' +
+      'period (on an unlimited key: amount)',
   )
   refill?: CreditRefillDto | null;
 }
