@@ -1,6 +1,7 @@
 import { CacheInvalidationRecord } from '../common/cluster/cache-invalidation-record.entity';
 import { ApiKeyUsage } from '../modules/api-keys/api-key-usage.entity';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
+import { LeakReportReceipt } from '../modules/api-keys/leaked/leak-report-receipt.entity';
 import { AuditAnchor } from '../modules/audit/audit-anchor.entity';
 import { AuditCheckpoint } from '../modules/audit/audit-checkpoint.entity';
 import { AuditEvent } from '../modules/audit/audit-event.entity';
@@ -34,6 +35,7 @@ export const ENTITIES = [
   SigningKey,
   ApiKey,
   ApiKeyUsage,
+  LeakReportReceipt,
   AuditEvent,
   AuditCheckpoint,
   AuditAnchor,

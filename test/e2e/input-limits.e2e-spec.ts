@@ -536,6 +536,8 @@ const SET_BY_SERVER: Record<string, string> = {
   'api_keys.credits_id': 'id of an existing key (the one a rotation replaced)',
   'api_key_usage.key_id': 'id of an existing key',
   'api_key_usage.organization_id': 'id of an existing organization',
+  'leak_report_receipts.digest': 'SHA-256 hex of a signed report',
+  'leak_report_receipts.reporter_key_id': 'a key identifier of LEAKED_KEY_REPORTER_KEYS (≤ 200)',
   'audit_checkpoints.chain': 'organization id',
   'audit_anchors.chain': 'organization id',
   'audit_anchors.start_hash': 'SHA-256 hex',

@@ -147,6 +147,7 @@ describe('Leaked-key reports (secret scanning partner)', () => {
       expect(JSON.parse(event.metadata)).toEqual({
         reported: 1,
         matched_keys: 1,
+        replayed: false,
         revoked: 1,
         flagged: 0,
         already_revoked: 0,
@@ -322,6 +323,48 @@ describe('Leaked-key reports (secret scanning partner)', () => {
       await report(t, github, [match(flagged.key)]).expect(200);
       expect((await getKey(owner, flagged.id)).leak_reported_at).toBe(row!.leak_reported_at);
       await verify(flagged.key).expect(200);
+    });
+
+    it('acts on a report once: the same bytes again (a retry or a replay) get the same answer and change nothing', async () => {
+      const owner = await createUser(t, 'replayed');
+      await request(t.http)
+        .patch(`/v1/organizations/${owner.organizationId}`)
+        .set(bearer(owner.accessToken))
+        .send({ leaked_key_policy: 'flag' })
+        .expect(200);
+      const kept = await keyOf(owner);
+      const body = JSON.stringify([match(kept.key), match(wellFormedUnknownKey())]);
+      const first = await sendReport(t, body, githubSignature(github, body)).expect(200);
+      // The owner looked at the flagged key, kept it, and went back to revoking leaked keys.
+      await request(t.http)
+        .patch(`/v1/organizations/${owner.organizationId}`)
+        .set(bearer(owner.accessToken))
+        .send({ leaked_key_policy: 'revoke' })
+        .expect(200);
+
+      // Signed anew (ECDSA signatures differ each time), the bytes the same.
+      const again = await sendReport(t, body, githubSignature(github, body)).expect(200);
+      expect(again.body).toEqual(first.body);
+      await verify(kept.key).expect(200);
+      expect(
+        await auditOf(owner, `action=api_key.leak_reported&target_id=${kept.id}`),
+      ).toHaveLength(1);
+      const event = await reportEvent(again.headers['x-request-id'] as string);
+      expect(JSON.parse(event.metadata)).toEqual({
+        reported: 2,
+        matched_keys: 1,
+        replayed: true,
+        revoked: 0,
+        flagged: 0,
+        already_revoked: 0,
+      });
+
+      // A new report of the same key is acted on under the policy of now.
+      const anew = JSON.stringify([
+        match(kept.key, 'https://github.com/acme/app/blob/4567def/.env'),
+      ]);
+      await sendReport(t, anew, githubSignature(github, anew)).expect(200);
+      await verify(kept.key).expect(401);
     });
 
     it('touches nothing of another organization but the reported key', async () => {

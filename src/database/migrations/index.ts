@@ -16,6 +16,7 @@ import { SsoConnectionsMediumText1765001600000 } from './1765001600000-SsoConnec
 import { LeakedKeyReports1765001700000 } from './1765001700000-LeakedKeyReports';
 import { ApiKeyCredits1765001800000 } from './1765001800000-ApiKeyCredits';
 import { SsoVerifiedDomains1765001900000 } from './1765001900000-SsoVerifiedDomains';
+import { LeakReportReceipts1765002000000 } from './1765002000000-LeakReportReceipts';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   LeakedKeyReports1765001700000,
   ApiKeyCredits1765001800000,
   SsoVerifiedDomains1765001900000,
+  LeakReportReceipts1765002000000,
 ];

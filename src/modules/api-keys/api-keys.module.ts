@@ -20,12 +20,13 @@ import { ApiKeyCreditsRecorder } from './credits/api-key-credits.recorder';
 import { KeyPatternController } from './leaked/key-pattern.controller';
 import { LeakReporters } from './leaked/leak-reporters';
 import { LeakedKeysController } from './leaked/leaked-keys.controller';
+import { LeakReportReceipt } from './leaked/leak-report-receipt.entity';
 import { LeakedKeysRepository } from './leaked/leaked-keys.repository';
 import { LeakedKeysService } from './leaked/leaked-keys.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([ApiKey, ApiKeyUsage]),
+    TypeOrmModule.forFeature([ApiKey, ApiKeyUsage, LeakReportReceipt]),
     UsersModule,
     OrganizationsModule,
     ServiceAccountsModule,

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, Repository } from 'typeorm';
+import { isUniqueViolation } from '../../../database/errors';
 import { ApiKey } from '../api-key.entity';
+import { LeakReportReceipt } from './leak-report-receipt.entity';
 
 /** What a leak report reads of a key it matched. */
 export type LeakedKeyRow = Pick<
@@ -12,7 +14,25 @@ export type LeakedKeyRow = Pick<
 /** The API key rows a leaked-key report reads and marks. */
 @Injectable()
 export class LeakedKeysRepository {
-  constructor(@InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>) {}
+  constructor(
+    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    @InjectRepository(LeakReportReceipt)
+    private readonly receipts: Repository<LeakReportReceipt>,
+  ) {}
+
+  /** Whether a report with this digest was acted on before. */
+  wasReceived(digest: string): Promise<boolean> {
+    return this.receipts.exists({ where: { digest } });
+  }
+
+  /** Notes a report as acted on; one a concurrent copy noted first is noted already. */
+  async noteReceived(digest: string, reporterKeyId: string, at: Date): Promise<void> {
+    try {
+      await this.receipts.insert({ digest, reporterKeyId, receivedAt: at });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+  }
 
   /**
    * The keys with these keyed hashes, across organizations: a report names secrets, not

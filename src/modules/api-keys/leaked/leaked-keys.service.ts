@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../../../common/errors/api-errors';
@@ -81,8 +82,19 @@ export class LeakedKeysService {
     };
     const reported = reportedTokensOf(request.body);
     const matches = await this.match(reported);
-    const actions = await this.actOnKeys(reported, matches, reporter);
-    this.recordReport(reported.length, actions, reporter);
+    const digest = createHash('sha256').update(rawBodyOf(request)).digest('hex');
+    if (await this.keys.wasReceived(digest)) {
+      // A report sent again (a retry, or a replay of a captured one): the same answer, and
+      // nothing done again, so a key its organization chose to keep is not revoked later.
+      const matchedKeys = new Set(matches.map((key) => key?.id).filter(Boolean)).size;
+      this.recordReport(reported.length, matchedKeys, [], reporter, true);
+    } else {
+      const actions = await this.actOnKeys(reported, matches, reporter);
+      // Noted once acted on: should acting fail, the reporter's retry acts again (every change
+      // is conditional, so a key is revoked once however often).
+      await this.keys.noteReceived(digest, check.reporterKeyId, new Date());
+      this.recordReport(reported.length, actions.length, actions, reporter, false);
+    }
     return reported.map((entry, i) => ({
       token_raw: entry.token,
       token_type: entry.type,
@@ -183,8 +195,17 @@ export class LeakedKeysService {
     return action;
   }
 
-  /** One event per report in the instance's chain: counts only, no organization's keys. */
-  private recordReport(reported: number, actions: LeakAction[], reporter: Reporter): void {
+  /**
+   * One event per report in the instance's chain: counts only, no organization's keys;
+   * `replayed` for a report acted on before (nothing done).
+   */
+  private recordReport(
+    reported: number,
+    matchedKeys: number,
+    actions: LeakAction[],
+    reporter: Reporter,
+    replayed: boolean,
+  ): void {
     const count = (action: LeakAction) => actions.filter((each) => each === action).length;
     this.audit.record(AUDIT_ACTIONS.leakReportReceived, {
       organizationId: null,
@@ -192,7 +213,8 @@ export class LeakedKeysService {
       origin: reporter.origin,
       metadata: {
         reported,
-        matched_keys: actions.length,
+        matched_keys: matchedKeys,
+        replayed,
         revoked: count('revoked'),
         flagged: count('flagged'),
         already_revoked: count('already_revoked'),
