@@ -186,6 +186,11 @@ describe('API key credits (one instance, counted in memory)', () => {
     await patchKey(t, owner, key.id, { refill: { interval: 'daily', amount: 4 } }).expect(200);
     expect((await keyOf(t, owner, key.id).expect(200)).body.remaining).toBe(10);
     expect((await verify(t, key).expect(200)).body.remaining).toBe(9);
+    // The same refill again changes nothing: the balance is not set anew.
+    const setAt = (await keyOf(t, owner, key.id).expect(200)).body.last_refill_at;
+    clock.advance(1_000);
+    await patchKey(t, owner, key.id, { refill: { interval: 'daily', amount: 4 } }).expect(200);
+    expect((await keyOf(t, owner, key.id).expect(200)).body.last_refill_at).toBe(setAt);
     clock.advance(untilAfterMidnight(clock));
     expect((await verify(t, key).expect(200)).body.remaining).toBe(3);
 
@@ -487,11 +492,35 @@ describeWithSharedRedis('API key credits on two instances sharing Redis', () => 
     const patched = await patchKey(b, user, key.id, { refill: { interval: 'daily', amount: 3 } });
     expect(patched.status).toBe(200);
     expect(patched.body.remaining).toBe(2);
+    // What both spent before is written to the new balance's row, not given back.
+    await flushBoth();
+    expect(await storedRemaining(a, key.id)).toBe(2);
     expect(await statuses([a, b, a], key)).toEqual([200, 200, 429]);
     clock.advance(untilAfterMidnight(clock));
     expect(await statuses([b, a, b, a], key)).toEqual([200, 200, 200, 429]);
     await flushBoth();
     expect(await storedRemaining(a, key.id)).toBe(0);
+  });
+
+  it('gives back no credit spent while a refill changes: what was served and what is left add up to the balance', async () => {
+    const { user, key } = await userWithKey(a, 'credits-refill-race', { remaining: 10_000 });
+    // Spending on both instances without a pause, before, during and after the change.
+    let changed = false;
+    let served = 0;
+    const spendUntilChanged = async (instance: TestApp) => {
+      for (let after = 0; after < 5; after += changed ? 1 : 0) {
+        expect((await verify(instance, key)).status).toBe(200);
+        served += 1;
+      }
+    };
+    const spenders = [a, b, a, b].map(spendUntilChanged);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await patchKey(a, user, key.id, { refill: { interval: 'monthly', amount: 500 } }).expect(200);
+    changed = true;
+    await Promise.all(spenders);
+    expect((await keyOf(b, user, key.id).expect(200)).body.remaining).toBe(10_000 - served);
+    await flushBoth();
+    expect(await storedRemaining(a, key.id)).toBe(10_000 - served);
   });
 
   it('leaves a key without credits alone, and shows each key its own balance', async () => {

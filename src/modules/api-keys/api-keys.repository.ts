@@ -6,9 +6,29 @@ import { ApiKeyUsage } from './api-key-usage.entity';
 import { ApiKey } from './api-key.entity';
 import type { KeyEnvironment } from './api-key-format';
 import type { CreditsSpent } from './credits/api-key-credits.recorder';
+import type { StoredCredits } from './credits/key-credits';
+import { NotFoundError } from '../../common/errors/api-errors';
 import { KeyLookUpBatches } from './key-look-up-batches';
 
 export type ApiKeyStatus = 'active' | 'revoked' | 'expired';
+
+/** The columns a key's credits are stored in (all null: no limit). */
+export type CreditsColumns = Pick<
+  ApiKey,
+  'remaining' | 'refillInterval' | 'refillAmount' | 'refillDay' | 'lastRefillAt'
+>;
+
+/** What a balance's update reads of its row, locked. */
+const CREDIT_COLUMNS = [
+  'id',
+  'remaining',
+  'refillInterval',
+  'refillAmount',
+  'refillDay',
+  'lastRefillAt',
+  'creditsVersion',
+  'creditsId',
+] as const satisfies readonly (keyof StoredCredits)[];
 
 /** When and from where a key was last used (written with its usage). */
 export interface ApiKeyLastUse {
@@ -135,35 +155,41 @@ export class ApiKeysRepository {
 
   /**
    * Sets a key's credits on every key sharing them (a rotation's pair), as a new balance: their
-   * version is raised, so counts of the balance it replaces are never written over it. Answers the
-   * version and the ids of the keys.
+   * version is raised, so counts of the balance it replaces are never written over it. `creditsOf`
+   * makes the credits from the balance's stored row and the new version while the row is locked
+   * (MySQL: FOR UPDATE; SQLite: transactions take turns), so two updates of one balance take
+   * turns too. Answers the version, the credits stored and the ids of the keys.
    */
   setCredits(
     organizationId: string,
     counterId: string,
-    credits: Pick<
-      ApiKey,
-      'remaining' | 'refillInterval' | 'refillAmount' | 'refillDay' | 'lastRefillAt'
-    >,
-  ): Promise<{ version: number; ids: string[] }> {
+    creditsOf: (stored: StoredCredits, version: number) => Promise<CreditsColumns>,
+  ): Promise<{ version: number; credits: CreditsColumns; ids: string[] }> {
     return transactionAlone(this.keys.manager, async (manager) => {
+      const query = manager
+        .createQueryBuilder(ApiKey, 'key')
+        .select(CREDIT_COLUMNS.map((column) => `key.${column}`))
+        .where('key.organizationId = :organizationId AND key.id = :counterId', {
+          organizationId,
+          counterId,
+        });
+      if (!isSqlite(manager.connection)) query.setLock('pessimistic_write');
+      const stored = await query.getOne();
+      if (stored === null) throw new NotFoundError('API key not found');
+      const version = stored.creditsVersion + 1;
+      const credits = await creditsOf(stored, version);
       // The balance's own key, then the keys sharing it, each by its index (see spendCredits).
       const sharing = [
         { organizationId, id: counterId },
         { organizationId, creditsId: counterId },
       ];
-      const set = { ...credits, creditsVersion: () => `${e(manager, 'credits_version')} + 1` };
-      const updated: Pick<ApiKey, 'id' | 'creditsVersion'>[] = [];
+      const ids: string[] = [];
       for (const where of sharing) {
-        await manager.update(ApiKey, where, set);
-        updated.push(
-          ...(await manager.find(ApiKey, { select: { id: true, creditsVersion: true }, where })),
-        );
+        await manager.update(ApiKey, where, { ...credits, creditsVersion: version });
+        const keys = await manager.find(ApiKey, { select: { id: true }, where });
+        ids.push(...keys.map((key) => key.id));
       }
-      return {
-        version: Math.max(0, ...updated.map((key) => key.creditsVersion)),
-        ids: updated.map((key) => key.id),
-      };
+      return { version, credits, ids };
     });
   }
 
@@ -286,10 +312,6 @@ function verifiableLookUp(manager: EntityManager): VerifiableLookUp {
       return key as VerifiableApiKey;
     },
   };
-}
-
-function e(manager: EntityManager, name: string): string {
-  return manager.connection.driver.escape(name);
 }
 
 function compare(a: string, b: string): number {

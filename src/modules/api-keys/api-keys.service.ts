@@ -31,7 +31,7 @@ import {
   storedBalanceOf,
   toApiKeyDto,
 } from './api-keys.mapper';
-import { ApiKeysRepository } from './api-keys.repository';
+import { ApiKeysRepository, CreditsColumns } from './api-keys.repository';
 import { ApiKeyDto, ApiKeyListQueryDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { newApiKey, NewApiKeySettings } from './new-api-key';
@@ -53,16 +53,15 @@ import { refuseCreditLimited } from '../../common/auth/credit-limited';
 type ApiKeyPatch = Partial<Pick<ApiKey, 'name' | 'rateLimitPerHour' | 'allowedIps' | 'scopes'>>;
 
 /** The stored form of a key's credits: its balance and refill (both null: unlimited). */
-type CreditsPatch = Pick<
-  ApiKey,
-  'remaining' | 'refillInterval' | 'refillAmount' | 'refillDay' | 'lastRefillAt'
->;
+type CreditsPatch = CreditsColumns;
 
-/** What a PATCH does to a key's credits: a new balance every counter starts from, and its refill. */
-interface CreditsChange {
-  credits: CreditsPatch;
-  fields: ('remaining' | 'refill')[];
-}
+/**
+ * What a PATCH does to a key's credits: a new balance every counter starts from (`credits`), or
+ * the balance counting now kept under a new refill (`keepWithRefill`).
+ */
+type CreditsChange = { fields: ('remaining' | 'refill')[] } & (
+  { credits: CreditsPatch } | { keepWithRefill: CreditRefillDto | null }
+);
 
 /** The contract's name of each field a PATCH may change. */
 const UPDATABLE_FIELDS = {
@@ -178,13 +177,13 @@ export class ApiKeysService implements OnModuleInit {
     assertCallerCovers(caller, scopesOf(key));
     assertMayManageAccountKey(caller, key);
     const patch = this.changesOf(key, dto);
-    const credits = await this.creditsChangeOf(caller, key, dto);
+    const credits = this.creditsChangeOf(caller, key, dto);
     const changed = Object.keys(patch) as (keyof typeof patch)[];
     if (changed.length === 0 && credits === null) return this.get(caller, id);
     if (changed.length > 0) await this.keys.update(key.organizationId, key.id, patch);
-    if (credits !== null) await this.setCredits(key, credits);
+    const stored = credits === null ? null : await this.setCredits(key, credits);
     await this.cache.forget(key.id);
-    const after = toApiKeyDto({ ...key, ...patch, ...credits?.credits });
+    const after = toApiKeyDto({ ...key, ...patch, ...stored });
     const fields = [...changed.map((field) => UPDATABLE_FIELDS[field]), ...(credits?.fields ?? [])];
     this.audit.record(AUDIT_ACTIONS.apiKeyUpdated, {
       organizationId: key.organizationId,
@@ -202,11 +201,11 @@ export class ApiKeysService implements OnModuleInit {
    * What a PATCH does to the key's credits, or null for nothing. A key never sets its own (nor
    * those of the key it shares them with): whoever sells credits is not whoever spends them.
    */
-  private async creditsChangeOf(
+  private creditsChangeOf(
     caller: Principal,
     key: ApiKey,
     dto: UpdateApiKeyDto,
-  ): Promise<CreditsChange | null> {
+  ): CreditsChange | null {
     if (dto.remaining === undefined && dto.refill === undefined) return null;
     const counterId = key.creditsId ?? key.id;
     if (caller.type === 'api_key') {
@@ -234,33 +233,51 @@ export class ApiKeysService implements OnModuleInit {
         fields: dto.refill === undefined ? ['remaining'] : ['remaining', 'refill'],
       };
     }
-    // The refill alone: the balance as it stands now (a refill due under the old rule applied) is
-    // kept, set anew now, so the new rule's first refill is at the start of its next period, not
-    // at the next spend for a period that began before the change. Like any new balance, a spend
-    // in flight during the change is not taken from it.
-    const live = await this.credits.liveBalance(key);
-    return {
-      credits: creditsOfNewKey(live?.remaining ?? key.remaining, dto.refill!, now),
-      fields: ['refill'],
-    };
+    // The refill alone: the balance counting now is kept (setCredits), so the new rule's first
+    // refill comes at the start of its next period, not at the next spend for a period that
+    // began before the change. An unchanged refill changes nothing.
+    const refill = creditsOfNewKey(0, dto.refill!, now);
+    if (
+      refill.refillInterval === key.refillInterval &&
+      refill.refillAmount === key.refillAmount &&
+      refill.refillDay === key.refillDay
+    ) {
+      return null;
+    }
+    return { keepWithRefill: dto.refill!, fields: ['refill'] };
   }
 
   /**
-   * Stores the credits on every key sharing them (a rotation's pair) and, for a new balance,
-   * starts every counter from it; each of those keys leaves every cache.
+   * Stores the credits on every key sharing them (a rotation's pair) as a new balance, the
+   * balance's row locked meanwhile; each of those keys leaves every cache. A new refill alone
+   * carries the balance counting now over into the new version in one step (no spend made
+   * meanwhile is given back; one refunded after it is not). Answers the credits stored.
    */
-  private async setCredits(key: ApiKey, change: CreditsChange): Promise<void> {
+  private async setCredits(key: ApiKey, change: CreditsChange): Promise<CreditsPatch> {
     const counterId = key.creditsId ?? key.id;
-    const { version, ids } = await this.keys.setCredits(
+    const now = this.clock.now();
+    const { version, credits, ids } = await this.keys.setCredits(
       key.organizationId,
       counterId,
-      change.credits,
+      async (stored, newVersion) => {
+        if ('credits' in change) return change.credits;
+        // Made unlimited meanwhile: a refill starts it at its amount, as on any unlimited key.
+        if (stored.remaining === null) return creditsOfNewKey(null, change.keepWithRefill, now);
+        const kept = await this.credits.carryOver(stored, newVersion, now);
+        return creditsOfNewKey(kept, change.keepWithRefill, now);
+      },
     );
-    const { remaining, lastRefillAt } = change.credits;
-    if (remaining !== null) {
-      await this.credits.reset(counterId, version, remaining, lastRefillAt!.getTime());
+    // A carried balance is counting already: the same version's reset leaves it as it is.
+    if (credits.remaining !== null) {
+      await this.credits.reset(
+        counterId,
+        version,
+        credits.remaining,
+        credits.lastRefillAt!.getTime(),
+      );
     }
     for (const id of ids) if (id !== key.id) await this.cache.forget(id);
+    return credits;
   }
 
   /** The fields of a PATCH that differ from the key, in their stored form. */

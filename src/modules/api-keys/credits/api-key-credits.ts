@@ -8,7 +8,7 @@ import {
 import { Clock } from '../../../common/time/clock';
 import { ApiKeyCreditsRecorder } from './api-key-credits.recorder';
 import { balanceAt } from './credit-refill';
-import { KeyCredits, refillOf, StoredCredits } from './key-credits';
+import { KeyCredits, keyCreditsOf, refillOf, StoredCredits } from './key-credits';
 import { RedisCreditCounters } from './redis-credit-counters';
 
 /** A balance counted in this instance's memory (no Redis). */
@@ -122,26 +122,61 @@ export class ApiKeyCredits {
   }
 
   /**
+   * A new refill's balance: the one counting now (a refill due under the `stored` credits' own
+   * applied) becomes version `newVersion`, set at `now`, in one step, so no spend made meanwhile
+   * is given back. Answers what is left. 503 while Redis is configured but out of reach: the
+   * stored balance would give back what was spent since the last flush.
+   */
+  async carryOver(stored: StoredCredits, newVersion: number, now: number): Promise<number> {
+    const credits = keyCreditsOf(stored);
+    if (credits === null) throw new TypeError('carryOver: the key has no credits to carry');
+    const refill =
+      credits.refill === null
+        ? null
+        : { periodStart: credits.refill.periodStart(now), amount: credits.refill.refill.amount };
+    if (this.shared === null) {
+      let balance = this.local.get(credits.counterId);
+      if (balance === undefined || balance.version < credits.version) {
+        balance = { version: credits.version, remaining: credits.remaining, setAt: credits.setAt };
+      }
+      if (
+        refill !== null &&
+        balance.version === credits.version &&
+        refill.periodStart > balance.setAt
+      ) {
+        balance = { ...balance, remaining: refill.amount };
+      }
+      this.local.set(credits.counterId, {
+        version: newVersion,
+        remaining: balance.remaining,
+        setAt: now,
+      });
+      return balance.remaining;
+    }
+    if (!this.redis.isReady()) throw UNAVAILABLE;
+    try {
+      return await this.shared.carry(
+        credits.counterId,
+        credits.version,
+        credits,
+        refill,
+        newVersion,
+        now,
+      );
+    } catch (error) {
+      this.logFailure(error);
+      throw UNAVAILABLE;
+    }
+  }
+
+  /**
    * What each key's balance stands at now (null for a key without a limit): the live count where
    * this instance or Redis has one of the stored version, else the stored balance, refilled when
    * a period began since it was set.
    */
   async balances(keys: readonly StoredCredits[]): Promise<(CreditBalance | null)[]> {
     const limited = keys.filter((key) => key.remaining !== null);
-    return this.balancesFrom(keys, await this.liveBalances(limited, false));
-  }
-
-  /**
-   * What one key's balance stands at now, to carry it over into a new one: 503 while Redis is
-   * configured but out of reach, where the stored balance would give back what was spent since
-   * the last flush.
-   */
-  async liveBalance(key: StoredCredits): Promise<CreditBalance | null> {
-    const live =
-      key.remaining === null
-        ? new Map<string, LocalBalance>()
-        : await this.liveBalances([key], true);
-    return this.balancesFrom([key], live)[0];
+    return this.balancesFrom(keys, await this.liveBalances(limited));
   }
 
   private balancesFrom(
@@ -160,11 +195,8 @@ export class ApiKeyCredits {
     });
   }
 
-  /** The live counts of `keys`' balances; Redis out of reach: none, or 503 when `required`. */
-  private async liveBalances(
-    keys: readonly StoredCredits[],
-    required: boolean,
-  ): Promise<Map<string, LocalBalance>> {
+  /** The live counts of `keys`' balances; none while Redis is out of reach. */
+  private async liveBalances(keys: readonly StoredCredits[]): Promise<Map<string, LocalBalance>> {
     const ids = [...new Set(keys.map((key) => key.creditsId ?? key.id))];
     const found = new Map<string, LocalBalance>();
     if (this.shared === null) {
@@ -174,18 +206,13 @@ export class ApiKeyCredits {
       }
       return found;
     }
-    if (ids.length === 0) return found;
-    if (!this.redis.isReady()) {
-      if (required) throw UNAVAILABLE;
-      return found;
-    }
+    if (ids.length === 0 || !this.redis.isReady()) return found;
     try {
       const states = await this.shared.peek(ids);
       states.forEach((state, i) => state && found.set(ids[i], state));
     } catch (error) {
       // Reading a key must not fail with Redis: the stored balance answers.
       this.logFailure(error);
-      if (required) throw UNAVAILABLE;
     }
     return found;
   }

@@ -5,6 +5,7 @@ import { scriptNumbers } from '../../../common/cluster/script-answers';
 const SPEND = 'tesseraSpendCredits';
 const REFUND = 'tesseraRefundCredit';
 const RESET = 'tesseraResetCredits';
+const CARRY = 'tesseraCarryCredits';
 
 /**
  * A balance is one hash: `v` the version of the stored balance it counts from, `r` what is left,
@@ -73,6 +74,33 @@ end
 return 0
 `;
 
+/**
+ * CARRY: the balance counting now (seeded as SPEND seeds it, refilled where its old refill is
+ * due) becomes the new version's, set at `now`, in one step: no spend falls between the count
+ * read and the new balance. KEYS[1]; ARGV: version, seed remaining, seed set-at, the start of the
+ * current period of the old refill (-1: none), its amount, new version, now, ttl ms. Answers what
+ * is left.
+ */
+const CARRY_SCRIPT = `
+local version = tonumber(ARGV[1])
+local stored = redis.call('HMGET', KEYS[1], 'v', 'r', 'p')
+local v = tonumber(stored[1])
+local r = tonumber(stored[2])
+local p = tonumber(stored[3])
+if v == nil or r == nil or p == nil or v < version then
+  v = version
+  r = tonumber(ARGV[2])
+  p = tonumber(ARGV[3])
+end
+local current = tonumber(ARGV[4])
+if v == version and current > p then
+  r = tonumber(ARGV[5])
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[6], 'r', r, 'p', ARGV[7])
+redis.call('PEXPIRE', KEYS[1], ARGV[8])
+return r
+`;
+
 const TTL_MS = 35 * 86_400_000;
 /** The most spends one script run makes (a run holds Redis for its length). */
 const MAX_SPENDS_PER_RUN = 200;
@@ -104,6 +132,7 @@ type WithCommands = Redis & {
   [SPEND](keyCount: number, ...keysThenArguments: (string | number)[]): Promise<unknown>;
   [REFUND](key: string, ...args: number[]): Promise<unknown>;
   [RESET](key: string, ...args: number[]): Promise<unknown>;
+  [CARRY](key: string, ...args: number[]): Promise<unknown>;
 };
 
 const keyOf = (counterId: string) => `tessera:credits:${counterId}`;
@@ -126,6 +155,7 @@ export class RedisCreditCounters {
       redis.defineCommand(SPEND, { lua: SPEND_SCRIPT });
       redis.defineCommand(REFUND, { numberOfKeys: 1, lua: REFUND_SCRIPT });
       redis.defineCommand(RESET, { numberOfKeys: 1, lua: RESET_SCRIPT });
+      redis.defineCommand(CARRY, { numberOfKeys: 1, lua: CARRY_SCRIPT });
     }
     this.client = redis as WithCommands;
   }
@@ -185,6 +215,32 @@ export class RedisCreditCounters {
 
   async reset(counterId: string, version: number, remaining: number, setAt: number): Promise<void> {
     await this.client[RESET](keyOf(counterId), version, remaining, setAt, TTL_MS);
+  }
+
+  /**
+   * The balance counting now carried into `newVersion`, set at `now` (CARRY_SCRIPT): what is
+   * left. Arguments as `spend`'s, for the balance's current (old) version and refill.
+   */
+  async carry(
+    counterId: string,
+    version: number,
+    seed: { remaining: number; setAt: number },
+    refill: { periodStart: number; amount: number } | null,
+    newVersion: number,
+    now: number,
+  ): Promise<number> {
+    const answer = await this.client[CARRY](
+      keyOf(counterId),
+      version,
+      seed.remaining,
+      seed.setAt,
+      refill === null ? -1 : refill.periodStart,
+      refill === null ? 0 : refill.amount,
+      newVersion,
+      now,
+      TTL_MS,
+    );
+    return scriptNumbers([answer], 1, 'credit carry-over')[0];
   }
 
   /** The balances Redis holds (null where it holds none), in one round trip. */
