@@ -367,6 +367,28 @@ describe('Leaked-key reports (secret scanning partner)', () => {
       await verify(kept.key).expect(401);
     });
 
+    it('acts once on two copies of a report that arrive together', async () => {
+      const owner = await createUser(t, 'copies');
+      const leaked = await keyOf(owner);
+      const body = JSON.stringify([match(leaked.key)]);
+      const [first, second] = await Promise.all([
+        sendReport(t, body, githubSignature(github, body)),
+        sendReport(t, body, githubSignature(github, body)),
+      ]);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(second.body).toEqual(first.body);
+      const reported = await auditOf(owner, `action=api_key.leak_reported&target_id=${leaked.id}`);
+      expect(reported.map((event) => event.metadata.action)).toEqual(['revoked']);
+      const replayed = await Promise.all(
+        [first, second].map(
+          async (answer) =>
+            JSON.parse((await reportEvent(answer.headers['x-request-id'] as string)).metadata)
+              .replayed as boolean,
+        ),
+      );
+      expect(replayed.sort()).toEqual([false, true]);
+    });
+
     it('touches nothing of another organization but the reported key', async () => {
       const alice = await createUser(t, 'tenant-a');
       const bob = await createUser(t, 'tenant-b');

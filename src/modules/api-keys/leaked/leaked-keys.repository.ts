@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, Repository } from 'typeorm';
+import { EntityManager, In, IsNull, Repository } from 'typeorm';
 import { isUniqueViolation } from '../../../database/errors';
+import { transactionAlone } from '../../../database/transactions';
 import { ApiKey } from '../api-key.entity';
 import { LeakReportReceipt } from './leak-report-receipt.entity';
 
@@ -19,20 +20,6 @@ export class LeakedKeysRepository {
     @InjectRepository(LeakReportReceipt)
     private readonly receipts: Repository<LeakReportReceipt>,
   ) {}
-
-  /** Whether a report with this digest was acted on before. */
-  wasReceived(digest: string): Promise<boolean> {
-    return this.receipts.exists({ where: { digest } });
-  }
-
-  /** Notes a report as acted on; one a concurrent copy noted first is noted already. */
-  async noteReceived(digest: string, reporterKeyId: string, at: Date): Promise<void> {
-    try {
-      await this.receipts.insert({ digest, reporterKeyId, receivedAt: at });
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-    }
-  }
 
   /**
    * The keys with these keyed hashes, across organizations: a report names secrets, not
@@ -57,28 +44,52 @@ export class LeakedKeysRepository {
   }
 
   /**
-   * Marks the key reported leaked (the first report's time stays) and, with `revoke`, revokes
-   * it unless it is revoked already. Each change is one conditional UPDATE, so two reports racing
-   * revoke the key once: true for the call that did.
+   * Acts on a report once: notes its digest and marks each key reported leaked (the first
+   * report's time stays), revoking those with `revoke` unless revoked already, in one
+   * transaction. Answers, per key, whether this call revoked it; null when a report of these
+   * bytes was acted on before (by this instance or another, even at this moment): nothing done.
    */
-  async markLeaked(
-    organizationId: string,
-    id: string,
+  async markLeakedOnce(
+    report: { digest: string; reporterKeyId: string },
+    keys: { organizationId: string; id: string; revoke: boolean }[],
     at: Date,
-    revoke: boolean,
-  ): Promise<{ revoked: boolean }> {
-    let revoked = false;
-    if (revoke) {
-      const result = await this.keys.update(
-        { organizationId, id, revokedAt: IsNull() },
-        { revokedAt: at },
-      );
-      revoked = result.affected === 1;
+  ): Promise<boolean[] | null> {
+    try {
+      return await transactionAlone(this.keys.manager, async (manager) => {
+        await manager.insert(LeakReportReceipt, { ...report, receivedAt: at });
+        const revoked: boolean[] = [];
+        for (const key of keys) revoked.push(await markLeaked(manager, key, at));
+        return revoked;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
     }
-    await this.keys.update(
-      { organizationId, id, leakReportedAt: IsNull() },
-      { leakReportedAt: at },
-    );
-    return { revoked };
   }
+}
+
+/**
+ * Each change is one conditional UPDATE, so two reports racing revoke the key once: true for the
+ * call that did.
+ */
+async function markLeaked(
+  manager: EntityManager,
+  { organizationId, id, revoke }: { organizationId: string; id: string; revoke: boolean },
+  at: Date,
+): Promise<boolean> {
+  let revoked = false;
+  if (revoke) {
+    const result = await manager.update(
+      ApiKey,
+      { organizationId, id, revokedAt: IsNull() },
+      { revokedAt: at },
+    );
+    revoked = result.affected === 1;
+  }
+  await manager.update(
+    ApiKey,
+    { organizationId, id, leakReportedAt: IsNull() },
+    { leakReportedAt: at },
+  );
+  return revoked;
 }

@@ -82,24 +82,31 @@ export class LeakedKeysService {
     };
     const reported = reportedTokensOf(request.body);
     const matches = await this.match(reported);
-    const digest = createHash('sha256').update(rawBodyOf(request)).digest('hex');
-    if (await this.keys.wasReceived(digest)) {
-      // A report sent again (a retry, or a replay of a captured one): the same answer, and
-      // nothing done again, so a key its organization chose to keep is not revoked later.
-      const matchedKeys = new Set(matches.map((key) => key?.id).filter(Boolean)).size;
-      this.recordReport(reported.length, matchedKeys, [], reporter, true);
-    } else {
-      const actions = await this.actOnKeys(reported, matches, reporter);
-      // Noted once acted on: should acting fail, the reporter's retry acts again (every change
-      // is conditional, so a key is revoked once however often).
-      await this.keys.noteReceived(digest, check.reporterKeyId, new Date());
-      this.recordReport(reported.length, actions.length, actions, reporter, false);
-    }
-    return reported.map((entry, i) => ({
+    const answer = reported.map((entry, i): LeakVerdict => ({
       token_raw: entry.token,
       token_type: entry.type,
       label: matches[i] ? 'true_positive' : 'false_positive',
     }));
+    const mentions = firstMentions(reported, matches);
+    if (mentions.length === 0) {
+      this.recordReport(reported.length, 0, [], reporter, false);
+      return answer;
+    }
+    const digest = createHash('sha256').update(rawBodyOf(request)).digest('hex');
+    const decisions = await this.actOnKeys(mentions, {
+      digest,
+      reporterKeyId: check.reporterKeyId,
+    });
+    if (decisions === null) {
+      // The same bytes acted on before (a retry, or a replay of a captured report): the same
+      // answer and nothing done, so a key its organization chose to keep is not revoked later.
+      this.recordReport(reported.length, mentions.length, [], reporter, true);
+      return answer;
+    }
+    decisions.forEach((decision, i) => this.recordAction(mentions[i], decision, reporter));
+    const actions = decisions.map(({ action }) => action);
+    this.recordReport(reported.length, mentions.length, actions, reporter, false);
+    return answer;
   }
 
   /**
@@ -117,55 +124,50 @@ export class LeakedKeysService {
     });
   }
 
-  /** Each matched key once, however often the report names it, with its first mention. */
+  /**
+   * Marks each key and revokes those whose organization's policy says so, once per report
+   * (null: acted on before); every instance then drops the revoked keys, so their very next
+   * request is refused everywhere.
+   */
   private async actOnKeys(
-    reported: ReportedToken[],
-    matches: (LeakedKeyRow | null)[],
-    reporter: Reporter,
-  ): Promise<LeakAction[]> {
-    const firstMention = new Map<string, { key: LeakedKeyRow; entry: ReportedToken }>();
-    matches.forEach((key, i) => {
-      if (key && !firstMention.has(key.id)) firstMention.set(key.id, { key, entry: reported[i] });
-    });
-    if (firstMention.size === 0) return [];
-    const mentions = [...firstMention.values()];
+    mentions: Mention[],
+    report: { digest: string; reporterKeyId: string },
+  ): Promise<Decision[] | null> {
     // Only a live key's organization has anything to decide.
     const live = mentions.filter(({ key }) => key.revokedAt === null);
     const policies =
       live.length > 0
         ? await this.organizations.leakedKeyPoliciesOf(live.map(({ key }) => key.organizationId))
         : new Map<string, LeakedKeyPolicy>();
-    const at = new Date();
-    const actions: LeakAction[] = [];
-    for (const { key, entry } of mentions) {
-      const policy = key.revokedAt === null ? (policies.get(key.organizationId) ?? 'revoke') : null;
-      actions.push(await this.actOn(key, entry, policy, at, reporter));
+    const decided = mentions.map(({ key }) =>
+      key.revokedAt === null ? (policies.get(key.organizationId) ?? 'revoke') : null,
+    );
+    const revoked = await this.keys.markLeakedOnce(
+      report,
+      mentions.map(({ key }, i) => ({
+        organizationId: key.organizationId,
+        id: key.id,
+        revoke: decided[i] === 'revoke',
+      })),
+      new Date(),
+    );
+    if (revoked === null) return null;
+    for (let i = 0; i < mentions.length; i++) {
+      if (revoked[i]) await this.cache.forget(mentions[i].key.id);
     }
-    return actions;
+    // Not revoked under `revoke`: another report (or a person) revoked it a moment before.
+    return decided.map((policy, i) => ({
+      policy,
+      action: revoked[i] ? 'revoked' : policy === 'flag' ? 'flagged' : 'already_revoked',
+    }));
   }
 
-  /** `policy`: the organization's for a live key; null for a key revoked before. */
-  private async actOn(
-    key: LeakedKeyRow,
-    entry: ReportedToken,
-    policy: LeakedKeyPolicy | null,
-    at: Date,
+  /** The key's organization learns of the report, and of its revocation. */
+  private recordAction(
+    { key, entry }: Mention,
+    { action, policy }: Decision,
     reporter: Reporter,
-  ): Promise<LeakAction> {
-    const { revoked } = await this.keys.markLeaked(
-      key.organizationId,
-      key.id,
-      at,
-      policy === 'revoke',
-    );
-    // Every instance drops the key now, so its very next request is refused everywhere.
-    if (revoked) await this.cache.forget(key.id);
-    // Not revoked under `revoke`: another report (or a person) revoked it a moment before.
-    const action: LeakAction = revoked
-      ? 'revoked'
-      : policy === 'flag'
-        ? 'flagged'
-        : 'already_revoked';
+  ): void {
     const event = {
       organizationId: key.organizationId,
       actor: reporter.actor,
@@ -186,13 +188,12 @@ export class LeakedKeysService {
         reported_as: withoutToken(entry.type, entry.token),
       },
     });
-    if (revoked) {
+    if (action === 'revoked') {
       this.audit.record(AUDIT_ACTIONS.apiKeyRevoked, {
         ...event,
         metadata: { name: key.name, start: key.start, reason: 'leak_reported' },
       });
     }
-    return action;
   }
 
   /**
@@ -235,6 +236,27 @@ export class LeakedKeysService {
       }),
     );
   }
+}
+
+/** A key a report names, with its first mention. */
+interface Mention {
+  key: LeakedKeyRow;
+  entry: ReportedToken;
+}
+
+/** What a report did to a key: `policy` the organization's for a live key, null for one revoked before. */
+interface Decision {
+  action: LeakAction;
+  policy: LeakedKeyPolicy | null;
+}
+
+/** Each matched key once, however often the report names it, with its first mention. */
+function firstMentions(reported: ReportedToken[], matches: (LeakedKeyRow | null)[]): Mention[] {
+  const first = new Map<string, Mention>();
+  matches.forEach((key, i) => {
+    if (key && !first.has(key.id)) first.set(key.id, { key, entry: reported[i] });
+  });
+  return [...first.values()];
 }
 
 /** The characters after `<prefix>_<env>_`: the key's secret part and checksum. */
