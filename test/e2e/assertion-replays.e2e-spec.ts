@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { hash, randomUUID } from 'node:crypto';
 import type { RedisConnections } from '../../src/common/cluster/redis-connections';
-import { Clock } from '../../src/common/time/clock';
+import { SystemClock } from '../../src/common/time/clock';
 import { AssertionReplays } from '../../src/modules/service-accounts/assertions/assertion-replays';
 import { countScriptRuns, describeWithSharedRedis, TEST_REDIS_URL } from '../utils/redis';
 
@@ -19,7 +19,7 @@ describeWithSharedRedis('AssertionReplays on Redis', () => {
     redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
     await redis.ping();
     const connections = { commands: redis, isReady: () => redis.status === 'ready' };
-    replays = new AssertionReplays(connections as unknown as RedisConnections, new Clock());
+    replays = new AssertionReplays(connections as unknown as RedisConnections, new SystemClock());
     // Loads the script into Redis, so each run below is one EVALSHA.
     await replays.firstUse(account(), 'warm-up', 1000);
     scripts = countScriptRuns(redis);
