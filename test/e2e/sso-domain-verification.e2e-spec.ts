@@ -292,6 +292,47 @@ describe('SAML SSO: domain verification and what a connection may do', () => {
       expect(await signIn(idp, connection, `staff@${domain}`)).toMatchObject({ status: 200 });
     });
 
+    it('signs in no account holding a role elsewhere that they do not hold: its browser session acts there too', async () => {
+      const { team, idp, domain, connection } = await adminsConnection();
+      // A member here, and the owner of the organization their registration made.
+      const registered = `dev@${domain}`;
+      await register(registered);
+      await request(t.http)
+        .post(`/v1/organizations/${team.organizationId}/members`)
+        .set(bearer(team.owner.accessToken))
+        .send({ email: registered, role: 'member' })
+        .expect(201);
+      expect(await signIn(idp, connection, registered)).toEqual({
+        status: 403,
+        reason: 'member_outranks_connection',
+        session: undefined,
+      });
+
+      // Made by the connection, then let into an organization the administrator is not in.
+      const provisioned = `contractor@${domain}`;
+      expect(await signIn(idp, connection, provisioned)).toMatchObject({ status: 200 });
+      const elsewhere = await createUser(t, 'elsewhere');
+      await request(t.http)
+        .post(`/v1/organizations/${elsewhere.organizationId}/members`)
+        .set(bearer(elsewhere.accessToken))
+        .send({ email: provisioned, role: 'viewer' })
+        .expect(201);
+      expect(await signIn(idp, connection, provisioned)).toMatchObject({
+        status: 403,
+        reason: 'member_outranks_connection',
+      });
+
+      // The organization's owner, for the domain this connection verified, speaks for its
+      // accounts (as whoever holds its mail would).
+      await request(t.http)
+        .patch(`/v1/sso/connections/${connection.id}`)
+        .set(team.inOrg(team.owner))
+        .send({})
+        .expect(200);
+      expect(await signIn(idp, connection, registered)).toMatchObject({ status: 200 });
+      expect(await signIn(idp, connection, provisioned)).toMatchObject({ status: 200 });
+    });
+
     it('stops when they no longer manage SSO in the organization, until another administrator takes it over (PATCH)', async () => {
       const { team, idp, domain, connection } = await adminsConnection();
       await request(t.http)

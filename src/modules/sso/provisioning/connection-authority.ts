@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OrganizationsService } from '../../organizations/organizations.service';
-import { permissionsOf, Role } from '../../organizations/roles';
+import { permissionsOf, Role, ROLE_RANK } from '../../organizations/roles';
 import { connectionOwnerOf } from '../connections/connection-owner';
 import type { SsoConnection } from '../connections/sso-connection.entity';
 import { SsoRefusal } from '../saml/sso-refusal';
@@ -11,7 +11,8 @@ import { SsoPermissions } from '../sso.permissions';
  * may now. Their current role in the organization bounds the roles it gives and the members
  * it signs in; once they no longer manage SSO there (removed, demoted), it signs in nobody
  * until another administrator takes it over (a PATCH). The operator's connections answer to
- * the operator, who holds every role. One membership look-up per sign-in.
+ * the operator, who holds every role. One membership look-up per sign-in, two more for an
+ * account that exists.
  */
 @Injectable()
 export class ConnectionAuthority {
@@ -29,4 +30,44 @@ export class ConnectionAuthority {
     }
     return membership.role;
   }
+
+  /**
+   * Refused (`member_outranks_connection`) when signing in this existing account would hand the
+   * connection's owner a role they do not hold themselves, in any organization: a browser
+   * session acts in all of the account's organizations, not only the connection's. The
+   * organization's owner, once this connection verified the email's domain, speaks for the
+   * domain's accounts (as whoever holds its mail would) and is not held to this.
+   */
+  async assertCoversAccount(
+    connection: SsoConnection,
+    ceiling: Role,
+    userId: string,
+    domainVerifiedHere: boolean,
+  ): Promise<void> {
+    if (ceiling === 'owner' && domainVerifiedHere) return;
+    const owner = connectionOwnerOf(connection.createdBy);
+    if (owner === 'instance_admin') return;
+    const held = await this.organizations.membershipsOf(userId, MAX_MEMBERSHIPS);
+    // More than can be read: not all of them can be checked, so none is handed over.
+    if (held.length >= MAX_MEMBERSHIPS || owner === null) {
+      throw new SsoRefusal('member_outranks_connection');
+    }
+    const others = held.filter((m) => m.organizationId !== connection.organizationId);
+    if (others.length === 0) return;
+    const ownerHolds = new Map(
+      (await this.organizations.membershipsOf(owner.userId, MAX_MEMBERSHIPS)).map((m) => [
+        m.organizationId,
+        m.role,
+      ]),
+    );
+    for (const { organizationId, role } of others) {
+      const theirs = ownerHolds.get(organizationId);
+      if (theirs === undefined || ROLE_RANK[role] > ROLE_RANK[theirs]) {
+        throw new SsoRefusal('member_outranks_connection');
+      }
+    }
+  }
 }
+
+/** The most organizations of an account a sign-in reads (far above any real account's). */
+const MAX_MEMBERSHIPS = 1_000;

@@ -42,7 +42,9 @@ const AUDITED_GROUP_CHARS = 100;
  * - An account that exists: signed in only if this connection provisioned it, or the email's
  *   domain is verified (else anyone claiming a domain could sign in as its people, whatever
  *   else they hold); and only as a member of the organization (an administrator adds others).
- *   Their role follows the mapping when the connection says so; an owner is never changed.
+ *   Their role follows the mapping when the connection says so; an owner is never changed. The
+ *   account's roles elsewhere bound it too (ConnectionAuthority.assertCoversAccount): its
+ *   session acts in every organization it belongs to.
  * - Neither, once another connection has verified the domain: it is that connection's now.
  *   Its verification removed this connection's claim; this check covers a claim that raced it.
  */
@@ -86,6 +88,12 @@ export class JitProvisioning {
     if (ROLE_RANK[membership.role] > ROLE_RANK[ceiling]) {
       throw new SsoRefusal('member_outranks_connection');
     }
+    await this.authority.assertCoversAccount(
+      connection,
+      ceiling,
+      existing.id,
+      verifiedBy === connection.id,
+    );
     if (
       !connection.updateRoleOnLogin ||
       membership.role === mapped ||

@@ -56,7 +56,7 @@ export const REFUSALS = {
   ],
   member_outranks_connection: [
     403,
-    'This member’s role is above that of the administrator who set up the connection; sign in with a password, or have an owner take the connection over.',
+    'This account holds a role, here or in another organization, that the administrator who set up the connection does not; sign in with a password, or have an owner take the connection over.',
   ],
   connection_owner_gone: [
     403,
