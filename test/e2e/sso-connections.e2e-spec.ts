@@ -10,7 +10,9 @@ import { SsoConnectionsRepository } from '../../src/modules/sso/connections/sso-
 import { MetadataRefresh } from '../../src/modules/sso/metadata/metadata-refresh';
 import { METADATA_FETCH_OPTIONS } from '../../src/modules/sso/metadata/metadata-url-fetcher';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
+import { asKey, createApiKey } from '../utils/api-keys';
 import { bearer, createUser } from '../utils/factories';
+import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 import { PageClient } from '../utils/pages';
 import { readAuthnRequest, SamlTestIdp } from '../utils/saml-test-idp';
 import {
@@ -276,6 +278,32 @@ describe('SSO connections (/v1/sso/connections)', () => {
       .set(team.inOrg(team.members.admin))
       .send({ name: 'renamed' })
       .expect(200);
+  });
+
+  it('answers to a person: the operator’s token may own one, the operator’s API key (an administrator with nobody behind it) may not', async () => {
+    const operator = { ...bearer(TEST_ADMIN_TOKEN), 'X-Organization-ID': team.organizationId };
+    const byOperator = await createConnection(t, operator, idp, { domains: [uniqueDomain()] });
+    expect(byOperator.created_by).toBe('instance_admin');
+    const operatorKey = await createApiKey(t, operator, { name: 'ops', scopes: ['sso:write'] });
+    const refused = await request(t.http)
+      .post('/v1/sso/connections')
+      .set(asKey(operatorKey.key))
+      .send({
+        name: 'Corp IdP',
+        provider: 'custom_saml',
+        idp_entity_id: idp.entityId,
+        idp_sso_url: idp.ssoUrl,
+        idp_certificate: idp.certificatePem,
+        domains: [uniqueDomain()],
+      })
+      .expect(403);
+    expect(refused.body.code).toBe('sso_connection_needs_a_person');
+    const taken = await request(t.http)
+      .patch(`/v1/sso/connections/${byOperator.id}`)
+      .set(asKey(operatorKey.key))
+      .send({})
+      .expect(403);
+    expect(taken.body.code).toBe('sso_connection_needs_a_person');
   });
 
   it('changes with PATCH and frees its domains when deleted', async () => {

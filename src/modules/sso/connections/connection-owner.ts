@@ -12,8 +12,7 @@ export type ConnectionOwner = { userId: string } | typeof INSTANCE_ADMIN_OWNER |
 /**
  * Who a connection answers to (stored as created_by): the person whose current role bounds
  * it, as "a credential never grants more than its creator holds". A user for themselves; an
- * API key for the user behind it (or the operator's key for the operator); the operator's
- * token. A service account or an OAuth client holds scopes, not a role in the organization
+ * API key for the user behind it; the operator's token. A service account or an OAuth client holds scopes, not a role in the organization
  * that could bound the roles a connection gives: refused, as for API keys an OAuth client mints.
  */
 export function ownerRefOf(caller: Principal): string {
@@ -24,7 +23,9 @@ export function ownerRefOf(caller: Principal): string {
       return INSTANCE_ADMIN_OWNER;
     case 'api_key': {
       const owner = (caller.credential as ActingApiKey).key.owner;
-      if (owner === 'instance_admin') return INSTANCE_ADMIN_OWNER;
+      // The operator's key acts as an administrator, not as the operator: no person stands
+      // behind it whose role could bound the connection (the operator's token can own one).
+      if (owner === 'instance_admin') return refused();
       if (owner !== null && 'userId' in owner) return `${USER}${owner.userId}`;
       return refused();
     }
@@ -44,7 +45,7 @@ export function connectionOwnerOf(createdBy: string): ConnectionOwner {
 
 function refused(): never {
   throw new ForbiddenError(
-    'An SSO connection answers to a person, whose role bounds the roles it gives: create or change it as a user, or with a key that acts for one',
+    'An SSO connection answers to a person, whose role bounds the roles it gives: create or change it as a user, with a key that acts for one, or with the operator’s token',
     'sso_connection_needs_a_person',
   );
 }
