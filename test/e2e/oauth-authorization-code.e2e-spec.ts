@@ -548,6 +548,56 @@ describe('OAuth: authorization code, refresh tokens, ID tokens, userinfo, user g
       await write().expect(403);
     });
 
+    it('says what it can do: the answer’s scope, the token’s claim and introspection hold what the role allows; a refresh follows the role', async () => {
+      const viewer = await createUser(t, 'oauth-scope-viewer');
+      await request(t.http)
+        .post(`/v1/organizations/${team.organizationId}/members`)
+        .set(bearer(team.owner.accessToken))
+        .send({ email: viewer.email, role: 'viewer' })
+        .expect(201);
+      const client = await newClient(ownerOf(team));
+      const tokens = await delegated(
+        viewer,
+        ['openid', 'translate:read', 'translate:write'],
+        client,
+      );
+      expect(tokens.scope).toBe('openid translate:read');
+      expect(decodeJwt(tokens.access_token).scope).toBe('openid translate:read');
+      const resourceServer = await newClient(ownerOf(team));
+      const introspect = async (token: string) =>
+        (
+          await request(t.http)
+            .post('/oauth/introspect')
+            .set(basicAuth(resourceServer.clientId, resourceServer.clientSecret))
+            .type('form')
+            .send({ token })
+            .expect(200)
+        ).body as { active: boolean; scope?: string };
+      expect(await introspect(tokens.access_token)).toMatchObject({
+        active: true,
+        scope: 'openid translate:read',
+      });
+
+      // Promoted: the next refresh carries what the consent and the new role allow together.
+      await request(t.http)
+        .patch(`/v1/organizations/${team.organizationId}/members/${viewer.userId}`)
+        .set(bearer(team.owner.accessToken))
+        .send({ role: 'member' })
+        .expect(200);
+      const refreshed = await refresh(client, tokens.refresh_token!).expect(200);
+      expect(refreshed.body.scope).toBe('openid translate:read translate:write');
+      // Demoted again: the token issued as a member reports what a viewer holds at once.
+      await request(t.http)
+        .patch(`/v1/organizations/${team.organizationId}/members/${viewer.userId}`)
+        .set(bearer(team.owner.accessToken))
+        .send({ role: 'viewer' })
+        .expect(200);
+      expect(await introspect(refreshed.body.access_token as string)).toMatchObject({
+        active: true,
+        scope: 'openid translate:read',
+      });
+    });
+
     it('needs the consented scope for a permission the role holds', async () => {
       const admin = team.members.admin;
       const narrow = await delegated(admin, ['translate:read']);

@@ -75,13 +75,38 @@ export class DelegatedPrincipals {
   private scopesOf(valid: ValidOAuthToken, role: Role): DelegatedScopes {
     const known = this.scopesByToken.get(valid);
     if (known?.role === role) return known;
-    const resource = valid.scopes.filter((scope) => !isOidcScope(scope));
     const computed: DelegatedScopes = {
       role,
-      scopes: narrowScopes(resource, this.catalogue.scopesOfRole(role)),
+      scopes: resourceScopesWithin(valid.scopes, role, this.catalogue),
       identityScopes: valid.scopes.filter(isOidcScope),
     };
     this.scopesByToken.set(valid, computed);
     return computed;
   }
+}
+
+/** The resource (/v1) scopes of `scopes` that `role` holds (OpenID Connect's left out). */
+function resourceScopesWithin(
+  scopes: readonly string[],
+  role: Role,
+  catalogue: ScopeCatalogue,
+): string[] {
+  const resource = scopes.filter((scope) => !isOidcScope(scope));
+  return narrowScopes(resource, catalogue.scopesOfRole(role));
+}
+
+/**
+ * What a user's delegated scopes come to with their role: the resource scopes the role holds,
+ * and the OpenID Connect scopes as they are (they are about the user, not the organization).
+ * What a token acts with on /v1, what introspection reports and what the token endpoint issues.
+ */
+export function scopesWithinRole(
+  scopes: readonly string[],
+  role: Role,
+  catalogue: ScopeCatalogue,
+): string[] {
+  const held = new Set(resourceScopesWithin(scopes, role, catalogue));
+  // In the order granted; a wildcard the role holds only part of gives way to that part.
+  const kept = scopes.filter((scope) => isOidcScope(scope) || held.has(scope));
+  return [...kept, ...[...held].filter((scope) => !scopes.includes(scope))];
 }

@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { ScopeCatalogue } from '../../../common/auth/scope-catalogue';
 import { InvalidClient } from '../../../common/errors/oauth-errors';
 import { MembershipRolesCache } from '../../organizations/membership-roles.cache';
 import { AccessTokensService } from '../../tokens/access-tokens.service';
+import { scopesWithinRole } from '../access-tokens/delegated-principals';
 import { OAuthAccessTokens, ValidOAuthToken } from '../access-tokens/oauth-access-tokens';
 import { ClientAuthentication } from '../client-authentication';
 import { OAuthGrants } from '../grants/oauth-grants';
 import { OAUTH_REFRESH_TOKEN_PREFIX, OAuthRefreshTokens } from '../grants/oauth-refresh-tokens';
 import type { OAuthClient } from '../storage/oauth-client.entity';
+import { scopeList } from '../oauth-scopes';
 import { tokenParameters } from '../token/token-parameters';
 
 /** RFC 7662 section 2.2's answer; `org_id` is Tessera's (the organization the token acts in). */
@@ -34,7 +37,8 @@ const INACTIVE: IntrospectionAnswer = Object.freeze({ active: false }) as Intros
  * and about a refresh token only if it is the client the token was issued to (a resource server
  * is never sent one: anyone else presenting it leaked it). Any other token, like an unknown,
  * expired or revoked one, is `{"active": false}`; so is a token a user delegated once the user
- * is no longer a member of its organization. A verified access token is cached
+ * is no longer a member of its organization, and such a token's scopes are those the user's role
+ * there holds now (as on /v1). A verified access token is cached
  * (OAuthAccessTokens), so a resource server asking per request costs little.
  */
 @Injectable()
@@ -46,6 +50,7 @@ export class Introspection {
     private readonly grants: OAuthGrants,
     private readonly roles: MembershipRolesCache,
     private readonly issuer: AccessTokensService,
+    private readonly catalogue: ScopeCatalogue,
   ) {}
 
   async introspect(request: FastifyRequest): Promise<IntrospectionAnswer> {
@@ -72,11 +77,12 @@ export class Introspection {
   private async accessToken(token: string, client: OAuthClient): Promise<IntrospectionAnswer> {
     const valid = this.tokens.cached(token) ?? (await this.tokens.validate(token));
     if (!valid || valid.claims.org_id !== client.organizationId) return INACTIVE;
-    if (!(await this.userStillMember(valid))) return INACTIVE;
+    const scopes = await this.scopesNow(valid);
+    if (scopes === null) return INACTIVE;
     const { claims } = valid;
     return {
       active: true,
-      scope: valid.scopes.join(' '),
+      scope: scopes.join(' '),
       client_id: claims.client_id,
       token_type: 'Bearer',
       exp: claims.exp,
@@ -89,10 +95,14 @@ export class Introspection {
     };
   }
 
-  /** A token a user delegated acts while the user is a member of its organization (as on /v1). */
-  private async userStillMember({ claims }: ValidOAuthToken): Promise<boolean> {
-    if (claims.gid === undefined) return true;
-    return (await this.roles.roleOf(claims.sub, claims.org_id)) !== null;
+  /**
+   * The scopes the token acts with now, as on /v1: a token a user delegated only while the user
+   * is a member of its organization (else null), and only with what the user's role there holds.
+   */
+  private async scopesNow({ claims, scopes }: ValidOAuthToken): Promise<readonly string[] | null> {
+    if (claims.gid === undefined) return scopes;
+    const role = await this.roles.roleOf(claims.sub, claims.org_id);
+    return role === null ? null : scopesWithinRole(scopes, role, this.catalogue);
   }
 
   private async refreshToken(token: string, client: OAuthClient): Promise<IntrospectionAnswer> {
@@ -100,10 +110,11 @@ export class Introspection {
     if (!stored || stored.usedAt !== null || this.refreshTokens.isExpired(stored)) return INACTIVE;
     const grant = await this.grants.find(stored.grantId);
     if (!grant || grant.clientId !== client.id) return INACTIVE;
-    if ((await this.roles.roleOf(grant.userId, grant.organizationId)) === null) return INACTIVE;
+    const role = await this.roles.roleOf(grant.userId, grant.organizationId);
+    if (role === null) return INACTIVE;
     return {
       active: true,
-      scope: stored.scopes,
+      scope: scopesWithinRole(scopeList(stored.scopes), role, this.catalogue).join(' '),
       client_id: grant.clientId,
       token_type: 'refresh_token',
       exp: Math.floor(stored.expiresAt.getTime() / 1000),

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { ScopeCatalogue } from '../../../common/auth/scope-catalogue';
+import { narrowScopes } from '../../../common/auth/scopes';
+import { InvalidGrant } from '../../../common/errors/oauth-errors';
 import type { RequestOrigin } from '../../../common/http/request-origin';
+import { MembershipRolesCache } from '../../organizations/membership-roles.cache';
 import { AccessTokensService } from '../../tokens/access-tokens.service';
+import { scopesWithinRole } from '../access-tokens/delegated-principals';
+import { scopesOf } from '../clients/oauth-client-fields';
 import { IdTokens } from '../id-tokens';
 import { OAuthAuditTrail } from '../oauth-audit-trail';
 import type { OAuthClient } from '../storage/oauth-client.entity';
@@ -36,10 +42,13 @@ export class GrantTokens {
     private readonly idTokens: IdTokens,
     private readonly grants: OAuthGrants,
     private readonly audit: OAuthAuditTrail,
+    private readonly roles: MembershipRolesCache,
+    private readonly catalogue: ScopeCatalogue,
   ) {}
 
   async issue(request: GrantTokensRequest): Promise<TokenAnswer> {
-    const { client, grant, scopes } = request;
+    const { client, grant } = request;
+    const scopes = await this.scopesNow(request);
     // First: it is what fails (invalid_grant) if the grant ended while this request ran.
     const refreshToken = request.refreshToken
       ? await this.refreshTokens.issue({
@@ -65,7 +74,22 @@ export class GrantTokens {
       scope: scopes.join(' '),
     };
     if (refreshToken) answer.refresh_token = refreshToken;
-    return this.complete(answer, request);
+    return this.complete(answer, { ...request, scopes });
+  }
+
+  /**
+   * What the tokens carry: the scopes granted, within the client's registration now and the
+   * user's role in the grant's organization now, so the answer's `scope`, the access token's
+   * claim and the ID token's claims say what the token can do (on /v1 and at introspection the
+   * role is applied again, should it change). The refresh token keeps the scopes granted: a
+   * later refresh follows the role up as well as down.
+   */
+  private async scopesNow({ client, grant, scopes }: GrantTokensRequest): Promise<string[]> {
+    const role = await this.roles.roleOf(grant.userId, grant.organizationId);
+    if (role === null) {
+      throw new InvalidGrant('The user is no longer a member of the grant’s organization');
+    }
+    return scopesWithinRole(narrowScopes(scopes, scopesOf(client)), role, this.catalogue);
   }
 
   /**
