@@ -277,6 +277,58 @@ describe('the web console (server side)', () => {
         .expect(401);
     });
 
+    it('ends the session with its grant: when its code is presented again, or the user ends the grant', async () => {
+      const lena = await createUser(t, 'console-lena');
+      const exchange = async () => {
+        const { verifier, challenge } = pkcePair();
+        const { code, grantId } = await grantedCode(t, {
+          client: { clientId: CLIENT_ID, clientSecret: '', organizationId: lena.organizationId },
+          userId: lena.userId,
+          scopes: ['openid'],
+          redirectUri: CALLBACK,
+          codeChallenge: challenge,
+        });
+        const send = () =>
+          request(t.http).post('/oauth/token').type('form').send({
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: CALLBACK,
+            client_id: CLIENT_ID,
+            code_verifier: verifier,
+          });
+        const tokens = (await send().expect(200)).body as {
+          access_token: string;
+          refresh_token: string;
+        };
+        return { tokens, grantId, send };
+      };
+      const ended = async (tokens: { access_token: string; refresh_token: string }) => {
+        await request(t.http).get('/v1/auth/verify').set(bearer(tokens.access_token)).expect(401);
+        await request(t.http)
+          .post('/v1/auth/refresh')
+          .send({ refresh_token: tokens.refresh_token })
+          .expect(401);
+      };
+
+      // A code stolen and exchanged first (RFC 9700 section 4.2.4): the second use ends it all.
+      const stolen = await exchange();
+      await request(t.http)
+        .get('/v1/auth/verify')
+        .set(bearer(stolen.tokens.access_token))
+        .expect(200);
+      expect((await stolen.send().expect(400)).body.error).toBe('invalid_grant');
+      await ended(stolen.tokens);
+
+      const mine = await exchange();
+      await request(t.http)
+        .delete(`/v1/oauth/grants/${mine.grantId}`)
+        .set(bearer(lena.accessToken))
+        .expect(204);
+      await ended(mine.tokens);
+      // The user's other sign-ins go on.
+      await request(t.http).get('/v1/auth/verify').set(bearer(lena.accessToken)).expect(200);
+    });
+
     it('counts the hosted page’s sign-in, not the code exchange, as the time of sign-in', async () => {
       const katherine = await createUser(t, 'console-katherine');
       const { verifier, challenge } = pkcePair();

@@ -515,6 +515,7 @@ const SET_BY_SERVER: Record<string, string> = {
   'sessions.revoked_reason': 'reason from a fixed list',
   'sessions.ip': 'client address at sign-in (client-address.ts)',
   'sessions.user_agent': 'User-Agent header at sign-in, cut to 300',
+  'sessions.oauth_grant_id': 'id of an existing grant (the console’s sessions)',
   'refresh_tokens.id': 'UUID made by the server',
   'refresh_tokens.session_id': 'id of an existing session',
   'refresh_tokens.token_hash': 'SHA-256 hex',

@@ -17,6 +17,7 @@ import { LeakedKeyReports1765001700000 } from './1765001700000-LeakedKeyReports'
 import { ApiKeyCredits1765001800000 } from './1765001800000-ApiKeyCredits';
 import { SsoVerifiedDomains1765001900000 } from './1765001900000-SsoVerifiedDomains';
 import { LeakReportReceipts1765002000000 } from './1765002000000-LeakReportReceipts';
+import { FirstPartySessionGrants1765002100000 } from './1765002100000-FirstPartySessionGrants';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   ApiKeyCredits1765001800000,
   SsoVerifiedDomains1765001900000,
   LeakReportReceipts1765002000000,
+  FirstPartySessionGrants1765002100000,
 ];

@@ -7,6 +7,7 @@ import { IdColumn, RefColumn, TimeColumn } from '../../../database/columns';
  */
 @Entity('sessions')
 @Index('ix_sessions_user', ['userId'])
+@Index('ix_sessions_oauth_grant', ['oauthGrantId'])
 export class Session {
   @IdColumn()
   id: string;
@@ -46,4 +47,11 @@ export class Session {
 
   @Column({ name: 'revoked_reason', type: 'varchar', length: 40, nullable: true })
   revokedReason: string | null;
+
+  /**
+   * A first-party client's session (the console's): the OAuth grant it came from, which ends it
+   * when the grant ends. Null for every other sign-in.
+   */
+  @RefColumn('oauth_grant_id', { nullable: true })
+  oauthGrantId: string | null;
 }

@@ -71,6 +71,15 @@ export class SessionsRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** The live sessions a first-party client's grant made. */
+  async liveSessionIdsOfGrant(oauthGrantId: string): Promise<string[]> {
+    const rows = await this.sessions.find({
+      select: { id: true },
+      where: { oauthGrantId, revokedAt: IsNull() },
+    });
+    return rows.map((row) => row.id);
+  }
+
   async revokeSession(id: string, reason: string): Promise<void> {
     await this.sessions.update(
       { id, revokedAt: IsNull() },

@@ -74,8 +74,9 @@ export class SessionsService implements OnModuleInit {
     origin: RequestOrigin,
     lifetimeMs = this.refreshTtlMs,
     signedInAt?: Date,
+    oauthGrantId: string | null = null,
   ): Promise<TokenResponseDto> {
-    const session = await this.signIn(user, amr, origin, lifetimeMs, signedInAt);
+    const session = await this.signIn(user, amr, origin, lifetimeMs, signedInAt, oauthGrantId);
     return this.tokens.tokensFor(session, await this.issueRefreshToken(session));
   }
 
@@ -91,6 +92,7 @@ export class SessionsService implements OnModuleInit {
     origin: RequestOrigin,
     lifetimeMs = this.refreshTtlMs,
     signedInAt?: Date,
+    oauthGrantId: string | null = null,
   ): Promise<Session> {
     const membership = await this.organizations.defaultMembershipOf(user.id);
     if (!membership) throw new ForbiddenError('This user belongs to no organization');
@@ -101,6 +103,7 @@ export class SessionsService implements OnModuleInit {
       origin,
       lifetimeMs,
       signedInAt,
+      oauthGrantId,
     );
     this.audit.record(AUDIT_ACTIONS.loginSucceeded, {
       organizationId: membership.organizationId,
@@ -130,7 +133,8 @@ export class SessionsService implements OnModuleInit {
     amr: string[],
     origin: RequestOrigin,
     lifetimeMs: number,
-    signedInAt?: Date,
+    signedInAt: Date | undefined,
+    oauthGrantId: string | null,
   ): Promise<Session> {
     const now = new Date();
     const session: Session = {
@@ -145,6 +149,7 @@ export class SessionsService implements OnModuleInit {
       expiresAt: new Date(now.getTime() + Math.min(lifetimeMs, this.refreshTtlMs)),
       revokedAt: null,
       revokedReason: null,
+      oauthGrantId,
     };
     await this.sessions.insertSession(session);
     return session;
@@ -194,6 +199,13 @@ export class SessionsService implements OnModuleInit {
   async revoke(sessionId: string, reason: string): Promise<void> {
     await this.sessions.revokeSession(sessionId, reason);
     await this.accessTokens.forgetSession(sessionId);
+  }
+
+  /** Ends the sessions a first-party client's grant made (the grant ended, or its code was reused). */
+  async revokeAllOfGrant(oauthGrantId: string, reason: string): Promise<void> {
+    for (const id of await this.sessions.liveSessionIdsOfGrant(oauthGrantId)) {
+      await this.revoke(id, reason);
+    }
   }
 
   /**

@@ -54,6 +54,8 @@ export class FirstPartySessions {
       // The sign-in on the hosted page, not this exchange: a silent sign-in with an old browser
       // session must not count as a recent one (changing the password, enrolling MFA).
       signIn.authTime,
+      // Ending the grant (DELETE /v1/oauth/grants/:id, a reused code) ends the session.
+      grant.id,
     );
     const answer: TokenAnswer = {
       access_token: tokens.access_token,

@@ -7,6 +7,7 @@ import { isCanonicalUuid, uuidv7 } from '../../../common/ids';
 import { BackgroundJobs } from '../../../common/jobs/background-jobs';
 import { Clock } from '../../../common/time/clock';
 import { isUniqueViolation } from '../../../database/errors';
+import { SessionsService } from '../../auth/sessions/sessions.service';
 import { requireUserCaller } from '../../auth/user-caller';
 import { GrantEndedBy, GrantEndReason, OAuthAuditTrail } from '../oauth-audit-trail';
 import { scopeList, storedScopes } from '../oauth-scopes';
@@ -38,6 +39,7 @@ export class OAuthGrants implements OnModuleInit {
     private readonly grants: OAuthGrantsRepository,
     private readonly bus: CacheInvalidationBus,
     private readonly audit: OAuthAuditTrail,
+    private readonly sessions: SessionsService,
     private readonly jobs: BackgroundJobs,
     private readonly clock: Clock,
   ) {}
@@ -115,11 +117,13 @@ export class OAuthGrants implements OnModuleInit {
 
   /**
    * Ends the grant: its codes and refresh tokens are deleted with the row, its access tokens are
-   * refused on every instance once this returns (the bus waits for each to confirm).
+   * refused on every instance once this returns (the bus waits for each to confirm), and so are
+   * the sessions a first-party client (the console) got from it.
    */
   async end(grant: OAuthGrant, reason: GrantEndReason, by: GrantEndedBy): Promise<void> {
     const ended = await this.grants.deleteGrant(grant.id);
     await this.bus.publish({ kind: 'oauth_grant', id: grant.id });
+    await this.sessions.revokeAllOfGrant(grant.id, 'oauth_grant_ended');
     if (ended) this.audit.grantEnded(grant, reason, by);
   }
 
