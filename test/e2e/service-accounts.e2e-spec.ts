@@ -20,6 +20,7 @@ import {
 import { createTeam } from '../utils/teams';
 import { RunningClock, TestClock } from '../utils/test-clock';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
+import { basicAuth, registerClient, TestClient } from '../utils/oauth';
 import { RedisConnections } from '../../src/common/cluster/redis-connections';
 
 const DAY_MS = 86_400_000;
@@ -320,6 +321,39 @@ describe('service accounts, their key files and the JWT bearer grant', () => {
         error: 'invalid_scope',
         description: 'Not allowed for this service account: models:read',
       });
+    });
+
+    it('is described by introspection to its organization’s resource servers, as it acts now', async () => {
+      const own = await createServiceAccount(t, asOwner, { name: 'introspected' });
+      const token = await serviceAccountToken(t, own.keyFile);
+      const introspect = async (client: TestClient) =>
+        (
+          await request(t.http)
+            .post('/oauth/introspect')
+            .set(basicAuth(client.clientId, client.clientSecret))
+            .type('form')
+            .send({ token })
+            .expect(200)
+        ).body as Record<string, unknown>;
+      const resourceServer = await registerClient(t, owner);
+      expect(await introspect(resourceServer)).toMatchObject({
+        active: true,
+        client_id: own.id,
+        sub: own.id,
+        org_id: owner.organizationId,
+        scope: 'translate:write translate:read',
+        token_type: 'Bearer',
+      });
+      expect(await introspect(await registerClient(t, stranger))).toEqual({ active: false });
+      // Narrowed, the account's token says so at once.
+      await request(t.http)
+        .patch(accountPath(own.id))
+        .set(asOwner)
+        .send({ scopes: ['translate:read'] })
+        .expect(200);
+      expect(await introspect(resourceServer)).toMatchObject({ scope: 'translate:read' });
+      await request(t.http).delete(accountPath(own.id)).set(asOwner).expect(204);
+      expect(await introspect(resourceServer)).toEqual({ active: false });
     });
 
     it('refuses a replayed assertion: one jti, one token', async () => {

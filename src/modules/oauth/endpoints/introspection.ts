@@ -1,17 +1,24 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { unverifiedClaim } from '../../../common/auth/jwt-shape';
 import { ScopeCatalogue } from '../../../common/auth/scope-catalogue';
 import { InvalidClient } from '../../../common/errors/oauth-errors';
 import { MembershipRolesCache } from '../../organizations/membership-roles.cache';
 import { AccessTokensService } from '../../tokens/access-tokens.service';
 import { scopesWithinRole } from '../access-tokens/delegated-principals';
-import { OAuthAccessTokens, ValidOAuthToken } from '../access-tokens/oauth-access-tokens';
+import { OAuthAccessTokens } from '../access-tokens/oauth-access-tokens';
 import { ClientAuthentication } from '../client-authentication';
 import { OAuthGrants } from '../grants/oauth-grants';
 import { OAUTH_REFRESH_TOKEN_PREFIX, OAuthRefreshTokens } from '../grants/oauth-refresh-tokens';
 import type { OAuthClient } from '../storage/oauth-client.entity';
 import { scopeList } from '../oauth-scopes';
 import { tokenParameters } from '../token/token-parameters';
+import {
+  IntrospectableTokens,
+  IntrospectableTokensProvider,
+  IntrospectedToken,
+} from './introspectable-tokens';
 
 /** RFC 7662 section 2.2's answer; `org_id` is Tessera's (the organization the token acts in). */
 export interface IntrospectionAnswer {
@@ -34,7 +41,8 @@ const INACTIVE: IntrospectionAnswer = Object.freeze({ active: false }) as Intros
 /**
  * POST /oauth/introspect (RFC 7662): a resource server, authenticated as a confidential client,
  * asks whether a token is active. It learns about access tokens of its own organization only,
- * and about a refresh token only if it is the client the token was issued to (a resource server
+ * (service accounts' too, IntrospectableTokens), and about a refresh token only if it is the
+ * client the token was issued to (a resource server
  * is never sent one: anyone else presenting it leaked it). Any other token, like an unknown,
  * expired or revoked one, is `{"active": false}`; so is a token a user delegated once the user
  * is no longer a member of its organization, and such a token's scopes are those the user's role
@@ -42,8 +50,11 @@ const INACTIVE: IntrospectionAnswer = Object.freeze({ active: false }) as Intros
  * (OAuthAccessTokens), so a resource server asking per request costs little.
  */
 @Injectable()
-export class Introspection {
+export class Introspection implements OnApplicationBootstrap {
+  private others: IntrospectableTokens[] = [];
+
   constructor(
+    private readonly discovery: DiscoveryService,
     private readonly clientAuthentication: ClientAuthentication,
     private readonly tokens: OAuthAccessTokens,
     private readonly refreshTokens: OAuthRefreshTokens,
@@ -52,6 +63,13 @@ export class Introspection {
     private readonly issuer: AccessTokensService,
     private readonly catalogue: ScopeCatalogue,
   ) {}
+
+  onApplicationBootstrap(): void {
+    this.others = this.discovery
+      .getProviders({ metadataKey: IntrospectableTokensProvider.KEY })
+      .map((wrapper) => wrapper.instance as IntrospectableTokens | undefined)
+      .filter((provider): provider is IntrospectableTokens => provider !== undefined);
+  }
 
   async introspect(request: FastifyRequest): Promise<IntrospectionAnswer> {
     const parameters = tokenParameters(request.body, [
@@ -75,7 +93,7 @@ export class Introspection {
   }
 
   private async accessToken(token: string, client: OAuthClient): Promise<IntrospectionAnswer> {
-    const valid = this.tokens.cached(token) ?? (await this.tokens.validate(token));
+    const valid = await this.validate(token);
     if (!valid || valid.claims.org_id !== client.organizationId) return INACTIVE;
     const scopes = await this.scopesNow(valid);
     if (scopes === null) return INACTIVE;
@@ -95,11 +113,23 @@ export class Introspection {
     };
   }
 
+  /** An OAuth client's token, or one another module issues (by its unverified `client_id`). */
+  private async validate(token: string): Promise<IntrospectedToken | null> {
+    const cached = this.tokens.cached(token);
+    if (cached) return cached;
+    const clientId = unverifiedClaim(token, 'client_id');
+    const other = clientId === null ? undefined : this.others.find((o) => o.issuesFor(clientId));
+    return other ? other.validate(token) : this.tokens.validate(token);
+  }
+
   /**
    * The scopes the token acts with now, as on /v1: a token a user delegated only while the user
    * is a member of its organization (else null), and only with what the user's role there holds.
    */
-  private async scopesNow({ claims, scopes }: ValidOAuthToken): Promise<readonly string[] | null> {
+  private async scopesNow({
+    claims,
+    scopes,
+  }: IntrospectedToken): Promise<readonly string[] | null> {
     if (claims.gid === undefined) return scopes;
     const role = await this.roles.roleOf(claims.sub, claims.org_id);
     return role === null ? null : scopesWithinRole(scopes, role, this.catalogue);

@@ -1,4 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import {
+  IntrospectableTokens,
+  IntrospectableTokensProvider,
+} from '../../oauth/endpoints/introspectable-tokens';
 import { growingBound } from '../../../common/cache/growing-bound';
 import { InvalidatableCache } from '../../../common/cache/invalidatable-cache';
 import { narrowScopes } from '../../../common/auth/scopes';
@@ -31,7 +35,8 @@ function keyOf(token: string): string {
  * account or its keys drops its tokens on every instance before the request that made it answers.
  */
 @Injectable()
-export class ServiceAccountTokens implements OnModuleInit {
+@IntrospectableTokensProvider()
+export class ServiceAccountTokens implements OnModuleInit, IntrospectableTokens {
   private readonly cache = new InvalidatableCache<string, ValidServiceAccountToken>({
     ...growingBound(20_000),
     ttlAutopurge: false,
@@ -60,6 +65,11 @@ export class ServiceAccountTokens implements OnModuleInit {
       return undefined;
     }
     return entry;
+  }
+
+  /** Introspection's question: tokens naming a service account are these. */
+  issuesFor(clientId: string): boolean {
+    return isServiceAccountId(clientId);
   }
 
   /** The token's claims and current scopes if it is valid now; null if not (for any reason). */
