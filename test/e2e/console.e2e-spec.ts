@@ -280,6 +280,15 @@ describe('the web console (server side)', () => {
     it('ends the session with its grant: when its code is presented again, or the user ends the grant', async () => {
       const lena = await createUser(t, 'console-lena');
       const exchange = async () => {
+        const send = await codeFor();
+        const { grantId } = send;
+        const tokens = (await send().expect(200)).body as {
+          access_token: string;
+          refresh_token: string;
+        };
+        return { tokens, grantId, send };
+      };
+      async function codeFor() {
         const { verifier, challenge } = pkcePair();
         const { code, grantId } = await grantedCode(t, {
           client: { clientId: CLIENT_ID, clientSecret: '', organizationId: lena.organizationId },
@@ -296,12 +305,8 @@ describe('the web console (server side)', () => {
             client_id: CLIENT_ID,
             code_verifier: verifier,
           });
-        const tokens = (await send().expect(200)).body as {
-          access_token: string;
-          refresh_token: string;
-        };
-        return { tokens, grantId, send };
-      };
+        return Object.assign(send, { grantId });
+      }
       const ended = async (tokens: { access_token: string; refresh_token: string }) => {
         await request(t.http).get('/v1/auth/verify').set(bearer(tokens.access_token)).expect(401);
         await request(t.http)
@@ -318,6 +323,16 @@ describe('the web console (server side)', () => {
         .expect(200);
       expect((await stolen.send().expect(400)).body.error).toBe('invalid_grant');
       await ended(stolen.tokens);
+
+      // Both uses at once, whichever comes first: no session outlives the grant.
+      for (let round = 0; round < 8; round++) {
+        const send = await codeFor();
+        const answers = await Promise.all([send(), send()]);
+        for (const answer of answers.filter(({ status }) => status === 200)) {
+          await ended(answer.body as { access_token: string; refresh_token: string });
+        }
+        expect(answers.map(({ status }) => status)).toContain(400);
+      }
 
       const mine = await exchange();
       await request(t.http)

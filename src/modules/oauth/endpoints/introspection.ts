@@ -3,12 +3,14 @@ import { DiscoveryService } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { unverifiedClaim } from '../../../common/auth/jwt-shape';
 import { ScopeCatalogue } from '../../../common/auth/scope-catalogue';
+import { narrowScopes } from '../../../common/auth/scopes';
 import { InvalidClient } from '../../../common/errors/oauth-errors';
 import { MembershipRolesCache } from '../../organizations/membership-roles.cache';
 import { AccessTokensService } from '../../tokens/access-tokens.service';
 import { scopesWithinRole } from '../access-tokens/delegated-principals';
 import { OAuthAccessTokens } from '../access-tokens/oauth-access-tokens';
 import { ClientAuthentication } from '../client-authentication';
+import { scopesOf } from '../clients/oauth-client-fields';
 import { OAuthGrants } from '../grants/oauth-grants';
 import { OAUTH_REFRESH_TOKEN_PREFIX, OAuthRefreshTokens } from '../grants/oauth-refresh-tokens';
 import type { OAuthClient } from '../storage/oauth-client.entity';
@@ -144,7 +146,11 @@ export class Introspection implements OnApplicationBootstrap {
     if (role === null) return INACTIVE;
     return {
       active: true,
-      scope: scopesWithinRole(scopeList(stored.scopes), role, this.catalogue).join(' '),
+      scope: scopesWithinRole(
+        narrowScopes(scopeList(stored.scopes), scopesOf(client)),
+        role,
+        this.catalogue,
+      ).join(' '),
       client_id: grant.clientId,
       token_type: 'refresh_token',
       exp: Math.floor(stored.expiresAt.getTime() / 1000),

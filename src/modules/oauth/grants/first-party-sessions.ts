@@ -6,6 +6,7 @@ import { UsersService } from '../../users/users.service';
 import type { OAuthClient } from '../storage/oauth-client.entity';
 import type { OAuthGrant } from '../storage/oauth-grant.entity';
 import { GrantTokens } from './grant-tokens';
+import { OAuthGrants } from './oauth-grants';
 import type { TokenAnswer } from './grant-type';
 
 /**
@@ -40,6 +41,7 @@ export class FirstPartySessions {
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
     private readonly grantTokens: GrantTokens,
+    private readonly grants: OAuthGrants,
   ) {}
 
   async issue(signIn: FirstPartySignIn): Promise<TokenAnswer> {
@@ -57,6 +59,12 @@ export class FirstPartySessions {
       // Ending the grant (DELETE /v1/oauth/grants/:id, a reused code) ends the session.
       grant.id,
     );
+    // Ended while the session was made (the code's other use, a DELETE): OAuthGrants.end may
+    // have looked for the grant's sessions before this one was stored, so it ends here.
+    if ((await this.grants.find(grant.id)) === null) {
+      await this.sessions.revokeAllOfGrant(grant.id, 'oauth_grant_ended');
+      throw new InvalidGrant('The grant ended');
+    }
     const answer: TokenAnswer = {
       access_token: tokens.access_token,
       token_type: 'Bearer',

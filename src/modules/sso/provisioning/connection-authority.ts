@@ -35,8 +35,11 @@ export class ConnectionAuthority {
    * Refused (`member_outranks_connection`) when signing in this existing account would hand the
    * connection's owner a role they do not hold themselves, in any organization: a browser
    * session acts in all of the account's organizations, not only the connection's. The
-   * organization's owner, once this connection verified the email's domain, speaks for the
-   * domain's accounts (as whoever holds its mail would) and is not held to this.
+   * organization's owner, once this connection verified the email's domain (DNS, or the
+   * operator's word), is the authority for the domain's addresses, as domain verification makes
+   * an organization in WorkOS or Okta, and is not held to this. Checked at sign-in only: sessions
+   * are not pinned to the connection's organization, so one started before the account joined
+   * another organization acts there too.
    */
   async assertCoversAccount(
     connection: SsoConnection,
