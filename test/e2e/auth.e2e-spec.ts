@@ -10,6 +10,7 @@ import { queriesDuring } from '../utils/queries';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, uniqueEmail } from '../utils/factories';
 import { ownDatabase } from '../utils/own-database';
+import { testDatabaseUrl } from '../utils/test-env';
 import { wrongTotpCodes } from '../utils/totp';
 
 describe('users and sessions', () => {
@@ -175,6 +176,27 @@ describe('users and sessions', () => {
         expect(locked.body.detail).toMatch(/^Rate limit exceeded\. Retry after \d+ seconds\.$/);
       }
     });
+    // MySQL/MariaDB compare emails accent-insensitively: `alicé@` finds alice's account.
+    (testDatabaseUrl() ? it : it.skip)(
+      'counts every spelling that finds an account against its one lock, and answers a locked account 429 whatever the password',
+      async () => {
+        const user = await createUser(t, 'accented');
+        const [local, domain] = user.email.split('@');
+        const spelling = (i: number) => `${local.replace('a', ['á', 'à', 'â', 'ä'][i])}@${domain}`;
+        for (let i = 0; i < 3; i++) {
+          await request(t.http)
+            .post('/v1/auth/login')
+            .send({ email: spelling(i), password: 'wrong-password' })
+            .expect(401);
+        }
+        for (const email of [user.email, spelling(3)]) {
+          await request(t.http)
+            .post('/v1/auth/login')
+            .send({ email, password: user.password })
+            .expect(429);
+        }
+      },
+    );
   });
 
   describe('refresh and logout', () => {

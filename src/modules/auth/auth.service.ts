@@ -142,13 +142,18 @@ export class AuthService {
     }
   }
 
-  /** The user whose password this is; an unknown email costs the same time as a wrong password. */
+  /**
+   * The user whose password this is; an unknown email costs the same time as a wrong password.
+   * A found account's lock is its stored email's: MySQL/MariaDB find `alicé@` for `alice@` (an
+   * accent-insensitive collation), and each spelling must not get failures of its own.
+   */
   private async userWithPassword(dto: PasswordCredentials, origin: RequestOrigin): Promise<User> {
     const user = await this.users.findByEmail(dto.email);
+    if (user) this.assertNotLockedOut(user.email, origin);
     const passwordOk = user ? await verifyPassword(user.passwordHash, dto.password) : false;
     if (!user) await burnPasswordCheck(dto.password);
     if (!user || !passwordOk) {
-      await this.throttle.recordFailure(dto.email, origin.ip);
+      await this.throttle.recordFailure(user?.email ?? dto.email, origin.ip);
       await this.recordLoginFailure(
         dto.email,
         user,
