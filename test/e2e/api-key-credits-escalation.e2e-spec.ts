@@ -73,6 +73,38 @@ describe('usage credits cannot be escaped', () => {
       .expect(201);
   });
 
+  it('a key with credits rotates no other key (its replacement would have none), only itself', async () => {
+    const limited = await createApiKey(t, bearer(owner.accessToken), {
+      name: 'limited-rotator',
+      scopes: ['api_keys:write', 'api_keys:read', 'translate:read'],
+      remaining: 10,
+    });
+    const other = await createApiKey(t, bearer(owner.accessToken), {
+      name: 'unlimited-target',
+      scopes: ['translate:read'],
+    });
+    const refused = await request(t.http)
+      .post(`/v1/api-keys/${other.id}/rotate`)
+      .set(asKey(limited.key))
+      .send({ grace_period_hours: 720 })
+      .expect(403);
+    expect(refused.body).toMatchObject({ code: 'credits_escalation' });
+
+    // Its own replacement spends the same balance (the refused call and this one spent one
+    // each): nothing escapes.
+    const own = await request(t.http)
+      .post(`/v1/api-keys/${limited.id}/rotate`)
+      .set(asKey(limited.key))
+      .send({})
+      .expect(201);
+    expect(own.body.remaining).toBe(8);
+    await request(t.http)
+      .get('/v1/auth/verify')
+      .set(asKey(own.body.key as string))
+      .expect(200);
+    expect(await remainingOf(limited.id)).toBe(7);
+  });
+
   it('gives a credit back once when a request fails after a refusal step refunded it', async () => {
     const key = await createApiKey(t, bearer(owner.accessToken), {
       name: 'double-refund',

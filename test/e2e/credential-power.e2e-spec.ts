@@ -142,6 +142,43 @@ describe('the power of a credential', () => {
       expect(refused.body.detail).toBe('API key owner is no longer a member of the organization');
     });
 
+    it('acts for whoever rotated it, when that is not its owner: a colleague’s rotated key leaves with the colleague', async () => {
+      const team = await createTeam(t);
+      const { admin, member } = team.members;
+      const adminsKey = await createApiKey(t, team.inOrg(admin), {
+        name: 'admin’s',
+        scopes: ['translate:read'],
+      });
+      const rotated = await request(t.http)
+        .post(`/v1/api-keys/${adminsKey.id}/rotate`)
+        .set(team.inOrg(member))
+        .send({ grace_period_hours: 720 })
+        .expect(201);
+      const replacement = asKey(rotated.body.key as string);
+      await verify(replacement);
+      await request(t.http)
+        .delete(`/v1/organizations/${team.organizationId}/members/${member.userId}`)
+        .set(bearer(team.owner.accessToken))
+        .expect(204);
+      const refused = await request(t.http).get('/v1/auth/verify').set(replacement).expect(401);
+      expect(refused.body.detail).toBe('API key owner is no longer a member of the organization');
+      // The admin's own key works through its grace period, as the admin's.
+      await verify(asKey(adminsKey.key));
+
+      // The owner rotating their own key keeps it theirs.
+      const own = await createApiKey(t, team.inOrg(admin), {
+        name: 'own',
+        scopes: ['translate:read'],
+      });
+      const mine = await request(t.http)
+        .post(`/v1/api-keys/${own.id}/rotate`)
+        .set(team.inOrg(admin))
+        .send({})
+        .expect(201);
+      await setRole(team, admin, 'viewer').expect(200);
+      await verify(asKey(mine.body.key as string));
+    });
+
     it('passes the cap on to a key made by a key', async () => {
       const team = await createTeam(t);
       const { admin } = team.members;

@@ -331,11 +331,17 @@ export class ApiKeysService implements OnModuleInit {
   ): Promise<CreatedApiKeyDto> {
     const old = await this.require(caller, id);
     refuseDelegated(caller);
+    // A key with credits rotating another key would get a key without them; its own rotation
+    // (or its pair's) spends the same balance.
+    if (caller.type !== 'api_key' || caller.credits?.counterId !== (old.creditsId ?? old.id)) {
+      refuseCreditLimited(caller, 'rotate other API keys');
+    }
     await this.assertMfaIfEnrolled(caller);
     assertRotatable(old);
     const scopes = scopesOf(old);
     assertCallerCovers(caller, scopes);
     assertMayManageAccountKey(caller, old);
+    const owner = await this.replacementOwner(caller, old);
 
     const now = Date.now();
     const graceEnds = new Date(now + (gracePeriodHours ?? DEFAULT_GRACE_PERIOD_HOURS) * HOUR_MS);
@@ -349,9 +355,9 @@ export class ApiKeysService implements OnModuleInit {
       rateLimitPerHour: old.rateLimitPerHour,
       allowedIps: allowedIpsOf(old),
       expiresAt: old.expiresAt,
-      serviceAccountId: old.serviceAccountId,
+      serviceAccountId: owner.serviceAccountId,
       rotatedFrom: old.id,
-      actsFor: old.actsFor,
+      actsFor: owner.actsFor,
       remaining: old.remaining,
       refillInterval: old.refillInterval,
       refillAmount: old.refillAmount,
@@ -374,6 +380,21 @@ export class ApiKeysService implements OnModuleInit {
       ...creditsView(entity, await this.balanceOf(old)),
       rotated_from: { id: old.id, expires: oldExpires.toISOString() },
     };
+  }
+
+  /**
+   * Whose power a rotation's new key acts with: the old key's owner when they rotate it, for a
+   * service account's key (its account's), or for the operator (who holds every role); else the
+   * caller's. A member rotating a colleague's key would otherwise hold a secret acting for that
+   * colleague, which outlives the member's own removal or demotion.
+   */
+  private async replacementOwner(caller: Principal, old: ApiKey): Promise<NewKeyOwner> {
+    const kept = { actsFor: old.actsFor, serviceAccountId: old.serviceAccountId };
+    if (old.serviceAccountId !== null || caller.type === 'instance_admin') return kept;
+    if (isOwnKey(caller, old) || (caller.type === 'api_key' && caller.subject === old.id)) {
+      return kept;
+    }
+    return this.ownerBehind(caller);
   }
 
   private async issue(
