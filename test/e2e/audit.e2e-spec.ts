@@ -352,6 +352,32 @@ describe('audit log', () => {
     );
   });
 
+  it('reports an event whose metadata was overwritten with no JSON, and still lists and exports the log', async () => {
+    const user = await createUser(t, 'garbled');
+    for (let i = 0; i < 2; i++)
+      await createApiKey(t, bearer(user.accessToken), { name: `k${i}`, scopes: ['models:read'] });
+    const [victim] = await events(user, '&action=api_key.created');
+    await t.app
+      .get(DataSource)
+      .query('UPDATE audit_events SET metadata = ? WHERE id = ?', ['not json', victim.id]);
+    const verify = await request(t.http)
+      .get('/v1/audit-logs/verify')
+      .set(bearer(user.accessToken))
+      .expect(200);
+    expect(verify.body).toMatchObject({
+      valid: false,
+      first_broken_id: victim.id,
+      reason: 'chain_broken',
+    });
+    const listed = (await events(user)).find((e) => e.id === victim.id)!;
+    expect(listed.metadata).toEqual({ unreadable: true });
+    const exported = await request(t.http)
+      .get('/v1/audit-logs/export')
+      .set(bearer(user.accessToken))
+      .expect(200);
+    expect(exported.text).toContain(`"id":"${victim.id}"`);
+  });
+
   it('reports a deleted event as a break in the chain', async () => {
     const user = await createUser(t, 'deleted');
     for (let i = 0; i < 3; i++)

@@ -9,7 +9,7 @@ import { AuditAnchoring } from './audit-anchoring';
 import { AuditEvent } from './audit-event.entity';
 import { AuditRecorder } from './audit-recorder.service';
 import { AuditVerifier } from './audit-verifier';
-import { chainedFields, AuditWriter } from './audit-writer';
+import { chainedFields, AuditWriter, readableMetadata } from './audit-writer';
 import { AnchorMovedError, AuditRepository } from './audit.repository';
 import { AuditEventDto, AuditListQueryDto, AuditVerifyDto } from './dto/audit.dto';
 
@@ -21,7 +21,7 @@ const READ_WAIT_MS = 3_000;
 
 /** What clients see: exactly what the hash covers (less the internal chain id), and the hash. */
 export function toAuditEventDto(event: AuditEvent): AuditEventDto {
-  const { chain: _chain, ...fields } = chainedFields(event);
+  const { chain: _chain, ...fields } = chainedFields(event, readableMetadata);
   return { ...fields, hash: event.hash };
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditAnchor } from './audit-anchor.entity';
+import type { AuditEvent } from './audit-event.entity';
 import { AuditAnchorSigner, ChainPoint, GENESIS_POINT } from './audit-anchor-signer';
 import { storedEventHash } from './audit-writer';
 import { AuditRepository } from './audit.repository';
@@ -64,9 +65,7 @@ export class AuditVerifier {
         walk.checked += 1;
         walk.firstId ??= event.id;
         const intact =
-          event.seq === walk.head.seq + 1 &&
-          event.prevHash === walk.head.hash &&
-          storedEventHash(event) === event.hash;
+          event.seq === walk.head.seq + 1 && event.prevHash === walk.head.hash && hashHolds(event);
         if (!intact) return { reason: 'chain_broken', first_broken_id: event.id };
         walk.head = { seq: event.seq, hash: event.hash, id: event.id };
       }
@@ -115,4 +114,13 @@ function toAnchorDto(anchor: AuditAnchor): AuditAnchorDto {
     start_hash: anchor.startHash,
     anchored_at: anchor.anchoredAt.toISOString(),
   };
+}
+
+/** Whether the stored hash is the event's; a row whose metadata is no JSON is not intact. */
+function hashHolds(event: AuditEvent): boolean {
+  try {
+    return storedEventHash(event) === event.hash;
+  } catch {
+    return false;
+  }
 }

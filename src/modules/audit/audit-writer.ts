@@ -491,8 +491,15 @@ function materialize(item: Queued): PendingAuditEvent {
     : { ...item.event, metadata: JSON.stringify({ dropped_events: item.dropped }) };
 }
 
-/** What the hash covers, from a stored (or about to be stored) event. */
-export function chainedFields(event: Omit<AuditEvent, 'hash'>): ChainedFields {
+/**
+ * What the hash covers, from a stored (or about to be stored) event. `metadataOf` reads the
+ * stored JSON: strictly for hashing (a row whose metadata is no JSON throws, and verification
+ * finds its chain broken), leniently for showing it (readableMetadata).
+ */
+export function chainedFields(
+  event: Omit<AuditEvent, 'hash'>,
+  metadataOf: (json: string) => Record<string, unknown> = parseMetadata,
+): ChainedFields {
   return {
     id: event.id,
     chain: event.chain,
@@ -509,9 +516,30 @@ export function chainedFields(event: Omit<AuditEvent, 'hash'>): ChainedFields {
     target: { type: event.targetType, id: event.targetId },
     outcome: event.outcome,
     request_id: event.requestId,
-    metadata: JSON.parse(event.metadata) as Record<string, unknown>,
+    metadata: metadataOf(event.metadata),
     prev_hash: event.prevHash,
   };
+}
+
+function parseMetadata(json: string): Record<string, unknown> {
+  return JSON.parse(json) as Record<string, unknown>;
+}
+
+/**
+ * A stored event's metadata to show: `{"unreadable": true}` where the row holds no JSON object
+ * (changed outside Tessera; verification reports its chain broken), so one bad row does not
+ * fail a whole page or export.
+ */
+export function readableMetadata(json: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      return parsed as Record<string, unknown>;
+    }
+  } catch {
+    // Shown as unreadable below.
+  }
+  return { unreadable: true };
 }
 
 /**
