@@ -1,8 +1,11 @@
 import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { AuditWriter } from '../../src/modules/audit/audit-writer';
 import { Session } from '../../src/modules/auth/sessions/session.entity';
+import { SessionsService } from '../../src/modules/auth/sessions/sessions.service';
+import type { RequestOrigin } from '../../src/common/http/request-origin';
+import { User } from '../../src/modules/users/user.entity';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
@@ -302,6 +305,29 @@ describe('sessions, password change and re-authentication', () => {
       ]);
       expect(JSON.stringify(events)).not.toContain(newPassword);
       expect(JSON.stringify(events)).not.toContain(user.password);
+    });
+
+    it('ends a sign-in that read the account before the change and stored its session after it', async () => {
+      const user = await createUser(t, 'password-race');
+      // The login's read of the account, then the change (which ends the other sessions), then
+      // the login storing its session: the order two requests racing can take.
+      const readByLogin = await t.app
+        .get(DataSource)
+        .getRepository(User)
+        .findOneByOrFail({ id: user.userId });
+      await changePassword(user.accessToken, {
+        current_password: user.password,
+        new_password: 'changed-while-signing-in',
+      }).expect(204);
+      const origin: RequestOrigin = { requestId: null, ip: '127.0.0.1', userAgent: 'race' };
+      await expect(
+        t.app.get(SessionsService).issue(readByLogin, ['pwd'], origin),
+      ).rejects.toMatchObject({ code: 'credentials_changed' });
+      const live = await t.app
+        .get(DataSource)
+        .getRepository(Session)
+        .countBy({ userId: user.userId, revokedAt: IsNull() });
+      expect(live).toBe(1); // the session that changed the password
     });
 
     it('refuses a wrong current_password with 401, and counts it toward the login lock', async () => {

@@ -10,6 +10,7 @@ import { AUDIT_ACTIONS } from '../../audit/audit-actions';
 import { AuditRecorder } from '../../audit/audit-recorder.service';
 import { OrganizationsService } from '../../organizations/organizations.service';
 import type { User } from '../../users/user.entity';
+import { UsersService } from '../../users/users.service';
 import { AccessTokenCache } from '../access-token.cache';
 import type { TokenResponseDto } from '../dto/auth.dto';
 import { UserTokenIssuer } from '../user-token.issuer';
@@ -43,6 +44,7 @@ export class SessionsService implements OnModuleInit {
     private readonly jobs: BackgroundJobs,
     private readonly organizations: OrganizationsService,
     private readonly tokens: UserTokenIssuer,
+    private readonly users: UsersService,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.refreshTtlMs = config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true }) * 86_400_000;
@@ -69,7 +71,7 @@ export class SessionsService implements OnModuleInit {
    * less than 5 minutes old" reads (Reauthentication), so an old sign-in never passes for a new one.
    */
   async issue(
-    user: Pick<User, 'id' | 'email'>,
+    user: Pick<User, 'id' | 'email'> & Partial<Pick<User, 'passwordHash' | 'mfaEnabledAt'>>,
     amr: string[],
     origin: RequestOrigin,
     lifetimeMs = this.refreshTtlMs,
@@ -87,7 +89,7 @@ export class SessionsService implements OnModuleInit {
    * unless the caller's own is shorter.
    */
   async signIn(
-    user: Pick<User, 'id' | 'email'>,
+    user: Pick<User, 'id' | 'email'> & Partial<Pick<User, 'passwordHash' | 'mfaEnabledAt'>>,
     amr: string[],
     origin: RequestOrigin,
     lifetimeMs = this.refreshTtlMs,
@@ -105,6 +107,7 @@ export class SessionsService implements OnModuleInit {
       signedInAt,
       oauthGrantId,
     );
+    await this.refuseIfCredentialsChanged(user, session);
     this.audit.record(AUDIT_ACTIONS.loginSucceeded, {
       organizationId: membership.organizationId,
       actor: { type: 'user', id: user.id },
@@ -113,6 +116,32 @@ export class SessionsService implements OnModuleInit {
       metadata: { email: user.email, amr },
     });
     return session;
+  }
+
+  /**
+   * A sign-in that checked a password (the user row it read: `passwordHash`) and a password
+   * change or MFA enrolment that ended the user's other sessions while it ran (argon2 takes tens
+   * of milliseconds): the revocation looked before this session was stored, so it ends here.
+   * Else a login with the old password, or without the new second factor, would outlive both.
+   */
+  private async refuseIfCredentialsChanged(
+    user: Pick<User, 'id'> & Partial<Pick<User, 'passwordHash' | 'mfaEnabledAt'>>,
+    session: Session,
+  ): Promise<void> {
+    if (user.passwordHash === undefined) return;
+    const now = await this.users.findById(user.id);
+    if (
+      now !== null &&
+      now.passwordHash === user.passwordHash &&
+      (now.mfaEnabledAt?.getTime() ?? null) === (user.mfaEnabledAt?.getTime() ?? null)
+    ) {
+      return;
+    }
+    await this.revoke(session.id, 'credentials_changed');
+    throw new UnauthorizedError(
+      'The password or second factor changed during this sign-in; sign in again',
+      'credentials_changed',
+    );
   }
 
   /** The user's session if it is neither revoked nor expired; null otherwise. */

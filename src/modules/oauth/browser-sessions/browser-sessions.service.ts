@@ -61,7 +61,7 @@ export class BrowserSessions {
   async start(
     request: FastifyRequest,
     reply: FastifyReply,
-    user: Pick<User, 'id' | 'email'>,
+    user: Pick<User, 'id' | 'email'> & Partial<Pick<User, 'passwordHash' | 'mfaEnabledAt'>>,
     amr: string[],
   ): Promise<CurrentBrowserSession> {
     const session = await this.sessions.signIn(user, amr, originOf(request), this.lifetimeMs);
