@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { BackgroundJobs } from '../../src/common/jobs/background-jobs';
 import { SessionsService } from '../../src/modules/auth/sessions/sessions.service';
 import { User } from '../../src/modules/users/user.entity';
+import { SigningKey } from '../../src/modules/tokens/signing-key.entity';
 import { SigningKeysService } from '../../src/modules/tokens/signing-keys.service';
 import { queriesDuring } from '../utils/queries';
 import { createTestApp, TestApp } from '../utils/create-app';
@@ -438,7 +439,15 @@ describe('users and sessions', () => {
     it('keeps tokens signed by the old key valid and serves both keys', async () => {
       const before = await createUser(t, 'rotation');
       const oldKid = decodeProtectedHeader(before.accessToken).kid;
+      const rotatedAt = Date.now();
       await t.app.get(SigningKeysService).rotate();
+      // Another instance signs with the old key until its next reload (60 s): a token it signs
+      // then must verify for its whole hour too.
+      const retired = await t.app
+        .get(DataSource)
+        .getRepository(SigningKey)
+        .findOneByOrFail({ kid: oldKid! });
+      expect(retired.verifyUntil!.getTime()).toBeGreaterThanOrEqual(rotatedAt + 3_660_000);
       const after = await login(t, before.email, before.password);
       const newKid = decodeProtectedHeader(after.access_token).kid;
       expect(newKid).not.toBe(oldKid);

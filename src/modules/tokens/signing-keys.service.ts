@@ -84,10 +84,13 @@ export class SigningKeysService implements OnModuleInit {
 
   /**
    * Retires the signing key and creates a new one. The old public key keeps verifying (and stays
-   * in the JWKS) for one access-token lifetime, so tokens it signed live out their time.
+   * in the JWKS) for one access-token lifetime past the moment the last instance stops signing
+   * with it (each learns of the new key at its next reload, RELOAD_INTERVAL_MS), so tokens it
+   * signed live out their time.
    */
   async rotate(): Promise<{ retired: string | null; created: string }> {
-    const ttlMs = this.config.get('ACCESS_TOKEN_TTL_SECONDS', { infer: true }) * 1000;
+    const ttlMs =
+      this.config.get('ACCESS_TOKEN_TTL_SECONDS', { infer: true }) * 1000 + RELOAD_INTERVAL_MS;
     const now = new Date();
     const current = await this.keys.find({ where: { retiredAt: IsNull() } });
     for (const key of current) {
