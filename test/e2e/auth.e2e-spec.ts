@@ -159,6 +159,20 @@ describe('users and sessions', () => {
         .expect(401);
       expect(wrong.body).toEqual(unknown.body);
       expect(wrong.body.detail).toBe('Invalid email or password');
+
+      // The same database work before the answer, so its timing tells nothing either.
+      const lookUps = async (email: string) =>
+        (
+          await queriesDuring(t, () =>
+            request(t.http)
+              .post('/v1/auth/login')
+              .send({ email, password: 'not-the-password' })
+              .expect(401),
+          )
+        ).filter((sql) => /\b(users|memberships|organizations)\b/.test(sql));
+      const forUnknown = await lookUps(uniqueEmail('ghost-timing'));
+      expect(forUnknown.length).toBeGreaterThanOrEqual(2);
+      expect(await lookUps(user.email)).toEqual(forUnknown);
     });
 
     it('locks an email out with 429 and Retry-After after repeated failures, known or not', async () => {

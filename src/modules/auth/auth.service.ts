@@ -34,6 +34,9 @@ export interface PasswordCredentials {
   password: string;
 }
 
+/** An id no user has (ids are UUIDv7): what an unknown email's failure looks up. */
+const NO_USER_ID = '00000000-0000-7000-8000-000000000000';
+
 @Injectable()
 export class AuthService {
   constructor(
@@ -195,7 +198,9 @@ export class AuthService {
     origin: RequestOrigin,
     action: AuditAction = AUDIT_ACTIONS.loginFailed,
   ): Promise<void> {
-    const membership = user ? await this.organizations.defaultMembershipOf(user.id) : null;
+    // The same look-up for an unknown email (of an id no user has): a wrong password must not
+    // answer a query later than an unknown email does.
+    const membership = await this.organizations.defaultMembershipOf(user?.id ?? NO_USER_ID);
     this.audit.record(action, {
       organizationId: membership?.organizationId ?? null,
       actor: { type: user ? 'user' : 'anonymous', id: user?.id ?? null },
