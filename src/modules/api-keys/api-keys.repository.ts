@@ -18,9 +18,8 @@ export type CreditsColumns = Pick<
   'remaining' | 'refillInterval' | 'refillAmount' | 'refillDay' | 'lastRefillAt'
 >;
 
-/** What a balance's update reads of its row, locked. */
+/** A key's credit columns: what verification reads of them, and a balance's update locks. */
 const CREDIT_COLUMNS = [
-  'id',
   'remaining',
   'refillInterval',
   'refillAmount',
@@ -168,7 +167,7 @@ export class ApiKeysRepository {
     return transactionAlone(this.keys.manager, async (manager) => {
       const query = manager
         .createQueryBuilder(ApiKey, 'key')
-        .select(CREDIT_COLUMNS.map((column) => `key.${column}`))
+        .select(['id', ...CREDIT_COLUMNS].map((column) => `key.${column}`))
         .where('key.organizationId = :organizationId AND key.id = :counterId', {
           organizationId,
           counterId,
@@ -259,13 +258,7 @@ const VERIFIABLE_COLUMNS = [
   'allowedIps',
   'serviceAccountId',
   'actsFor',
-  'remaining',
-  'refillInterval',
-  'refillAmount',
-  'refillDay',
-  'lastRefillAt',
-  'creditsVersion',
-  'creditsId',
+  ...CREDIT_COLUMNS,
 ] as const;
 
 interface VerifiableLookUp {

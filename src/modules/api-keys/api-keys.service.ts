@@ -52,15 +52,12 @@ import { refuseCreditLimited } from '../../common/auth/credit-limited';
 
 type ApiKeyPatch = Partial<Pick<ApiKey, 'name' | 'rateLimitPerHour' | 'allowedIps' | 'scopes'>>;
 
-/** The stored form of a key's credits: its balance and refill (both null: unlimited). */
-type CreditsPatch = CreditsColumns;
-
 /**
  * What a PATCH does to a key's credits: a new balance every counter starts from (`credits`), or
  * the balance counting now kept under a new refill (`keepWithRefill`).
  */
 type CreditsChange = { fields: ('remaining' | 'refill')[] } & (
-  { credits: CreditsPatch } | { keepWithRefill: CreditRefillDto | null }
+  { credits: CreditsColumns } | { keepWithRefill: CreditRefillDto | null }
 );
 
 /** The contract's name of each field a PATCH may change. */
@@ -253,7 +250,7 @@ export class ApiKeysService implements OnModuleInit {
    * carries the balance counting now over into the new version in one step (no spend made
    * meanwhile is given back; one refunded after it is not). Answers the credits stored.
    */
-  private async setCredits(key: ApiKey, change: CreditsChange): Promise<CreditsPatch> {
+  private async setCredits(key: ApiKey, change: CreditsChange): Promise<CreditsColumns> {
     const counterId = key.creditsId ?? key.id;
     const now = this.clock.now();
     const { version, credits, ids } = await this.keys.setCredits(
@@ -542,7 +539,7 @@ function creditsOfNewKey(
   remaining: number | null,
   refill: CreditRefillDto | null,
   now: number,
-): CreditsPatch {
+): CreditsColumns {
   const balance = remaining ?? refill?.amount ?? null;
   if (balance === null) {
     return {

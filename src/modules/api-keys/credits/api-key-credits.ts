@@ -130,29 +130,12 @@ export class ApiKeyCredits {
   async carryOver(stored: StoredCredits, newVersion: number, now: number): Promise<number> {
     const credits = keyCreditsOf(stored);
     if (credits === null) throw new TypeError('carryOver: the key has no credits to carry');
-    const refill =
-      credits.refill === null
-        ? null
-        : { periodStart: credits.refill.periodStart(now), amount: credits.refill.refill.amount };
     if (this.shared === null) {
-      let balance = this.local.get(credits.counterId);
-      if (balance === undefined || balance.version < credits.version) {
-        balance = { version: credits.version, remaining: credits.remaining, setAt: credits.setAt };
-      }
-      if (
-        refill !== null &&
-        balance.version === credits.version &&
-        refill.periodStart > balance.setAt
-      ) {
-        balance = { ...balance, remaining: refill.amount };
-      }
-      this.local.set(credits.counterId, {
-        version: newVersion,
-        remaining: balance.remaining,
-        setAt: now,
-      });
-      return balance.remaining;
+      const { remaining } = this.localBalanceNow(credits, now);
+      this.local.set(credits.counterId, { version: newVersion, remaining, setAt: now });
+      return remaining;
     }
+    const refill = currentRefill(credits, now);
     if (!this.redis.isReady()) throw UNAVAILABLE;
     try {
       return await this.shared.carry(
@@ -217,7 +200,11 @@ export class ApiKeyCredits {
     return found;
   }
 
-  private spendHere(credits: KeyCredits, now: number): SpentCredit | null {
+  /**
+   * This instance's count of the balance now: seeded from `credits` when it has none or an older
+   * version, refilled when a period began since it was set (what SPEND_SCRIPT does in Redis).
+   */
+  private localBalanceNow(credits: KeyCredits, now: number): LocalBalance {
     let balance = this.local.get(credits.counterId);
     if (balance === undefined || balance.version < credits.version) {
       balance = { version: credits.version, remaining: credits.remaining, setAt: credits.setAt };
@@ -230,6 +217,11 @@ export class ApiKeyCredits {
         balance.setAt = periodStart;
       }
     }
+    return balance;
+  }
+
+  private spendHere(credits: KeyCredits, now: number): SpentCredit | null {
+    const balance = this.localBalanceNow(credits, now);
     if (balance.remaining <= 0) return null;
     balance.remaining -= 1;
     this.recorder.record(credits.counterId, balance.version, balance.setAt, 1);
@@ -246,10 +238,7 @@ export class ApiKeyCredits {
     credits: KeyCredits,
     now: number,
   ): Promise<SpentCredit | null> {
-    const refill =
-      credits.refill === null
-        ? null
-        : { periodStart: credits.refill.periodStart(now), amount: credits.refill.refill.amount };
+    const refill = currentRefill(credits, now);
     let counted;
     try {
       counted = await shared.spend(credits.counterId, credits.version, credits, refill);
@@ -274,4 +263,14 @@ export class ApiKeyCredits {
       this.logger.warn({ err: error }, 'Redis credit counter failed; keys with credits get 503');
     }
   }
+}
+
+/** The refill a spend or carry-over hands Redis: the current period's start and the amount. */
+function currentRefill(
+  credits: KeyCredits,
+  now: number,
+): { periodStart: number; amount: number } | null {
+  return credits.refill === null
+    ? null
+    : { periodStart: credits.refill.periodStart(now), amount: credits.refill.refill.amount };
 }

@@ -8,6 +8,30 @@ const RESET = 'tesseraResetCredits';
 const CARRY = 'tesseraCarryCredits';
 
 /**
+ * Lua: balance i (KEYS[i]) as it stands now, from ARGV[a + 1..5] (version, seed remaining, seed
+ * set-at, the current refill period's start or -1, refill amount): seeded where Redis holds none
+ * or an older version, refilled where a period began since it was set. Leaves `version`, `v`,
+ * `r`, `p`. Shared by SPEND and CARRY, so a carry-over counts exactly as a spend would.
+ */
+const BALANCE_NOW = `
+  local version = tonumber(ARGV[a + 1])
+  local stored = redis.call('HMGET', KEYS[i], 'v', 'r', 'p')
+  local v = tonumber(stored[1])
+  local r = tonumber(stored[2])
+  local p = tonumber(stored[3])
+  if v == nil or r == nil or p == nil or v < version then
+    v = version
+    r = tonumber(ARGV[a + 2])
+    p = tonumber(ARGV[a + 3])
+  end
+  local current = tonumber(ARGV[a + 4])
+  if v == version and current > p then
+    r = tonumber(ARGV[a + 5])
+    p = current
+  end
+`;
+
+/**
  * A balance is one hash: `v` the version of the stored balance it counts from, `r` what is left,
  * `p` when it was set (epoch ms: created, updated, or the start of the refill period). A caller
  * with a newer version than the hash's seeds it with the database's values (the balance was
@@ -24,22 +48,7 @@ const SPEND_SCRIPT = `
 local answers = {}
 for i = 1, #KEYS do
   local a = 6 * (i - 1)
-  local version = tonumber(ARGV[a + 1])
-  local stored = redis.call('HMGET', KEYS[i], 'v', 'r', 'p')
-  local v = tonumber(stored[1])
-  local r = tonumber(stored[2])
-  local p = tonumber(stored[3])
-  if v == nil or r == nil or p == nil or v < version then
-    v = version
-    r = tonumber(ARGV[a + 2])
-    p = tonumber(ARGV[a + 3])
-  end
-  local current = tonumber(ARGV[a + 4])
-  if v == version and current > p then
-    r = tonumber(ARGV[a + 5])
-    p = current
-  end
-  local spent = 0
+${BALANCE_NOW}  local spent = 0
   if r > 0 then
     r = r - 1
     spent = 1
@@ -82,21 +91,9 @@ return 0
  * is left.
  */
 const CARRY_SCRIPT = `
-local version = tonumber(ARGV[1])
-local stored = redis.call('HMGET', KEYS[1], 'v', 'r', 'p')
-local v = tonumber(stored[1])
-local r = tonumber(stored[2])
-local p = tonumber(stored[3])
-if v == nil or r == nil or p == nil or v < version then
-  v = version
-  r = tonumber(ARGV[2])
-  p = tonumber(ARGV[3])
-end
-local current = tonumber(ARGV[4])
-if v == version and current > p then
-  r = tonumber(ARGV[5])
-end
-redis.call('HSET', KEYS[1], 'v', ARGV[6], 'r', r, 'p', ARGV[7])
+local i = 1
+local a = 0
+${BALANCE_NOW}redis.call('HSET', KEYS[1], 'v', ARGV[6], 'r', r, 'p', ARGV[7])
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
 return r
 `;
