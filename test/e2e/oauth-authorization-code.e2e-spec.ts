@@ -18,7 +18,7 @@ import {
   registerClient,
   TestClient,
 } from '../utils/oauth';
-import { createTeam, Team } from '../utils/teams';
+import { addMember, createTeam, setRole, Team } from '../utils/teams';
 import { TestClock } from '../utils/test-clock';
 
 const REDIRECT = 'https://app.example/callback';
@@ -528,11 +528,7 @@ describe('OAuth: authorization code, refresh tokens, ID tokens, userinfo, user g
 
     it('narrows at once when the user’s role does', async () => {
       const member = await createUser(t, 'oauth-demoted');
-      await request(t.http)
-        .post(`/v1/organizations/${team.organizationId}/members`)
-        .set(bearer(team.owner.accessToken))
-        .send({ email: member.email, role: 'member' })
-        .expect(201);
+      await addMember(t, team.organizationId, team.owner, member.email, 'member');
       const tokens = await delegated(member, ['translate:write']);
       const write = () =>
         request(t.http)
@@ -540,21 +536,13 @@ describe('OAuth: authorization code, refresh tokens, ID tokens, userinfo, user g
           .set(bearer(tokens.access_token))
           .send({ text: 'hello', target_language: 'de' });
       await write().expect(201);
-      await request(t.http)
-        .patch(`/v1/organizations/${team.organizationId}/members/${member.userId}`)
-        .set(bearer(team.owner.accessToken))
-        .send({ role: 'viewer' })
-        .expect(200);
+      await setRole(t, team.organizationId, team.owner, member, 'viewer');
       await write().expect(403);
     });
 
     it('says what it can do: the answer’s scope, the token’s claim and introspection hold what the role allows; a refresh follows the role', async () => {
       const viewer = await createUser(t, 'oauth-scope-viewer');
-      await request(t.http)
-        .post(`/v1/organizations/${team.organizationId}/members`)
-        .set(bearer(team.owner.accessToken))
-        .send({ email: viewer.email, role: 'viewer' })
-        .expect(201);
+      await addMember(t, team.organizationId, team.owner, viewer.email, 'viewer');
       const client = await newClient(ownerOf(team));
       const tokens = await delegated(
         viewer,
@@ -579,19 +567,11 @@ describe('OAuth: authorization code, refresh tokens, ID tokens, userinfo, user g
       });
 
       // Promoted: the next refresh carries what the consent and the new role allow together.
-      await request(t.http)
-        .patch(`/v1/organizations/${team.organizationId}/members/${viewer.userId}`)
-        .set(bearer(team.owner.accessToken))
-        .send({ role: 'member' })
-        .expect(200);
+      await setRole(t, team.organizationId, team.owner, viewer, 'member');
       const refreshed = await refresh(client, tokens.refresh_token!).expect(200);
       expect(refreshed.body.scope).toBe('openid translate:read translate:write');
       // Demoted again: the token issued as a member reports what a viewer holds at once.
-      await request(t.http)
-        .patch(`/v1/organizations/${team.organizationId}/members/${viewer.userId}`)
-        .set(bearer(team.owner.accessToken))
-        .send({ role: 'viewer' })
-        .expect(200);
+      await setRole(t, team.organizationId, team.owner, viewer, 'viewer');
       expect(await introspect(refreshed.body.access_token as string)).toMatchObject({
         active: true,
         scope: 'openid translate:read',

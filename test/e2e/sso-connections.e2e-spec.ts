@@ -16,6 +16,7 @@ import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 import { PageClient } from '../utils/pages';
 import { readAuthnRequest, SamlTestIdp } from '../utils/saml-test-idp';
 import {
+  connectionBody,
   createConnection,
   postToAcs,
   startLogin,
@@ -285,18 +286,10 @@ describe('SSO connections (/v1/sso/connections)', () => {
     const byOperator = await createConnection(t, operator, idp, { domains: [uniqueDomain()] });
     expect(byOperator.created_by).toBe('instance_admin');
     const operatorKey = await createApiKey(t, operator, { name: 'ops', scopes: ['sso:write'] });
-    const refused = await request(t.http)
-      .post('/v1/sso/connections')
-      .set(asKey(operatorKey.key))
-      .send({
-        name: 'Corp IdP',
-        provider: 'custom_saml',
-        idp_entity_id: idp.entityId,
-        idp_sso_url: idp.ssoUrl,
-        idp_certificate: idp.certificatePem,
-        domains: [uniqueDomain()],
-      })
-      .expect(403);
+    const refused = await create(asKey(operatorKey.key), {
+      ...connectionBody(idp),
+      domains: [uniqueDomain()],
+    }).expect(403);
     expect(refused.body.code).toBe('sso_connection_needs_a_person');
     const taken = await request(t.http)
       .patch(`/v1/sso/connections/${byOperator.id}`)

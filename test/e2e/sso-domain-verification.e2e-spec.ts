@@ -14,7 +14,7 @@ import {
   TestConnection,
   uniqueDomain,
 } from '../utils/sso';
-import { createTeam, Team } from '../utils/teams';
+import { addMember, createTeam, Team } from '../utils/teams';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 
 interface DomainClaim {
@@ -265,11 +265,7 @@ describe('SAML SSO: domain verification and what a connection may do', () => {
       const domain = uniqueDomain('ownerco');
       const ownerEmail = `boss@${domain}`;
       await register(ownerEmail);
-      await request(t.http)
-        .post(`/v1/organizations/${team.organizationId}/members`)
-        .set(bearer(team.owner.accessToken))
-        .send({ email: ownerEmail, role: 'owner' })
-        .expect(201);
+      await addMember(t, team.organizationId, team.owner, ownerEmail, 'owner');
       const idp = new SamlTestIdp();
       const connection = await createConnection(t, team.inOrg(team.members.admin), idp, {
         domains: [domain],
@@ -297,11 +293,7 @@ describe('SAML SSO: domain verification and what a connection may do', () => {
       // A member here, and the owner of the organization their registration made.
       const registered = `dev@${domain}`;
       await register(registered);
-      await request(t.http)
-        .post(`/v1/organizations/${team.organizationId}/members`)
-        .set(bearer(team.owner.accessToken))
-        .send({ email: registered, role: 'member' })
-        .expect(201);
+      await addMember(t, team.organizationId, team.owner, registered, 'member');
       expect(await signIn(idp, connection, registered)).toEqual({
         status: 403,
         reason: 'member_outranks_connection',
@@ -312,18 +304,14 @@ describe('SAML SSO: domain verification and what a connection may do', () => {
       const provisioned = `contractor@${domain}`;
       expect(await signIn(idp, connection, provisioned)).toMatchObject({ status: 200 });
       const elsewhere = await createUser(t, 'elsewhere');
-      await request(t.http)
-        .post(`/v1/organizations/${elsewhere.organizationId}/members`)
-        .set(bearer(elsewhere.accessToken))
-        .send({ email: provisioned, role: 'viewer' })
-        .expect(201);
+      await addMember(t, elsewhere.organizationId, elsewhere, provisioned, 'viewer');
       expect(await signIn(idp, connection, provisioned)).toMatchObject({
         status: 403,
         reason: 'member_outranks_connection',
       });
 
-      // The organization's owner, for the domain this connection verified, speaks for its
-      // accounts (as whoever holds its mail would).
+      // Taken over by the organization's owner, for the domain this connection verified: the
+      // domain's authority (README, "Whom a connection answers to").
       await request(t.http)
         .patch(`/v1/sso/connections/${connection.id}`)
         .set(team.inOrg(team.owner))

@@ -17,6 +17,17 @@ export interface TestConnection {
   [field: string]: unknown;
 }
 
+/** The body of POST /v1/sso/connections for `idp`: a custom SAML IdP by its settings. */
+export function connectionBody(idp: SamlTestIdp): Record<string, unknown> {
+  return {
+    name: 'Corp IdP',
+    provider: 'custom_saml',
+    idp_entity_id: idp.entityId,
+    idp_sso_url: idp.ssoUrl,
+    idp_certificate: idp.certificatePem,
+  };
+}
+
 /** A connection to `idp` (entity ID, SSO URL, certificate), made by `headers`' caller. */
 export async function createConnection(
   t: TestApp,
@@ -27,14 +38,7 @@ export async function createConnection(
   const response = await request(t.http)
     .post('/v1/sso/connections')
     .set(headers)
-    .send({
-      name: 'Corp IdP',
-      provider: 'custom_saml',
-      idp_entity_id: idp.entityId,
-      idp_sso_url: idp.ssoUrl,
-      idp_certificate: idp.certificatePem,
-      ...fields,
-    });
+    .send({ ...connectionBody(idp), ...fields });
   if (response.status !== 201) {
     throw new Error(`connection not created: ${response.status} ${JSON.stringify(response.body)}`);
   }

@@ -37,3 +37,33 @@ export async function createTeam(t: TestApp): Promise<Team> {
   });
   return { owner, organizationId, members, inOrg };
 }
+
+/** `by` (an owner or admin) adds the account of `email` to their organization with `role`. */
+export async function addMember(
+  t: TestApp,
+  organizationId: string,
+  by: TestUser,
+  email: string,
+  role: string,
+): Promise<void> {
+  await request(t.http)
+    .post(`/v1/organizations/${organizationId}/members`)
+    .set(bearer(by.accessToken))
+    .send({ email, role })
+    .expect(201);
+}
+
+/** `by` (an owner or admin) gives `user` another role in their organization. */
+export async function setRole(
+  t: TestApp,
+  organizationId: string,
+  by: TestUser,
+  user: TestUser,
+  role: string,
+): Promise<void> {
+  await request(t.http)
+    .patch(`/v1/organizations/${organizationId}/members/${user.userId}`)
+    .set(bearer(by.accessToken))
+    .send({ role })
+    .expect(200);
+}
