@@ -330,7 +330,7 @@ export class ApiKeysService implements OnModuleInit {
     refuseDelegated(caller);
     // A key with credits rotating another key would get a key without them; its own rotation
     // (or its pair's) spends the same balance.
-    if (caller.type !== 'api_key' || caller.credits?.counterId !== (old.creditsId ?? old.id)) {
+    if (caller.type === 'api_key' && caller.credits?.counterId !== (old.creditsId ?? old.id)) {
       refuseCreditLimited(caller, 'rotate other API keys');
     }
     await this.assertMfaIfEnrolled(caller);

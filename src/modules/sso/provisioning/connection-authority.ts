@@ -50,11 +50,11 @@ export class ConnectionAuthority {
     if (ceiling === 'owner' && domainVerifiedHere) return;
     const owner = connectionOwnerOf(connection.createdBy);
     if (owner === 'instance_admin') return;
+    // Nobody known (ceilingOf refuses such a connection first): nothing to hand over.
+    if (owner === null) throw new SsoRefusal('connection_owner_gone');
     const held = await this.organizations.membershipsOf(userId, MAX_MEMBERSHIPS);
     // More than can be read: not all of them can be checked, so none is handed over.
-    if (held.length >= MAX_MEMBERSHIPS || owner === null) {
-      throw new SsoRefusal('member_outranks_connection');
-    }
+    if (held.length >= MAX_MEMBERSHIPS) throw new SsoRefusal('member_outranks_connection');
     const others = held.filter((m) => m.organizationId !== connection.organizationId);
     if (others.length === 0) return;
     const ownerHolds = new Map(
