@@ -390,6 +390,34 @@ describe('organizations and IAM', () => {
         .expect(422);
     });
 
+    it('adds the account of exactly the email given, not one that differs by an accent', async () => {
+      // MySQL/MariaDB's default collations ignore accents: `alicé@` used to find alice's account.
+      const { organizationId, owner } = await team();
+      const alice = await createUser(t, 'alice');
+      const accented = alice.email.replace('alice', 'alicé');
+      await request(t.http)
+        .post(`/v1/organizations/${organizationId}/members`)
+        .set(bearer(owner.accessToken))
+        .send({ email: accented, role: 'admin' })
+        .expect(404);
+      const other = await request(t.http)
+        .post('/v1/auth/register')
+        .send({ email: accented, password: 'another-long-password', full_name: 'Alicé' })
+        .expect(201);
+      const added = await request(t.http)
+        .post(`/v1/organizations/${organizationId}/members`)
+        .set(bearer(owner.accessToken))
+        .send({ email: accented, role: 'admin' })
+        .expect(201);
+      expect(added.body).toEqual(
+        expect.objectContaining({ user_id: other.body.user_id, email: accented }),
+      );
+      await request(t.http)
+        .get(`/v1/organizations/${organizationId}`)
+        .set(bearer(alice.accessToken))
+        .expect(404);
+    });
+
     it('never lets one organization read or change another’s members', async () => {
       const a = await team();
       const b = await team();

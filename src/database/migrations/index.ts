@@ -18,6 +18,7 @@ import { ApiKeyCredits1765001800000 } from './1765001800000-ApiKeyCredits';
 import { SsoVerifiedDomains1765001900000 } from './1765001900000-SsoVerifiedDomains';
 import { LeakReportReceipts1765002000000 } from './1765002000000-LeakReportReceipts';
 import { FirstPartySessionGrants1765002100000 } from './1765002100000-FirstPartySessionGrants';
+import { ExactEmails1765002200000 } from './1765002200000-ExactEmails';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   SsoVerifiedDomains1765001900000,
   LeakReportReceipts1765002000000,
   FirstPartySessionGrants1765002100000,
+  ExactEmails1765002200000,
 ];

@@ -147,8 +147,8 @@ export class AuthService {
 
   /**
    * The user whose password this is; an unknown email costs the same time as a wrong password.
-   * A found account's lock is its stored email's: MySQL/MariaDB find `alicé@` for `alice@` (an
-   * accent-insensitive collation), and each spelling must not get failures of its own.
+   * A found account's lock is its stored email's, so no other spelling that finds the account
+   * gets failures of its own (emails compare byte for byte since ExactEmails1765002200000).
    */
   private async userWithPassword(dto: PasswordCredentials, origin: RequestOrigin): Promise<User> {
     const user = await this.users.findByEmail(dto.email);
