@@ -1,4 +1,5 @@
-import { Tessera, TesseraError } from '@tessera/sdk';
+import request from 'supertest';
+import { Tessera, TesseraError, userSessionCredential } from '@tessera/sdk';
 import { createApiKey } from '../utils/api-keys';
 import { bearer, createUser } from '../utils/factories';
 import { createListeningApp, ListeningTestApp } from '../utils/listening-app';
@@ -127,5 +128,83 @@ describe('@tessera/sdk retries', () => {
       retryAfterSeconds: undefined,
     });
     expect(sent).toBe(1);
+  });
+  /**
+   * A 503 that comes after Tessera made the change (README: "a request that got 503 may have
+   * made its change"): the request goes through, and the first answer to `path` is replaced by
+   * a 503 with Retry-After 0.
+   */
+  function committedThen503(path: string) {
+    const sent: string[] = [];
+    let failed = false;
+    const impl = async (input: Request) => {
+      const real = await fetch(input);
+      sent.push(`${input.method} ${new URL(input.url).pathname} ${real.status}`);
+      if (failed || new URL(input.url).pathname !== path) return real;
+      failed = true;
+      return new Response('{"detail":"Service unavailable"}', {
+        status: 503,
+        headers: { 'content-type': 'application/json', 'retry-after': '0' },
+      });
+    };
+    return { sent, fetch: impl as unknown as typeof fetch };
+  }
+
+  it('does not send a POST again after a 503: one API key is made, not two', async () => {
+    const user = await createUser(t, 'post-503');
+    const { sent, fetch: committed } = committedThen503('/v1/api-keys');
+    const tessera = new Tessera({
+      baseUrl: t.url,
+      env: {},
+      useProfile: false,
+      credential: userSessionCredential({
+        accessToken: user.accessToken,
+        refreshToken: user.refreshToken,
+      }),
+      fetch: committed,
+    });
+    const error = await tessera.api
+      .POST('/v1/api-keys', { body: { name: 'once', scopes: ['translate:read'] } })
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 503 });
+    expect(sent).toEqual(['POST /v1/api-keys 201']);
+    const keys = await request(t.http).get('/v1/api-keys').set(bearer(user.accessToken));
+    expect(keys.body.data.filter((k: { name: string }) => k.name === 'once')).toHaveLength(1);
+  });
+
+  it('does not spend a refresh token twice after a 503, which would end the session', async () => {
+    const user = await createUser(t, 'refresh-503');
+    const { sent, fetch: committed } = committedThen503('/v1/auth/refresh');
+    const tessera = new Tessera({
+      baseUrl: t.url,
+      env: {},
+      useProfile: false,
+      credential: userSessionCredential({
+        accessToken: 'eyJhbGciOiJSUzI1NiJ9.e30.refused', // refused as an expired one would be
+        refreshToken: user.refreshToken,
+      }),
+      fetch: committed,
+    });
+    await expect(tessera.verify()).rejects.toMatchObject({ status: 503 });
+    expect(sent).toEqual(['GET /v1/auth/verify 401', 'POST /v1/auth/refresh 200']);
+    // The session lives on: its access token still passes.
+    await request(t.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(200);
+  });
+
+  it('asks again for a read after a 503', async () => {
+    const user = await createUser(t, 'get-503');
+    const { sent, fetch: committed } = committedThen503('/v1/auth/verify');
+    const tessera = new Tessera({
+      baseUrl: t.url,
+      env: {},
+      useProfile: false,
+      credential: userSessionCredential({
+        accessToken: user.accessToken,
+        refreshToken: user.refreshToken,
+      }),
+      fetch: committed,
+    });
+    await expect(tessera.verify()).resolves.toMatchObject({ principal_type: 'user' });
+    expect(sent).toEqual(['GET /v1/auth/verify 200', 'GET /v1/auth/verify 200']);
   });
 });

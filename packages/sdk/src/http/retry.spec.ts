@@ -14,6 +14,17 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(answer(503), 1, DEFAULT_RETRY)).not.toBeNull();
   });
 
+  it('asks again after a 503 only for a read: a POST may have made its change', () => {
+    for (const method of ['GET', 'HEAD', 'OPTIONS', 'get']) {
+      expect(retryDelayMs(answer(503), 1, DEFAULT_RETRY, Math.random, method)).not.toBeNull();
+    }
+    for (const method of ['POST', 'PATCH', 'PUT', 'DELETE']) {
+      expect(retryDelayMs(answer(503), 1, DEFAULT_RETRY, Math.random, method)).toBeNull();
+      const limited = answer(429, { 'retry-after': '1' });
+      expect(retryDelayMs(limited, 1, DEFAULT_RETRY, Math.random, method)).not.toBeNull();
+    }
+  });
+
   it('does not ask again after a 429 that says no time to come back (a key out of credits)', () => {
     expect(retryDelayMs(answer(429), 1, DEFAULT_RETRY)).toBeNull();
   });
@@ -61,12 +72,12 @@ describe('retryDelayMs', () => {
 describe('retryingFetch', () => {
   it('sends a fresh copy of the request, body included, on every attempt', async () => {
     const bodies: string[] = [];
-    const statuses = [503, 429, 201];
+    const statuses = [429, 429, 201];
     const send = retryingFetch(
       async (input) => {
         bodies.push(await (input as Request).text());
         const status = statuses.shift()!;
-        return answer(status, status === 429 ? { 'retry-after': '0' } : {});
+        return answer(status, { 'retry-after': '0' });
       },
       {},
       () => Promise.resolve(),

@@ -29,11 +29,20 @@ export const DEFAULT_RETRY: Required<RetryOptions> = {
  */
 export const RETRIED_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
+/**
+ * The methods sent again after a 503. Tessera refuses with 429 before it does anything, but a
+ * 503 may come after the change was made (a database that failed at the commit's answer): a
+ * POST sent again would make a second API key, or spend a refresh token twice, which Tessera
+ * takes for a stolen one and ends the session. So only reads are repeated after a 503.
+ */
+const RETRIED_AFTER_503: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 export type Sleep = (ms: number) => Promise<void>;
 export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * How long to wait before attempt `attempt + 1` after `response`, or null not to retry. With
+ * How long to wait before attempt `attempt + 1` of a `method` request after `response`, or null
+ * not to retry (a 503 to anything but a read: RETRIED_AFTER_503). With
  * Retry-After: that long plus up to 10% (at most 1 s) of jitter, so clients told the same
  * second do not come back together. Without: exponential backoff with full jitter.
  */
@@ -42,8 +51,10 @@ export function retryDelayMs(
   attempt: number,
   options: Required<RetryOptions>,
   random: () => number = Math.random,
+  method = 'GET',
 ): number | null {
   if (!RETRIED_STATUSES.has(response.status) || attempt >= options.maxAttempts) return null;
+  if (response.status === 503 && !RETRIED_AFTER_503.has(method.toUpperCase())) return null;
   const retryAfter = retryAfterSecondsOf(response.headers.get('retry-after'));
   if (retryAfter === undefined && response.status === 429) return null;
   if (retryAfter !== undefined) {
@@ -56,8 +67,8 @@ export function retryDelayMs(
 }
 
 /**
- * fetch that sends a request again on 429 and 503, as retryDelayMs says, and never on any other
- * answer. Each attempt sends a fresh copy of the request (its body can be read only once).
+ * fetch that sends a request again on 429, and a read on 503, as retryDelayMs says, and never
+ * on any other answer. Each attempt sends a fresh copy of the request (its body can be read only once).
  */
 export function retryingFetch(
   fetchImpl: typeof fetch,
@@ -68,7 +79,7 @@ export function retryingFetch(
   return async (request) => {
     for (let attempt = 1; ; attempt++) {
       const response = await fetchImpl(request.clone());
-      const delay = retryDelayMs(response, attempt, settings);
+      const delay = retryDelayMs(response, attempt, settings, Math.random, request.method);
       if (delay === null) return response;
       await response.body?.cancel().catch(() => undefined);
       await sleep(delay);
