@@ -88,6 +88,16 @@ export class EnvironmentVariables {
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;
 
+  /**
+   * How long a Redis command may go unanswered; a Redis that stops answering (paused, or a
+   * network that drops packets) is then taken for down until it answers again.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  REDIS_COMMAND_TIMEOUT_MS = 1000;
+
   @IsString()
   TESSERA_ISSUER = 'http://localhost:3000';
 

@@ -198,3 +198,59 @@ describeWithRedisServer('two instances when Redis returns: B catches up on recon
     }, RECONNECT_BOUND_MS);
   });
 });
+
+describeWithRedisServer('two instances when Redis stops answering: taken for down', () => {
+  const POLL_MS = 500;
+  const COMMAND_TIMEOUT_MS = 300;
+  /** A request may wait out one command's deadline before the watchdog drops the connection. */
+  const ANSWER_WITHIN_MS = 2000;
+  const redis = new DisposableRedis();
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    await redis.start();
+    [a, b] = await twoInstances({
+      ...instanceEnv(redis.url, POLL_MS),
+      REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
+    });
+    await redisOf([a, b], 'up', 5000);
+  });
+  afterAll(async () => {
+    redis.resume();
+    try {
+      expect([a, b].flatMap((instance) => instance.logs.serverErrors())).toEqual([]);
+      await Promise.all([a, b].map((instance) => instance.close()));
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('answers every request, reports Redis down, and still applies a revoke on B, while Redis is paused', async () => {
+    const { user, key } = await userWithKey(a, 'paused-redis');
+    const verifyKeyOn = (instance: TestApp) =>
+      request(instance.http).get('/v1/auth/verify').set(asKey(key.key)).timeout(ANSWER_WITHIN_MS);
+    await verifyKeyOn(b).expect(200);
+    redis.pause();
+    // A socket that takes the commands and never answers: without a deadline these hung.
+    await verifyKeyOn(a).expect(200);
+    await request(a.http)
+      .get('/v1/auth/verify')
+      .set(bearer(user.accessToken))
+      .timeout(ANSWER_WITHIN_MS)
+      .expect(200);
+    await redisOf([a, b], 'down', 3 * COMMAND_TIMEOUT_MS + 1000);
+    const health = await request(a.http).get('/v1/health').timeout(ANSWER_WITHIN_MS);
+    expect(health.body).toEqual(expect.objectContaining({ redis: 'down' }));
+
+    await request(a.http)
+      .delete(`/v1/api-keys/${key.id}`)
+      .set(bearer(user.accessToken))
+      .timeout(ANSWER_WITHIN_MS)
+      .expect(204);
+    await waitFor(async () => (await verifyKeyOn(b)).status === 401, POLL_MS + 1000);
+
+    redis.resume();
+    await redisOf([a, b], 'up', 10_000);
+    await verifyKeyOn(a).expect(401);
+  });
+});

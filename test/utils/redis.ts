@@ -85,9 +85,19 @@ export class DisposableRedis {
     }, 5000);
   }
 
+  /** Stops the server without closing its connections: it takes them and answers nothing. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.process;
     if (!child || child.exitCode !== null) return;
+    this.resume();
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGKILL');

@@ -8,6 +8,11 @@ export type RedisState = 'up' | 'down' | 'disabled';
 /**
  * With REDIS_URL, one connection for commands and one for subscribing. Commands fail fast while
  * Redis is unreachable (no offline queue): callers fall back to local state as ioredis reconnects.
+ * A Redis that stops answering without closing the connection (a paused process, a network that
+ * drops packets) is unreachable too: every command has REDIS_COMMAND_TIMEOUT_MS to be answered,
+ * and a watchdog PING that goes unanswered that long drops the connection, so callers fall back
+ * at once instead of each waiting out the deadline; ioredis's ready check (INFO, under the same
+ * deadline) keeps it down until Redis answers again.
  */
 @Injectable()
 export class RedisConnections implements OnApplicationShutdown {
@@ -15,9 +20,12 @@ export class RedisConnections implements OnApplicationShutdown {
   readonly commands: Redis | null;
   readonly subscriber: Redis | null;
   private lastState: RedisState;
+  private readonly commandTimeoutMs: number;
+  private readonly watchdogs: NodeJS.Timeout[] = [];
 
   constructor(config: ConfigService<EnvironmentVariables, true>) {
     const url = config.get('REDIS_URL', { infer: true });
+    this.commandTimeoutMs = config.get('REDIS_COMMAND_TIMEOUT_MS', { infer: true });
     this.commands = url ? this.connect(url, 'commands') : null;
     this.subscriber = url ? this.connect(url, 'subscriber') : null;
     this.lastState = url ? 'down' : 'disabled';
@@ -33,6 +41,7 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    for (const watchdog of this.watchdogs) clearInterval(watchdog);
     for (const connection of [this.commands, this.subscriber]) connection?.disconnect();
   }
 
@@ -51,11 +60,36 @@ export class RedisConnections implements OnApplicationShutdown {
       // Commands issued in the same tick (the limits of one request, and those of concurrent
       // requests) travel in one round trip.
       enableAutoPipelining: true,
+      commandTimeout: this.commandTimeoutMs,
+      // Lets the kernel notice a peer that vanished while the connection sat idle.
+      keepAlive: 10_000,
     });
     connection.on('ready', () => this.transition('up', role));
     connection.on('error', () => this.transition('down', role));
     connection.on('end', () => this.transition('down', role));
+    this.watch(connection, role);
     return connection;
+  }
+
+  /** Drops the connection when a PING goes unanswered for REDIS_COMMAND_TIMEOUT_MS. */
+  private watch(connection: Redis, role: string): void {
+    let pinging = false;
+    const watchdog = setInterval(() => {
+      if (pinging || connection.status !== 'ready') return;
+      pinging = true;
+      connection
+        .ping()
+        .catch((error: unknown) => {
+          if (connection.status !== 'ready' || !isTimeout(error)) return;
+          this.transition('down', role);
+          connection.disconnect(true);
+        })
+        .finally(() => {
+          pinging = false;
+        });
+    }, this.commandTimeoutMs);
+    watchdog.unref();
+    this.watchdogs.push(watchdog);
   }
 
   /** Logs state changes once, not every failed reconnect attempt. */
@@ -66,4 +100,9 @@ export class RedisConnections implements OnApplicationShutdown {
     else
       this.logger.warn('Redis is unreachable: falling back to local rate limits and invalidation');
   }
+}
+
+/** ioredis rejects a command that outlived `commandTimeout` with this message. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Command timed out';
 }
