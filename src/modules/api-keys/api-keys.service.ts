@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { actingOrganizationId, principalHasPermission } from '../../common/auth/authorization';
-import { isDelegated, Principal, unhandledPrincipal } from '../../common/auth/principal';
+import { Principal, unhandledPrincipal } from '../../common/auth/principal';
 import { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { Clock } from '../../common/time/clock';
 import { hasScope, isSubsetOf } from '../../common/auth/scopes';
@@ -19,7 +19,7 @@ import { AuditRecorder } from '../audit/audit-recorder.service';
 import { ServiceAccountDependents } from '../service-accounts/service-account-dependents';
 import { ServiceAccountsCache } from '../service-accounts/service-accounts.cache';
 import { ServiceAccountPermissions } from '../service-accounts/service-accounts.permissions';
-import { UsersService } from '../users/users.service';
+import { CredentialMinting, refuseDelegated } from '../users/credential-minting';
 import { ApiKeyCache } from './api-key-cache';
 import { ApiKeyPepper } from './api-key-pepper';
 import { ApiKey } from './api-key.entity';
@@ -86,7 +86,7 @@ export class ApiKeysService implements OnModuleInit {
     private readonly cache: ApiKeyCache,
     private readonly pepper: ApiKeyPepper,
     private readonly catalogue: ScopeCatalogue,
-    private readonly users: UsersService,
+    private readonly minting: CredentialMinting,
     private readonly accounts: ServiceAccountsCache,
     private readonly dependents: ServiceAccountDependents,
     private readonly audit: AuditRecorder,
@@ -106,9 +106,7 @@ export class ApiKeysService implements OnModuleInit {
 
   async create(caller: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     const organizationId = actingOrganizationId(caller);
-    refuseDelegated(caller);
-    refuseCreditLimited(caller, 'create API keys');
-    await this.assertMfaIfEnrolled(caller);
+    await this.minting.assertMayMint(caller, 'create API keys');
     const scopes = requestedScopes(dto, this.catalogue);
     assertCallerCovers(caller, scopes);
     const owner = await this.ownerOfNewKey(caller, organizationId, scopes, dto.service_account_id);
@@ -304,7 +302,7 @@ export class ApiKeysService implements OnModuleInit {
     const key = await this.require(caller, id);
     // Anyone may end their own key; another's only if they could have minted it.
     if (!isOwnKey(caller, key)) assertCallerCovers(caller, scopesOf(key));
-    await this.assertMfaIfEnrolled(caller);
+    await this.minting.assertMfaIfEnrolled(caller);
     if (!key.revokedAt)
       await this.keys.update(key.organizationId, key.id, { revokedAt: new Date() });
     await this.cache.forget(key.id);
@@ -327,13 +325,13 @@ export class ApiKeysService implements OnModuleInit {
     gracePeriodHours?: number,
   ): Promise<CreatedApiKeyDto> {
     const old = await this.require(caller, id);
-    refuseDelegated(caller);
+    refuseDelegated(caller, 'rotate API keys');
     // A key with credits rotating another key would get a key without them; its own rotation
     // (or its pair's) spends the same balance.
     if (caller.type === 'api_key' && caller.credits?.counterId !== (old.creditsId ?? old.id)) {
       refuseCreditLimited(caller, 'rotate other API keys');
     }
-    await this.assertMfaIfEnrolled(caller);
+    await this.minting.assertMfaIfEnrolled(caller);
     assertRotatable(old);
     const scopes = scopesOf(old);
     assertCallerCovers(caller, scopes);
@@ -504,30 +502,6 @@ export class ApiKeysService implements OnModuleInit {
     const key = await this.keys.findInOrganization(actingOrganizationId(caller), id);
     if (!key) throw new NotFoundError('API key not found');
     return key;
-  }
-
-  private async assertMfaIfEnrolled(caller: Principal): Promise<void> {
-    if (caller.type !== 'user' || caller.mfa) return;
-    const user = await this.users.findById(caller.subject);
-    if (user?.mfaEnabledAt) {
-      throw new ForbiddenError(
-        'This action needs a session that passed MFA; log in with mfa_code',
-        'mfa_required',
-      );
-    }
-  }
-}
-
-/**
- * A new key secret (created or rotated) would keep acting for the user after they end the grant
- * of an application acting for them: only the user's own sign-in mints one.
- */
-function refuseDelegated(caller: Principal): void {
-  if (isDelegated(caller)) {
-    throw new ForbiddenError(
-      'An application acting for the user cannot create or rotate API keys',
-      'user_sign_in_required',
-    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { UsersModule } from '../users/users.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AssertionReplays } from './assertions/assertion-replays';
 import { JwtBearerGrant } from './jwt-bearer.grant';
@@ -24,7 +25,11 @@ import { ServiceAccountTokens } from './tokens/service-account-tokens';
  * through ServiceAccountDependents.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([ServiceAccount, ServiceAccountKey]), TokensModule],
+  imports: [
+    TypeOrmModule.forFeature([ServiceAccount, ServiceAccountKey]),
+    TokensModule,
+    UsersModule,
+  ],
   controllers: [ServiceAccountsController, ServiceAccountKeysController],
   providers: [
     ServiceAccountsRepository,

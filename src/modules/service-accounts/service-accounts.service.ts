@@ -9,6 +9,7 @@ import { Clock } from '../../common/time/clock';
 import { AUDIT_ACTIONS } from '../audit/audit-actions';
 import { AuditRecorder } from '../audit/audit-recorder.service';
 import { AccessTokensService } from '../tokens/access-tokens.service';
+import { CredentialMinting } from '../users/credential-minting';
 import { CreateServiceAccountDto } from './dto/create-service-account.dto';
 import { CreatedServiceAccountDto, ServiceAccountDto } from './dto/service-account.dto';
 import { UpdateServiceAccountDto } from './dto/update-service-account.dto';
@@ -48,12 +49,15 @@ export class ServiceAccountsService {
     private readonly catalogue: ScopeCatalogue,
     private readonly audit: AuditRecorder,
     private readonly clock: Clock,
+    private readonly minting: CredentialMinting,
     accessTokens: AccessTokensService,
   ) {
     this.tokenUri = tokenUriOf(accessTokens.issuer);
   }
 
   async create(caller: Principal, dto: CreateServiceAccountDto): Promise<CreatedServiceAccountDto> {
+    // Its answer holds the account's first key file.
+    await this.minting.assertMayMint(caller, 'create service accounts');
     const organizationId = actingOrganizationId(caller);
     const scopes = knownScopes(dto.scopes, this.catalogue);
     assertCallerMayGrant(caller, scopes);

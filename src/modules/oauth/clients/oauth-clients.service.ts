@@ -35,7 +35,7 @@ import {
 } from './oauth-client-rules';
 import { OAuthClientPatch, OAuthClientsRepository } from './oauth-clients.repository';
 import { toOAuthClientDto } from './oauth-clients.mapper';
-import { refuseCreditLimited } from '../../../common/auth/credit-limited';
+import { CredentialMinting } from '../../users/credential-minting';
 
 /** The contract's name of each setting a PATCH may change, for the audit event. */
 const UPDATABLE_FIELDS = {
@@ -61,10 +61,11 @@ export class OAuthClientsService {
     private readonly changes: OAuthClientChanges,
     private readonly catalogue: ScopeCatalogue,
     private readonly audit: AuditRecorder,
+    private readonly minting: CredentialMinting,
   ) {}
 
   async create(caller: Principal, dto: CreateOAuthClientDto): Promise<CreatedOAuthClientDto> {
-    refuseCreditLimited(caller, 'register OAuth clients');
+    await this.minting.assertMayMint(caller, 'register OAuth clients');
     const organizationId = actingOrganizationId(caller);
     const settings: ClientSettings = {
       clientType: dto.client_type,
@@ -178,7 +179,7 @@ export class OAuthClientsService {
     clientId: string,
     gracePeriodSeconds = 0,
   ): Promise<RotatedClientSecretDto> {
-    refuseCreditLimited(caller, "rotate an OAuth client's secret");
+    await this.minting.assertMayMint(caller, "rotate an OAuth client's secret");
     const client = await this.require(caller, clientId);
     if (client.clientType === 'public' || client.secretHash === null) {
       throw new BadRequestError('A public client has no secret to rotate', 'public_client');

@@ -24,7 +24,7 @@ import {
 } from './key-material';
 import { newServiceAccountKey } from './new-key';
 import type { ServiceAccountKey } from './service-account-key.entity';
-import { refuseCreditLimited } from '../../../common/auth/credit-limited';
+import { CredentialMinting } from '../../users/credential-minting';
 
 /**
  * An account's keys: more key files (a pair made here, its private key answered once) or the
@@ -42,6 +42,7 @@ export class ServiceAccountKeysService {
     private readonly changes: ServiceAccountChanges,
     private readonly audit: AuditRecorder,
     private readonly clock: Clock,
+    private readonly minting: CredentialMinting,
     accessTokens: AccessTokensService,
   ) {
     this.tokenUri = tokenUriOf(accessTokens.issuer);
@@ -52,7 +53,7 @@ export class ServiceAccountKeysService {
     accountId: string,
     dto: CreateServiceAccountKeyDto,
   ): Promise<CreatedServiceAccountKeyDto> {
-    refuseCreditLimited(caller, "create a service account's keys");
+    await this.minting.assertMayMint(caller, "create a service account's keys");
     const account = await this.accounts.requireManageable(caller, accountId);
     const material = await this.materialOf(dto);
     const now = this.clock.now();
