@@ -1,3 +1,7 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { QueryFailedError } from 'typeorm';
 import {
   DatabaseTimeoutError,
@@ -100,6 +104,36 @@ describe('DatabaseTimeoutError', () => {
     ]) {
       expect(isDatabaseDown(error)).toBe(true);
       expect(isDataError(error)).toBe(false);
+    }
+  });
+});
+
+describe('isDatabaseDown on SQLite', () => {
+  it('is a write on a snapshot another process wrote after (SQLITE_BUSY_SNAPSHOT): 503, not 500', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'tessera-busy-snapshot-'));
+    const file = join(directory, 'db.sqlite');
+    const app = new Database(file);
+    const otherProcess = new Database(file, { timeout: 100 });
+    try {
+      app.pragma('journal_mode = WAL');
+      app.exec('CREATE TABLE t (x INTEGER)');
+      app.exec('BEGIN');
+      app.prepare('SELECT count(*) FROM t').get();
+      otherProcess.prepare('INSERT INTO t (x) VALUES (1)').run();
+      let thrown: unknown;
+      try {
+        app.prepare('INSERT INTO t (x) VALUES (2)').run();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ code: 'SQLITE_BUSY_SNAPSHOT' });
+      expect(isDatabaseDown(new QueryFailedError('INSERT', [], thrown as Error))).toBe(true);
+      expect(isDataError(thrown)).toBe(false);
+    } finally {
+      if (app.inTransaction) app.exec('ROLLBACK');
+      app.close();
+      otherProcess.close();
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });

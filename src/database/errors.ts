@@ -110,6 +110,11 @@ const DATABASE_DOWN_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
   'ER_CON_COUNT_ERROR',
   'SQLITE_BUSY',
+  // A transaction that read before another process (the CLI, a second instance on the file)
+  // wrote cannot write on that stale snapshot; the busy timeout does not wait for it.
+  'SQLITE_BUSY_SNAPSHOT',
+  'SQLITE_BUSY_RECOVERY',
+  'SQLITE_BUSY_TIMEOUT',
   'SQLITE_CANTOPEN',
 ]);
 
