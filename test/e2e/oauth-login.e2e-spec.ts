@@ -423,6 +423,41 @@ describe('the hosted login page', () => {
       await expect(currentSession(t, page)).resolves.toBeNull();
     });
 
+    it('ends when the browser signs in again, as another account or the same one', async () => {
+      const alice = await createUser(t, 'replaced-alice');
+      const bob = await createUser(t, 'replaced-bob');
+      const page = new PageClient(t);
+      await page.get(LOGIN, 200);
+      await page.post(LOGIN, { email: alice.email, password: alice.password }, 200);
+      const aliceSession = await currentSession(t, page);
+      const aliceCookie = page.cookieHeader();
+
+      // "Not you?": Bob signs in on the same browser. A copy of Alice's cookie signs nobody in.
+      await page.get(LOGIN, 200);
+      await page.post(LOGIN, { email: bob.email, password: bob.password }, 200);
+      await expect(currentSession(t, page)).resolves.toMatchObject({ userId: bob.userId });
+      await request(t.http)
+        .get('/oauth/test/browser-session')
+        .set('Cookie', aliceCookie)
+        .expect(200, { session: null });
+      const aliceSessions = await request(t.http)
+        .get('/v1/auth/sessions')
+        .set(bearer(alice.accessToken))
+        .expect(200);
+      expect(aliceSessions.body.data.map((s: { id: string }) => s.id)).not.toContain(
+        aliceSession!.sessionId,
+      );
+
+      const bobCookie = page.cookieHeader();
+      await page.get(LOGIN, 200);
+      await page.post(LOGIN, { email: bob.email, password: bob.password }, 200);
+      await expect(currentSession(t, page)).resolves.toMatchObject({ userId: bob.userId });
+      await request(t.http)
+        .get('/oauth/test/browser-session')
+        .set('Cookie', bobCookie)
+        .expect(200, { session: null });
+    });
+
     it('ends with DELETE /v1/auth/sessions/:id of its login session', async () => {
       const user = await createUser(t, 'delete-session');
       const page = new PageClient(t);

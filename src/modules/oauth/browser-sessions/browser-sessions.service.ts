@@ -56,7 +56,9 @@ export class BrowserSessions {
 
   /**
    * Signs the browser in as `user`, who passed `amr`: a login session (audited as a login), the
-   * row, and the cookie, which lasts as long as both.
+   * row, and the cookie, which lasts as long as both. A session the browser held before (another
+   * account's, "Not you?", or the same one signing in again) ends: its cookie is replaced, and
+   * a copy of it must not stay signed in.
    */
   async start(
     request: FastifyRequest,
@@ -64,6 +66,7 @@ export class BrowserSessions {
     user: Pick<User, 'id' | 'email'> & Partial<Pick<User, 'passwordHash' | 'mfaEnabledAt'>>,
     amr: string[],
   ): Promise<CurrentBrowserSession> {
+    await this.endHeld(request, { via: 'browser_sign_in' });
     const session = await this.sessions.signIn(user, amr, originOf(request), this.lifetimeMs);
     const token = randomOpaqueToken(TOKEN_BYTES);
     await this.rows.insert({
@@ -115,8 +118,16 @@ export class BrowserSessions {
     reply: FastifyReply,
     detail: { clientId?: string } = {},
   ): Promise<void> {
-    const token = this.cookies.read(request, SESSION_COOKIE);
     this.cookies.clear(request, reply, SESSION_COOKIE);
+    await this.endHeld(request, { via: 'browser', clientId: detail.clientId });
+  }
+
+  /** Revokes the login session of the request's cookie, if genuine, and deletes its row. */
+  private async endHeld(
+    request: FastifyRequest,
+    detail: { via: 'browser' | 'browser_sign_in'; clientId?: string },
+  ): Promise<void> {
+    const token = this.cookies.read(request, SESSION_COOKIE);
     if (token === undefined || !TOKEN_SHAPE.test(token)) return;
     const row = await this.rows.findByTokenHash(sha256Hex(token));
     if (!row) return;
@@ -129,7 +140,7 @@ export class BrowserSessions {
         actor: { type: 'user', id: row.userId },
         origin: originOf(request),
         target: { type: 'session', id: row.sessionId },
-        metadata: { via: 'browser', client_id: detail.clientId ?? null },
+        metadata: { via: detail.via, client_id: detail.clientId ?? null },
       });
     }
   }
