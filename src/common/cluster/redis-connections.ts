@@ -22,6 +22,8 @@ export class RedisConnections implements OnApplicationShutdown {
   private lastState: RedisState;
   private readonly commandTimeoutMs: number;
   private readonly watchdogs: NodeJS.Timeout[] = [];
+  /** When the Redis server behind `commands` started, read at each connection (null: unknown). */
+  private serverStart: Promise<number | null> = Promise.resolve(null);
 
   constructor(config: ConfigService<EnvironmentVariables, true>) {
     const url = config.get('REDIS_URL', { infer: true });
@@ -38,6 +40,14 @@ export class RedisConnections implements OnApplicationShutdown {
 
   isReady(): boolean {
     return this.commands?.status === 'ready';
+  }
+
+  /**
+   * When the Redis server last started (epoch ms), as its INFO said when this instance last
+   * connected: what Redis remembers (without persistence) goes back no further. Null when unknown.
+   */
+  serverStartedAt(): Promise<number | null> {
+    return this.serverStart;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -64,7 +74,10 @@ export class RedisConnections implements OnApplicationShutdown {
       // Lets the kernel notice a peer that vanished while the connection sat idle.
       keepAlive: 10_000,
     });
-    connection.on('ready', () => this.transition('up', role));
+    connection.on('ready', () => {
+      if (role === 'commands') this.serverStart = serverStartOf(connection);
+      this.transition('up', role);
+    });
     connection.on('error', () => this.transition('down', role));
     connection.on('end', () => this.transition('down', role));
     this.watch(connection, role);
@@ -105,4 +118,14 @@ export class RedisConnections implements OnApplicationShutdown {
 /** ioredis rejects a command that outlived `commandTimeout` with this message. */
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && error.message === 'Command timed out';
+}
+
+/** The server's start time from INFO's `uptime_in_seconds`; null when it cannot be read. */
+async function serverStartOf(connection: Redis): Promise<number | null> {
+  try {
+    const uptime = /^uptime_in_seconds:(\d+)/m.exec(await connection.info('server'))?.[1];
+    return uptime === undefined ? null : Date.now() - Number(uptime) * 1000;
+  } catch {
+    return null;
+  }
 }

@@ -103,7 +103,7 @@ export class JwtBearerGrant implements SelfAuthenticatingGrantType {
     if (account.disabled) throw new InvalidClient('The service account is disabled');
     const scopes = grantedScopes(account, requestedScopes(scope));
     const ttl = remainingValidityMs(verified, now);
-    if (!(await this.replays.firstUse(account.id, verified.jti, ttl))) {
+    if (!(await this.replays.firstUse(account.id, verified.jti, ttl, verified.iat))) {
       throw new InvalidGrant(
         'This assertion was used already: sign a new one (a new jti) each time',
       );
