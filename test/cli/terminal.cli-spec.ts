@@ -48,6 +48,27 @@ describe('tessera on a terminal, and audit tail --follow', () => {
     expect(plain.stdout).not.toContain('\u001b[1m');
   });
 
+  it('writes control characters of server values as escapes, so a name cannot drive the terminal', async () => {
+    // Any member who may create a key names it: this one would set the window title, erase the
+    // line above and hide itself, were it written as it is.
+    const name = 'ok\u001b]0;owned\u0007\u001b[2K\u001b[1Ahidden\u202e';
+    const hostile = await createUser(t, 'cli-escapes');
+    await createApiKey(t, bearer(hostile.accessToken), { name, scopes: ['models:read'] });
+    const own = tempHome();
+    await runCli(own, ['login', '--url', t.url], {
+      input: `${hostile.email}\n${hostile.password}\n`,
+    });
+    for (const listed of [
+      await runCli(own, ['auth', 'list-keys']),
+      await onTerminal(own, ['auth', 'list-keys']),
+    ]) {
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toContain('ok\\x1b]0;owned\\x07\\x1b[2K\\x1b[1Ahidden\\u202e');
+      expect(listed.stdout).not.toContain('\u001b]0;');
+      expect(listed.stdout).not.toContain('\u202e');
+    }
+  });
+
   it('audit tail --follow prints new events as they happen, one JSON line each', async () => {
     const child = spawn(
       process.execPath,

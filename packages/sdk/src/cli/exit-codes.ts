@@ -1,4 +1,5 @@
 import { TesseraError } from '../errors';
+import { printable } from './output';
 
 /**
  * What `tessera` exits with, for scripts (README, "Exit codes"). An HTTP refusal maps by its
@@ -70,5 +71,5 @@ function unreachableReason(error: unknown): string | undefined {
 }
 
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
+  return printable(text.replace(/\s*\n\s*/g, ' ').trim());
 }

@@ -86,8 +86,27 @@ export class Output {
 function cellText(value: unknown): string {
   if (value === undefined || value === null || value === '') return '-';
   if (Array.isArray(value)) return value.length ? value.map(cellText).join(',') : '-';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value).replace(/[\t\r\n]+/g, ' ');
+  if (typeof value === 'object') return printable(JSON.stringify(value));
+  return printable(String(value).replace(/[\t\r\n]+/g, ' '));
+}
+
+/**
+ * Control characters and bidirectional overrides (C0, DEL, C1, U+202A-U+202E, U+2066-U+2069)
+ * written as escapes (`\x1b`, `\u202e`). Names and details come from the server, where any member
+ * who may name a key chooses them: written as they are, an escape sequence could rewrite or hide
+ * lines of the table on an administrator's terminal, or set its clipboard.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex -- the control characters are the point
+    /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (character) => {
+      const code = character.charCodeAt(0);
+      return code <= 0xff
+        ? `\\x${code.toString(16).padStart(2, '0')}`
+        : `\\u${code.toString(16).padStart(4, '0')}`;
+    },
+  );
 }
 
 export function isTty(stream: NodeJS.WritableStream | NodeJS.ReadableStream): boolean {
