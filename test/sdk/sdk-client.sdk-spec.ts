@@ -254,3 +254,44 @@ describe('@tessera/sdk client', () => {
     });
   });
 });
+
+/**
+ * A server (or a proxy) that answers 307 or 308: fetch would follow it, body and all, to wherever
+ * the answer names. Two servers on loopback: the "Tessera" that redirects and the other side.
+ */
+describe('@tessera/sdk and redirects', () => {
+  it('follows none: a password sent to login never reaches the address a 307 names', async () => {
+    const { createServer } = await import('node:http');
+    const received: string[] = [];
+    const elsewhere = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push(`${request.method} ${request.url} ${body}`);
+        response.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const elsewherePort = (elsewhere.address() as { port: number }).port;
+    const redirecting = createServer((_request, response) => {
+      response.writeHead(307, { location: `http://127.0.0.1:${elsewherePort}/collect` });
+      response.end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    const port = (redirecting.address() as { port: number }).port;
+    try {
+      const tessera = new Tessera({
+        baseUrl: `http://127.0.0.1:${port}`,
+        env: {},
+        useProfile: false,
+      });
+      await expect(
+        tessera.login({ email: 'ada@example.com', password: 'correct horse battery' }),
+      ).rejects.toThrow();
+      expect(received).toEqual([]);
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve));
+      await new Promise((resolve) => elsewhere.close(resolve));
+    }
+  });
+});

@@ -68,7 +68,9 @@ export function retryDelayMs(
 
 /**
  * fetch that sends a request again on 429, and a read on 503, as retryDelayMs says, and never
- * on any other answer. Each attempt sends a fresh copy of the request (its body can be read only once).
+ * on any other answer. Redirects are not followed (`redirect: 'error'`): Tessera's API answers
+ * none, and a 307 or 308 would send a password, a refresh token or an assertion on to whatever
+ * the answer names. Each attempt sends a fresh copy of the request (its body can be read only once).
  */
 export function retryingFetch(
   fetchImpl: typeof fetch,
@@ -78,7 +80,7 @@ export function retryingFetch(
   const settings = { ...DEFAULT_RETRY, ...options };
   return async (request) => {
     for (let attempt = 1; ; attempt++) {
-      const response = await fetchImpl(request.clone());
+      const response = await fetchImpl(new Request(request.clone(), { redirect: 'error' }));
       const delay = retryDelayMs(response, attempt, settings, Math.random, request.method);
       if (delay === null) return response;
       await response.body?.cancel().catch(() => undefined);

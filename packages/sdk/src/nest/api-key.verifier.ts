@@ -70,7 +70,10 @@ export class ApiKeyVerifier {
   private async ask(key: string): Promise<Outcome> {
     let response: Response;
     try {
-      response = await this.fetch(this.verifyUrl, { headers: { 'x-api-key': key } });
+      response = await this.fetch(this.verifyUrl, {
+        headers: { 'x-api-key': key },
+        redirect: 'error', // the key must go to Tessera only
+      });
     } catch {
       throw tesseraUnavailable();
     }
