@@ -307,7 +307,10 @@ describe('tessera auth (API keys)', () => {
 
     it('5 when Tessera cannot be reached', async () => {
       const closed = `http://127.0.0.1:${await freePort()}`;
-      const unreachable = await cli(['--url', closed, 'auth', 'list-keys']);
+      // A credential of the environment: the profile's goes to the profile's url only.
+      const unreachable = await runCli(home, ['--url', closed, 'auth', 'list-keys'], {
+        env: { TESSERA_API_KEY: 'tk_live_00000000000000000000000000000000AAAAAA' },
+      });
       expect(unreachable.code).toBe(5);
       expect(unreachable.stderr).toMatch(
         /cannot reach Tessera at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/,

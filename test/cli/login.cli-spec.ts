@@ -193,4 +193,41 @@ describe('tessera login', () => {
     expect((await runCli(home, ['whoami'])).code).toBe(2);
     expect((await runCli(home, ['logout'])).code).toBe(0);
   });
+
+  it('logout ends the profile’s own session even with TESSERA_API_KEY and TESSERA_URL set', async () => {
+    const user = await createUser(t, 'cli-out-env');
+    const home = tempHome();
+    await runCli(home, ['login', '--url', t.url], { input: `${user.email}\n${user.password}\n` });
+    const { refresh_token: refreshToken } = configOf(home).default;
+    const { key } = await createApiKey(t, bearer(user.accessToken), {
+      name: 'in the environment',
+      scopes: ['models:read'],
+    });
+    const logout = await runCli(home, ['logout'], {
+      env: { TESSERA_API_KEY: key, TESSERA_URL: other.url },
+    });
+    expect(logout.code).toBe(0);
+    await request(t.http)
+      .post('/v1/auth/refresh')
+      .send({ refresh_token: refreshToken })
+      .expect(401);
+  });
+
+  it('never sends a profile’s credential to another address (--url, TESSERA_URL)', async () => {
+    const user = await createUser(t, 'cli-elsewhere');
+    const home = tempHome();
+    await runCli(home, ['login', '--url', t.url], { input: `${user.email}\n${user.password}\n` });
+    const before = other.logs.entries().length;
+    for (const run of [
+      runCli(home, ['--url', other.url, 'whoami']),
+      runCli(home, ['whoami'], { env: { TESSERA_URL: other.url } }),
+    ]) {
+      const refused = await run;
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`is for ${t.url}, not ${other.url}`);
+    }
+    // Not one request reached the other server.
+    expect(other.logs.entries().slice(before)).toEqual([]);
+    expect((await runCli(home, ['whoami'])).code).toBe(0);
+  });
 });

@@ -57,6 +57,14 @@ export class Tessera {
       throw new Error('Where is Tessera? Pass baseUrl, set TESSERA_URL, or add url to the profile');
     }
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    const profileUrl = resolved.profile?.url;
+    if (resolved.fromProfile && profileUrl && !sameServer(this.baseUrl, profileUrl)) {
+      // A session's refresh token or an API key sent to another server is theirs to use.
+      throw new Error(
+        `The credential of ${resolved.source} is for ${profileUrl}, not ${this.baseUrl}: ` +
+          'sign in there with another profile (--profile, TESSERA_PROFILE) or pass a credential',
+      );
+    }
     this.organizationId = options.organizationId ?? resolved.profile?.organization_id;
     const retrying = retryingFetch(options.fetch ?? ((input) => fetch(input)), options.retry);
     this.send = async (request) => {
@@ -102,4 +110,17 @@ export class Tessera {
   private get context(): CredentialContext {
     return { baseUrl: this.baseUrl, send: this.send };
   }
+}
+
+/** The same Tessera: scheme, host, port and path alike (a trailing slash aside). */
+function sameServer(a: string, b: string): boolean {
+  const normal = (url: string) => {
+    try {
+      const parsed = new URL(url);
+      return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+    } catch {
+      return url.replace(/\/+$/, '');
+    }
+  };
+  return normal(a) === normal(b);
 }

@@ -32,6 +32,8 @@ export interface ResolvedCredential {
   source: string;
   /** The profile read, for its `url` and `organization_id`. */
   profile?: Profile;
+  /** The credential is the profile's: it belongs to the profile's `url` and goes nowhere else. */
+  fromProfile?: boolean;
 }
 
 /**
@@ -80,6 +82,7 @@ export function resolveCredential(options: CredentialOptions = {}): ResolvedCred
         credential,
         source: `profile ${profileNameOf(options)} of ${configPathOf(options)}`,
         profile,
+        fromProfile: true,
       };
     }
     if (options.session) {

@@ -63,9 +63,16 @@ export function registerSessionCommands(program: Command): void {
         return;
       }
       if (profile.access_token && profile.refresh_token && profile.url) {
-        // Ends the session on the server too; a session already over is no reason to fail.
+        // Ends the profile's own session on the server too (never with a credential or an
+        // address of the environment); a session already over is no reason to fail.
+        const own = context.tessera({
+          baseUrl: profile.url,
+          env: {},
+          useProfile: false,
+          session: { accessToken: profile.access_token, refreshToken: profile.refresh_token },
+        });
         await context
-          .call('Signing out', () => context.api.POST('/v1/auth/logout'))
+          .call('Signing out', () => own.api.POST('/v1/auth/logout'))
           .catch((error: unknown) => {
             if (!(error instanceof TesseraError && error.status === 401)) throw error;
           });
