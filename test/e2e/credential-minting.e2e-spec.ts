@@ -55,12 +55,15 @@ describe('minting a credential', () => {
     'POST /v1/service-accounts/:id/keys': () =>
       request(t.http).post(`/v1/service-accounts/${accountId}/keys`).set(headers).send({}),
     'POST /v1/oauth/clients': () =>
-      request(t.http).post('/v1/oauth/clients').set(headers).send({
-        name: 'minted',
-        client_type: 'confidential',
-        grant_types: ['client_credentials'],
-        scopes: ['translate:read'],
-      }),
+      request(t.http)
+        .post('/v1/oauth/clients')
+        .set(headers)
+        .send({
+          name: 'minted',
+          client_type: 'confidential',
+          grant_types: ['client_credentials'],
+          scopes: ['translate:read'],
+        }),
     'POST /v1/oauth/clients/:id/secret': () =>
       request(t.http).post(`/v1/oauth/clients/${clientId}/secret`).set(headers).send({}),
   });
@@ -83,7 +86,7 @@ describe('minting a credential', () => {
 
   it('refuses an API key with usage credits on every route', async () => {
     const limited = await createApiKey(t, bearer(owner.accessToken), {
-      name: "a hundred requests",
+      name: 'a hundred requests',
       scopes: MINTING_SCOPES,
       remaining: 100,
     });

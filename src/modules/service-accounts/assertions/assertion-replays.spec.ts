@@ -70,7 +70,7 @@ describe('assertion replays', () => {
       serverStartedAt: () => Promise.resolve(2_000_000),
     } as unknown as RedisConnections;
     const replays = new AssertionReplays(up, new SteppingClock());
-    await expect(replays.firstUse("sa_a", "j", 60_000, 2_000)).rejects.toMatchObject({
+    await expect(replays.firstUse('sa_a', 'j', 60_000, 2_000)).rejects.toMatchObject({
       error: 'invalid_grant',
     });
   });
