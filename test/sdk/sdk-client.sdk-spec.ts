@@ -1,13 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   serviceAccountCredential,
   Tessera,
   TesseraError,
   type SessionTokens,
   type TesseraOptions,
+  writeProfile,
 } from '@tessera/sdk';
 import { createApiKey, userWithKey } from '../utils/api-keys';
 import { bearer, createUser, TestUser } from '../utils/factories';
@@ -293,5 +294,43 @@ describe('@tessera/sdk and redirects', () => {
       await new Promise((resolve) => redirecting.close(resolve));
       await new Promise((resolve) => elsewhere.close(resolve));
     }
+  });
+});
+
+/**
+ * Two clients of one profile (two `tessera` commands of a script) whose access token has expired:
+ * each must not spend the profile's refresh token, or Tessera takes the second for a thief's and
+ * revokes the session.
+ */
+describe('@tessera/sdk clients sharing a profile', () => {
+  let t: ListeningTestApp;
+  beforeAll(async () => {
+    t = await createListeningApp();
+  });
+  afterAll(async () => {
+    expect(t.logs.serverErrors()).toEqual([]);
+    await t?.close();
+  });
+
+  it('refresh its session one at a time, the second taking up the tokens the first stored', async () => {
+    const user = await createUser(t, 'sdk-shared-profile');
+    const configPath = join(mkdtempSync(join(tmpdir(), 'tessera-sdk-profile-')), 'config');
+    writeProfile(
+      {
+        url: t.url,
+        // Refused as an expired one would be: both clients refresh.
+        access_token: 'eyJhbGciOiJSUzI1NiJ9.e30.refused',
+        refresh_token: user.refreshToken,
+      },
+      { configPath, env: {} },
+    );
+    const clients = [1, 2].map(() => new Tessera({ configPath, env: {} }));
+    const answers = await Promise.all(clients.map((client) => client.verify()));
+    expect(answers.map((answer) => answer.subject)).toEqual([user.userId, user.userId]);
+    // The session lives on: the stored tokens work, and nothing was left locked.
+    await expect(new Tessera({ configPath, env: {} }).verify()).resolves.toMatchObject({
+      subject: user.userId,
+    });
+    expect(readdirSync(dirname(configPath))).toEqual(['config']);
   });
 });

@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { IniSections, parseIni, stringifyIni } from './ini';
@@ -92,8 +93,9 @@ export function removeProfile(location: ConfigLocation = {}): boolean {
 
 export function writeConfigFile(path: string, sections: IniSections): void {
   mkdirSync(dirname(path), { recursive: true, mode: CONFIG_DIR_MODE });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, stringifyIni(sections), { mode: CONFIG_FILE_MODE });
+  // A name nobody can guess, created afresh ('wx'): never a file or a link planted beforehand.
+  const temporary = `${path}.${randomBytes(8).toString('hex')}.tmp`;
+  writeFileSync(temporary, stringifyIni(sections), { mode: CONFIG_FILE_MODE, flag: 'wx' });
   chmodSync(temporary, CONFIG_FILE_MODE); // the umask may have narrowed it; never widened
   renameSync(temporary, path);
 }

@@ -6,6 +6,7 @@ import {
   readProfile,
   writeProfile,
 } from '../config/config-file';
+import { withConfigLock } from '../config/config-lock';
 import { adminTokenCredential, apiKeyCredential, Credential } from './credential';
 import {
   serviceAccountCredential,
@@ -116,6 +117,16 @@ function profileCredential(profile: Profile, location: ConfigLocation): Credenti
           { access_token: tokens.access_token, refresh_token: tokens.refresh_token },
           location,
         );
+      },
+      // Several `tessera` commands at once share the profile's session.
+      sharedWith: {
+        withLock: (work) => withConfigLock(location, work),
+        latest: () => {
+          const stored = readProfile(location);
+          return stored?.access_token && stored.refresh_token
+            ? { accessToken: stored.access_token, refreshToken: stored.refresh_token }
+            : undefined;
+        },
       },
     });
   }

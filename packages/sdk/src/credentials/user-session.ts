@@ -20,6 +20,18 @@ export interface UserSessionOptions {
   /** Refresh this long before the access token expires (default 60 s). */
   refreshMarginMs?: number;
   now?: () => number;
+  /**
+   * Where other processes keep the same session (the CLI's profile): refreshes run under its
+   * lock, and tokens another process already rotated are taken up instead of spending the stored
+   * refresh token a second time.
+   */
+  sharedWith?: SharedSessionStore;
+}
+
+export interface SharedSessionStore {
+  withLock<T>(work: () => Promise<T>): Promise<T>;
+  /** The session's tokens as stored now, or undefined when they are gone. */
+  latest(): { accessToken: string; refreshToken: string } | undefined;
 }
 
 /**
@@ -64,10 +76,31 @@ export class UserSessionCredential implements Credential {
   }
 
   private refresh(context: CredentialContext): Promise<void> {
-    this.refreshing ??= this.exchange(context).finally(() => {
+    this.refreshing ??= this.refreshShared(context).finally(() => {
       this.refreshing = undefined;
     });
     return this.refreshing;
+  }
+
+  /** Under the shared store's lock: another process's newer tokens, else a refresh of ours. */
+  private refreshShared(context: CredentialContext): Promise<void> {
+    const store = this.options.sharedWith;
+    if (!store) return this.exchange(context);
+    return store.withLock(async () => {
+      const stored = store.latest();
+      if (stored && stored.refreshToken !== this.refreshToken) {
+        this.use(stored.accessToken, stored.refreshToken, undefined);
+        if (!isDueForRenewal(this.expiresAt, this.now(), this.refreshMarginMs)) return;
+      }
+      await this.exchange(context);
+    });
+  }
+
+  private use(accessToken: string, refreshToken: string, expiresIn: number | undefined): void {
+    this.accessToken = accessToken;
+    this.refreshToken = refreshToken;
+    this.expiresAt =
+      jwtExpiresAt(accessToken) ?? (expiresIn ? this.now() + expiresIn * 1000 : undefined);
   }
 
   private async exchange(context: CredentialContext): Promise<void> {
@@ -79,11 +112,7 @@ export class UserSessionCredential implements Credential {
       }),
     );
     const tokens = (await response.json()) as SessionTokens;
-    this.accessToken = tokens.access_token;
-    this.refreshToken = tokens.refresh_token;
-    this.expiresAt =
-      jwtExpiresAt(tokens.access_token) ??
-      (tokens.expires_in ? this.now() + tokens.expires_in * 1000 : undefined);
+    this.use(tokens.access_token, tokens.refresh_token, tokens.expires_in);
     await this.options.onTokenRefreshed?.(tokens);
   }
 }
