@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tessera } from '@tessera/sdk';
 import { jsonOf, runCli, tempHome } from '../utils/cli';
@@ -260,8 +260,20 @@ describe('tessera service-accounts, oauth, sso, orgs, audit', () => {
       ['oauth.token.issued', '2'],
     ]);
 
+    // An earlier export left readable by others, and a link beside it to a file of someone's:
+    // the export replaces the file as 0600, and replaces the link rather than writing through it.
     const output = join(home, 'audit.ndjson');
-    expect((await cli('audit', 'export', '--output', output)).code).toBe(0);
+    writeFileSync(output, 'old export', { mode: 0o644 });
+    const elsewhere = join(home, 'not-yours.txt');
+    writeFileSync(elsewhere, 'untouched');
+    const linked = join(home, 'linked.ndjson');
+    symlinkSync(elsewhere, linked);
+    for (const target of [output, linked]) {
+      expect((await cli('audit', 'export', '--output', target)).code).toBe(0);
+      expect(statSync(target).mode & 0o777).toBe(0o600);
+    }
+    expect(readFileSync(elsewhere, 'utf8')).toBe('untouched');
+    expect(lstatSync(linked).isSymbolicLink()).toBe(false);
     const exported = readFileSync(output, 'utf8')
       .trim()
       .split('\n')

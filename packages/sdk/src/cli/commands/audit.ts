@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -95,7 +96,16 @@ export function registerAuditCommands(program: Command): void {
         return;
       }
       const path = resolve(options.output);
-      await pipeline(body, createWriteStream(path, { mode: 0o600 }));
+      // Through a new file of its own (0600, created exclusively), then renamed over the target:
+      // a file already there would keep its wider mode, and a link there would be followed.
+      const temporary = `${path}.${randomBytes(8).toString('hex')}.tmp`;
+      try {
+        await pipeline(body, createWriteStream(temporary, { mode: 0o600, flags: 'wx' }));
+        renameSync(temporary, path);
+      } catch (error) {
+        rmSync(temporary, { force: true });
+        throw error;
+      }
       context.out.notice(`Wrote ${path}`);
     });
 
