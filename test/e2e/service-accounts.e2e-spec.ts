@@ -658,6 +658,32 @@ describe('service accounts, their key files and the JWT bearer grant', () => {
         'A service account has at most 10 active keys: revoke one first',
       );
     });
+
+    it('keeps at most 10 active keys when uploads arrive at once', async () => {
+      const own = await createServiceAccount(t, asOwner, { algorithm: 'ES256' });
+      const publicKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+        .publicKey.export({ type: 'spki', format: 'pem' })
+        .toString();
+      const answers = await Promise.all(
+        Array.from({ length: 15 }, () =>
+          request(t.http)
+            .post(`${accountPath(own.id)}/keys`)
+            .set(asOwner)
+            .send({ public_key: publicKey }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status).sort()).toEqual([
+        ...Array<number>(9).fill(201),
+        ...Array<number>(6).fill(409),
+      ]);
+      const listed = await request(t.http)
+        .get(`${accountPath(own.id)}/keys?limit=100`)
+        .set(asOwner)
+        .expect(200);
+      expect(
+        listed.body.data.filter((key: { status: string }) => key.status === 'active'),
+      ).toHaveLength(10);
+    });
   });
 
   describe('disabling and deleting', () => {

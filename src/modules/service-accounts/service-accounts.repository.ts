@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThan, Repository } from 'typeorm';
-import { transactionAlone } from '../../database/transactions';
+import { isSqlite, transactionAlone } from '../../database/transactions';
 import { ServiceAccountKey } from './keys/service-account-key.entity';
 import { ServiceAccount } from './service-account.entity';
 
@@ -65,16 +65,34 @@ export class ServiceAccountsRepository {
     return result.affected === 1;
   }
 
-  async insertKey(key: ServiceAccountKey): Promise<void> {
-    await this.keys.insert(key);
-  }
-
-  /** Keys that work now: not revoked, not expired. */
-  countActiveKeys(accountId: string, now: Date): Promise<number> {
-    return this.keys.countBy({
-      serviceAccountId: accountId,
-      revokedAt: IsNull(),
-      expiresAt: MoreThan(now),
+  /**
+   * Inserts `key` once `assertRoom` accepts the account's count of active keys, counted under the
+   * account row's lock (MySQL; on SQLite transactions take turns): concurrent uploads could
+   * otherwise each count 9 and all insert.
+   */
+  insertKeyIfRoom(
+    key: ServiceAccountKey,
+    now: Date,
+    assertRoom: (active: number) => void,
+  ): Promise<void> {
+    return transactionAlone(this.keys.manager, async (manager) => {
+      const account = manager
+        .createQueryBuilder(ServiceAccount, 'account')
+        .select('account.id')
+        .where('account.organizationId = :organizationId AND account.id = :id', {
+          organizationId: key.organizationId,
+          id: key.serviceAccountId,
+        });
+      if (!isSqlite(manager.connection)) account.setLock('pessimistic_write');
+      await account.getOne();
+      assertRoom(
+        await manager.countBy(ServiceAccountKey, {
+          serviceAccountId: key.serviceAccountId,
+          revokedAt: IsNull(),
+          expiresAt: MoreThan(now),
+        }),
+      );
+      await manager.insert(ServiceAccountKey, key);
     });
   }
 

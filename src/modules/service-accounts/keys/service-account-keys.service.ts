@@ -57,14 +57,13 @@ export class ServiceAccountKeysService {
     const account = await this.accounts.requireManageable(caller, accountId);
     const material = await this.materialOf(dto);
     const now = this.clock.now();
-    assertRoomForKey(await this.repository.countActiveKeys(account.id, new Date(now)));
     const key = newServiceAccountKey(account, material, {
       origin: 'privateKeyPem' in material ? 'generated' : 'uploaded',
       caller,
       now,
       expiresInDays: dto.expires_in_days,
     });
-    await this.repository.insertKey(key);
+    await this.repository.insertKeyIfRoom(key, new Date(now), assertRoomForKey);
     await this.changes.publish({
       id: account.id,
       organizationId: account.organizationId,
