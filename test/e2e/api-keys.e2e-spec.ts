@@ -224,6 +224,33 @@ describe('API keys', () => {
   });
 
   describe('authentication with a key', () => {
+    it('takes ?api_key= on routes with query parameters of their own, as their credential', async () => {
+      const created = await createApiKey(t, bearer(owner.accessToken), {
+        name: 'in the query',
+        scopes: ['admin:*'],
+      });
+      for (const path of [
+        '/v1/api-keys',
+        `/v1/api-keys/${created.id}/usage`,
+        '/v1/organizations',
+        '/v1/iam/users',
+        '/v1/service-accounts',
+        '/v1/oauth/clients',
+        '/v1/sso/connections',
+        '/v1/audit-logs',
+      ]) {
+        const answer = await request(t.http).get(`${path}?api_key=${created.key}`);
+        expect({ path, status: answer.status }).toEqual({ path, status: 200 });
+      }
+      // Any other unknown parameter is still refused.
+      const unknown = await request(t.http)
+        .get(`/v1/api-keys?api_key=${created.key}&colour=red`)
+        .expect(422);
+      expect(unknown.body.detail).toEqual([
+        { loc: ['query', 'colour'], msg: 'extra fields not permitted', type: 'value_error.extra' },
+      ]);
+    });
+
     it('works over all three transports and describes the key in /v1/auth/verify', async () => {
       const created = await createApiKey(t, bearer(owner.accessToken), {
         name: 'transports',

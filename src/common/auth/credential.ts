@@ -2,6 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { BadRequestError } from '../errors/api-errors';
 import { canonicalUuid, isCanonicalUuid } from '../ids';
 
+/** The query parameter an API key may come in (`?api_key=`): a credential, never a route's input. */
+export const API_KEY_QUERY_PARAMETER = 'api_key';
+
 /**
  * Where a credential may come from, in order: `Authorization: Bearer`, `X-API-Key`, and (unless
  * switched off) `?api_key=`. Which kind of credential it is gets decided by its shape later.
@@ -19,7 +22,7 @@ export function extractCredential(
   if (typeof headerKey === 'string' && headerKey.length > 0) return headerKey.trim();
   if (allowQueryParam) {
     const query = request.query as Record<string, unknown> | undefined;
-    const queryKey = query?.api_key;
+    const queryKey = query?.[API_KEY_QUERY_PARAMETER];
     if (typeof queryKey === 'string' && queryKey.length > 0) return queryKey;
   }
   return null;

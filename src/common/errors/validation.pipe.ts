@@ -5,6 +5,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import { API_KEY_QUERY_PARAMETER } from '../auth/credential';
 import { refusedEntries } from '../validation/each-entry';
 import { inputShapeIssues } from '../validation/input-shape';
 import { RequestValidationError, ValidationIssue } from './api-errors';
@@ -93,6 +94,12 @@ export class ContractValidationPipe implements PipeTransform {
 
   private async validate(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const source = metadata.type === 'param' ? 'path' : metadata.type;
+    // `?api_key=` is the caller's credential (the contract accepts it on every protected route),
+    // not a field of the route's query: validated without it.
+    if (metadata.type === 'query' && isObject(value) && API_KEY_QUERY_PARAMETER in value) {
+      const { [API_KEY_QUERY_PARAMETER]: _credential, ...query } = value;
+      value = query;
+    }
     // Before anything recurses into the value (class-transformer, class-validator).
     const shapeIssues = inputShapeIssues(value);
     if (shapeIssues.length > 0) throw new RequestValidationError(shapeIssues).locatedIn(source);
@@ -125,4 +132,8 @@ export class ContractValidationPipe implements PipeTransform {
   private isDtoClass(metatype: unknown): boolean {
     return ![String, Boolean, Number, Array, Object].includes(metatype as never);
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
