@@ -201,9 +201,9 @@ describeWithRedisServer('two instances when Redis returns: B catches up on recon
 
 describeWithRedisServer('two instances when Redis stops answering: taken for down', () => {
   const POLL_MS = 500;
-  const COMMAND_TIMEOUT_MS = 300;
+  const COMMAND_TIMEOUT_MS = 500;
   /** A request may wait out one command's deadline before the watchdog drops the connection. */
-  const ANSWER_WITHIN_MS = 2000;
+  const ANSWER_WITHIN_MS = 3000;
   const redis = new DisposableRedis();
   let a: TestApp;
   let b: TestApp;
@@ -230,6 +230,7 @@ describeWithRedisServer('two instances when Redis stops answering: taken for dow
     const verifyKeyOn = (instance: TestApp) =>
       request(instance.http).get('/v1/auth/verify').set(asKey(key.key)).timeout(ANSWER_WITHIN_MS);
     await verifyKeyOn(b).expect(200);
+    await redisOf([a, b], 'up', 1000);
     redis.pause();
     // A socket that takes the commands and never answers: without a deadline these hung.
     await verifyKeyOn(a).expect(200);
@@ -238,7 +239,8 @@ describeWithRedisServer('two instances when Redis stops answering: taken for dow
       .set(bearer(user.accessToken))
       .timeout(ANSWER_WITHIN_MS)
       .expect(200);
-    await redisOf([a, b], 'down', 3 * COMMAND_TIMEOUT_MS + 1000);
+    // Two watchdog PINGs in a row unanswered.
+    await redisOf([a, b], 'down', 4 * COMMAND_TIMEOUT_MS + 1000);
     const health = await request(a.http).get('/v1/health').timeout(ANSWER_WITHIN_MS);
     expect(health.body).toEqual(expect.objectContaining({ redis: 'down' }));
 

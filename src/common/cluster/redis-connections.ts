@@ -71,6 +71,9 @@ export class RedisConnections implements OnApplicationShutdown {
       // requests) travel in one round trip.
       enableAutoPipelining: true,
       commandTimeout: this.commandTimeoutMs,
+      // A command whose caller already had its error (timed out, connection dropped) must not
+      // run later on a new connection: a credit spent twice, a rate count a second time.
+      autoResendUnfulfilledCommands: false,
       // Lets the kernel notice a peer that vanished while the connection sat idle.
       keepAlive: 10_000,
     });
@@ -84,19 +87,30 @@ export class RedisConnections implements OnApplicationShutdown {
     return connection;
   }
 
-  /** Drops the connection when a PING goes unanswered for REDIS_COMMAND_TIMEOUT_MS. */
+  /**
+   * Drops the connection when two PINGs in a row go unanswered for REDIS_COMMAND_TIMEOUT_MS: one
+   * alone may be this process's own stall (a long synchronous turn delays reading the answer).
+   */
   private watch(connection: Redis, role: string): void {
     let pinging = false;
+    let missed = 0;
     const watchdog = setInterval(() => {
       if (pinging || connection.status !== 'ready') return;
       pinging = true;
       connection
         .ping()
-        .catch((error: unknown) => {
-          if (connection.status !== 'ready' || !isTimeout(error)) return;
-          this.transition('down', role);
-          connection.disconnect(true);
-        })
+        .then(
+          () => {
+            missed = 0;
+          },
+          (error: unknown) => {
+            if (connection.status !== 'ready' || !isTimeout(error)) return;
+            if (++missed < 2) return;
+            missed = 0;
+            this.transition('down', role);
+            connection.disconnect(true);
+          },
+        )
         .finally(() => {
           pinging = false;
         });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThan, Repository } from 'typeorm';
+import { NotFoundError } from '../../common/errors/api-errors';
 import { isSqlite, transactionAlone } from '../../database/transactions';
 import { ServiceAccountKey } from './keys/service-account-key.entity';
 import { ServiceAccount } from './service-account.entity';
@@ -84,7 +85,8 @@ export class ServiceAccountsRepository {
           id: key.serviceAccountId,
         });
       if (!isSqlite(manager.connection)) account.setLock('pessimistic_write');
-      await account.getOne();
+      // Deleted since the caller looked it up: the key would reference nothing.
+      if (!(await account.getOne())) throw new NotFoundError('Service account not found');
       assertRoom(
         await manager.countBy(ServiceAccountKey, {
           serviceAccountId: key.serviceAccountId,
