@@ -214,6 +214,35 @@ describe('organizations and IAM', () => {
       );
     });
 
+    it('pages members with starting_after = the last user_id, every member once', async () => {
+      const { organizationId, members, owner } = await team();
+      for (const path of [`/v1/organizations/${organizationId}/members`, '/v1/iam/users']) {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 6; page++) {
+          const answer = await request(t.http)
+            .get(path)
+            .query({ limit: 1, ...(cursor ? { starting_after: cursor } : {}) })
+            .set({ ...bearer(owner.accessToken), 'X-Organization-ID': organizationId })
+            .expect(200);
+          seen.push(...answer.body.data.map((member: { user_id: string }) => member.user_id));
+          if (!answer.body.has_more) break;
+          cursor = seen[seen.length - 1];
+        }
+        expect(seen.slice().sort()).toEqual(
+          [owner, members.admin, members.member, members.viewer].map((u) => u.userId).sort(),
+        );
+      }
+      // A cursor that names nobody in the organization: an empty page, not another's members.
+      const stranger = await createUser(t, 'not-a-member');
+      const none = await request(t.http)
+        .get(`/v1/organizations/${organizationId}/members`)
+        .query({ starting_after: stranger.userId })
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(none.body).toEqual({ data: [], has_more: false });
+    });
+
     it('enforces organization.members.create / .update / .delete per role', async () => {
       const { organizationId, members } = await team();
       const newcomer = await createUser(t, 'newcomer');

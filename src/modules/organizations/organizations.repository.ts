@@ -143,13 +143,27 @@ export class OrganizationsRepository {
     return this.memberships.findOneBy({ organizationId, userId });
   }
 
+  /**
+   * Newest membership first, `limit + 1` rows. `startingAfterUserId` is a member's `user_id`, the
+   * only id a member's answer carries: the page goes on after that member's membership (none
+   * when they are not a member).
+   */
   async listMembers(
     organizationId: string,
     limit: number,
-    startingAfter?: string,
+    startingAfterUserId?: string,
   ): Promise<MemberRow[]> {
+    let before: string | undefined;
+    if (startingAfterUserId !== undefined) {
+      const after = await this.memberships.findOneBy({
+        organizationId,
+        userId: startingAfterUserId,
+      });
+      if (!after) return [];
+      before = after.id;
+    }
     const memberships = await this.memberships.find({
-      where: startingAfter ? { organizationId, id: LessThan(startingAfter) } : { organizationId },
+      where: before ? { organizationId, id: LessThan(before) } : { organizationId },
       order: { id: 'DESC' },
       take: limit + 1,
     });

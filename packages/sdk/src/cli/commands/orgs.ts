@@ -4,7 +4,7 @@ import { CliContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
 import { dataCommand, positiveInteger } from '../options';
 import { Column, Format } from '../output';
-import { listAll, PAGE_SIZE } from '../paginate';
+import { listAll } from '../paginate';
 
 type Organization = components['schemas']['OrganizationDto'];
 type Member = components['schemas']['MemberDto'];
@@ -51,13 +51,19 @@ export function registerOrganizationCommands(program: Command): void {
       const id =
         given ?? (await context.call('Asking Tessera', () => tessera.verify())).organization_id;
       if (!id) throw new CliError('which organization? pass its id', EXIT.usage);
-      // One page: a member's cursor is not in MemberDto, so later pages cannot be asked for.
-      const { data } = await context.call('Listing members', () =>
-        tessera.api.GET('/v1/organizations/{id}/members', {
-          params: { path: { id }, query: { limit: PAGE_SIZE } },
-        }),
+      // A member's cursor is their user_id.
+      const members = await context.call('Listing members', () =>
+        listAll(
+          async (query) =>
+            (
+              await tessera.api.GET('/v1/organizations/{id}/members', {
+                params: { path: { id }, query },
+              })
+            ).data,
+          Infinity,
+          (member) => member.user_id,
+        ),
       );
-      if (data!.has_more) context.out.notice(`only the first ${PAGE_SIZE} members are shown`);
-      context.print(options.format, data!.data, (all) => context.out.table(all, MEMBER_COLUMNS));
+      context.print(options.format, members, (all) => context.out.table(all, MEMBER_COLUMNS));
     });
 }
