@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tessera } from '@tessera/sdk';
 import { jsonOf, runCli, tempHome } from '../utils/cli';
@@ -274,6 +276,12 @@ describe('tessera service-accounts, oauth, sso, orgs, audit', () => {
     }
     expect(readFileSync(elsewhere, 'utf8')).toBe('untouched');
     expect(lstatSync(linked).isSymbolicLink()).toBe(false);
+    // A pipe (as `--output >(gzip > x)` gives) is written to as it is.
+    const fifo = join(home, 'audit.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = readFile(fifo, 'utf8');
+    expect((await cli('audit', 'export', '--output', fifo)).code).toBe(0);
+    expect((await reader).trim().split('\n').length).toBeGreaterThan(1);
     const exported = readFileSync(output, 'utf8')
       .trim()
       .split('\n')

@@ -67,6 +67,11 @@ describe('tessera on a terminal, and audit tail --follow', () => {
       expect(listed.stdout).not.toContain('\u001b]0;');
       expect(listed.stdout).not.toContain('\u202e');
     }
+    // JSON escapes C0 itself; DEL, C1 and bidi overrides too, as \uXXXX (still the same JSON).
+    const json = await runCli(own, ['auth', 'list-keys', '--format', 'json']);
+    expect(json.stdout).not.toContain('\u202e');
+    expect(json.stdout).toContain('hidden\\u202e');
+    expect(JSON.parse(json.stdout)[0].name).toBe(name);
   });
 
   it('audit tail --follow prints new events as they happen, one JSON line each', async () => {

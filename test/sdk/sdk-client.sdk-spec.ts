@@ -333,4 +333,12 @@ describe('@tessera/sdk clients sharing a profile', () => {
     });
     expect(readdirSync(dirname(configPath))).toEqual(['config']);
   });
+
+  it('send a profile’s credential nowhere when the profile does not say where it belongs', () => {
+    const configPath = join(mkdtempSync(join(tmpdir(), 'tessera-sdk-profile-')), 'config');
+    writeProfile({ api_key: 'tk_live_00000000000000000000000000000000AAAAAA' }, { configPath });
+    expect(
+      () => new Tessera({ configPath, env: { TESSERA_URL: 'https://elsewhere.example' } }),
+    ).toThrow(/has no url/);
+  });
 });

@@ -58,11 +58,15 @@ export class Tessera {
     }
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     const profileUrl = resolved.profile?.url;
-    if (resolved.fromProfile && profileUrl && !sameServer(this.baseUrl, profileUrl)) {
-      // A session's refresh token or an API key sent to another server is theirs to use.
+    if (resolved.fromProfile && !(profileUrl && sameServer(this.baseUrl, profileUrl))) {
+      // A session's refresh token or an API key sent to another server is theirs to use; a
+      // profile without a url cannot say which server its credential is for.
       throw new Error(
-        `The credential of ${resolved.source} is for ${profileUrl}, not ${this.baseUrl}: ` +
-          'sign in there with another profile (--profile, TESSERA_PROFILE) or pass a credential',
+        profileUrl
+          ? `The credential of ${resolved.source} is for ${profileUrl}, not ${this.baseUrl}: ` +
+              'sign in there with another profile (--profile, TESSERA_PROFILE) or pass a credential'
+          : `The ${resolved.source} has no url: add the address of the Tessera its credential ` +
+              'is for (url = https://...)',
       );
     }
     this.organizationId = options.organizationId ?? resolved.profile?.organization_id;

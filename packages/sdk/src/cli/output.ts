@@ -31,7 +31,13 @@ export class Output {
   }
 
   json(value: unknown): void {
-    this.line(JSON.stringify(value, null, 2));
+    // JSON.stringify escapes C0 characters but leaves DEL, C1 and bidi overrides as they are.
+    this.line(
+      JSON.stringify(value, null, 2).replace(
+        /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+        (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      ),
+    );
   }
 
   /** Rows under a header (`header` false: more rows of a table already started). */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -96,6 +96,12 @@ export function registerAuditCommands(program: Command): void {
         return;
       }
       const path = resolve(options.output);
+      if (existsSync(path) && !statSync(path).isFile()) {
+        // A pipe, a device or /dev/fd/N (process substitution): written to as it is.
+        await pipeline(body, createWriteStream(path));
+        context.out.notice(`Wrote ${path}`);
+        return;
+      }
       // Through a new file of its own (0600, created exclusively), then renamed over the target:
       // a file already there would keep its wider mode, and a link there would be followed.
       const temporary = `${path}.${randomBytes(8).toString('hex')}.tmp`;
