@@ -286,7 +286,9 @@ describe('tessera auth (API keys)', () => {
       expect((await cli(['auth', 'frobnicate'])).code).toBe(1);
       const unknown = await cli(['auth', 'create-key', '--name', 'x', '--scope', 'no:such:scope']);
       expect(unknown.code).toBe(1);
-      expect(unknown.stderr).toMatch(/^tessera: 400 Unknown scope: no:such:scope \(request id /);
+      expect(unknown.stderr).toMatch(
+        /^tessera: 422 body\.scopes\.0: unknown scope: no:such:scope \(request id /,
+      );
       const invalid = await cli(['auth', 'create-key', '--name', 'x', '--rate-limit', '5']);
       expect(invalid.code).toBe(1);
       expect(invalid.stderr).toMatch(/^tessera: 422 body\.rate_limit_per_hour: .+ \(request id /);

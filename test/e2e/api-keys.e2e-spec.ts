@@ -98,12 +98,41 @@ describe('API keys', () => {
 
     it('refuses bad input with a clear 4xx', async () => {
       const owner2 = bearer(owner.accessToken);
-      await request(t.http)
+      // Scopes are a field like any other: what is wrong with them is a 422 at their place.
+      const unknown = await request(t.http)
         .post('/v1/api-keys')
         .set(owner2)
-        .send({ name: 'x', scopes: ['nope:read'] })
-        .expect(400);
-      await request(t.http).post('/v1/api-keys').set(owner2).send({ name: 'x' }).expect(400);
+        .send({ name: 'x', scopes: ['models:read', 'nope:read'] })
+        .expect(422);
+      expect(unknown.body.detail).toEqual([
+        { loc: ['body', 'scopes', 1], msg: 'unknown scope: nope:read', type: 'value_error.scope' },
+      ]);
+      const missing = await request(t.http)
+        .post('/v1/api-keys')
+        .set(owner2)
+        .send({ name: 'x' })
+        .expect(422);
+      expect(missing.body.detail).toEqual([
+        {
+          loc: ['body', 'scopes'],
+          msg: 'field required (or permissions, or access)',
+          type: 'value_error.missing',
+        },
+      ]);
+      for (const body of [
+        { name: 'x', scopes: [] },
+        { name: 'x', scopes: ['models:read'], permissions: ['models:read'] },
+        { name: 'x', scopes: ['models:read'], expires_in_days: 1, expiration: '1d' },
+      ]) {
+        const refused = await request(t.http)
+          .post('/v1/api-keys')
+          .set(owner2)
+          .send(body)
+          .expect(422);
+        expect(refused.body.detail).toEqual([
+          expect.objectContaining({ loc: expect.arrayContaining(['body']) }),
+        ]);
+      }
       await request(t.http)
         .post('/v1/api-keys')
         .set(owner2)

@@ -1,7 +1,12 @@
 import { principalHasScope } from '../../common/auth/authorization';
 import type { Principal } from '../../common/auth/principal';
 import type { ScopeCatalogue } from '../../common/auth/scope-catalogue';
-import { BadRequestError, ForbiddenError } from '../../common/errors/api-errors';
+import {
+  BadRequestError,
+  ForbiddenError,
+  RequestValidationError,
+  ValidationIssue,
+} from '../../common/errors/api-errors';
 import { normalizeAllowedIp } from '../../common/http/ip-allowlist';
 import type { ApiKey } from './api-key.entity';
 import { actsForOf } from './api-keys.mapper';
@@ -12,29 +17,62 @@ import { parseDuration } from './expiration';
 
 const DAY_MS = 86_400_000;
 
-/** `scopes`, or its alias `permissions`, or the `access` shorthand; exactly one of them. */
+/**
+ * `scopes`, or its alias `permissions`, or the `access` shorthand; exactly one of them. What is
+ * wrong with them is a 422 in the contract's validation shape, as for any other field.
+ */
 export function requestedScopes(dto: CreateApiKeyDto, catalogue: ScopeCatalogue): string[] {
-  const given = [dto.scopes, dto.permissions, dto.access].filter((v) => v !== undefined);
-  if (given.length !== 1) {
-    throw new BadRequestError(
-      'Give exactly one of scopes, permissions or access',
-      'scopes_required',
-    );
-  }
-  return validScopes(
-    dto.access ? catalogue.expand(dto.access) : (dto.scopes ?? dto.permissions)!,
-    catalogue,
+  const given = (['scopes', 'permissions', 'access'] as const).filter(
+    (field) => dto[field] !== undefined,
   );
+  if (given.length !== 1) {
+    throw new RequestValidationError([
+      given.length === 0
+        ? {
+            loc: ['body', 'scopes'],
+            msg: 'field required (or permissions, or access)',
+            type: 'value_error.missing',
+          }
+        : {
+            loc: ['body', given[1]],
+            msg: 'give one of scopes, permissions or access',
+            type: 'value_error.conflict',
+          },
+    ]);
+  }
+  if (dto.access) return validScopes(catalogue.expand(dto.access), catalogue, 'access');
+  return validScopes(dto[given[0] as 'scopes' | 'permissions']!, catalogue, given[0]);
 }
 
-export function validScopes(scopes: string[], catalogue: ScopeCatalogue): string[] {
-  const unique = [...new Set(scopes.map((s) => s.trim()))];
-  if (unique.length === 0)
-    throw new BadRequestError('A key needs at least one scope', 'scopes_required');
-  const unknown = unique.filter((s) => !catalogue.isKnown(s));
-  if (unknown.length)
-    throw new BadRequestError(`Unknown scope: ${unknown.join(', ')}`, 'unknown_scope');
-  return unique;
+/** The scopes of `field`, trimmed, each once; none, or an unknown one, is a 422. */
+export function validScopes(
+  scopes: string[],
+  catalogue: ScopeCatalogue,
+  field: string = 'scopes',
+): string[] {
+  const trimmed = scopes.map((s) => s.trim());
+  if (trimmed.length === 0) {
+    throw new RequestValidationError([
+      {
+        loc: ['body', field],
+        msg: 'a key needs at least one scope',
+        type: 'value_error.list.min_items',
+      },
+    ]);
+  }
+  const issues = trimmed.flatMap((scope, index): ValidationIssue[] =>
+    catalogue.isKnown(scope)
+      ? []
+      : [
+          {
+            loc: ['body', field, index],
+            msg: `unknown scope: ${scope}`,
+            type: 'value_error.scope',
+          },
+        ],
+  );
+  if (issues.length) throw new RequestValidationError(issues);
+  return [...new Set(trimmed)];
 }
 
 /** No credential mints, widens or lifts the limits of a key beyond its own scopes. */
@@ -66,7 +104,13 @@ export function normalizeAllowedIps(entries: string[]): string[] {
 
 export function expiryOf(dto: CreateApiKeyDto, now: number): Date | null {
   if (dto.expires_in_days !== undefined && dto.expiration !== undefined) {
-    throw new BadRequestError('Give expires_in_days or expiration, not both');
+    throw new RequestValidationError([
+      {
+        loc: ['body', 'expiration'],
+        msg: 'give expires_in_days or expiration, not both',
+        type: 'value_error.conflict',
+      },
+    ]);
   }
   if (dto.expires_in_days !== undefined) return new Date(now + dto.expires_in_days * DAY_MS);
   if (dto.expiration !== undefined) {
