@@ -17,6 +17,7 @@ import { AUDIT_ACTIONS } from '../../src/modules/audit/audit-actions';
 import { AuditRecorder } from '../../src/modules/audit/audit-recorder.service';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { twoInstances } from '../utils/cluster';
+import { addMember } from '../utils/teams';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, login, TestUser } from '../utils/factories';
 import { ownDatabase } from '../utils/own-database';
@@ -235,6 +236,32 @@ describe('audit log', () => {
         }),
       }),
     );
+  });
+
+  it('samples denials per organization: one in A does not hide the same one in B', async () => {
+    const viewer = await createUser(t, 'denied-twice');
+    const [a, b] = [await createUser(t, 'owner-a'), await createUser(t, 'owner-b')];
+    for (const owner of [a, b]) {
+      await addMember(t, owner.organizationId, owner, viewer.email, 'viewer');
+      await request(t.http)
+        .post('/v1/api-keys')
+        .set({ ...bearer(viewer.accessToken), 'X-Organization-ID': owner.organizationId })
+        .send({ name: 'not allowed', scopes: ['models:read'] })
+        .expect(403);
+    }
+    for (const owner of [a, b]) {
+      const denied = await request(t.http)
+        .get('/v1/audit-logs?action=authorization.denied')
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      expect(denied.body.data).toEqual([
+        expect.objectContaining({
+          organization_id: owner.organizationId,
+          actor: expect.objectContaining({ id: viewer.userId }),
+          metadata: expect.objectContaining({ suppressed_in_previous_window: 0 }),
+        }),
+      ]);
+    }
   });
 
   it('needs the scope compliance:read, which only roles holding audit.read carry', async () => {

@@ -32,6 +32,15 @@ describe('isTimestamp', () => {
     }
   });
 
+  it('refuses a time outside the years 1000-9999 in UTC, which the databases cannot compare', () => {
+    for (const value of ['9999-12-31T23:59:59-14:00', '0999-12-31T23:59:59Z', '0001-01-01']) {
+      expect([value, isTimestamp(value)]).toEqual([value, false]);
+    }
+    for (const value of ['9999-12-31T23:59:59Z', '1000-01-01T00:00:00Z']) {
+      expect([value, isTimestamp(value)]).toEqual([value, true]);
+    }
+  });
+
   it('refuses what is no date at all', () => {
     for (const value of ['', 'yesterday', '2020-02-30', '2020-13-01', 20200101, null]) {
       expect([value, isTimestamp(value)]).toEqual([value, false]);

@@ -7,14 +7,24 @@ import { buildMessage, isISO8601, ValidateBy, ValidationOptions } from 'class-va
 const CALENDAR_DATE_TIME =
   /^\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$/;
 
+/**
+ * The years both databases store and compare as dates: an offset can carry 9999-12-31 into year
+ * 10000 in UTC, which SQLite compares as text (out of order) and MariaDB refuses.
+ */
+const EARLIEST_MS = Date.UTC(1000, 0, 1);
+const LATEST_MS = Date.UTC(10000, 0, 1);
+
 /** True when `value` is an ISO 8601 date or time that `new Date(value)` reads as written. */
 export function isTimestamp(value: unknown): boolean {
-  return (
-    typeof value === 'string' &&
-    CALENDAR_DATE_TIME.test(value) &&
-    isISO8601(value, { strict: true }) &&
-    !Number.isNaN(Date.parse(value))
-  );
+  if (
+    typeof value !== 'string' ||
+    !CALENDAR_DATE_TIME.test(value) ||
+    !isISO8601(value, { strict: true })
+  ) {
+    return false;
+  }
+  const ms = Date.parse(value);
+  return !Number.isNaN(ms) && ms >= EARLIEST_MS && ms < LATEST_MS;
 }
 
 /**

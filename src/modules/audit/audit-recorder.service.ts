@@ -140,9 +140,13 @@ export class AuditRecorder {
   }
 }
 
-/** A missing scope or permission: sampled per caller and what was missing. */
+/**
+ * A missing scope or permission: sampled per organization, caller and what was missing. Without
+ * the organization, a denial written to one organization's log silenced the same denial in
+ * another's for the window, and its count went to the first.
+ */
 function deniedKey(principal: Principal, detail: Record<string, string>): string {
-  return `denied:${principal.subject}:${Object.values(detail).join(':')}`;
+  return `denied:${principal.organizationId ?? '-'}:${principal.subject}:${Object.values(detail).join(':')}`;
 }
 
 function actorOf(principal: Principal | undefined): { type: string; id: string | null } {
