@@ -143,6 +143,29 @@ describe('SSO connections (/v1/sso/connections)', () => {
     );
   });
 
+  it('audits every group a mapping grants a role, whatever its name', async () => {
+    // Group names an administrator chooses; some look like the secret fields the log drops.
+    const mapping = {
+      'Private-Cloud-Admins': 'admin',
+      'KeyPass-Users': 'admin',
+      Engineering: 'member',
+    };
+    const made = await createConnection(t, owner, new SamlTestIdp(), {
+      domains: [uniqueDomain('audited')],
+      group_role_mapping: mapping,
+    });
+    const events = await request(t.http)
+      .get('/v1/audit-logs?action=sso_connection.created&limit=100')
+      .set(owner)
+      .expect(200);
+    const created = events.body.data.find(
+      (event: { target: { id: string } }) => event.target.id === made.id,
+    );
+    expect(created.metadata.group_role_mapping).toEqual(
+      Object.entries(mapping).map(([group, role]) => ({ group, role })),
+    );
+  });
+
   it('refuses consumer mail domains (422 at the entry) and a domain another connection verified (409)', async () => {
     const consumer = await create(owner, {
       name: 'x',

@@ -298,7 +298,12 @@ function auditView(dto: SsoConnectionDto): Record<string, unknown> {
     idp_certificates: dto.idp_certificates.length,
     domains: dto.domains,
     default_role: dto.default_role,
-    group_role_mapping: dto.group_role_mapping,
+    // Pairs, not the map: its keys are group names an administrator chooses, and the audit log
+    // drops keys that look like secrets ("Private-Cloud-Admins" would vanish with its role).
+    group_role_mapping: Object.entries(dto.group_role_mapping).map(([group, role]) => ({
+      group,
+      role,
+    })),
     update_role_on_login: dto.update_role_on_login,
     allow_idp_initiated: dto.allow_idp_initiated,
     redirect_urls: dto.redirect_urls,
