@@ -1,7 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { BackgroundJobs } from '../../src/common/jobs/background-jobs';
 import { SessionsService } from '../../src/modules/auth/sessions/sessions.service';
 import { User } from '../../src/modules/users/user.entity';
@@ -478,6 +478,30 @@ describe('users and sessions', () => {
       );
       await request(t.http).get('/v1/auth/verify').set(bearer(before.accessToken)).expect(200);
       await request(t.http).get('/v1/auth/verify').set(bearer(after.access_token)).expect(200);
+    });
+
+    it('leaves the active key as it was when the new one cannot be stored', async () => {
+      const dataSource = t.app.get(DataSource);
+      const keys = dataSource.getRepository(SigningKey);
+      const activeBefore = await keys.findBy({ retiredAt: IsNull() });
+      expect(activeBefore).toHaveLength(1);
+      // The database refuses the new key's row (full, gone, a constraint): nothing may change.
+      const mysql = dataSource.options.type !== 'better-sqlite3';
+      await dataSource.query(
+        mysql
+          ? `CREATE TRIGGER refuse_signing_keys BEFORE INSERT ON signing_keys FOR EACH ROW
+             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'`
+          : `CREATE TRIGGER refuse_signing_keys BEFORE INSERT ON signing_keys
+             BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+      );
+      try {
+        await expect(t.app.get(SigningKeysService).rotate()).rejects.toThrow();
+      } finally {
+        await dataSource.query('DROP TRIGGER refuse_signing_keys');
+      }
+      expect(await keys.findBy({ retiredAt: IsNull() })).toEqual(activeBefore);
+      const user = await createUser(t, 'after-failed-rotation');
+      await request(t.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(200);
     });
   });
 });

@@ -8,6 +8,7 @@ import { IsNull, MoreThan, Repository } from 'typeorm';
 import { prefixedId } from '../../common/ids';
 import { MasterKeyService } from '../../common/crypto/master-key';
 import { EnvironmentVariables } from '../../config/env.schema';
+import { transactionAlone } from '../../database/transactions';
 import { SigningKey } from './signing-key.entity';
 
 export interface ActiveSigningKey {
@@ -91,25 +92,42 @@ export class SigningKeysService implements OnModuleInit {
   async rotate(): Promise<{ retired: string | null; created: string }> {
     const ttlMs =
       this.config.get('ACCESS_TOKEN_TTL_SECONDS', { infer: true }) * 1000 + RELOAD_INTERVAL_MS;
-    const now = new Date();
-    const current = await this.keys.find({ where: { retiredAt: IsNull() } });
-    for (const key of current) {
-      await this.keys.update(
-        { kid: key.kid },
-        { retiredAt: now, verifyUntil: new Date(now.getTime() + ttlMs) },
-      );
-    }
-    const created = await this.createKey();
+    // The new pair first (it takes a while); then the old keys retired and the new one stored
+    // in one transaction: a failure in between left no active key, and every instance signing
+    // with a retired one whose tokens stopped verifying an hour later.
+    const created = await this.newKey();
+    const current = await transactionAlone(this.keys.manager, async (manager) => {
+      const now = new Date();
+      const active = await manager.find(SigningKey, { where: { retiredAt: IsNull() } });
+      for (const key of active) {
+        await manager.update(
+          SigningKey,
+          { kid: key.kid },
+          { retiredAt: now, verifyUntil: new Date(now.getTime() + ttlMs) },
+        );
+      }
+      await manager.insert(SigningKey, created);
+      return active;
+    });
+    this.logger.log(`Created signing key ${created.kid}`);
     await this.reload();
-    return { retired: current[0]?.kid ?? null, created };
+    return { retired: current[0]?.kid ?? null, created: created.kid };
   }
 
   private async createKey(): Promise<string> {
+    const key = await this.newKey();
+    await this.keys.insert(key);
+    this.logger.log(`Created signing key ${key.kid}`);
+    return key.kid;
+  }
+
+  /** A new RS256 key pair as a row, its private key encrypted with the master key. */
+  private async newKey(): Promise<SigningKey> {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const kid = prefixedId('sk');
     const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    await this.keys.insert({
+    return {
       kid,
       algorithm: 'RS256',
       publicJwk: JSON.stringify(jwk),
@@ -117,9 +135,7 @@ export class SigningKeysService implements OnModuleInit {
       createdAt: new Date(),
       retiredAt: null,
       verifyUntil: null,
-    });
-    this.logger.log(`Created signing key ${kid}`);
-    return kid;
+    };
   }
 
   /**
