@@ -929,6 +929,41 @@ describe('audit chain anchor', () => {
     );
   });
 
+  it('neither lists nor exports a row planted outside the chain, and verify reports it', async () => {
+    const user = await userWithChain('outside');
+    const [first] = await stored(user);
+    const planted = [
+      // In the instance's chain, claiming the organization.
+      { ...first, id: prefixedId('evt'), chain: 'instance', seq: 1_000_000 },
+      // In the organization's chain, before its first event.
+      { ...first, id: prefixedId('evt'), seq: 0 },
+    ];
+    for (const row of planted) {
+      await db()
+        .getRepository(AuditEvent)
+        .insert({ ...row, metadata: JSON.stringify({ name: 'planted' }) });
+    }
+    const listed = await request(t.http)
+      .get('/v1/audit-logs?limit=100')
+      .set(bearer(user.accessToken))
+      .expect(200);
+    const exported = await request(t.http)
+      .get('/v1/audit-logs/export')
+      .set(bearer(user.accessToken))
+      .expect(200);
+    for (const row of planted) {
+      expect(listed.body.data.map((event: { id: string }) => event.id)).not.toContain(row.id);
+      expect(exported.text).not.toContain(row.id);
+    }
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({
+        valid: false,
+        reason: 'out_of_chain',
+        first_broken_id: expect.stringMatching(new RegExp(planted.map((r) => r.id).join('|'))),
+      }),
+    );
+  });
+
   it('reports the oldest events deleted under a checkpoint retention did not write', async () => {
     const user = await userWithChain('prefix-cut');
     const events = await stored(user);

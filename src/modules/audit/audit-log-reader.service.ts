@@ -78,7 +78,8 @@ export class AuditLogReader implements OnModuleInit {
     const recordedSoFar = () => this.recordedSoFar(organizationId);
     async function* lines(): AsyncGenerator<string> {
       await recordedSoFar();
-      let afterSeq = 0;
+      // From where retention left the chain: rows at or below it are none of the server's.
+      let afterSeq = (await repository.checkpoint(organizationId))?.lastPrunedSeq ?? 0;
       for (;;) {
         const batch = await repository.batch(organizationId, afterSeq, BATCH);
         if (batch.length === 0) return;

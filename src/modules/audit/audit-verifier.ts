@@ -47,13 +47,22 @@ export class AuditVerifier {
       broken = await this.walkOn(chain, walk);
       walkedOn = true;
     }
-    const finding = broken ?? (await this.againstAnchor(chain, anchor, start, walk, walkedOn));
+    const finding =
+      broken ??
+      (await this.againstAnchor(chain, anchor, start, walk, walkedOn)) ??
+      (await this.outOfChain(chain, start.seq));
     return {
       valid: finding === null,
       events_checked: walk.checked,
       ...(finding ?? {}),
       anchor: anchor && toAnchorDto(anchor),
     };
+  }
+
+  /** A row that claims the organization where no walk of its chain goes (see the list). */
+  private async outOfChain(chain: string, lastPrunedSeq: number): Promise<Finding | null> {
+    const stray = await this.repository.outOfChain(chain, lastPrunedSeq);
+    return stray && { reason: 'out_of_chain', first_broken_id: stray.id };
   }
 
   /** Walks on from where `walk` is to the chain's end; the first event that does not follow. */

@@ -141,9 +141,17 @@ export class AuditRepository {
     limit: number,
     startingAfter?: string,
   ): Promise<AuditEvent[]> {
+    // The organization's chain past what retention removed: what verify walks. A row claiming
+    // the organization outside it (another chain, a seq at or below the checkpoint) was put
+    // there around the server; verify reports it (out_of_chain), the list does not show it.
     const query = this.events
       .createQueryBuilder('e')
-      .where('e.organization_id = :organizationId', { organizationId })
+      .where('e.organization_id = :organizationId AND e.chain = :organizationId', {
+        organizationId,
+      })
+      .andWhere(
+        'e.seq > COALESCE((SELECT c.last_pruned_seq FROM audit_checkpoints c WHERE c.chain = :organizationId), 0)',
+      )
       .orderBy('e.id', 'DESC')
       .take(limit + 1);
     if (startingAfter) query.andWhere('e.id < :after', { after: startingAfter });
@@ -163,6 +171,19 @@ export class AuditRepository {
       order: { seq: 'ASC' },
       take: size,
     });
+  }
+
+  /**
+   * A row of the organization that no walk of its chain reaches: in another chain, or at or
+   * below the seq retention removed up to. Written by the server, none exists.
+   */
+  async outOfChain(organizationId: string, lastPrunedSeq: number): Promise<AuditEvent | null> {
+    return this.events
+      .createQueryBuilder('e')
+      .where('e.organization_id = :organizationId', { organizationId })
+      .andWhere('(e.chain <> :organizationId OR e.seq <= :lastPrunedSeq)', { lastPrunedSeq })
+      .orderBy('e.id', 'ASC')
+      .getOne();
   }
 
   /** The newest event of `chain` older than `cutoff`. */

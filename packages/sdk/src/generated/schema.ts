@@ -1235,7 +1235,7 @@ export interface components {
              * @description Why the chain is invalid: chain_broken (an event edited, removed or reordered), anchor_missing, anchor_forged (not signed with this server’s key), start_mismatch (its oldest events removed), events_missing (its newest events removed), head_mismatch (hashes recomputed or events replaced), unanchored_events (events written around the server)
              * @enum {string}
              */
-            reason?: "chain_broken" | "anchor_missing" | "anchor_forged" | "start_mismatch" | "events_missing" | "head_mismatch" | "unanchored_events";
+            reason?: "chain_broken" | "anchor_missing" | "anchor_forged" | "start_mismatch" | "events_missing" | "head_mismatch" | "unanchored_events" | "out_of_chain";
             valid: boolean;
         };
         ChangePasswordDto: {

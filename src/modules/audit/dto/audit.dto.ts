@@ -55,6 +55,7 @@ export const CHAIN_PROBLEMS = [
   'events_missing',
   'head_mismatch',
   'unanchored_events',
+  'out_of_chain',
 ] as const;
 export type ChainProblem = (typeof CHAIN_PROBLEMS)[number];
 
