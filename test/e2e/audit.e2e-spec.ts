@@ -906,6 +906,33 @@ describe('audit chain anchor', () => {
     ).toBe(true);
   });
 
+  it('removes nothing of a chain that does not verify: a time set back does not make its events old', async () => {
+    const user = await createUser(t, 'steered');
+    for (let i = 0; i < 3; i++)
+      await createApiKey(t, bearer(user.accessToken), { name: `k${i}`, scopes: ['models:read'] });
+    await t.app.get(AuditWriter).drain();
+    const before = await stored(user);
+    const newest = before[before.length - 1];
+    // Someone with the database but not the master key dates the newest event back, so the
+    // retention would cut the whole chain up to it and sign what is left valid.
+    await db()
+      .getRepository(AuditEvent)
+      .update({ id: newest.id }, { occurredAt: new Date('2000-01-01T00:00:00Z') });
+    await t.app.get(AuditLogReader).prune();
+    expect((await stored(user)).map((event) => event.id)).toEqual(before.map((e) => e.id));
+    expect(await verify(user)).toEqual(
+      expect.objectContaining({ valid: false, reason: 'chain_broken', first_broken_id: newest.id }),
+    );
+    expect(
+      t.logs
+        .entries()
+        .some(
+          (entry) =>
+            entry.chain === user.organizationId && /does not verify/.test(String(entry.msg)),
+        ),
+    ).toBe(true);
+  });
+
   it('reports events written into the table around the server, even correctly chained', async () => {
     const user = await userWithChain('appended');
     const events = await stored(user);

@@ -119,8 +119,21 @@ export class AuditLogReader implements OnModuleInit {
     return removed;
   }
 
-  /** One chain's prefix, its anchor's start moved with it (retried if a write moved the anchor). */
+  /**
+   * One chain's prefix, its anchor's start moved with it (retried if a write moved the anchor).
+   * Only a chain that verifies: the cut is chosen by the events' stored times, and the anchor's
+   * new start is signed over what is there, so pruning a tampered chain would delete the
+   * evidence (an event's time set back makes everything up to it "old") and sign the rest valid.
+   */
   private async prunePrefix(chain: string, cutoff: Date): Promise<number> {
+    const check = await this.verifier.verify(chain);
+    if (!check.valid) {
+      this.logger.error(
+        { chain, reason: check.reason, first_broken_id: check.first_broken_id },
+        'Audit retention skipped a chain that does not verify: nothing removed',
+      );
+      return 0;
+    }
     for (let attempt = 1; ; attempt++) {
       const last = await this.repository.lastEventBefore(chain, cutoff);
       if (!last) return 0;
