@@ -521,6 +521,44 @@ describe('audit log', () => {
     }
   });
 
+  it('takes a batch whose COMMIT landed after its lookup said not for stored, not a conflict', async () => {
+    const user = await createUser(t, 'late-commit');
+    const writer = t.app.get(AuditWriter);
+    await writer.drain();
+    const repository = t.app.get(AuditRepository);
+    const append = repository.appendAll.bind(repository);
+    let lost = true;
+    // Stored, but the answer lost (the connection dropped after COMMIT)...
+    const appendSpy = jest
+      .spyOn(repository, 'appendAll')
+      .mockImplementation(async (batch, anchor) => {
+        await append(batch, anchor);
+        if (lost && batch[0].chain === user.organizationId) {
+          lost = false;
+          throw Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
+        }
+      });
+    // ...and the lookup that follows not seeing it yet (a replica behind, a slow COMMIT).
+    const storedSpy = jest.spyOn(repository, 'isStored').mockResolvedValueOnce(false);
+    try {
+      const key = await createApiKey(t, bearer(user.accessToken), {
+        name: 'late',
+        scopes: ['models:read'],
+      });
+      await writer.drain();
+      const log = await events(user, `&target_id=${key.id}`);
+      expect(log.map((e) => e.action)).toEqual(['api_key.created']);
+    } finally {
+      appendSpy.mockRestore();
+      storedSpy.mockRestore();
+    }
+    await createApiKey(t, bearer(user.accessToken), { name: 'after', scopes: ['models:read'] });
+    expect(
+      (await request(t.http).get('/v1/audit-logs/verify').set(bearer(user.accessToken)).expect(200))
+        .body.valid,
+    ).toBe(true);
+  });
+
   it("answers an organization's audit reads while another organization's writes keep failing", async () => {
     const reader = await createUser(t, 'unaffected-reader');
     const stuck = await createUser(t, 'stuck-writer');

@@ -292,9 +292,23 @@ export class AuditWriter implements OnApplicationShutdown {
         }
       } catch (error) {
         this.tips.delete(chain);
+        if (isUniqueViolation(error) && chained && (await this.storedAfterAll(chained))) {
+          // This batch's own ids: an earlier attempt's COMMIT landed after its lookup said it
+          // had not. Written, not a conflict: retried, it would collide with itself forever.
+          // (The head and anchor are read again: this chaining's are not what was stored.)
+          this.keepTip(chain, null);
+          attempt = 0;
+          unsure = null;
+          queue.inFlight = 0;
+          queue.items.splice(0, batch.length);
+          this.queued -= batch.filter((item) => !item.marker).length;
+          taken(queue, batch.length);
+          continue;
+        }
         if (isUniqueViolation(error) || error instanceof AnchorMovedError) {
           // Another instance took these seqs, or moved the anchor: re-read the head.
           queue.inFlight = 0;
+          if (this.stopped) break;
           continue;
         }
         if (isDataError(error) || error instanceof UnchainableEventError) {
@@ -340,6 +354,11 @@ export class AuditWriter implements OnApplicationShutdown {
     this.chains.delete(chain);
     // Stopped with events left (shutdown): they will not be written by this loop.
     for (const reader of queue.readers.splice(0)) reader.resolve();
+  }
+
+  /** Whether `batch`'s first event is stored (false when the lookup itself fails). */
+  private async storedAfterAll(batch: ChainedBatch): Promise<boolean> {
+    return this.repository.isStored(batch.events[0].id).catch(() => false);
   }
 
   /** The chain's first queued event can never be written: a marker takes its place. */
