@@ -327,6 +327,23 @@ describeWithChromium('the web console in Chromium', () => {
       .expect(403);
   });
 
+  it('refuses a sign-in answer whose ID token does not carry the nonce it sent', async () => {
+    const eve = await register('eve', 'Eve Nonce');
+    await page.goto(`${t.url}/console/keys`);
+    await page.waitForURL(/\/oauth\/login/);
+    // The pending sign-in's nonce, changed as if the answer were for another sign-in.
+    await page.evaluate(() => {
+      const key = 'tessera.console.sign-in';
+      const pending = JSON.parse(sessionStorage.getItem(key)!) as { nonce: string };
+      sessionStorage.setItem(key, JSON.stringify({ ...pending, nonce: 'another-sign-in' }));
+    });
+    await page.getByLabel('Email', { exact: true }).fill(eve.email);
+    await page.getByLabel('Password').fill(eve.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByText('The sign-in answer was not for this sign-in').waitFor();
+    await expect(page.getByRole('heading', { name: 'API keys' }).count()).resolves.toBe(0);
+  });
+
   it('shows the organization, OAuth apps and account pages, and signs out', async () => {
     const rosalind = await register('rosalind', 'Rosalind Franklin');
     await signIn(rosalind, '/console/organization');

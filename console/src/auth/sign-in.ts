@@ -96,7 +96,23 @@ export async function completeSignIn(): Promise<{ tokens: ConsoleTokens; returnT
   if (!response.ok || !body.access_token || !body.refresh_token) {
     throw new SignInError(body.error_description ?? 'Tessera refused the sign-in. Sign in again.');
   }
+  // The ID token must answer this sign-in's nonce (OpenID Connect Core 3.1.3.7): it came
+  // straight from the token endpoint, so its signature needs no check here, but its nonce does.
+  if (!body.id_token || nonceOf(body.id_token) !== pending.nonce) {
+    throw new SignInError('The sign-in answer was not for this sign-in. Sign in again.');
+  }
   return { tokens: body as ConsoleTokens, returnTo: pending.returnTo };
+}
+
+/** The `nonce` claim of a compact JWT, unverified; undefined when it has none or is no JWT. */
+function nonceOf(jwt: string): string | undefined {
+  try {
+    const payload = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(payload)) as { nonce?: unknown };
+    return typeof claims.nonce === 'string' ? claims.nonce : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
