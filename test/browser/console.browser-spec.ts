@@ -332,11 +332,11 @@ describeWithChromium('the web console in Chromium', () => {
     await page.goto(`${t.url}/console/keys`);
     await page.waitForURL(/\/oauth\/login/);
     // The pending sign-in's nonce, changed as if the answer were for another sign-in.
-    await page.evaluate(() => {
+    await page.evaluate(`(() => {
       const key = 'tessera.console.sign-in';
-      const pending = JSON.parse(sessionStorage.getItem(key)!) as { nonce: string };
+      const pending = JSON.parse(sessionStorage.getItem(key));
       sessionStorage.setItem(key, JSON.stringify({ ...pending, nonce: 'another-sign-in' }));
-    });
+    })()`);
     await page.getByLabel('Email', { exact: true }).fill(eve.email);
     await page.getByLabel('Password').fill(eve.password);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();

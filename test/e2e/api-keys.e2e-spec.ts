@@ -12,6 +12,7 @@ import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
 import { awayFromWindowEdge } from '../utils/redis';
 import { TEST_ADMIN_TOKEN } from '../utils/test-env';
+import { enrollTotp } from '../utils/totp';
 
 const KEY_FORMAT = /^tk_(live|test|dev)_[0-9A-Za-z]{38}$/;
 
@@ -715,18 +716,8 @@ describe('API keys', () => {
     });
 
     it('needs a session that passed MFA when the user enrolled it', async () => {
-      const { Secret, TOTP } = await import('otpauth');
       const user = await createUser(t, 'mfa-keys');
-      const enrolled = await request(t.http)
-        .post('/v1/auth/mfa/totp/enroll')
-        .set(bearer(user.accessToken))
-        .expect(201);
-      const totp = new TOTP({ secret: Secret.fromBase32(enrolled.body.secret) });
-      await request(t.http)
-        .post('/v1/auth/mfa/totp/verify')
-        .set(bearer(user.accessToken))
-        .send({ code: totp.generate() })
-        .expect(200);
+      const totp = await enrollTotp(t, user);
       const refused = await request(t.http)
         .post('/v1/api-keys')
         .set(bearer(user.accessToken))

@@ -1,10 +1,10 @@
-import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
 import { asKey, createApiKey } from '../utils/api-keys';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
 import { basicAuth, grantedCode, registerClient } from '../utils/oauth';
 import { createServiceAccount, exchange, signAssertion } from '../utils/service-accounts';
+import { enrollTotp } from '../utils/totp';
 
 const REDIRECT = 'https://app.example.test/callback';
 const MINTING_SCOPES = [
@@ -118,16 +118,7 @@ describe('minting a credential', () => {
 
   it('refuses a session that did not pass the MFA its user enrolled, and lets one that did', async () => {
     const user = await createUser(t, 'minting-mfa');
-    const enrolled = await request(t.http)
-      .post('/v1/auth/mfa/totp/enroll')
-      .set(bearer(user.accessToken))
-      .expect(201);
-    const totp = new TOTP({ secret: Secret.fromBase32(enrolled.body.secret) });
-    await request(t.http)
-      .post('/v1/auth/mfa/totp/verify')
-      .set(bearer(user.accessToken))
-      .send({ code: totp.generate() })
-      .expect(200);
+    const totp = await enrollTotp(t, user);
     await expectEveryRouteRefused(bearer(user.accessToken), 403, 'mfa_required');
 
     const passed = await request(t.http)

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { Tessera, TesseraError, userSessionCredential } from '@tessera/sdk';
 import { createApiKey } from '../utils/api-keys';
-import { bearer, createUser } from '../utils/factories';
+import { bearer, createUser, TestUser } from '../utils/factories';
 import { createListeningApp, ListeningTestApp } from '../utils/listening-app';
 import { RunningClock } from '../utils/test-clock';
 
@@ -150,19 +150,23 @@ describe('@tessera/sdk retries', () => {
     return { sent, fetch: impl as unknown as typeof fetch };
   }
 
-  it('does not send a POST again after a 503: one API key is made, not two', async () => {
-    const user = await createUser(t, 'post-503');
-    const { sent, fetch: committed } = committedThen503('/v1/api-keys');
-    const tessera = new Tessera({
+  /** A client signed in as `user` (or with `accessToken` instead), sending through `fetch`. */
+  const sessionClient = (user: TestUser, fetch: typeof globalThis.fetch, accessToken?: string) =>
+    new Tessera({
       baseUrl: t.url,
       env: {},
       useProfile: false,
       credential: userSessionCredential({
-        accessToken: user.accessToken,
+        accessToken: accessToken ?? user.accessToken,
         refreshToken: user.refreshToken,
       }),
-      fetch: committed,
+      fetch,
     });
+
+  it('does not send a POST again after a 503: one API key is made, not two', async () => {
+    const user = await createUser(t, 'post-503');
+    const { sent, fetch: committed } = committedThen503('/v1/api-keys');
+    const tessera = sessionClient(user, committed);
     const error = await tessera.api
       .POST('/v1/api-keys', { body: { name: 'once', scopes: ['translate:read'] } })
       .catch((caught: unknown) => caught);
@@ -175,16 +179,8 @@ describe('@tessera/sdk retries', () => {
   it('does not spend a refresh token twice after a 503, which would end the session', async () => {
     const user = await createUser(t, 'refresh-503');
     const { sent, fetch: committed } = committedThen503('/v1/auth/refresh');
-    const tessera = new Tessera({
-      baseUrl: t.url,
-      env: {},
-      useProfile: false,
-      credential: userSessionCredential({
-        accessToken: 'eyJhbGciOiJSUzI1NiJ9.e30.refused', // refused as an expired one would be
-        refreshToken: user.refreshToken,
-      }),
-      fetch: committed,
-    });
+    // An access token refused as an expired one would be.
+    const tessera = sessionClient(user, committed, 'eyJhbGciOiJSUzI1NiJ9.e30.refused');
     await expect(tessera.verify()).rejects.toMatchObject({ status: 503 });
     expect(sent).toEqual(['GET /v1/auth/verify 401', 'POST /v1/auth/refresh 200']);
     // The session lives on: its access token still passes.
@@ -194,16 +190,7 @@ describe('@tessera/sdk retries', () => {
   it('asks again for a read after a 503', async () => {
     const user = await createUser(t, 'get-503');
     const { sent, fetch: committed } = committedThen503('/v1/auth/verify');
-    const tessera = new Tessera({
-      baseUrl: t.url,
-      env: {},
-      useProfile: false,
-      credential: userSessionCredential({
-        accessToken: user.accessToken,
-        refreshToken: user.refreshToken,
-      }),
-      fetch: committed,
-    });
+    const tessera = sessionClient(user, committed);
     await expect(tessera.verify()).resolves.toMatchObject({ principal_type: 'user' });
     expect(sent).toEqual(['GET /v1/auth/verify 200', 'GET /v1/auth/verify 200']);
   });

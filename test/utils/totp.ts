@@ -1,4 +1,7 @@
-import type { TOTP } from 'otpauth';
+import { Secret, TOTP } from 'otpauth';
+import request from 'supertest';
+import type { TestApp } from './create-app';
+import { bearer, TestUser } from './factories';
 
 const STEP_MS = 30_000;
 /** The server takes a code of the step before or after its own; a step may also pass meanwhile. */
@@ -19,4 +22,19 @@ export function wrongTotpCodes(totp: TOTP, count: number): string[] {
     if (!near.has(code)) codes.push(code);
   }
   return codes;
+}
+
+/** Turns on TOTP for `user` (enrol, then a first code): the authenticator that now signs them in. */
+export async function enrollTotp(t: TestApp, user: TestUser): Promise<TOTP> {
+  const enrolled = await request(t.http)
+    .post('/v1/auth/mfa/totp/enroll')
+    .set(bearer(user.accessToken))
+    .expect(201);
+  const totp = new TOTP({ secret: Secret.fromBase32(enrolled.body.secret) });
+  await request(t.http)
+    .post('/v1/auth/mfa/totp/verify')
+    .set(bearer(user.accessToken))
+    .send({ code: totp.generate() })
+    .expect(200);
+  return totp;
 }
