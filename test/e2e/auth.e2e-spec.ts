@@ -15,6 +15,8 @@ import { wrongTotpCodes } from '../utils/totp';
 
 describe('users and sessions', () => {
   let t: TestApp;
+  /** The URLs of the 5xx answers a test provoked on purpose (a database that refuses a write). */
+  const provokedServerErrors: string[] = [];
   beforeAll(async () => {
     t = await createTestApp({
       // Of its own: the suite rotates the signing key (every app on a database signs with its
@@ -25,7 +27,8 @@ describe('users and sessions', () => {
     });
   });
   afterAll(async () => {
-    expect(t.logs.serverErrors()).toEqual([]);
+    const urls = t.logs.serverErrors().map((entry) => (entry.req as { url: string }).url);
+    expect(urls).toEqual(provokedServerErrors);
     await t.close();
   });
 
@@ -269,6 +272,40 @@ describe('users and sessions', () => {
         .set(bearer(rotated.body.access_token))
         .expect(401);
       await request(t.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(401);
+    });
+
+    it('leaves the refresh token usable when its rotation fails part way', async () => {
+      const user = await createUser(t, 'refresh-fails');
+      const dataSource = t.app.get(DataSource);
+      // The database refuses the next refresh token's row after the presented one's use was
+      // written: the client sees an error and retries with the token it holds.
+      const mysql = dataSource.options.type !== 'better-sqlite3';
+      await dataSource.query(
+        mysql
+          ? `CREATE TRIGGER refuse_refresh_tokens BEFORE INSERT ON refresh_tokens FOR EACH ROW
+             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'`
+          : `CREATE TRIGGER refuse_refresh_tokens BEFORE INSERT ON refresh_tokens
+             BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+      );
+      try {
+        const failed = await request(t.http)
+          .post('/v1/auth/refresh')
+          .send({ refresh_token: user.refreshToken });
+        expect(failed.status).toBe(500);
+        provokedServerErrors.push('/v1/auth/refresh');
+      } finally {
+        await dataSource.query('DROP TRIGGER refuse_refresh_tokens');
+      }
+
+      const retried = await request(t.http)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: user.refreshToken })
+        .expect(200);
+      await request(t.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(200);
+      await request(t.http)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: retried.body.refresh_token })
+        .expect(200);
     });
 
     it('rejects a made-up refresh token', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
+import { transactionAlone } from '../../../database/transactions';
 import { RefreshToken } from './refresh-token.entity';
 import { RevokedAccessToken } from './revoked-access-token.entity';
 import { Session } from './session.entity';
@@ -50,25 +51,31 @@ export class SessionsRepository {
     return query.getMany();
   }
 
-  async touchSession(id: string, lastUsedAt: Date): Promise<void> {
-    await this.sessions.update({ id }, { lastUsedAt });
-  }
-
   async insertRefreshToken(token: RefreshToken): Promise<void> {
     await this.refreshTokens.insert(token);
   }
 
-  findRefreshTokenByHash(tokenHash: string): Promise<RefreshToken | null> {
-    return this.refreshTokens.findOneBy({ tokenHash });
+  /**
+   * A refresh token's one use, its session's last use and the token that replaces it, in one
+   * transaction: false, with nothing written, when the token was already used (a concurrent or
+   * replayed use). Written together so a failure part way leaves the presented token unused.
+   */
+  async rotateRefreshToken(usedId: string, successor: RefreshToken, now: Date): Promise<boolean> {
+    return transactionAlone(this.refreshTokens.manager, async (manager) => {
+      const used = await manager.update(
+        RefreshToken,
+        { id: usedId, usedAt: IsNull() },
+        { usedAt: now },
+      );
+      if ((used.affected ?? 0) === 0) return false;
+      await manager.update(Session, { id: successor.sessionId }, { lastUsedAt: now });
+      await manager.insert(RefreshToken, successor);
+      return true;
+    });
   }
 
-  /** Marks a refresh token used; false when it already was (a concurrent or replayed use). */
-  async markRefreshTokenUsed(id: string): Promise<boolean> {
-    const result = await this.refreshTokens.update(
-      { id, usedAt: IsNull() },
-      { usedAt: new Date() },
-    );
-    return (result.affected ?? 0) > 0;
+  findRefreshTokenByHash(tokenHash: string): Promise<RefreshToken | null> {
+    return this.refreshTokens.findOneBy({ tokenHash });
   }
 
   /** The live sessions a first-party client's grant made. */

@@ -14,6 +14,7 @@ import { UsersService } from '../../users/users.service';
 import { AccessTokenCache } from '../access-token.cache';
 import type { TokenResponseDto } from '../dto/auth.dto';
 import { UserTokenIssuer } from '../user-token.issuer';
+import type { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
 
@@ -22,11 +23,6 @@ const REFRESH_TOKEN_PREFIX = 'rt_';
 const IP_MAX_LENGTH = 45;
 const USER_AGENT_MAX_LENGTH = 300;
 const PRUNE_INTERVAL_MS = 3_600_000;
-
-export interface IssuedRefreshToken {
-  session: Session;
-  refreshToken: string;
-}
 
 /**
  * Login sessions and their refresh tokens. A refresh token is used once: each use returns a new
@@ -149,10 +145,56 @@ export class SessionsService implements OnModuleInit {
     return this.sessions.findLiveSessionOf(userId, sessionId, new Date());
   }
 
-  /** A refresh token's one use: the session's next tokens. */
+  /**
+   * A refresh token's one use: the session's next tokens. Everything that can fail (the role
+   * look-up, signing) comes before the use is written, and the use is written with the token that
+   * replaces it: a request that fails (a 503 while the database is away) leaves the presented
+   * token good for the client's retry. Written first, the use had made that retry a reuse, which
+   * ended the session.
+   */
   async refresh(presented: string, origin: RequestOrigin): Promise<TokenResponseDto> {
-    const { session, refreshToken } = await this.rotate(presented, origin);
-    return this.tokens.tokensFor(session, refreshToken);
+    const invalid = new UnauthorizedError(
+      'Invalid or expired refresh token',
+      'invalid_refresh_token',
+    );
+    if (!presented.startsWith(REFRESH_TOKEN_PREFIX)) throw invalid;
+    const stored = await this.sessions.findRefreshTokenByHash(sha256Hex(presented));
+    if (!stored) throw invalid;
+    const session = await this.sessions.findSession(stored.sessionId);
+    if (!session || session.revokedAt || session.expiresAt.getTime() < Date.now()) throw invalid;
+    if (stored.usedAt !== null) return this.refuseReuse(session, origin);
+    if (stored.expiresAt.getTime() < Date.now()) throw invalid;
+
+    const successor = this.newRefreshToken(session);
+    const answer = await this.tokens.tokensFor(session, successor.token);
+    const now = new Date();
+    if (!(await this.sessions.rotateRefreshToken(stored.id, successor.row, now))) {
+      return this.refuseReuse(session, origin);
+    }
+    this.audit.record(AUDIT_ACTIONS.sessionRefreshed, {
+      organizationId: session.organizationId,
+      actor: { type: 'user', id: session.userId },
+      origin,
+      target: { type: 'session', id: session.id },
+    });
+    return answer;
+  }
+
+  /** A used refresh token again: it was stolen or replayed, so the whole session ends. */
+  private async refuseReuse(session: Session, origin: RequestOrigin): Promise<never> {
+    await this.revoke(session.id, 'refresh_token_reuse');
+    this.audit.record(AUDIT_ACTIONS.sessionReuseDetected, {
+      organizationId: session.organizationId,
+      actor: { type: 'user', id: session.userId },
+      origin,
+      target: { type: 'session', id: session.id },
+      outcome: 'failure',
+      metadata: { reason: 'refresh_token_reused', session_revoked: true },
+    });
+    throw new UnauthorizedError(
+      'Refresh token reuse detected; the session was revoked',
+      'refresh_token_reused',
+    );
   }
 
   /** The session remembers where it came from, as GET /v1/auth/sessions shows it. */
@@ -182,46 +224,6 @@ export class SessionsService implements OnModuleInit {
     };
     await this.sessions.insertSession(session);
     return session;
-  }
-
-  private async rotate(presented: string, origin: RequestOrigin): Promise<IssuedRefreshToken> {
-    const invalid = new UnauthorizedError(
-      'Invalid or expired refresh token',
-      'invalid_refresh_token',
-    );
-    if (!presented.startsWith(REFRESH_TOKEN_PREFIX)) throw invalid;
-    const stored = await this.sessions.findRefreshTokenByHash(sha256Hex(presented));
-    if (!stored) throw invalid;
-    const session = await this.sessions.findSession(stored.sessionId);
-    if (!session || session.revokedAt || session.expiresAt.getTime() < Date.now()) throw invalid;
-
-    const firstUse =
-      stored.usedAt === null && (await this.sessions.markRefreshTokenUsed(stored.id));
-    if (!firstUse) {
-      await this.revoke(session.id, 'refresh_token_reuse');
-      this.audit.record(AUDIT_ACTIONS.sessionReuseDetected, {
-        organizationId: session.organizationId,
-        actor: { type: 'user', id: session.userId },
-        origin,
-        target: { type: 'session', id: session.id },
-        outcome: 'failure',
-        metadata: { reason: 'refresh_token_reused', session_revoked: true },
-      });
-      throw new UnauthorizedError(
-        'Refresh token reuse detected; the session was revoked',
-        'refresh_token_reused',
-      );
-    }
-    if (stored.expiresAt.getTime() < Date.now()) throw invalid;
-    session.lastUsedAt = new Date();
-    await this.sessions.touchSession(session.id, session.lastUsedAt);
-    this.audit.record(AUDIT_ACTIONS.sessionRefreshed, {
-      organizationId: session.organizationId,
-      actor: { type: 'user', id: session.userId },
-      origin,
-      target: { type: 'session', id: session.id },
-    });
-    return { session, refreshToken: await this.issueRefreshToken(session) };
   }
 
   /** Revokes the session: its refresh tokens stop at once, its access tokens on the next request. */
@@ -256,16 +258,22 @@ export class SessionsService implements OnModuleInit {
   }
 
   private async issueRefreshToken(session: Session): Promise<string> {
+    const { token, row } = this.newRefreshToken(session);
+    await this.sessions.insertRefreshToken(row);
+    return token;
+  }
+
+  /** A new refresh token of the session, and the row that stores its hash. */
+  private newRefreshToken(session: Session): { token: string; row: RefreshToken } {
     const token = REFRESH_TOKEN_PREFIX + randomOpaqueToken(32);
-    const now = new Date();
-    await this.sessions.insertRefreshToken({
+    const row: RefreshToken = {
       id: uuidv7(),
       sessionId: session.id,
       tokenHash: sha256Hex(token),
-      createdAt: now,
+      createdAt: new Date(),
       expiresAt: session.expiresAt,
       usedAt: null,
-    });
-    return token;
+    };
+    return { token, row };
   }
 }
