@@ -54,6 +54,8 @@ describe('OAuth: authorization code, refresh tokens, ID tokens, userinfo, user g
   let t: TestApp;
   let clock: TestClock;
   let owner: TestUser;
+  /** The URLs of the 5xx answers a test provoked on purpose (a database that refuses a write). */
+  const provokedServerErrors: string[] = [];
 
   beforeAll(async () => {
     clock = new TestClock(Date.now());
@@ -64,7 +66,8 @@ describe('OAuth: authorization code, refresh tokens, ID tokens, userinfo, user g
   });
 
   afterAll(async () => {
-    expect(t.logs.serverErrors()).toEqual([]);
+    const urls = t.logs.serverErrors().map((entry) => (entry.req as { url: string }).url);
+    expect(urls).toEqual(provokedServerErrors);
     await t.close();
   });
 
@@ -442,6 +445,33 @@ describe('OAuth: authorization code, refresh tokens, ID tokens, userinfo, user g
       const refused = await refresh(await newClient(), first.refresh_token!).expect(400);
       expect(refused.body.error).toBe('invalid_grant');
       await refresh(client, first.refresh_token!).expect(200);
+    });
+
+    it('stay usable when a refresh fails part way, so the client can retry', async () => {
+      const client = await newClient();
+      const first = await tokensFor(client);
+      const dataSource = t.app.get(DataSource);
+      // The database refuses the next refresh token's row: everything before it has run.
+      const mysql = dataSource.options.type !== 'better-sqlite3';
+      await dataSource.query(
+        mysql
+          ? `CREATE TRIGGER refuse_oauth_refresh_tokens BEFORE INSERT ON oauth_refresh_tokens
+             FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'`
+          : `CREATE TRIGGER refuse_oauth_refresh_tokens BEFORE INSERT ON oauth_refresh_tokens
+             BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+      );
+      try {
+        const failed = await refresh(client, first.refresh_token!);
+        expect(failed.status).toBe(500);
+        provokedServerErrors.push('/oauth/token');
+      } finally {
+        await dataSource.query('DROP TRIGGER refuse_oauth_refresh_tokens');
+      }
+
+      const retried = await refresh(client, first.refresh_token!).expect(200);
+      await verify(first.access_token).expect(200);
+      await verify(retried.body.access_token).expect(200);
+      await refresh(client, retried.body.refresh_token).expect(200);
     });
 
     it('end with their family, OAUTH_REFRESH_TOKEN_MAX_DAYS after the code exchange', async () => {

@@ -11,6 +11,7 @@ import { IdTokens } from '../id-tokens';
 import { OAuthAuditTrail } from '../oauth-audit-trail';
 import type { OAuthClient } from '../storage/oauth-client.entity';
 import type { OAuthGrant } from '../storage/oauth-grant.entity';
+import type { OAuthRefreshToken } from '../storage/oauth-refresh-token.entity';
 import type { TokenAnswer } from './grant-type';
 import { OAuthGrants } from './oauth-grants';
 import { OAuthRefreshTokens } from './oauth-refresh-tokens';
@@ -24,8 +25,11 @@ export interface GrantTokensRequest {
   authTime: Date;
   amr: readonly string[];
   nonce: string | null;
-  /** The next refresh token of the family (its scopes and absolute end), or none. */
-  refreshToken: { scopes: readonly string[]; expiresAt: Date } | null;
+  /**
+   * The next refresh token of the family (its scopes and absolute end, and the token it replaces
+   * on a refresh), or none.
+   */
+  refreshToken: { scopes: readonly string[]; expiresAt: Date; replaces?: OAuthRefreshToken } | null;
   origin: RequestOrigin;
 }
 
@@ -46,19 +50,15 @@ export class GrantTokens {
     private readonly catalogue: ScopeCatalogue,
   ) {}
 
+  /**
+   * The refresh token is stored last, after everything that can fail (role and user look-ups,
+   * signing): on a refresh it is written with the presented token's use, so a request that fails
+   * leaves that token good for the client's retry. invalid_grant there if the grant ended while
+   * this request ran.
+   */
   async issue(request: GrantTokensRequest): Promise<TokenAnswer> {
     const { client, grant } = request;
     const scopes = await this.scopesNow(request);
-    // First: it is what fails (invalid_grant) if the grant ended while this request ran.
-    const refreshToken = request.refreshToken
-      ? await this.refreshTokens.issue({
-          grantId: grant.id,
-          scopes: request.refreshToken.scopes,
-          authTime: request.authTime,
-          amr: request.amr.join(' '),
-          expiresAt: request.refreshToken.expiresAt,
-        })
-      : undefined;
     const access = await this.accessTokens.issueOAuth({
       subject: grant.userId,
       clientId: client.id,
@@ -73,8 +73,22 @@ export class GrantTokens {
       expires_in: access.expiresIn,
       scope: scopes.join(' '),
     };
-    if (refreshToken) answer.refresh_token = refreshToken;
-    return this.complete(answer, { ...request, scopes });
+    const completed = { ...request, scopes };
+    await this.addIdToken(answer, completed);
+    if (request.refreshToken) {
+      answer.refresh_token = await this.refreshTokens.issue({
+        grantId: grant.id,
+        scopes: request.refreshToken.scopes,
+        authTime: request.authTime,
+        amr: request.amr.join(' '),
+        expiresAt: request.refreshToken.expiresAt,
+        replaces: request.refreshToken.replaces,
+      });
+    }
+    // A rotation wrote the grant's last use with the tokens.
+    return this.finish(answer, completed, {
+      touched: request.refreshToken?.replaces !== undefined,
+    });
   }
 
   /**
@@ -101,24 +115,39 @@ export class GrantTokens {
     answer: TokenAnswer,
     request: Omit<GrantTokensRequest, 'refreshToken'>,
   ): Promise<TokenAnswer> {
-    const { client, grant, scopes } = request;
-    if (scopes.includes('openid')) {
-      answer.id_token = await this.idTokens.issue({
-        client,
-        userId: grant.userId,
-        scopes,
-        authTime: request.authTime,
-        amr: request.amr,
-        nonce: request.nonce,
-        accessToken: answer.access_token,
-      });
-    }
-    await this.grants.touch(grant.id);
-    this.audit.tokenIssued(client, {
+    await this.addIdToken(answer, request);
+    return this.finish(answer, request, { touched: false });
+  }
+
+  /** An ID token when `openid` was granted. */
+  private async addIdToken(
+    answer: TokenAnswer,
+    request: Omit<GrantTokensRequest, 'refreshToken'>,
+  ): Promise<void> {
+    if (!request.scopes.includes('openid')) return;
+    answer.id_token = await this.idTokens.issue({
+      client: request.client,
+      userId: request.grant.userId,
+      scopes: request.scopes,
+      authTime: request.authTime,
+      amr: request.amr,
+      nonce: request.nonce,
+      accessToken: answer.access_token,
+    });
+  }
+
+  /** The grant's last use (unless already written) and the audit event. */
+  private async finish(
+    answer: TokenAnswer,
+    request: Omit<GrantTokensRequest, 'refreshToken'>,
+    { touched }: { touched: boolean },
+  ): Promise<TokenAnswer> {
+    if (!touched) await this.grants.touch(request.grant.id);
+    this.audit.tokenIssued(request.client, {
       grantType: request.grantType,
-      scopes,
+      scopes: request.scopes,
       origin: request.origin,
-      userId: grant.userId,
+      userId: request.grant.userId,
     });
     return answer;
   }

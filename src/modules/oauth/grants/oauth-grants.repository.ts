@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, Repository } from 'typeorm';
+import { transactionAlone } from '../../../database/transactions';
 import { AuthorizationCode } from '../storage/authorization-code.entity';
 import { OAuthClient } from '../storage/oauth-client.entity';
 import { OAuthGrant } from '../storage/oauth-grant.entity';
@@ -112,14 +113,30 @@ export class OAuthGrantsRepository {
     await this.refreshTokens.insert(token);
   }
 
-  findRefreshToken(tokenHash: string): Promise<OAuthRefreshToken | null> {
-    return this.refreshTokens.findOneBy({ tokenHash });
+  /**
+   * A refresh token's one use, the token that replaces it and the grant's last use, in one
+   * transaction: false, with nothing written, when the token was already used.
+   */
+  async rotateRefreshToken(
+    usedId: string,
+    successor: OAuthRefreshToken,
+    now: Date,
+  ): Promise<boolean> {
+    return transactionAlone(this.refreshTokens.manager, async (manager) => {
+      const used = await manager.update(
+        OAuthRefreshToken,
+        { id: usedId, usedAt: IsNull() },
+        { usedAt: now },
+      );
+      if ((used.affected ?? 0) === 0) return false;
+      await manager.insert(OAuthRefreshToken, successor);
+      await manager.update(OAuthGrant, { id: successor.grantId }, { lastUsedAt: now });
+      return true;
+    });
   }
 
-  /** As `claimCode`: one use per refresh token, whatever runs at once. */
-  async claimRefreshToken(id: string, usedAt: Date): Promise<boolean> {
-    const result = await this.refreshTokens.update({ id, usedAt: IsNull() }, { usedAt });
-    return (result.affected ?? 0) > 0;
+  findRefreshToken(tokenHash: string): Promise<OAuthRefreshToken | null> {
+    return this.refreshTokens.findOneBy({ tokenHash });
   }
 
   /**

@@ -23,6 +23,15 @@ export interface NewRefreshToken {
   amr: string;
   /** The family's absolute end: set at the code exchange, handed over on each rotation. */
   expiresAt: Date;
+  /** The token this one replaces (the refresh grant's): its one use is written with this one. */
+  replaces?: OAuthRefreshToken;
+}
+
+/** The token a rotation replaces was used meanwhile (a concurrent or replayed use). */
+export class RefreshTokenAlreadyUsed extends Error {
+  constructor() {
+    super('The refresh token was already used');
+  }
 }
 
 /**
@@ -49,22 +58,31 @@ export class OAuthRefreshTokens {
 
   /**
    * A new refresh token under the grant, returned once and never stored. invalid_grant when the
-   * grant ended meanwhile (a reuse detected by a concurrent request, the user revoking it).
+   * grant ended meanwhile (a reuse detected by a concurrent request, the user revoking it);
+   * RefreshTokenAlreadyUsed when the token it replaces was used meanwhile. A rotation writes the
+   * replaced token's use, this token and the grant's last use together, so a failure leaves the
+   * replaced token good for the client's retry.
    */
   async issue(input: NewRefreshToken): Promise<string> {
     const token = OAUTH_REFRESH_TOKEN_PREFIX + randomOpaqueToken(TOKEN_BYTES);
+    const now = new Date(this.clock.now());
+    const row: OAuthRefreshToken = {
+      id: uuidv7(),
+      grantId: input.grantId,
+      tokenHash: sha256Hex(token),
+      scopes: storedScopes(input.scopes),
+      authTime: input.authTime,
+      amr: input.amr,
+      createdAt: now,
+      expiresAt: input.expiresAt,
+      usedAt: null,
+    };
     try {
-      await this.grants.insertRefreshToken({
-        id: uuidv7(),
-        grantId: input.grantId,
-        tokenHash: sha256Hex(token),
-        scopes: storedScopes(input.scopes),
-        authTime: input.authTime,
-        amr: input.amr,
-        createdAt: new Date(this.clock.now()),
-        expiresAt: input.expiresAt,
-        usedAt: null,
-      });
+      if (!input.replaces) {
+        await this.grants.insertRefreshToken(row);
+      } else if (!(await this.grants.rotateRefreshToken(input.replaces.id, row, now))) {
+        throw new RefreshTokenAlreadyUsed();
+      }
     } catch (error) {
       if (isMissingReference(error)) throw new InvalidGrant('The grant has ended');
       throw error;
@@ -76,11 +94,6 @@ export class OAuthRefreshTokens {
   async find(token: string): Promise<OAuthRefreshToken | null> {
     if (!token.startsWith(OAUTH_REFRESH_TOKEN_PREFIX)) return null;
     return this.grants.findRefreshToken(sha256Hex(token));
-  }
-
-  /** Its one use: true for exactly one caller, however many present it at once. */
-  claim(token: OAuthRefreshToken): Promise<boolean> {
-    return this.grants.claimRefreshToken(token.id, new Date(this.clock.now()));
   }
 
   isExpired(token: OAuthRefreshToken): boolean {

@@ -13,7 +13,7 @@ import { requestedScopes, TokenParameters } from '../token/token-parameters';
 import { GrantTokens } from './grant-tokens';
 import { GrantType, GrantTypeProvider, TokenAnswer, TokenRequest } from './grant-type';
 import { OAuthGrants } from './oauth-grants';
-import { OAuthRefreshTokens } from './oauth-refresh-tokens';
+import { OAuthRefreshTokens, RefreshTokenAlreadyUsed } from './oauth-refresh-tokens';
 
 /** One answer for every refresh token that cannot be used, so none tells an attacker more. */
 const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or was already used';
@@ -46,10 +46,8 @@ export class RefreshTokenGrant implements GrantType {
     if (this.refreshTokens.isExpired(presented)) throw new InvalidGrant(INVALID_REFRESH_TOKEN);
     const scopes = narrowedScopes(scopeList(presented.scopes), requestedScopes(parameters.scope));
     await this.assertStillMember(grant);
-    if (!(await this.refreshTokens.claim(presented))) {
-      return this.refuseReuse(grant, client.client, origin);
-    }
-    return this.tokens.issue({
+    // The presented token's use is written with its successor, after the rest has succeeded.
+    const issued = this.tokens.issue({
       grantType: this.grantType,
       client: client.client,
       grant,
@@ -57,8 +55,18 @@ export class RefreshTokenGrant implements GrantType {
       authTime: presented.authTime,
       amr: presented.amr.split(' ').filter(Boolean),
       nonce: null,
-      refreshToken: { scopes: scopeList(presented.scopes), expiresAt: presented.expiresAt },
+      refreshToken: {
+        scopes: scopeList(presented.scopes),
+        expiresAt: presented.expiresAt,
+        replaces: presented,
+      },
       origin,
+    });
+    return issued.catch((error: unknown) => {
+      if (error instanceof RefreshTokenAlreadyUsed) {
+        return this.refuseReuse(grant, client.client, origin);
+      }
+      throw error;
     });
   }
 
