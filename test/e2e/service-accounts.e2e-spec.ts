@@ -206,7 +206,11 @@ describe('service accounts, their key files and the JWT bearer grant', () => {
         .send({ name: 'x', scopes: ['translate:read', 'weather:read'] })
         .expect(422);
       expect(unknown.body.detail).toEqual([
-        { loc: ['body', 'scopes', 1], msg: 'unknown scope', type: 'value_error.scope' },
+        {
+          loc: ['body', 'scopes', 1],
+          msg: 'unknown scope: weather:read',
+          type: 'value_error.scope',
+        },
       ]);
     });
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EnvironmentVariables } from '../../config/env.schema';
+import { RequestValidationError, ValidationIssue } from '../errors/api-errors';
 import { defaultScopeCatalogue, expandAccessLevel, scopeCovers } from './scopes';
 import { roleScopes } from './role-scopes';
 import { Role, ROLES } from './roles';
@@ -23,6 +24,29 @@ export class ScopeCatalogue {
   isKnown(scope: string): boolean {
     if (this.all.includes(scope)) return true;
     return scope.endsWith(':*') && this.all.some((s) => scopeCovers(scope, s));
+  }
+
+  /**
+   * A 422 naming each unknown scope of the body's `field` at its index (`alsoKnown`: scopes a
+   * caller accepts beyond the catalogue, such as OpenID Connect's for OAuth clients).
+   */
+  assertKnown(
+    scopes: readonly string[],
+    field: string,
+    alsoKnown: (scope: string) => boolean = () => false,
+  ): void {
+    const issues = scopes.flatMap((scope, index): ValidationIssue[] =>
+      alsoKnown(scope) || this.isKnown(scope)
+        ? []
+        : [
+            {
+              loc: ['body', field, index],
+              msg: `unknown scope: ${scope}`,
+              type: 'value_error.scope',
+            },
+          ],
+    );
+    if (issues.length) throw new RequestValidationError(issues);
   }
 
   expand(level: 'read-only' | 'write' | 'admin'): string[] {

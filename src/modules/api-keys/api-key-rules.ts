@@ -5,7 +5,6 @@ import {
   BadRequestError,
   ForbiddenError,
   RequestValidationError,
-  ValidationIssue,
 } from '../../common/errors/api-errors';
 import { normalizeAllowedIp } from '../../common/http/ip-allowlist';
 import type { ApiKey } from './api-key.entity';
@@ -60,18 +59,7 @@ export function validScopes(
       },
     ]);
   }
-  const issues = trimmed.flatMap((scope, index): ValidationIssue[] =>
-    catalogue.isKnown(scope)
-      ? []
-      : [
-          {
-            loc: ['body', field, index],
-            msg: `unknown scope: ${scope}`,
-            type: 'value_error.scope',
-          },
-        ],
-  );
-  if (issues.length) throw new RequestValidationError(issues);
+  catalogue.assertKnown(trimmed, field);
   return [...new Set(trimmed)];
 }
 

@@ -2,12 +2,7 @@ import { principalHasScope } from '../../common/auth/authorization';
 import type { Principal } from '../../common/auth/principal';
 import type { ScopeCatalogue } from '../../common/auth/scope-catalogue';
 import { isSubsetOf } from '../../common/auth/scopes';
-import {
-  ConflictError,
-  ForbiddenError,
-  RequestValidationError,
-  ValidationIssue,
-} from '../../common/errors/api-errors';
+import { ConflictError, ForbiddenError } from '../../common/errors/api-errors';
 import { DEFAULT_KEY_LIFETIME_DAYS } from './dto/fields';
 
 /** The rules of accounts and their keys, apart from the services that apply them (pure functions). */
@@ -19,12 +14,7 @@ export const MAX_ACTIVE_KEYS = 10;
 
 /** The scopes, each once; an unknown one is a 422 at its index. */
 export function knownScopes(scopes: string[], catalogue: ScopeCatalogue): string[] {
-  const issues = scopes.flatMap((scope, index): ValidationIssue[] =>
-    catalogue.isKnown(scope)
-      ? []
-      : [{ loc: ['body', 'scopes', index], msg: 'unknown scope', type: 'value_error.scope' }],
-  );
-  if (issues.length) throw new RequestValidationError(issues);
+  catalogue.assertKnown(scopes, 'scopes');
   return [...new Set(scopes)];
 }
 

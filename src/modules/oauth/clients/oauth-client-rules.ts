@@ -77,12 +77,7 @@ function privateUseIssues(field: string, uris: string[]): ValidationIssue[] {
 
 /** The scopes, each once; an unknown one is a 422 at its index. */
 export function knownScopes(scopes: string[], catalogue: ScopeCatalogue): string[] {
-  const issues = scopes.flatMap((scope, index): ValidationIssue[] =>
-    isOidcScope(scope) || catalogue.isKnown(scope)
-      ? []
-      : [{ loc: ['body', 'scopes', index], msg: 'unknown scope', type: 'value_error.scope' }],
-  );
-  if (issues.length) throw new RequestValidationError(issues);
+  catalogue.assertKnown(scopes, 'scopes', isOidcScope);
   return unique(scopes);
 }
 
