@@ -137,6 +137,19 @@ export class EnvironmentVariables {
   REFRESH_TOKEN_TTL_DAYS = 30;
 
   /**
+   * A used refresh token presented again this soon after its use, while the token its use made
+   * is still unused, is a retry (the client never got the answer) and gets new tokens in place
+   * of that unused one; later, or once that one was used, it is a reuse and ends the session or
+   * grant. 0 (the default): every second use is a reuse, as RFC 9700 section 4.14.2 has it.
+   * Sessions and OAuth grants alike (Auth0's "reuse interval", Okta's "grace period").
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60)
+  REFRESH_TOKEN_RETRY_GRACE_SECONDS = 0;
+
+  /**
    * How long a sign-in on the hosted login page lasts: its browser cookie and the login session
    * under it (which GET /v1/auth/sessions lists and logout-all ends).
    */

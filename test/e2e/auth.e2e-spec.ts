@@ -308,6 +308,21 @@ describe('users and sessions', () => {
         .expect(200);
     });
 
+    it('lets one of three refreshes racing with one token through, and ends the session', async () => {
+      const user = await createUser(t, 'refresh-race');
+      const answers = await Promise.all(
+        [1, 2, 3].map(() =>
+          request(t.http).post('/v1/auth/refresh').send({ refresh_token: user.refreshToken }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401, 401]);
+      const winner = answers.find((answer) => answer.status === 200)!;
+      await request(t.http)
+        .post('/v1/auth/refresh')
+        .send({ refresh_token: winner.body.refresh_token })
+        .expect(401);
+    });
+
     it('rejects a made-up refresh token', async () => {
       const response = await request(t.http)
         .post('/v1/auth/refresh')

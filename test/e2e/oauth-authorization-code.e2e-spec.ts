@@ -474,6 +474,15 @@ describe('OAuth: authorization code, refresh tokens, ID tokens, userinfo, user g
       await refresh(client, retried.body.refresh_token).expect(200);
     });
 
+    it('let one of three refreshes racing with one token through, and end the grant', async () => {
+      const client = await newClient();
+      const first = await tokensFor(client);
+      const answers = await Promise.all([1, 2, 3].map(() => refresh(client, first.refresh_token!)));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400, 400]);
+      const winner = answers.find((answer) => answer.status === 200)!;
+      await refresh(client, winner.body.refresh_token).expect(400);
+    });
+
     it('end with their family, OAUTH_REFRESH_TOKEN_MAX_DAYS after the code exchange', async () => {
       const client = await newClient();
       const first = await tokensFor(client);

@@ -19,6 +19,7 @@ import { SsoVerifiedDomains1765001900000 } from './1765001900000-SsoVerifiedDoma
 import { LeakReportReceipts1765002000000 } from './1765002000000-LeakReportReceipts';
 import { FirstPartySessionGrants1765002100000 } from './1765002100000-FirstPartySessionGrants';
 import { ExactEmails1765002200000 } from './1765002200000-ExactEmails';
+import { RefreshTokenSuccessors1765002300000 } from './1765002300000-RefreshTokenSuccessors';
 
 /** Every migration, in order. Listed by class so they load the same from ts-jest and from dist. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   LeakReportReceipts1765002000000,
   FirstPartySessionGrants1765002100000,
   ExactEmails1765002200000,
+  RefreshTokenSuccessors1765002300000,
 ];

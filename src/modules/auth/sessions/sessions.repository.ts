@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
+import { replaceRefreshToken, RotationOutcome } from '../../../database/refresh-token-rotation';
 import { transactionAlone } from '../../../database/transactions';
 import { RefreshToken } from './refresh-token.entity';
 import { RevokedAccessToken } from './revoked-access-token.entity';
@@ -56,21 +57,28 @@ export class SessionsRepository {
   }
 
   /**
-   * A refresh token's one use, its session's last use and the token that replaces it, in one
-   * transaction: false, with nothing written, when the token was already used (a concurrent or
-   * replayed use). Written together so a failure part way leaves the presented token unused.
+   * The presented refresh token's use (or, on a retry, its unused successor's retirement), its
+   * session's last use and the token that replaces it, in one transaction. The session's row is
+   * written first: a session revoked or expired since the request's checks gets no successor,
+   * and on MySQL its lock comes before the token rows' (the successor's insert reads it, as its
+   * foreign key), so two refreshes of one session wait for each other instead of deadlocking.
    */
-  async rotateRefreshToken(usedId: string, successor: RefreshToken, now: Date): Promise<boolean> {
+  async rotateRefreshToken(
+    presented: RefreshToken,
+    successor: RefreshToken,
+    now: Date,
+  ): Promise<RotationOutcome> {
     return transactionAlone(this.refreshTokens.manager, async (manager) => {
-      const used = await manager.update(
-        RefreshToken,
-        { id: usedId, usedAt: IsNull() },
-        { usedAt: now },
+      const live = await manager.update(
+        Session,
+        { id: successor.sessionId, revokedAt: IsNull(), expiresAt: MoreThan(now) },
+        { lastUsedAt: now },
       );
-      if ((used.affected ?? 0) === 0) return false;
-      await manager.update(Session, { id: successor.sessionId }, { lastUsedAt: now });
-      await manager.insert(RefreshToken, successor);
-      return true;
+      if ((live.affected ?? 0) === 0) return 'ended';
+      const tokens = manager.getRepository(RefreshToken);
+      if (!(await replaceRefreshToken(tokens, presented, successor.id, now))) return 'used';
+      await tokens.insert(successor);
+      return 'rotated';
     });
   }
 

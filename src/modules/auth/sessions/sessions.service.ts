@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomOpaqueToken, sha256Hex } from '../../../common/crypto/secrets';
 import { ForbiddenError, UnauthorizedError } from '../../../common/errors/api-errors';
 import { uuidv7 } from '../../../common/ids';
+import { mayBeRetry } from '../../../database/refresh-token-rotation';
 import type { RequestOrigin } from '../../../common/http/request-origin';
 import { EnvironmentVariables } from '../../../config/env.schema';
 import { AUDIT_ACTIONS } from '../../audit/audit-actions';
@@ -32,6 +33,8 @@ const PRUNE_INTERVAL_MS = 3_600_000;
 @Injectable()
 export class SessionsService implements OnModuleInit {
   private readonly refreshTtlMs: number;
+  /** How soon after its use a used refresh token may be presented again as a retry. */
+  private readonly retryGraceMs: number;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -44,6 +47,7 @@ export class SessionsService implements OnModuleInit {
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.refreshTtlMs = config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true }) * 86_400_000;
+    this.retryGraceMs = config.get('REFRESH_TOKEN_RETRY_GRACE_SECONDS', { infer: true }) * 1000;
   }
 
   onModuleInit(): void {
@@ -150,7 +154,9 @@ export class SessionsService implements OnModuleInit {
    * look-up, signing) comes before the use is written, and the use is written with the token that
    * replaces it: a request that fails (a 503 while the database is away) leaves the presented
    * token good for the client's retry. Written first, the use had made that retry a reuse, which
-   * ended the session.
+   * ended the session. A client whose answer was lost after the commit retries with the used
+   * token: within REFRESH_TOKEN_RETRY_GRACE_SECONDS, while the successor it never received is
+   * unused, it gets new tokens in that successor's place (mayBeRetry).
    */
   async refresh(presented: string, origin: RequestOrigin): Promise<TokenResponseDto> {
     const invalid = new UnauthorizedError(
@@ -162,20 +168,24 @@ export class SessionsService implements OnModuleInit {
     if (!stored) throw invalid;
     const session = await this.sessions.findSession(stored.sessionId);
     if (!session || session.revokedAt || session.expiresAt.getTime() < Date.now()) throw invalid;
-    if (stored.usedAt !== null) return this.refuseReuse(session, origin);
+    const retry = stored.usedAt !== null;
+    if (retry && !mayBeRetry(stored, Date.now(), this.retryGraceMs)) {
+      return this.refuseReuse(session, origin);
+    }
     if (stored.expiresAt.getTime() < Date.now()) throw invalid;
 
     const successor = this.newRefreshToken(session);
     const answer = await this.tokens.tokensFor(session, successor.token);
     const now = new Date();
-    if (!(await this.sessions.rotateRefreshToken(stored.id, successor.row, now))) {
-      return this.refuseReuse(session, origin);
-    }
+    const outcome = await this.sessions.rotateRefreshToken(stored, successor.row, now);
+    if (outcome === 'used') return this.refuseReuse(session, origin);
+    if (outcome === 'ended') throw invalid;
     this.audit.record(AUDIT_ACTIONS.sessionRefreshed, {
       organizationId: session.organizationId,
       actor: { type: 'user', id: session.userId },
       origin,
       target: { type: 'session', id: session.id },
+      ...(retry ? { metadata: { retry: true } } : {}),
     });
     return answer;
   }
@@ -273,6 +283,7 @@ export class SessionsService implements OnModuleInit {
       createdAt: new Date(),
       expiresAt: session.expiresAt,
       usedAt: null,
+      replacedById: null,
     };
     return { token, row };
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, Repository } from 'typeorm';
+import { replaceRefreshToken, RotationOutcome } from '../../../database/refresh-token-rotation';
 import { transactionAlone } from '../../../database/transactions';
 import { AuthorizationCode } from '../storage/authorization-code.entity';
 import { OAuthClient } from '../storage/oauth-client.entity';
@@ -114,24 +115,24 @@ export class OAuthGrantsRepository {
   }
 
   /**
-   * A refresh token's one use, the token that replaces it and the grant's last use, in one
-   * transaction: false, with nothing written, when the token was already used.
+   * The presented refresh token's use (or, on a retry, its unused successor's retirement), the
+   * token that replaces it and the grant's last use, in one transaction. The grant's row is
+   * written first: a grant ended (deleted) since the request's checks gets no successor, and on
+   * MySQL its lock comes before the token rows', the order a grant's deletion takes (the grant,
+   * then its tokens by cascade), so neither deadlocks with the other or with a second refresh.
    */
   async rotateRefreshToken(
-    usedId: string,
+    presented: OAuthRefreshToken,
     successor: OAuthRefreshToken,
     now: Date,
-  ): Promise<boolean> {
+  ): Promise<RotationOutcome> {
     return transactionAlone(this.refreshTokens.manager, async (manager) => {
-      const used = await manager.update(
-        OAuthRefreshToken,
-        { id: usedId, usedAt: IsNull() },
-        { usedAt: now },
-      );
-      if ((used.affected ?? 0) === 0) return false;
-      await manager.insert(OAuthRefreshToken, successor);
-      await manager.update(OAuthGrant, { id: successor.grantId }, { lastUsedAt: now });
-      return true;
+      const live = await manager.update(OAuthGrant, { id: successor.grantId }, { lastUsedAt: now });
+      if ((live.affected ?? 0) === 0) return 'ended';
+      const tokens = manager.getRepository(OAuthRefreshToken);
+      if (!(await replaceRefreshToken(tokens, presented, successor.id, now))) return 'used';
+      await tokens.insert(successor);
+      return 'rotated';
     });
   }
 

@@ -6,6 +6,7 @@ import { uuidv7 } from '../../../common/ids';
 import { Clock } from '../../../common/time/clock';
 import { EnvironmentVariables } from '../../../config/env.schema';
 import { isMissingReference } from '../../../database/errors';
+import { mayBeRetry } from '../../../database/refresh-token-rotation';
 import { storedScopes } from '../oauth-scopes';
 import type { OAuthRefreshToken } from '../storage/oauth-refresh-token.entity';
 import { OAuthGrantsRepository } from './oauth-grants.repository';
@@ -42,6 +43,7 @@ export class RefreshTokenAlreadyUsed extends Error {
 @Injectable()
 export class OAuthRefreshTokens {
   private readonly maxLifetimeMs: number;
+  private readonly retryGraceMs: number;
 
   constructor(
     private readonly grants: OAuthGrantsRepository,
@@ -49,6 +51,7 @@ export class OAuthRefreshTokens {
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.maxLifetimeMs = config.get('OAUTH_REFRESH_TOKEN_MAX_DAYS', { infer: true }) * DAY_MS;
+    this.retryGraceMs = config.get('REFRESH_TOKEN_RETRY_GRACE_SECONDS', { infer: true }) * 1000;
   }
 
   /** The end of a family that starts now. */
@@ -76,12 +79,15 @@ export class OAuthRefreshTokens {
       createdAt: now,
       expiresAt: input.expiresAt,
       usedAt: null,
+      replacedById: null,
     };
     try {
       if (!input.replaces) {
         await this.grants.insertRefreshToken(row);
-      } else if (!(await this.grants.rotateRefreshToken(input.replaces.id, row, now))) {
-        throw new RefreshTokenAlreadyUsed();
+      } else {
+        const outcome = await this.grants.rotateRefreshToken(input.replaces, row, now);
+        if (outcome === 'used') throw new RefreshTokenAlreadyUsed();
+        if (outcome === 'ended') throw new InvalidGrant('The grant has ended');
       }
     } catch (error) {
       if (isMissingReference(error)) throw new InvalidGrant('The grant has ended');
@@ -94,6 +100,11 @@ export class OAuthRefreshTokens {
   async find(token: string): Promise<OAuthRefreshToken | null> {
     if (!token.startsWith(OAUTH_REFRESH_TOKEN_PREFIX)) return null;
     return this.grants.findRefreshToken(sha256Hex(token));
+  }
+
+  /** A used token presented again that may be the client's retry of a lost answer (mayBeRetry). */
+  mayBeRetry(token: OAuthRefreshToken): boolean {
+    return mayBeRetry(token, this.clock.now(), this.retryGraceMs);
   }
 
   isExpired(token: OAuthRefreshToken): boolean {

@@ -21,7 +21,8 @@ const INVALID_REFRESH_TOKEN = 'The refresh token is invalid, expired or was alre
 /**
  * `refresh_token` (RFC 6749 section 6): a client trades a refresh token of the user's grant for
  * new tokens and the family's next refresh token (rotation: each is good once, RFC 9700 section
- * 4.14.2). A used one presented again means it was stolen or replayed, and ends the whole grant.
+ * 4.14.2). A used one presented again means it was stolen or replayed, and ends the whole grant
+ * (unless it is a retry within REFRESH_TOKEN_RETRY_GRACE_SECONDS: OAuthRefreshTokens.mayBeRetry).
  * The family keeps the absolute end its code exchange gave it; `scope` may narrow the new access
  * token, never widen it (the refresh token keeps what was granted).
  */
@@ -42,7 +43,10 @@ export class RefreshTokenGrant implements GrantType {
   async handler({ client, parameters, origin }: TokenRequest): Promise<TokenAnswer> {
     const presented = await this.presentedToken(parameters);
     const grant = await this.grantOf(presented, client.client);
-    if (presented.usedAt !== null) return this.refuseReuse(grant, client.client, origin);
+    // A used one again is a reuse, unless it is the client's retry of an answer it lost.
+    if (presented.usedAt !== null && !this.refreshTokens.mayBeRetry(presented)) {
+      return this.refuseReuse(grant, client.client, origin);
+    }
     if (this.refreshTokens.isExpired(presented)) throw new InvalidGrant(INVALID_REFRESH_TOKEN);
     const scopes = narrowedScopes(scopeList(presented.scopes), requestedScopes(parameters.scope));
     await this.assertStillMember(grant);

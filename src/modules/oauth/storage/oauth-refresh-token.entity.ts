@@ -36,4 +36,11 @@ export class OAuthRefreshToken {
 
   @TimeColumn('used_at', { nullable: true })
   usedAt: Date | null;
+
+  /**
+   * The token its use made; null while unused, and for a successor retired unused because the
+   * client retried with this token instead (REFRESH_TOKEN_RETRY_GRACE_SECONDS).
+   */
+  @RefColumn('replaced_by_id', { nullable: true })
+  replacedById: string | null;
 }

@@ -1,0 +1,65 @@
+import { FindOptionsWhere, IsNull, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+
+/**
+ * How a rotation's transaction ended: written; refused because the token (or, on a retry, its
+ * successor) was used meanwhile, a reuse; or refused because the session or grant ended since
+ * the request's checks.
+ */
+export type RotationOutcome = 'rotated' | 'used' | 'ended';
+
+/** What rotating needs of a refresh token row (a session's or an OAuth grant's). */
+export interface RotatedToken {
+  id: string;
+  usedAt: Date | null;
+  replacedById: string | null;
+}
+
+/**
+ * A used refresh token presented again within the grace of its use, whose successor may still be
+ * unused: the client lost the answer and retries (REFRESH_TOKEN_RETRY_GRACE_SECONDS). Whether the
+ * successor is unused is decided where it is retired (replaceRefreshToken).
+ */
+export function mayBeRetry(token: RotatedToken, nowMs: number, graceMs: number): boolean {
+  return (
+    graceMs > 0 &&
+    token.usedAt !== null &&
+    token.replacedById !== null &&
+    nowMs - token.usedAt.getTime() <= graceMs
+  );
+}
+
+/**
+ * Writes that `presented` is replaced by the token `successorId`, inside the caller's
+ * transaction. An unused token is marked used. A retry of a used one retires the successor its
+ * use made, which the client never received (marked used, replaced by nothing, so presenting it
+ * later is a reuse), and points to the new one instead. False, with nothing written, when another
+ * request got there first: the token, or on a retry its successor, was used meanwhile.
+ */
+export async function replaceRefreshToken<T extends RotatedToken>(
+  tokens: Repository<T>,
+  presented: RotatedToken,
+  successorId: string,
+  now: Date,
+): Promise<boolean> {
+  const where = (fields: Partial<RotatedToken>) => fields as unknown as FindOptionsWhere<T>;
+  const set = (fields: Partial<RotatedToken>) => fields as QueryDeepPartialEntity<T>;
+  if (presented.usedAt === null) {
+    const used = await tokens.update(
+      where({ id: presented.id, usedAt: IsNull() as unknown as null }),
+      set({ usedAt: now, replacedById: successorId }),
+    );
+    return (used.affected ?? 0) > 0;
+  }
+  if (presented.replacedById === null) return false;
+  const retired = await tokens.update(
+    where({ id: presented.replacedById, usedAt: IsNull() as unknown as null }),
+    set({ usedAt: now }),
+  );
+  if ((retired.affected ?? 0) === 0) return false;
+  const relinked = await tokens.update(
+    where({ id: presented.id, replacedById: presented.replacedById }),
+    set({ replacedById: successorId }),
+  );
+  return (relinked.affected ?? 0) > 0;
+}
