@@ -30,36 +30,46 @@ export function mayBeRetry(token: RotatedToken, nowMs: number, graceMs: number):
 }
 
 /**
+ * Another request got to the token first: the token, or on a retry its successor, was used
+ * meanwhile. Thrown inside the rotation's transaction, so what it had written is rolled back.
+ */
+export class RotationLost extends Error {
+  constructor() {
+    super('The refresh token was used meanwhile');
+  }
+}
+
+/**
  * Writes that `presented` is replaced by the token `successorId`, inside the caller's
  * transaction. An unused token is marked used. A retry of a used one retires the successor its
  * use made, which the client never received (marked used, replaced by nothing, so presenting it
- * later is a reuse), and points to the new one instead. False, with nothing written, when another
- * request got there first: the token, or on a retry its successor, was used meanwhile.
+ * later is a reuse), and points to the new one instead. Throws RotationLost when another request
+ * got there first.
  */
 export async function replaceRefreshToken<T extends RotatedToken>(
   tokens: Repository<T>,
   presented: RotatedToken,
   successorId: string,
   now: Date,
-): Promise<boolean> {
+): Promise<void> {
   const where = (fields: Partial<RotatedToken>) => fields as unknown as FindOptionsWhere<T>;
   const set = (fields: Partial<RotatedToken>) => fields as QueryDeepPartialEntity<T>;
+  const updated = async (
+    match: Partial<RotatedToken>,
+    fields: Partial<RotatedToken>,
+  ): Promise<void> => {
+    const result = await tokens.update(where(match), set(fields));
+    if ((result.affected ?? 0) === 0) throw new RotationLost();
+  };
+  const unused = IsNull() as unknown as null;
   if (presented.usedAt === null) {
-    const used = await tokens.update(
-      where({ id: presented.id, usedAt: IsNull() as unknown as null }),
-      set({ usedAt: now, replacedById: successorId }),
-    );
-    return (used.affected ?? 0) > 0;
+    await updated({ id: presented.id, usedAt: unused }, { usedAt: now, replacedById: successorId });
+    return;
   }
-  if (presented.replacedById === null) return false;
-  const retired = await tokens.update(
-    where({ id: presented.replacedById, usedAt: IsNull() as unknown as null }),
-    set({ usedAt: now }),
+  if (presented.replacedById === null) throw new RotationLost();
+  await updated({ id: presented.replacedById, usedAt: unused }, { usedAt: now });
+  await updated(
+    { id: presented.id, replacedById: presented.replacedById },
+    { replacedById: successorId },
   );
-  if ((retired.affected ?? 0) === 0) return false;
-  const relinked = await tokens.update(
-    where({ id: presented.id, replacedById: presented.replacedById }),
-    set({ replacedById: successorId }),
-  );
-  return (relinked.affected ?? 0) > 0;
 }

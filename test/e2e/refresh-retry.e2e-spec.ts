@@ -5,6 +5,10 @@ import { basicAuth, grantedCode, registerClient, TestClient } from '../utils/oau
 import { TestClock } from '../utils/test-clock';
 
 const REDIRECT = 'https://app.example/callback';
+
+interface AuditEvent {
+  metadata: { retry?: boolean };
+}
 const GRACE_SECONDS = 5;
 
 /**
@@ -46,6 +50,13 @@ describe('refresh token retries within REFRESH_TOKEN_RETRY_GRACE_SECONDS', () =>
         .set(bearer(retried.body.access_token))
         .expect(200);
       const next = await refresh(retried.body.refresh_token).expect(200);
+      const refreshed = await request(t.http)
+        .get('/v1/audit-logs?action=session.refreshed')
+        .set(bearer(next.body.access_token))
+        .expect(200);
+      expect(refreshed.body.data.map((event: AuditEvent) => event.metadata.retry ?? false)).toEqual(
+        [false, true, false],
+      );
 
       // Whoever holds the answer the client never got is not the client.
       const reused = await refresh(lost.body.refresh_token).expect(401);
@@ -108,6 +119,13 @@ describe('refresh token retries within REFRESH_TOKEN_RETRY_GRACE_SECONDS', () =>
         .get('/v1/auth/verify')
         .set(bearer(retried.body.access_token))
         .expect(200);
+
+      const issued = await request(t.http)
+        .get('/v1/audit-logs?action=oauth.token.issued')
+        .set(bearer(owner.accessToken))
+        .expect(200);
+      const retries = issued.body.data.filter((event: AuditEvent) => event.metadata.retry);
+      expect(retries).toHaveLength(1);
 
       const reused = await refresh(lost.body.refresh_token).expect(400);
       expect(reused.body.error).toBe('invalid_grant');

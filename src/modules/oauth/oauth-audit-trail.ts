@@ -38,6 +38,8 @@ export class OAuthAuditTrail {
       scopes: readonly string[];
       origin: RequestOrigin;
       userId?: string;
+      /** A refresh retried with its used token within REFRESH_TOKEN_RETRY_GRACE_SECONDS. */
+      retry?: boolean;
     },
   ): void {
     const scopes = detail.scopes.join(' ');
@@ -49,7 +51,12 @@ export class OAuthAuditTrail {
         ? { type: 'user', id: detail.userId }
         : { type: 'oauth_client', id: client.id },
       // `count` as on a counted event: summed over the log, the counts are every token issued.
-      metadata: { grant_type: detail.grantType, scopes, count: 1 },
+      metadata: {
+        grant_type: detail.grantType,
+        scopes,
+        count: 1,
+        ...(detail.retry ? { retry: true } : {}),
+      },
     });
     if (detail.userId) {
       this.audit.record(AUDIT_ACTIONS.oauthTokenIssued, event());

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
-import { replaceRefreshToken, RotationOutcome } from '../../../database/refresh-token-rotation';
+import {
+  replaceRefreshToken,
+  RotationLost,
+  RotationOutcome,
+} from '../../../database/refresh-token-rotation';
 import { transactionAlone } from '../../../database/transactions';
 import { RefreshToken } from './refresh-token.entity';
 import { RevokedAccessToken } from './revoked-access-token.entity';
@@ -76,9 +80,12 @@ export class SessionsRepository {
       );
       if ((live.affected ?? 0) === 0) return 'ended';
       const tokens = manager.getRepository(RefreshToken);
-      if (!(await replaceRefreshToken(tokens, presented, successor.id, now))) return 'used';
+      await replaceRefreshToken(tokens, presented, successor.id, now);
       await tokens.insert(successor);
-      return 'rotated';
+      return 'rotated' as const;
+    }).catch((error: unknown) => {
+      if (error instanceof RotationLost) return 'used';
+      throw error;
     });
   }
 

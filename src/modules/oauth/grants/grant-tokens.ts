@@ -86,8 +86,10 @@ export class GrantTokens {
       });
     }
     // A rotation wrote the grant's last use with the tokens.
+    const replaced = request.refreshToken?.replaces;
     return this.finish(answer, completed, {
-      touched: request.refreshToken?.replaces !== undefined,
+      touched: replaced !== undefined,
+      retry: replaced !== undefined && replaced.usedAt !== null,
     });
   }
 
@@ -116,7 +118,7 @@ export class GrantTokens {
     request: Omit<GrantTokensRequest, 'refreshToken'>,
   ): Promise<TokenAnswer> {
     await this.addIdToken(answer, request);
-    return this.finish(answer, request, { touched: false });
+    return this.finish(answer, request, { touched: false, retry: false });
   }
 
   /** An ID token when `openid` was granted. */
@@ -136,11 +138,11 @@ export class GrantTokens {
     });
   }
 
-  /** The grant's last use (unless already written) and the audit event. */
+  /** The grant's last use (unless already written) and the audit event (`retry`: a retried refresh). */
   private async finish(
     answer: TokenAnswer,
     request: Omit<GrantTokensRequest, 'refreshToken'>,
-    { touched }: { touched: boolean },
+    { touched, retry }: { touched: boolean; retry: boolean },
   ): Promise<TokenAnswer> {
     if (!touched) await this.grants.touch(request.grant.id);
     this.audit.tokenIssued(request.client, {
@@ -148,6 +150,7 @@ export class GrantTokens {
       scopes: request.scopes,
       origin: request.origin,
       userId: request.grant.userId,
+      retry,
     });
     return answer;
   }

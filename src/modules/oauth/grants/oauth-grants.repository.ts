@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, Repository } from 'typeorm';
-import { replaceRefreshToken, RotationOutcome } from '../../../database/refresh-token-rotation';
+import {
+  replaceRefreshToken,
+  RotationLost,
+  RotationOutcome,
+} from '../../../database/refresh-token-rotation';
 import { transactionAlone } from '../../../database/transactions';
 import { AuthorizationCode } from '../storage/authorization-code.entity';
 import { OAuthClient } from '../storage/oauth-client.entity';
@@ -130,9 +134,12 @@ export class OAuthGrantsRepository {
       const live = await manager.update(OAuthGrant, { id: successor.grantId }, { lastUsedAt: now });
       if ((live.affected ?? 0) === 0) return 'ended';
       const tokens = manager.getRepository(OAuthRefreshToken);
-      if (!(await replaceRefreshToken(tokens, presented, successor.id, now))) return 'used';
+      await replaceRefreshToken(tokens, presented, successor.id, now);
       await tokens.insert(successor);
-      return 'rotated';
+      return 'rotated' as const;
+    }).catch((error: unknown) => {
+      if (error instanceof RotationLost) return 'used';
+      throw error;
     });
   }
 
