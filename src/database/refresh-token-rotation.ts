@@ -1,5 +1,6 @@
-import { FindOptionsWhere, IsNull, Repository } from 'typeorm';
+import { EntityManager, FindOptionsWhere, IsNull, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { transactionAlone } from './transactions';
 
 /**
  * How a rotation's transaction ended: written; refused because the token (or, on a retry, its
@@ -29,11 +30,47 @@ export function mayBeRetry(token: RotatedToken, nowMs: number, graceMs: number):
   );
 }
 
+/** A rotation: the token presented, the one that replaces it, and when. */
+export interface Rotation<T extends RotatedToken> {
+  presented: RotatedToken;
+  successor: T;
+  now: Date;
+  /**
+   * Writes the last use of the token's session or grant; false when that has ended since the
+   * request's checks (revoked, expired, deleted).
+   */
+  touchOwner: (manager: EntityManager) => Promise<boolean>;
+}
+
+/**
+ * The presented refresh token's use (or, on a retry, its unused successor's retirement), its
+ * session's or grant's last use and the token that replaces it, in one transaction. The owner's
+ * row is written first: an owner ended since the request's checks gets no successor, and on
+ * MySQL its lock comes before the token rows' (the successor's insert reads it, as its foreign
+ * key; a grant's deletion takes the grant, then its tokens by cascade), so two refreshes, or a
+ * refresh and a revocation, wait for each other instead of deadlocking.
+ */
+export function rotateRefreshToken<T extends RotatedToken>(
+  tokens: Repository<T>,
+  { presented, successor, now, touchOwner }: Rotation<T>,
+): Promise<RotationOutcome> {
+  return transactionAlone(tokens.manager, async (manager): Promise<RotationOutcome> => {
+    if (!(await touchOwner(manager))) return 'ended';
+    const inTransaction = manager.getRepository<T>(tokens.target);
+    await replaceRefreshToken(inTransaction, presented, successor.id, now);
+    await inTransaction.insert(successor as QueryDeepPartialEntity<T>);
+    return 'rotated';
+  }).catch((error: unknown) => {
+    if (error instanceof RotationLost) return 'used';
+    throw error;
+  });
+}
+
 /**
  * Another request got to the token first: the token, or on a retry its successor, was used
  * meanwhile. Thrown inside the rotation's transaction, so what it had written is rolled back.
  */
-export class RotationLost extends Error {
+class RotationLost extends Error {
   constructor() {
     super('The refresh token was used meanwhile');
   }
@@ -46,7 +83,7 @@ export class RotationLost extends Error {
  * later is a reuse), and points to the new one instead. Throws RotationLost when another request
  * got there first.
  */
-export async function replaceRefreshToken<T extends RotatedToken>(
+async function replaceRefreshToken<T extends RotatedToken>(
   tokens: Repository<T>,
   presented: RotatedToken,
   successorId: string,

@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
-import {
-  replaceRefreshToken,
-  RotationLost,
-  RotationOutcome,
-} from '../../../database/refresh-token-rotation';
-import { transactionAlone } from '../../../database/transactions';
+import { rotateRefreshToken, RotationOutcome } from '../../../database/refresh-token-rotation';
 import { RefreshToken } from './refresh-token.entity';
 import { RevokedAccessToken } from './revoked-access-token.entity';
 import { Session } from './session.entity';
@@ -60,32 +55,24 @@ export class SessionsRepository {
     await this.refreshTokens.insert(token);
   }
 
-  /**
-   * The presented refresh token's use (or, on a retry, its unused successor's retirement), its
-   * session's last use and the token that replaces it, in one transaction. The session's row is
-   * written first: a session revoked or expired since the request's checks gets no successor,
-   * and on MySQL its lock comes before the token rows' (the successor's insert reads it, as its
-   * foreign key), so two refreshes of one session wait for each other instead of deadlocking.
-   */
-  async rotateRefreshToken(
+  /** The presented token replaced by `successor`, with the session's last use (rotateRefreshToken). */
+  rotateRefreshToken(
     presented: RefreshToken,
     successor: RefreshToken,
     now: Date,
   ): Promise<RotationOutcome> {
-    return transactionAlone(this.refreshTokens.manager, async (manager) => {
-      const live = await manager.update(
-        Session,
-        { id: successor.sessionId, revokedAt: IsNull(), expiresAt: MoreThan(now) },
-        { lastUsedAt: now },
-      );
-      if ((live.affected ?? 0) === 0) return 'ended';
-      const tokens = manager.getRepository(RefreshToken);
-      await replaceRefreshToken(tokens, presented, successor.id, now);
-      await tokens.insert(successor);
-      return 'rotated' as const;
-    }).catch((error: unknown) => {
-      if (error instanceof RotationLost) return 'used';
-      throw error;
+    return rotateRefreshToken(this.refreshTokens, {
+      presented,
+      successor,
+      now,
+      touchOwner: async (manager) => {
+        const live = await manager.update(
+          Session,
+          { id: successor.sessionId, revokedAt: IsNull(), expiresAt: MoreThan(now) },
+          { lastUsedAt: now },
+        );
+        return (live.affected ?? 0) > 0;
+      },
     });
   }
 

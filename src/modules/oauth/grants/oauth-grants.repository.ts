@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, Repository } from 'typeorm';
-import {
-  replaceRefreshToken,
-  RotationLost,
-  RotationOutcome,
-} from '../../../database/refresh-token-rotation';
-import { transactionAlone } from '../../../database/transactions';
+import { rotateRefreshToken, RotationOutcome } from '../../../database/refresh-token-rotation';
 import { AuthorizationCode } from '../storage/authorization-code.entity';
 import { OAuthClient } from '../storage/oauth-client.entity';
 import { OAuthGrant } from '../storage/oauth-grant.entity';
@@ -118,28 +113,24 @@ export class OAuthGrantsRepository {
     await this.refreshTokens.insert(token);
   }
 
-  /**
-   * The presented refresh token's use (or, on a retry, its unused successor's retirement), the
-   * token that replaces it and the grant's last use, in one transaction. The grant's row is
-   * written first: a grant ended (deleted) since the request's checks gets no successor, and on
-   * MySQL its lock comes before the token rows', the order a grant's deletion takes (the grant,
-   * then its tokens by cascade), so neither deadlocks with the other or with a second refresh.
-   */
-  async rotateRefreshToken(
+  /** The presented token replaced by `successor`, with the grant's last use (rotateRefreshToken). */
+  rotateRefreshToken(
     presented: OAuthRefreshToken,
     successor: OAuthRefreshToken,
     now: Date,
   ): Promise<RotationOutcome> {
-    return transactionAlone(this.refreshTokens.manager, async (manager) => {
-      const live = await manager.update(OAuthGrant, { id: successor.grantId }, { lastUsedAt: now });
-      if ((live.affected ?? 0) === 0) return 'ended';
-      const tokens = manager.getRepository(OAuthRefreshToken);
-      await replaceRefreshToken(tokens, presented, successor.id, now);
-      await tokens.insert(successor);
-      return 'rotated' as const;
-    }).catch((error: unknown) => {
-      if (error instanceof RotationLost) return 'used';
-      throw error;
+    return rotateRefreshToken(this.refreshTokens, {
+      presented,
+      successor,
+      now,
+      touchOwner: async (manager) => {
+        const live = await manager.update(
+          OAuthGrant,
+          { id: successor.grantId },
+          { lastUsedAt: now },
+        );
+        return (live.affected ?? 0) > 0;
+      },
     });
   }
 
