@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext } from 'playwright-core';
 import request from 'supertest';
 import { BrowserSessionTestModule } from '../utils/browser-session-test.module';
 import { createTestApp, TestApp } from '../utils/create-app';
-import { bearer, login } from '../utils/factories';
+import { login } from '../utils/factories';
+import { enrollTotp } from '../utils/totp';
 import { testDatabaseUrl } from '../utils/test-env';
 import { cspViolationsOf, describeWithChromium, launchChromium, screenshot } from './chromium';
 
@@ -57,20 +57,6 @@ describeWithChromium('the hosted login page in Chromium', () => {
       .expect(201);
     const tokens = await login(t, email, password);
     return { userId: registered.body.user_id, email, password, accessToken: tokens.access_token };
-  }
-
-  async function enableTotp(person: Person): Promise<TOTP> {
-    const enrolled = await request(t.http)
-      .post('/v1/auth/mfa/totp/enroll')
-      .set(bearer(person.accessToken))
-      .expect(201);
-    const totp = new TOTP({ secret: Secret.fromBase32(enrolled.body.secret) });
-    await request(t.http)
-      .post('/v1/auth/mfa/totp/verify')
-      .set(bearer(person.accessToken))
-      .send({ code: totp.generate() })
-      .expect(200);
-    return totp;
   }
 
   const loginUrl = () => `${base}/oauth/login?return_to=${encodeURIComponent(LANDING)}`;
@@ -144,7 +130,7 @@ describeWithChromium('the hosted login page in Chromium', () => {
 
   it('asks a user with TOTP for the code, then lands signed in with pwd and otp', async () => {
     const ada = await register('katherine');
-    const totp = await enableTotp(ada);
+    const totp = await enrollTotp(t, ada);
     const page = await context.newPage();
     const violations = cspViolationsOf(page);
     await page.goto(loginUrl());

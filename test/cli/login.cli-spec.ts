@@ -1,11 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
 import { parseIni } from '@tessera/sdk';
 import { createApiKey } from '../utils/api-keys';
 import { jsonOf, runCli, tempHome } from '../utils/cli';
 import { bearer, createUser } from '../utils/factories';
+import { enrollTotp } from '../utils/totp';
 import { createListeningApp, ListeningTestApp } from '../utils/listening-app';
 
 // Each test runs the CLI several times, a Node process each (about 0.3 s alone, seconds on a
@@ -39,17 +39,7 @@ describe('tessera login', () => {
 
   it('asks for the TOTP code when the account has MFA, answered on stdin', async () => {
     const user = await createUser(t, 'cli-mfa');
-    const enrolled = await request(t.http)
-      .post('/v1/auth/mfa/totp/enroll')
-      .set(bearer(user.accessToken))
-      .send({ current_password: user.password })
-      .expect(201);
-    const totp = new TOTP({ secret: Secret.fromBase32(enrolled.body.secret) });
-    await request(t.http)
-      .post('/v1/auth/mfa/totp/verify')
-      .set(bearer(user.accessToken))
-      .send({ code: totp.generate() })
-      .expect(200);
+    const totp = await enrollTotp(t, user);
 
     const home = tempHome();
     const nextCode = totp.generate({ timestamp: Date.now() + 30_000 }); // not the one just used

@@ -8,10 +8,11 @@ import { User } from '../../src/modules/users/user.entity';
 import { SigningKey } from '../../src/modules/tokens/signing-key.entity';
 import { SigningKeysService } from '../../src/modules/tokens/signing-keys.service';
 import { queriesDuring } from '../utils/queries';
+import { withInsertsRefused } from '../utils/refused-inserts';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, login, uniqueEmail } from '../utils/factories';
 import { ownDatabase } from '../utils/own-database';
-import { wrongTotpCodes } from '../utils/totp';
+import { enrollTotp, wrongTotpCodes } from '../utils/totp';
 
 describe('users and sessions', () => {
   let t: TestApp;
@@ -276,26 +277,15 @@ describe('users and sessions', () => {
 
     it('leaves the refresh token usable when its rotation fails part way', async () => {
       const user = await createUser(t, 'refresh-fails');
-      const dataSource = t.app.get(DataSource);
       // The database refuses the next refresh token's row after the presented one's use was
       // written: the client sees an error and retries with the token it holds.
-      const mysql = dataSource.options.type !== 'better-sqlite3';
-      await dataSource.query(
-        mysql
-          ? `CREATE TRIGGER refuse_refresh_tokens BEFORE INSERT ON refresh_tokens FOR EACH ROW
-             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'`
-          : `CREATE TRIGGER refuse_refresh_tokens BEFORE INSERT ON refresh_tokens
-             BEGIN SELECT RAISE(ABORT, 'refused'); END`,
-      );
-      try {
+      await withInsertsRefused(t.app.get(DataSource), 'refresh_tokens', async () => {
         const failed = await request(t.http)
           .post('/v1/auth/refresh')
           .send({ refresh_token: user.refreshToken });
         expect(failed.status).toBe(500);
         provokedServerErrors.push('/v1/auth/refresh');
-      } finally {
-        await dataSource.query('DROP TRIGGER refuse_refresh_tokens');
-      }
+      });
 
       const retried = await request(t.http)
         .post('/v1/auth/refresh')
@@ -492,15 +482,7 @@ describe('users and sessions', () => {
 
     it('refuses a second enrolment once enabled', async () => {
       const user = await createUser(t, 'mfa2');
-      const enrolled = await request(t.http)
-        .post('/v1/auth/mfa/totp/enroll')
-        .set(bearer(user.accessToken))
-        .expect(201);
-      await request(t.http)
-        .post('/v1/auth/mfa/totp/verify')
-        .set(bearer(user.accessToken))
-        .send({ code: totpFor(enrolled.body.secret).generate() })
-        .expect(200);
+      await enrollTotp(t, user);
       await request(t.http)
         .post('/v1/auth/mfa/totp/enroll')
         .set(bearer(user.accessToken))
@@ -538,19 +520,9 @@ describe('users and sessions', () => {
       const activeBefore = await keys.findBy({ retiredAt: IsNull() });
       expect(activeBefore).toHaveLength(1);
       // The database refuses the new key's row (full, gone, a constraint): nothing may change.
-      const mysql = dataSource.options.type !== 'better-sqlite3';
-      await dataSource.query(
-        mysql
-          ? `CREATE TRIGGER refuse_signing_keys BEFORE INSERT ON signing_keys FOR EACH ROW
-             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'`
-          : `CREATE TRIGGER refuse_signing_keys BEFORE INSERT ON signing_keys
-             BEGIN SELECT RAISE(ABORT, 'refused'); END`,
-      );
-      try {
+      await withInsertsRefused(dataSource, 'signing_keys', async () => {
         await expect(t.app.get(SigningKeysService).rotate()).rejects.toThrow();
-      } finally {
-        await dataSource.query('DROP TRIGGER refuse_signing_keys');
-      }
+      });
       expect(await keys.findBy({ retiredAt: IsNull() })).toEqual(activeBefore);
       const user = await createUser(t, 'after-failed-rotation');
       await request(t.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(200);

@@ -7,6 +7,7 @@ import { OAuthGrants } from '../../src/modules/oauth/grants/oauth-grants';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
 import { ownDatabase } from '../utils/own-database';
+import { withInsertsRefused } from '../utils/refused-inserts';
 import {
   basicAuth,
   ClientRegistrar,
@@ -450,23 +451,12 @@ describe('OAuth: authorization code, refresh tokens, ID tokens, userinfo, user g
     it('stay usable when a refresh fails part way, so the client can retry', async () => {
       const client = await newClient();
       const first = await tokensFor(client);
-      const dataSource = t.app.get(DataSource);
       // The database refuses the next refresh token's row: everything before it has run.
-      const mysql = dataSource.options.type !== 'better-sqlite3';
-      await dataSource.query(
-        mysql
-          ? `CREATE TRIGGER refuse_oauth_refresh_tokens BEFORE INSERT ON oauth_refresh_tokens
-             FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'`
-          : `CREATE TRIGGER refuse_oauth_refresh_tokens BEFORE INSERT ON oauth_refresh_tokens
-             BEGIN SELECT RAISE(ABORT, 'refused'); END`,
-      );
-      try {
+      await withInsertsRefused(t.app.get(DataSource), 'oauth_refresh_tokens', async () => {
         const failed = await refresh(client, first.refresh_token!);
         expect(failed.status).toBe(500);
         provokedServerErrors.push('/oauth/token');
-      } finally {
-        await dataSource.query('DROP TRIGGER refuse_oauth_refresh_tokens');
-      }
+      });
 
       const retried = await refresh(client, first.refresh_token!).expect(200);
       await verify(first.access_token).expect(200);

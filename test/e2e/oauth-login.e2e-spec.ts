@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { BrowserSession } from '../../src/modules/oauth/browser-sessions/browser-session.entity';
 import { BrowserSessionTestModule } from '../utils/browser-session-test.module';
 import { createTestApp, TestApp, withTestApp } from '../utils/create-app';
-import { bearer, createUser, TestUser, uniqueEmail } from '../utils/factories';
+import { bearer, createUser, uniqueEmail } from '../utils/factories';
 import { hiddenField, PageClient, SetCookie, setCookiesOf } from '../utils/pages';
-import { wrongTotpCodes } from '../utils/totp';
+import { enrollTotp, wrongTotpCodes } from '../utils/totp';
 
 const LOGIN = '/oauth/login';
 const RETURN_TO = '/oauth/authorize?client_id=app&state=xyz';
@@ -25,26 +24,6 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 
 function cookieNamed(cookies: SetCookie[], name: string): SetCookie | undefined {
   return cookies.find((cookie) => cookie.name === name);
-}
-
-/** Enrols and enables TOTP for the user through the API, as the auth suite does. */
-async function enableTotp(t: TestApp, user: TestUser): Promise<TOTP> {
-  const enrolled = await request(t.http)
-    .post('/v1/auth/mfa/totp/enroll')
-    .set(bearer(user.accessToken))
-    .expect(201);
-  const totp = new TOTP({
-    secret: Secret.fromBase32(enrolled.body.secret),
-    digits: 6,
-    period: 30,
-    algorithm: 'SHA1',
-  });
-  await request(t.http)
-    .post('/v1/auth/mfa/totp/verify')
-    .set(bearer(user.accessToken))
-    .send({ code: totp.generate() })
-    .expect(200);
-  return totp;
 }
 
 /** Who the browser is signed in as, as /oauth/authorize will ask (BrowserSessions.current). */
@@ -271,7 +250,7 @@ describe('the hosted login page', () => {
   describe('TOTP step', () => {
     it('asks for the code after the right password, and signs in with pwd and otp', async () => {
       const user = await createUser(t, 'totp');
-      const totp = await enableTotp(t, user);
+      const totp = await enrollTotp(t, user);
       const page = new PageClient(t);
       await page.get(loginPage(), 200);
 
@@ -329,7 +308,7 @@ describe('the hosted login page', () => {
 
     it('lets the password step serve one sign-in: replaying its cookie asks for the password again', async () => {
       const user = await createUser(t, 'totp-replay');
-      const totp = await enableTotp(t, user);
+      const totp = await enrollTotp(t, user);
       const page = new PageClient(t);
       await page.get(LOGIN, 200);
       await page.post(LOGIN, { email: user.email, password: user.password }, 200);
@@ -355,7 +334,7 @@ describe('the hosted login page', () => {
 
     it('refuses a forged pending cookie', async () => {
       const user = await createUser(t, 'totp-forged');
-      await enableTotp(t, user);
+      await enrollTotp(t, user);
       const page = new PageClient(t);
       await page.get(LOGIN, 200);
       page.cookies.set('tessera_login', `${user.userId}.${Date.now() + 60_000}.x.forged`);
@@ -392,7 +371,7 @@ describe('the hosted login page', () => {
 
     it('counts wrong codes into the same lock', async () => {
       const user = await createUser(t, 'throttled-totp');
-      const totp = await enableTotp(t, user);
+      const totp = await enrollTotp(t, user);
       const page = new PageClient(t);
       await page.get(LOGIN, 200);
       await page.post(LOGIN, { email: user.email, password: user.password }, 200);
@@ -575,7 +554,7 @@ describe('the hosted login page over https', () => {
   it('makes every page cookie __Host- and Secure when TESSERA_ISSUER is https', async () => {
     await withTestApp({ TESSERA_ISSUER: 'https://auth.example.test' }, async (t) => {
       const user = await createUser(t, 'https-issuer');
-      await enableTotp(t, user);
+      await enrollTotp(t, user);
       const page = new PageClient(t);
       const shown = await page.get(LOGIN, 200);
       const csrf = cookieNamed(setCookiesOf(shown), '__Host-tessera_csrf');

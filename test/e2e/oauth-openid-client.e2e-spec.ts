@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
 import { createTestApp, TestApp } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
+import { enrollTotp } from '../utils/totp';
 import { freePort } from '../utils/free-port';
 import { registerClient } from '../utils/oauth';
 import { runRelyingParty } from '../utils/relying-party';
@@ -156,21 +156,12 @@ describe('OAuth with openid-client as the client', () => {
         .set(bearer(owner.accessToken))
         .send({ email: member.email, role: 'member' })
         .expect(201);
-      const enrolled = await request(t.http)
-        .post('/v1/auth/mfa/totp/enroll')
-        .set(bearer(member.accessToken))
-        .expect(201);
-      const totp = new TOTP({ secret: Secret.fromBase32(enrolled.body.secret) });
-      await request(t.http)
-        .post('/v1/auth/mfa/totp/verify')
-        .set(bearer(member.accessToken))
-        .send({ code: totp.generate() })
-        .expect(200);
+      const totp = await enrollTotp(t, member);
 
       const { result, clientId } = await codeFlow({
         email: member.email,
         password: member.password,
-        totpSecret: enrolled.body.secret,
+        totpSecret: totp.secret.base32,
       });
       expect(result.pages).toEqual(['login', 'totp', 'consent']);
       expectTheWholeFlow(result, clientId, member.userId);

@@ -25,7 +25,7 @@ export function wrongTotpCodes(totp: TOTP, count: number): string[] {
 }
 
 /** Turns on TOTP for `user` (enrol, then a first code): the authenticator that now signs them in. */
-export async function enrollTotp(t: TestApp, user: TestUser): Promise<TOTP> {
+export async function enrollTotp(t: TestApp, user: Pick<TestUser, 'accessToken'>): Promise<TOTP> {
   const enrolled = await request(t.http)
     .post('/v1/auth/mfa/totp/enroll')
     .set(bearer(user.accessToken))
