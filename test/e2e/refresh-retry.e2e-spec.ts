@@ -35,6 +35,9 @@ describe('refresh token retries within REFRESH_TOKEN_RETRY_GRACE_SECONDS', () =>
     await t.close();
   });
 
+  const verify = (accessToken: string) =>
+    request(t.http).get('/v1/auth/verify').set(bearer(accessToken));
+
   describe('sessions (POST /v1/auth/refresh)', () => {
     const refresh = (refreshToken: string) =>
       request(t.http).post('/v1/auth/refresh').send({ refresh_token: refreshToken });
@@ -45,10 +48,7 @@ describe('refresh token retries within REFRESH_TOKEN_RETRY_GRACE_SECONDS', () =>
 
       const retried = await refresh(user.refreshToken).expect(200);
       expect(retried.body.refresh_token).not.toBe(lost.body.refresh_token);
-      await request(t.http)
-        .get('/v1/auth/verify')
-        .set(bearer(retried.body.access_token))
-        .expect(200);
+      await verify(retried.body.access_token).expect(200);
       const next = await refresh(retried.body.refresh_token).expect(200);
       const refreshed = await request(t.http)
         .get('/v1/audit-logs?action=session.refreshed')
@@ -115,10 +115,7 @@ describe('refresh token retries within REFRESH_TOKEN_RETRY_GRACE_SECONDS', () =>
       clock.advance((GRACE_SECONDS - 1) * 1000);
 
       const retried = await refresh(first).expect(200);
-      await request(t.http)
-        .get('/v1/auth/verify')
-        .set(bearer(retried.body.access_token))
-        .expect(200);
+      await verify(retried.body.access_token).expect(200);
 
       const issued = await request(t.http)
         .get('/v1/audit-logs?action=oauth.token.issued')
@@ -129,10 +126,7 @@ describe('refresh token retries within REFRESH_TOKEN_RETRY_GRACE_SECONDS', () =>
 
       const reused = await refresh(lost.body.refresh_token).expect(400);
       expect(reused.body.error).toBe('invalid_grant');
-      await request(t.http)
-        .get('/v1/auth/verify')
-        .set(bearer(retried.body.access_token))
-        .expect(401);
+      await verify(retried.body.access_token).expect(401);
       await refresh(retried.body.refresh_token).expect(400);
     });
 
