@@ -17,6 +17,9 @@ import { VerifyRoute } from './modules/auth/verify-route';
 import { DirectRoutes } from './common/http/direct-routes';
 import { registerPagePlugins } from './modules/oauth/pages/page-plugins';
 import { setupOpenApi } from './openapi';
+import { requestIpResolver, trustProxySetting } from './common/http/trust-proxy';
+import { FastLane } from './common/http/fast-lane';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 
 export interface CreateAppOptions {
   /** Overrides of process.env (tests give each app its own database and settings). */
@@ -32,23 +35,13 @@ export interface CreateAppOptions {
    * straight from Fastify (verify-route.ts); tests compare the two answers.
    */
   directVerifyRoute?: boolean;
+  /**
+   * false: GET /v1/auth/verify is answered by Fastify even without a query string, instead of
+   * by the fast lane ahead of it (common/http/fast-lane.ts); tests compare the two.
+   */
+  fastLane?: boolean;
   /** false: @DirectRoute routes (the OAuth token and introspection endpoints) go through Nest. */
   directRoutes?: boolean;
-}
-
-/** `TRUST_PROXY`: false, true, a hop count, or a comma-separated list of addresses/CIDRs. */
-function trustProxySetting(
-  value: string,
-): boolean | string[] | ((address: string, hop: number) => boolean) {
-  if (value === 'true') return true;
-  if (value === 'false' || value === '') return false;
-  if (/^\d+$/.test(value)) {
-    // Fastify 5.12 answers a bare number with "trust nothing"; a hop count as documented trusts
-    // the nearest N addresses (the socket's is hop 0), as Express does.
-    const hops = Number(value);
-    return (_address, hop) => hop < hops;
-  }
-  return value.split(',').map((s) => s.trim());
 }
 
 /**
@@ -111,7 +104,18 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     done();
   });
 
-  const verifyRoute = options.directVerifyRoute === false ? null : new VerifyRoute(app);
+  const lane =
+    options.directVerifyRoute === false || options.fastLane === false
+      ? null
+      : new FastLane(fastify, {
+          apiHeaders: headers.api,
+          requestIp: requestIpResolver(trustProxySetting(env.TRUST_PROXY)),
+          logRequest: (request, reply) => requestLog.write(request, reply),
+          answerError: (error, request, reply) =>
+            app.get(AllExceptionsFilter).answer(error, request, reply),
+        });
+  const verifyRoute =
+    options.directVerifyRoute === false ? null : new VerifyRoute(app, lane ?? undefined);
   if (options.directRoutes !== false) new DirectRoutes(app);
   setupOpenApi(app, env);
   try {
@@ -124,5 +128,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     throw error;
   }
   await fastify.ready();
+  lane?.install(app.getHttpServer());
   return app;
 }

@@ -70,7 +70,9 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_PIPE, useClass: ContractValidationPipe },
-        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        // Also by its class: the fast lane answers its errors through the same filter.
+        AllExceptionsFilter,
+        { provide: APP_FILTER, useExisting: AllExceptionsFilter },
         FinalAuditWrites,
       ],
     };

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { generateApiKey } from '../../src/modules/api-keys/api-key-format';
 import { asKey, createApiKey, userWithKey } from '../utils/api-keys';
 import { createTestApp, TestApp, TestAppOptions } from '../utils/create-app';
@@ -223,6 +224,121 @@ describe('GET /v1/auth/verify refusals, served directly and through Nest', () =>
         expect(fromFastify).toEqual(fromNest);
       });
       expect(thrown).toEqual([]);
+    }
+  });
+});
+
+/** Apps on one new database, each with its own settings of the verify route. */
+async function appsOnOneDatabase(
+  env: Record<string, string>,
+  variants: TestAppOptions[],
+): Promise<TestApp[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-lane-'));
+  const shared = {
+    SQLITE_PATH: join(dataDir, 'tessera.sqlite'),
+    TESSERA_DATA_DIR: dataDir,
+    ...env,
+  };
+  const apps: TestApp[] = [];
+  for (const options of variants) apps.push(await createTestApp(shared, options));
+  return apps;
+}
+
+/** How many requests reached a Fastify route handler while `run` ran. */
+async function fastifyHandled(run: () => Promise<unknown>): Promise<number> {
+  let started = 0;
+  const listener = () => started++;
+  subscribe('tracing:fastify.request.handler:start', listener);
+  try {
+    await run();
+  } finally {
+    unsubscribe('tracing:fastify.request.handler:start', listener);
+  }
+  return started;
+}
+
+/**
+ * The fast lane (common/http/fast-lane.ts) answers GET /v1/auth/verify ahead of Fastify when the
+ * request is in its plainest form; the answers above compare it with Nest's route. Here: what it
+ * takes and what it leaves to Fastify, the client address behind a proxy, and an error nobody
+ * expected.
+ */
+describe('GET /v1/auth/verify in the fast lane', () => {
+  let lane: TestApp;
+  let throughNest: TestApp;
+  let key: string;
+  beforeAll(async () => {
+    [lane, throughNest] = await appsOnOneDatabase({}, [{}, { directVerifyRoute: false }]);
+    key = (await userWithKey(lane, 'lane')).key.key;
+  });
+  afterAll(async () => {
+    expect(lane.logs.serverErrors()).toEqual([]);
+    expect(throughNest.logs.serverErrors()).toEqual([]);
+    await Promise.all([lane.close(), throughNest.close()]);
+  });
+
+  it('answers the plainest request itself and leaves every other form to Fastify, which answers it as Nest does', async () => {
+    const verify = (t: TestApp) => request(t.http).get('/v1/auth/verify');
+    await expect(fastifyHandled(() => verify(lane).set(asKey(key)).expect(200))).resolves.toBe(0);
+    const otherForms: [string, (t: TestApp) => request.Test][] = [
+      ['a query string', (t) => request(t.http).get(`/v1/auth/verify?api_key=${key}`)],
+      ['a body', (t) => verify(t).set(asKey(key)).set('Content-Type', 'text/plain').send('x')],
+      ['HEAD', (t) => request(t.http).head('/v1/auth/verify').set(asKey(key))],
+    ];
+    for (const [label, ask] of otherForms) {
+      let fromLane: request.Response | undefined;
+      const handled = await fastifyHandled(async () => (fromLane = await ask(lane)));
+      const fromNest = await ask(throughNest);
+      expect({ label, handled, status: fromLane!.status }).toEqual({
+        label,
+        handled: 1,
+        status: fromNest.status,
+      });
+      expect(fromLane!.body).toEqual(fromNest.body);
+    }
+    // A path that is not the route's own string is Fastify's too (here its 404).
+    await request(lane.http).get('/v1/auth/verify/').set(asKey(key)).expect(404);
+  });
+
+  it('reads the client address behind a proxy as Fastify does, for every TRUST_PROXY form', async () => {
+    const client = '203.0.113.7';
+    const cases: [string, number][] = [
+      ['false', 401], // X-Forwarded-For ignored: the socket's address is not allowed
+      ['loopback', 200], // the nearest address past the trusted proxy
+      ['1', 200],
+      ['true', 401], // everything trusted: the first address, the client's own claim
+    ];
+    for (const [trustProxy, expected] of cases) {
+      const [withLane, withoutLane] = await appsOnOneDatabase({ TRUST_PROXY: trustProxy }, [
+        {},
+        { fastLane: false },
+      ]);
+      try {
+        const { key: allowed } = await userWithKey(withLane, `proxy-${trustProxy}`, {
+          allowed_ips: [client],
+        });
+        const headers = { ...asKey(allowed.key), 'X-Forwarded-For': `198.51.100.9, ${client}` };
+        const [fromLane, fromFastify] = await answersOf([withLane, withoutLane], headers);
+        expect({ trustProxy, status: fromLane.status }).toEqual({ trustProxy, status: expected });
+        expect(fromLane).toEqual(fromFastify);
+      } finally {
+        await Promise.all([withLane.close(), withoutLane.close()]);
+      }
+    }
+  });
+
+  it('answers an error it did not expect through the exception filter, with the same bytes as Nest', async () => {
+    const [withLane, nest] = await appsOnOneDatabase({}, [{}, { directVerifyRoute: false }]);
+    try {
+      // A key not cached is looked up; the table is gone, so the look-up fails (a 500).
+      await withLane.app.get(DataSource).query('ALTER TABLE api_keys RENAME TO api_keys_away');
+      const headers = asKey(generateApiKey('tk', 'live').key);
+      const [fromLane, fromNest] = await answersOf([withLane, nest], headers);
+      expect(fromLane.status).toBe(500);
+      expect(fromLane).toEqual(fromNest);
+      expect(withLane.logs.serverErrors()).toHaveLength(1);
+    } finally {
+      await Promise.all([withLane.close(), nest.close()]);
     }
   });
 });

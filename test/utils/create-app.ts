@@ -36,7 +36,7 @@ export interface TestApp {
 /** What a suite may add to the real app: a clock it moves, test-only modules. */
 export type TestAppOptions = Pick<
   CreateAppOptions,
-  'clock' | 'extraModules' | 'directVerifyRoute' | 'directRoutes'
+  'clock' | 'extraModules' | 'directVerifyRoute' | 'fastLane' | 'directRoutes'
 >;
 
 /** Boots the real application (same factory as main.ts) on a real database for one suite. */

@@ -107,8 +107,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
+    this.answer(error, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+  }
+
+  /** What `catch` answers, for a request Nest did not route (the fast lane, fast-lane.ts). */
+  answer(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
     if (error instanceof ApiError && !isOAuthPath(request.url)) return sendApiError(reply, error);
     const contract = toErrorAnswer(error, String(request.id));
     const onPage = this.errorPages !== undefined && isPageRoute(request);

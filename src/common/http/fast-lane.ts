@@ -1,0 +1,225 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/principal';
+import { requestIdFor } from './request-id';
+
+/** A Fastify route handler: what it returns (or resolves to) is sent unless it sent already. */
+export type LaneHandler = (request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** What the lane needs of the app around it. */
+export interface FastLaneSettings {
+  /** The headers every API answer starts with (security-headers.ts), as the onRequest hook sets. */
+  apiHeaders: Readonly<Record<string, string>>;
+  /** `request.ip` as Fastify would compute it (trust-proxy.ts). */
+  requestIp: (raw: IncomingMessage) => string | undefined;
+  /** The request line, as the onResponse hook writes it. */
+  logRequest: (request: FastifyRequest, reply: FastifyReply) => void;
+  /** Answers what the handler threw, as Fastify's error handler (Nest's filter) does. */
+  answerError: (error: unknown, request: FastifyRequest, reply: FastifyReply) => void;
+}
+
+interface LaneRoute {
+  handler: LaneHandler;
+  /** The route's Fastify options (its config: the request log's sampling, rate-limit tracker). */
+  routeOptions: { method: string; url: string; config: unknown };
+}
+
+/**
+ * GET routes answered by a node:http `request` listener put ahead of Fastify's, for the route
+ * tenants' APIs call on every request they serve (GET /v1/auth/verify). Fastify's request and
+ * reply objects, routing and hook runner were ~5 of a verify's ~40 us of CPU, more than
+ * Tessera's own guard and answer (docs/performance.md, "Session 21").
+ *
+ * The lane takes only the plainest form of a route: GET, the exact path with no query string,
+ * no body, and the server not closing. Anything else (`?api_key=`, a trailing slash, HEAD, a
+ * body, a request during shutdown) goes to Fastify as before, so Fastify's own rules (query
+ * parsing, 404s, 503s while closing) never need repeating here. What a Fastify request to the
+ * route would get, the lane does too, with the app's own functions: the request id
+ * (requestIdFor), the API headers, `request.ip` under TRUST_PROXY (Fastify's proxy-addr), the
+ * handler, the exception filter for what it throws, and the request line.
+ * test/e2e/verify-route.e2e-spec.ts checks the answers are the bytes Nest's route answers.
+ */
+export class FastLane {
+  private readonly routes = new Map<string, LaneRoute>();
+  private closing = false;
+
+  constructor(
+    fastify: FastifyInstance,
+    private readonly settings: FastLaneSettings,
+  ) {
+    // Fastify answers requests that arrive while it closes with a 503: they go to it.
+    fastify.addHook('preClose', (done) => {
+      this.closing = true;
+      done();
+    });
+  }
+
+  get(url: string, route: LaneRoute): void {
+    this.routes.set(url, route);
+  }
+
+  /** Puts the lane ahead of Fastify's listener (after `fastify.ready()`, before `listen`). */
+  install(server: Server): void {
+    const listeners = server.listeners('request');
+    if (listeners.length !== 1) {
+      throw new Error(`expected Fastify's one request listener, found ${listeners.length}`);
+    }
+    const fastify = listeners[0] as (req: IncomingMessage, res: ServerResponse) => void;
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const route = req.method === 'GET' ? this.routes.get(req.url!) : undefined;
+      if (route === undefined || this.closing || hasBody(req)) {
+        fastify.call(server, req, res);
+        return;
+      }
+      this.serve(route, req, res);
+    });
+  }
+
+  private serve(route: LaneRoute, req: IncomingMessage, res: ServerResponse): void {
+    const { apiHeaders, requestIp } = this.settings;
+    const id = requestIdFor(req);
+    const request = new LaneRequest(req, id, route.routeOptions, requestIp);
+    const reply = new LaneReply(res, apiHeaders, id);
+    const fastifyRequest = request as unknown as FastifyRequest;
+    const fastifyReply = reply as unknown as FastifyReply;
+    let answered: unknown;
+    try {
+      answered = route.handler(fastifyRequest, fastifyReply);
+    } catch (error) {
+      return this.fail(error, fastifyRequest, reply);
+    }
+    if (answered instanceof Promise) {
+      answered.then(
+        (value: unknown) => this.finish(value, fastifyRequest, reply),
+        (error: unknown) => this.fail(error, fastifyRequest, reply),
+      );
+    } else {
+      this.finish(answered, fastifyRequest, reply);
+    }
+  }
+
+  private finish(value: unknown, request: FastifyRequest, reply: LaneReply): void {
+    try {
+      if (!reply.sent) reply.send(value);
+    } catch (error) {
+      return this.fail(error, request, reply);
+    }
+    this.settings.logRequest(request, reply as unknown as FastifyReply);
+  }
+
+  private fail(error: unknown, request: FastifyRequest, reply: LaneReply): void {
+    if (!reply.sent) this.settings.answerError(error, request, reply as unknown as FastifyReply);
+    this.settings.logRequest(request, reply as unknown as FastifyReply);
+  }
+}
+
+/** A GET with a body is Fastify's to parse or refuse. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * The FastifyRequest fields the access guard, the credential verifiers, the rate limiter, the
+ * exception filter and the request log read. A route's request in the lane never has a query
+ * string, path parameters or a body.
+ */
+class LaneRequest {
+  principal: Principal | undefined = undefined;
+  readonly query: Record<string, string> = {};
+  readonly params: Record<string, string> = {};
+  readonly body = undefined;
+
+  constructor(
+    readonly raw: IncomingMessage,
+    readonly id: string,
+    readonly routeOptions: LaneRoute['routeOptions'],
+    private readonly requestIp: (raw: IncomingMessage) => string | undefined,
+  ) {}
+
+  get headers() {
+    return this.raw.headers;
+  }
+
+  get method() {
+    return this.raw.method!;
+  }
+
+  get url() {
+    return this.raw.url!;
+  }
+
+  get socket() {
+    return this.raw.socket;
+  }
+
+  get ip() {
+    return this.requestIp(this.raw);
+  }
+}
+
+/**
+ * The FastifyReply methods the route's handler, the rate limiter and the exception filter call,
+ * answering as Fastify's reply does: lower-cased header names in the order they were set,
+ * a string sent as it is (text/plain unless typed), anything else as JSON, and Content-Length.
+ */
+class LaneReply {
+  statusCode = 200;
+  sent = false;
+  private readonly started = performance.now();
+  private readonly fields: Record<string, string>;
+
+  constructor(
+    private readonly res: ServerResponse,
+    apiHeaders: Readonly<Record<string, string>>,
+    id: string,
+  ) {
+    this.fields = { ...apiHeaders, 'x-request-id': id };
+  }
+
+  /** Milliseconds since the request came in, as Fastify's `reply.elapsedTime`. */
+  get elapsedTime(): number {
+    return performance.now() - this.started;
+  }
+
+  header(name: string, value: string): this {
+    this.fields[name.toLowerCase()] = value;
+    return this;
+  }
+
+  headers(values: Readonly<Record<string, string>>): this {
+    for (const name of Object.keys(values)) this.header(name, values[name]);
+    return this;
+  }
+
+  type(contentType: string): this {
+    this.fields['content-type'] = contentType;
+    return this;
+  }
+
+  code(status: number): this {
+    this.statusCode = status;
+    return this;
+  }
+
+  status(status: number): this {
+    return this.code(status);
+  }
+
+  send(payload: unknown): this {
+    let body: string;
+    if (typeof payload === 'string') {
+      body = payload;
+      this.fields['content-type'] ??= 'text/plain; charset=utf-8';
+    } else {
+      body = JSON.stringify(payload);
+      this.fields['content-type'] ??= 'application/json; charset=utf-8';
+    }
+    this.fields['content-length'] = String(Buffer.byteLength(body));
+    this.res.writeHead(this.statusCode, this.fields);
+    this.sent = true;
+    this.res.end(body);
+    return this;
+  }
+}
