@@ -59,9 +59,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const logger = createLogger(env.LOG_LEVEL, destination);
   const requestLog = new RequestLog(logger, destination, env.VERIFY_LOG_SAMPLE);
   const headers = securityHeaders();
+  const trustProxy = trustProxySetting(env.TRUST_PROXY);
   const adapter = new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,
-    trustProxy: trustProxySetting(env.TRUST_PROXY),
+    trustProxy,
     genReqId: requestIdFor,
     logger: false,
     forceCloseConnections: 'idle',
@@ -104,24 +105,26 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     done();
   });
 
+  // The lane repeats, for the requests it answers, what the two hooks above do.
+  let exceptions: AllExceptionsFilter;
   const lane =
     options.directVerifyRoute === false || options.fastLane === false
-      ? null
+      ? undefined
       : new FastLane(fastify, {
           apiHeaders: headers.api,
-          requestIp: requestIpResolver(trustProxySetting(env.TRUST_PROXY)),
+          requestIp: requestIpResolver(trustProxy),
           logRequest: (request, reply) => requestLog.write(request, reply),
-          answerError: (error, request, reply) =>
-            app.get(AllExceptionsFilter).answer(error, request, reply),
+          answerError: (error, request, reply) => exceptions.answer(error, request, reply),
+          logFailure: (error, message) => logger.error({ err: error }, message),
         });
-  const verifyRoute =
-    options.directVerifyRoute === false ? null : new VerifyRoute(app, lane ?? undefined);
+  const verifyRoute = options.directVerifyRoute === false ? null : new VerifyRoute(app, lane);
   if (options.directRoutes !== false) new DirectRoutes(app);
   setupOpenApi(app, env);
   try {
     // Routes are registered here: a @DirectRoute that declares what it would skip throws.
     await app.init();
     verifyRoute?.assertInstalled();
+    exceptions = app.get(AllExceptionsFilter);
   } catch (error) {
     // Its database pool, Redis connections and timers are running already.
     await app.close().catch(() => undefined);

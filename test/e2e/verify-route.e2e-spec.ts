@@ -305,6 +305,7 @@ describe('GET /v1/auth/verify in the fast lane', () => {
     const cases: [string, number][] = [
       ['false', 401], // X-Forwarded-For ignored: the socket's address is not allowed
       ['loopback', 200], // the nearest address past the trusted proxy
+      ['127.0.0.0/8, ::1/128, ::ffff:127.0.0.1', 200],
       ['1', 200],
       ['true', 401], // everything trusted: the first address, the client's own claim
     ];
@@ -314,9 +315,13 @@ describe('GET /v1/auth/verify in the fast lane', () => {
         { fastLane: false },
       ]);
       try {
-        const { key: allowed } = await userWithKey(withLane, `proxy-${trustProxy}`, {
-          allowed_ips: [client],
-        });
+        const { key: allowed } = await userWithKey(
+          withLane,
+          `proxy-${trustProxy.replace(/\W/g, '')}`,
+          {
+            allowed_ips: [client],
+          },
+        );
         const headers = { ...asKey(allowed.key), 'X-Forwarded-For': `198.51.100.9, ${client}` };
         const [fromLane, fromFastify] = await answersOf([withLane, withoutLane], headers);
         expect({ trustProxy, status: fromLane.status }).toEqual({ trustProxy, status: expected });
@@ -324,6 +329,30 @@ describe('GET /v1/auth/verify in the fast lane', () => {
       } finally {
         await Promise.all([withLane.close(), withoutLane.close()]);
       }
+    }
+  });
+
+  it('writes the request line Fastify’s hook writes', async () => {
+    const [withLane, withoutLane] = await appsOnOneDatabase({ VERIFY_LOG_SAMPLE: '1' }, [
+      {},
+      { fastLane: false },
+    ]);
+    try {
+      const { key: created } = await userWithKey(withLane, 'lines');
+      const headers = { ...asKey(created.key), 'User-Agent': 'lane-test/1.0' };
+      await answersOf([withLane, withoutLane], headers);
+      const lineOf = (t: TestApp) => {
+        const entry = t.logs.entries().find((e) => e.request_id === 'same-request');
+        expect(entry).toBeDefined();
+        // Times differ; every other field, and their order, must not.
+        const { time, response_time_ms, ...fields } = entry!;
+        expect(typeof time).toBe('number');
+        expect(typeof response_time_ms).toBe('number');
+        return JSON.stringify(fields);
+      };
+      expect(lineOf(withLane)).toBe(lineOf(withoutLane));
+    } finally {
+      await Promise.all([withLane.close(), withoutLane.close()]);
     }
   });
 

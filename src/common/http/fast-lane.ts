@@ -16,6 +16,8 @@ export interface FastLaneSettings {
   logRequest: (request: FastifyRequest, reply: FastifyReply) => void;
   /** Answers what the handler threw, as Fastify's error handler (Nest's filter) does. */
   answerError: (error: unknown, request: FastifyRequest, reply: FastifyReply) => void;
+  /** Logs what went wrong outside any request's answer (the filter or the line failing). */
+  logFailure: (error: unknown, message: string) => void;
 }
 
 interface LaneRoute {
@@ -54,7 +56,8 @@ export class FastLane {
     });
   }
 
-  get(url: string, route: LaneRoute): void {
+  /** Answers GET `url` (that exact string) in the lane. */
+  route(url: string, route: LaneRoute): void {
     this.routes.set(url, route);
   }
 
@@ -64,12 +67,12 @@ export class FastLane {
     if (listeners.length !== 1) {
       throw new Error(`expected Fastify's one request listener, found ${listeners.length}`);
     }
-    const fastify = listeners[0] as (req: IncomingMessage, res: ServerResponse) => void;
+    const fastifyListener = listeners[0] as (req: IncomingMessage, res: ServerResponse) => void;
     server.removeAllListeners('request');
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const route = req.method === 'GET' ? this.routes.get(req.url!) : undefined;
       if (route === undefined || this.closing || hasBody(req)) {
-        fastify.call(server, req, res);
+        fastifyListener.call(server, req, res);
         return;
       }
       this.serve(route, req, res);
@@ -77,44 +80,70 @@ export class FastLane {
   }
 
   private serve(route: LaneRoute, req: IncomingMessage, res: ServerResponse): void {
-    const { apiHeaders, requestIp } = this.settings;
+    const { apiHeaders, requestIp, logRequest } = this.settings;
     const id = requestIdFor(req);
     const request = new LaneRequest(req, id, route.routeOptions, requestIp);
     const reply = new LaneReply(res, apiHeaders, id);
     const fastifyRequest = request as unknown as FastifyRequest;
-    const fastifyReply = reply as unknown as FastifyReply;
-    let answered: unknown;
+    // As Fastify's onResponse hook: once the answer is handed to the kernel (or failed), with
+    // the time it took; no line for an answer a client that went away never got.
+    const logged = () => {
+      res.off('finish', logged);
+      res.off('error', logged);
+      reply.stopClock();
+      try {
+        logRequest(fastifyRequest, reply as unknown as FastifyReply);
+      } catch (error) {
+        this.settings.logFailure(error, 'Request line failed');
+      }
+    };
+    res.once('finish', logged);
+    res.once('error', logged);
+    let returned: unknown;
     try {
-      answered = route.handler(fastifyRequest, fastifyReply);
+      returned = route.handler(fastifyRequest, reply as unknown as FastifyReply);
     } catch (error) {
       return this.fail(error, fastifyRequest, reply);
     }
-    if (answered instanceof Promise) {
-      answered.then(
+    if (returned instanceof Promise) {
+      returned.then(
         (value: unknown) => this.finish(value, fastifyRequest, reply),
         (error: unknown) => this.fail(error, fastifyRequest, reply),
       );
     } else {
-      this.finish(answered, fastifyRequest, reply);
+      this.finish(returned, fastifyRequest, reply);
     }
   }
 
   private finish(value: unknown, request: FastifyRequest, reply: LaneReply): void {
+    if (reply.sent) return;
     try {
-      if (!reply.sent) reply.send(value);
+      reply.send(value);
     } catch (error) {
-      return this.fail(error, request, reply);
+      this.fail(error, request, reply);
     }
-    this.settings.logRequest(request, reply as unknown as FastifyReply);
   }
 
+  /**
+   * What the handler threw goes to the exception filter; should that fail too (a header it
+   * cannot write, a bug), a bare 500, or the connection closed once headers went out, as
+   * Fastify's last-resort handler does: one request fails, never the process.
+   */
   private fail(error: unknown, request: FastifyRequest, reply: LaneReply): void {
-    if (!reply.sent) this.settings.answerError(error, request, reply as unknown as FastifyReply);
-    this.settings.logRequest(request, reply as unknown as FastifyReply);
+    if (reply.sent) return;
+    try {
+      this.settings.answerError(error, request, reply as unknown as FastifyReply);
+    } catch (failure) {
+      this.settings.logFailure(failure, 'Fast lane error answer failed');
+      reply.lastResort();
+    }
   }
 }
 
-/** A GET with a body is Fastify's to parse or refuse. */
+/**
+ * A GET with a body goes to Fastify, which ignores it: a body on the route is unusual enough not
+ * to be worth reading past in the lane (the connection's next request starts after it).
+ */
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
@@ -125,7 +154,10 @@ function hasBody(req: IncomingMessage): boolean {
  * exception filter and the request log read. A route's request in the lane never has a query
  * string, path parameters or a body.
  */
-class LaneRequest {
+class LaneRequest implements Pick<
+  FastifyRequest,
+  'id' | 'raw' | 'headers' | 'method' | 'url' | 'socket' | 'ip'
+> {
   principal: Principal | undefined = undefined;
   readonly query: Record<string, string> = {};
   readonly params: Record<string, string> = {};
@@ -154,8 +186,9 @@ class LaneRequest {
     return this.raw.socket;
   }
 
-  get ip() {
-    return this.requestIp(this.raw);
+  /** A socket already destroyed has no address: '' then, as no client address matches it. */
+  get ip(): string {
+    return this.requestIp(this.raw) ?? '';
   }
 }
 
@@ -168,19 +201,24 @@ class LaneReply {
   statusCode = 200;
   sent = false;
   private readonly started = performance.now();
+  private stoppedAt: number | undefined;
   private readonly fields: Record<string, string>;
 
   constructor(
     private readonly res: ServerResponse,
-    apiHeaders: Readonly<Record<string, string>>,
-    id: string,
+    private readonly apiHeaders: Readonly<Record<string, string>>,
+    private readonly id: string,
   ) {
     this.fields = { ...apiHeaders, 'x-request-id': id };
   }
 
-  /** Milliseconds since the request came in, as Fastify's `reply.elapsedTime`. */
+  /** Milliseconds from the request to its answer's end, as Fastify's `reply.elapsedTime`. */
   get elapsedTime(): number {
-    return performance.now() - this.started;
+    return (this.stoppedAt ?? performance.now()) - this.started;
+  }
+
+  stopClock(): void {
+    this.stoppedAt = performance.now();
   }
 
   header(name: string, value: string): this {
@@ -208,11 +246,11 @@ class LaneReply {
   }
 
   send(payload: unknown): this {
-    let body: string;
+    let body = '';
     if (typeof payload === 'string') {
       body = payload;
       this.fields['content-type'] ??= 'text/plain; charset=utf-8';
-    } else {
+    } else if (payload !== undefined) {
       body = JSON.stringify(payload);
       this.fields['content-type'] ??= 'application/json; charset=utf-8';
     }
@@ -221,5 +259,26 @@ class LaneReply {
     this.sent = true;
     this.res.end(body);
     return this;
+  }
+
+  /**
+   * The contract's 500 with only the API's own headers (what failed may have been one the answer
+   * added), or the connection closed if headers went out already.
+   */
+  lastResort(): void {
+    this.sent = true;
+    if (this.res.headersSent) {
+      this.res.destroy();
+      return;
+    }
+    this.statusCode = 500;
+    const body = JSON.stringify({ detail: 'Internal server error', request_id: this.id });
+    this.res.writeHead(500, {
+      ...this.apiHeaders,
+      'x-request-id': this.id,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+    });
+    this.res.end(body);
   }
 }

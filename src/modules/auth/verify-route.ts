@@ -90,11 +90,12 @@ export class VerifyRoute {
           );
         };
         route.handler = handler;
-        lane?.get(VERIFY_URL, {
+        lane?.route(VERIFY_URL, {
           handler,
           routeOptions: {
             method: VERIFY_METHOD,
             url: VERIFY_URL,
+            // As Fastify makes a route's config (lib/route.js).
             config: { ...route.config, url: VERIFY_URL, method: VERIFY_METHOD },
           },
         });
