@@ -1,4 +1,4 @@
-import { EntityManager, FindOptionsWhere, IsNull, Repository } from 'typeorm';
+import { EntityTarget, FindOptionsWhere, IsNull, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { transactionAlone } from './transactions';
 
@@ -36,10 +36,10 @@ export interface Rotation<T extends RotatedToken> {
   successor: T;
   now: Date;
   /**
-   * Writes the last use of the token's session or grant; false when that has ended since the
-   * request's checks (revoked, expired, deleted).
+   * The token's session or grant, whose `lastUsedAt` the rotation writes: the row `where` finds
+   * while it is live (not revoked, expired or deleted since the request's checks).
    */
-  touchOwner: (manager: EntityManager) => Promise<boolean>;
+  owner: { entity: EntityTarget<{ lastUsedAt: Date | null }>; where: FindOptionsWhere<object> };
 }
 
 /**
@@ -52,10 +52,11 @@ export interface Rotation<T extends RotatedToken> {
  */
 export function rotateRefreshToken<T extends RotatedToken>(
   tokens: Repository<T>,
-  { presented, successor, now, touchOwner }: Rotation<T>,
+  { presented, successor, now, owner }: Rotation<T>,
 ): Promise<RotationOutcome> {
   return transactionAlone(tokens.manager, async (manager): Promise<RotationOutcome> => {
-    if (!(await touchOwner(manager))) return 'ended';
+    const touched = await manager.update(owner.entity, owner.where, { lastUsedAt: now });
+    if ((touched.affected ?? 0) === 0) return 'ended';
     const inTransaction = manager.getRepository<T>(tokens.target);
     await replaceRefreshToken(inTransaction, presented, successor.id, now);
     await inTransaction.insert(successor as QueryDeepPartialEntity<T>);

@@ -65,13 +65,9 @@ export class SessionsRepository {
       presented,
       successor,
       now,
-      touchOwner: async (manager) => {
-        const live = await manager.update(
-          Session,
-          { id: successor.sessionId, revokedAt: IsNull(), expiresAt: MoreThan(now) },
-          { lastUsedAt: now },
-        );
-        return (live.affected ?? 0) > 0;
+      owner: {
+        entity: Session,
+        where: { id: successor.sessionId, revokedAt: IsNull(), expiresAt: MoreThan(now) },
       },
     });
   }

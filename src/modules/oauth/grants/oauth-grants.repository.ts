@@ -123,14 +123,7 @@ export class OAuthGrantsRepository {
       presented,
       successor,
       now,
-      touchOwner: async (manager) => {
-        const live = await manager.update(
-          OAuthGrant,
-          { id: successor.grantId },
-          { lastUsedAt: now },
-        );
-        return (live.affected ?? 0) > 0;
-      },
+      owner: { entity: OAuthGrant, where: { id: successor.grantId } },
     });
   }
 
