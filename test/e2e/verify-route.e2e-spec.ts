@@ -20,6 +20,23 @@ import { TEST_ADMIN_TOKEN } from '../utils/test-env';
 /** Headers that differ between two answers for reasons of their own. */
 const VARYING = new Set(['date', 'connection', 'keep-alive']);
 
+/** What Fastify's route-handler tracing channel published for `event` while `run` ran. */
+async function fastifyHandlerEvents(
+  event: 'start' | 'error',
+  run: () => Promise<unknown>,
+): Promise<unknown[]> {
+  const channel = `tracing:fastify.request.handler:${event}`;
+  const messages: unknown[] = [];
+  const listener = (message: unknown) => messages.push(message);
+  subscribe(channel, listener);
+  try {
+    await run();
+  } finally {
+    unsubscribe(channel, listener);
+  }
+  return messages;
+}
+
 /** The same request to both apps: status, body text and headers but those in VARYING. */
 async function answersOf(apps: TestApp[], headers: Record<string, string>) {
   const ask = (t: TestApp) =>
@@ -171,17 +188,10 @@ describe('GET /v1/auth/verify refusals, served directly and through Nest', () =>
     await Promise.all([direct.close(), throughNest.close()]);
   });
 
-  /** Errors the route handler threw to Fastify (its tracing channel), while `run` runs. */
+  /** Errors the route handler threw to Fastify, while `run` runs. */
   async function thrownToFastify(run: () => Promise<unknown>): Promise<unknown[]> {
-    const thrown: unknown[] = [];
-    const listener = (message: unknown) => thrown.push((message as { error: unknown }).error);
-    subscribe('tracing:fastify.request.handler:error', listener);
-    try {
-      await run();
-    } finally {
-      unsubscribe('tracing:fastify.request.handler:error', listener);
-    }
-    return thrown;
+    const messages = await fastifyHandlerEvents('error', run);
+    return messages.map((message) => (message as { error: unknown }).error);
   }
 
   async function spentKey(): Promise<string> {
@@ -277,15 +287,7 @@ async function appsOnOneDatabase(
 
 /** How many requests reached a Fastify route handler while `run` ran. */
 async function fastifyHandled(run: () => Promise<unknown>): Promise<number> {
-  let started = 0;
-  const listener = () => started++;
-  subscribe('tracing:fastify.request.handler:start', listener);
-  try {
-    await run();
-  } finally {
-    unsubscribe('tracing:fastify.request.handler:start', listener);
-  }
-  return started;
+  return (await fastifyHandlerEvents('start', run)).length;
 }
 
 /**
