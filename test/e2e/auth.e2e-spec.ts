@@ -226,12 +226,12 @@ describe('users and sessions', () => {
   });
 
   describe('refresh and logout', () => {
+    const refresh = (refreshToken: string) =>
+      request(t.http).post('/v1/auth/refresh').send({ refresh_token: refreshToken });
+
     it('rotates the refresh token on every use', async () => {
       const user = await createUser(t, 'refresh');
-      const first = await request(t.http)
-        .post('/v1/auth/refresh')
-        .send({ refresh_token: user.refreshToken })
-        .expect(200);
+      const first = await refresh(user.refreshToken).expect(200);
       expect(first.body).toEqual(
         expect.objectContaining({
           token_type: 'Bearer',
@@ -241,33 +241,21 @@ describe('users and sessions', () => {
       );
       expect(first.body.refresh_token).not.toBe(user.refreshToken);
       await request(t.http).get('/v1/auth/verify').set(bearer(first.body.access_token)).expect(200);
-      await request(t.http)
-        .post('/v1/auth/refresh')
-        .send({ refresh_token: first.body.refresh_token })
-        .expect(200);
+      await refresh(first.body.refresh_token).expect(200);
     });
 
     it('revokes the whole session when an already-used refresh token comes back', async () => {
       const user = await createUser(t, 'reuse');
-      const rotated = await request(t.http)
-        .post('/v1/auth/refresh')
-        .send({ refresh_token: user.refreshToken })
-        .expect(200);
+      const rotated = await refresh(user.refreshToken).expect(200);
       await request(t.http)
         .get('/v1/auth/verify')
         .set(bearer(rotated.body.access_token))
         .expect(200);
 
-      const reused = await request(t.http)
-        .post('/v1/auth/refresh')
-        .send({ refresh_token: user.refreshToken })
-        .expect(401);
+      const reused = await refresh(user.refreshToken).expect(401);
       expect(reused.body.code).toBe('refresh_token_reused');
       // The attacker's and the victim's descendants of that login are all dead now.
-      await request(t.http)
-        .post('/v1/auth/refresh')
-        .send({ refresh_token: rotated.body.refresh_token })
-        .expect(401);
+      await refresh(rotated.body.refresh_token).expect(401);
       await request(t.http)
         .get('/v1/auth/verify')
         .set(bearer(rotated.body.access_token))
@@ -280,44 +268,26 @@ describe('users and sessions', () => {
       // The database refuses the next refresh token's row after the presented one's use was
       // written: the client sees an error and retries with the token it holds.
       await withInsertsRefused(t.app.get(DataSource), 'refresh_tokens', async () => {
-        const failed = await request(t.http)
-          .post('/v1/auth/refresh')
-          .send({ refresh_token: user.refreshToken });
+        const failed = await refresh(user.refreshToken);
         expect(failed.status).toBe(500);
         provokedServerErrors.push('/v1/auth/refresh');
       });
 
-      const retried = await request(t.http)
-        .post('/v1/auth/refresh')
-        .send({ refresh_token: user.refreshToken })
-        .expect(200);
+      const retried = await refresh(user.refreshToken).expect(200);
       await request(t.http).get('/v1/auth/verify').set(bearer(user.accessToken)).expect(200);
-      await request(t.http)
-        .post('/v1/auth/refresh')
-        .send({ refresh_token: retried.body.refresh_token })
-        .expect(200);
+      await refresh(retried.body.refresh_token).expect(200);
     });
 
     it('lets one of three refreshes racing with one token through, and ends the session', async () => {
       const user = await createUser(t, 'refresh-race');
-      const answers = await Promise.all(
-        [1, 2, 3].map(() =>
-          request(t.http).post('/v1/auth/refresh').send({ refresh_token: user.refreshToken }),
-        ),
-      );
+      const answers = await Promise.all([1, 2, 3].map(() => refresh(user.refreshToken)));
       expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401, 401]);
       const winner = answers.find((answer) => answer.status === 200)!;
-      await request(t.http)
-        .post('/v1/auth/refresh')
-        .send({ refresh_token: winner.body.refresh_token })
-        .expect(401);
+      await refresh(winner.body.refresh_token).expect(401);
     });
 
     it('rejects a made-up refresh token', async () => {
-      const response = await request(t.http)
-        .post('/v1/auth/refresh')
-        .send({ refresh_token: 'rt_made-up' })
-        .expect(401);
+      const response = await refresh('rt_made-up').expect(401);
       expect(response.body.detail).toBe('Invalid or expired refresh token');
     });
 
@@ -330,10 +300,7 @@ describe('users and sessions', () => {
         .set(bearer(user.accessToken))
         .expect(401);
       expect(after.body).toEqual({ detail: 'Invalid or expired token' });
-      await request(t.http)
-        .post('/v1/auth/refresh')
-        .send({ refresh_token: user.refreshToken })
-        .expect(401);
+      await refresh(user.refreshToken).expect(401);
     });
 
     it('prunes denylist entries once the tokens have expired, and keeps live sessions', async () => {
@@ -355,10 +322,7 @@ describe('users and sessions', () => {
       await sessions.pruneExpired(new Date(Date.now() + 2 * 3_600_000));
       expect(await denylisted()).toBe(0);
       await request(t.http).get('/v1/auth/verify').set(bearer(live.accessToken)).expect(200);
-      await request(t.http)
-        .post('/v1/auth/refresh')
-        .send({ refresh_token: live.refreshToken })
-        .expect(200);
+      await refresh(live.refreshToken).expect(200);
     });
 
     it('keeps other sessions of the same user alive after a logout', async () => {
