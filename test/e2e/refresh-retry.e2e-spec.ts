@@ -73,6 +73,16 @@ describe('refresh token retries within REFRESH_TOKEN_RETRY_GRACE_SECONDS', () =>
       expect(reused.body.code).toBe('refresh_token_reused');
       await refresh(second.body.refresh_token).expect(401);
     });
+
+    it('is a reuse after the grace, which ends the session', async () => {
+      const user = await createUser(t, 'retry-too-late');
+      const answered = await refresh(user.refreshToken).expect(200);
+      clock.advance((GRACE_SECONDS + 1) * 1000);
+
+      const reused = await refresh(user.refreshToken).expect(401);
+      expect(reused.body.code).toBe('refresh_token_reused');
+      await refresh(answered.body.refresh_token).expect(401);
+    });
   });
 
   describe('OAuth (grant_type=refresh_token)', () => {

@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomOpaqueToken, sha256Hex } from '../../../common/crypto/secrets';
 import { ForbiddenError, UnauthorizedError } from '../../../common/errors/api-errors';
 import { uuidv7 } from '../../../common/ids';
+import { Clock } from '../../../common/time/clock';
 import { mayBeRetry } from '../../../database/refresh-token-rotation';
 import type { RequestOrigin } from '../../../common/http/request-origin';
 import { EnvironmentVariables } from '../../../config/env.schema';
@@ -44,6 +45,8 @@ export class SessionsService implements OnModuleInit {
     private readonly organizations: OrganizationsService,
     private readonly tokens: UserTokenIssuer,
     private readonly users: UsersService,
+    // Sessions start and refresh on the app's clock, as OAuth's grants do: tests move it.
+    private readonly clock: Clock,
     config: ConfigService<EnvironmentVariables, true>,
   ) {
     this.refreshTtlMs = config.get('REFRESH_TOKEN_TTL_DAYS', { infer: true }) * 86_400_000;
@@ -167,16 +170,17 @@ export class SessionsService implements OnModuleInit {
     const stored = await this.sessions.findRefreshTokenByHash(sha256Hex(presented));
     if (!stored) throw invalid;
     const session = await this.sessions.findSession(stored.sessionId);
-    if (!session || session.revokedAt || session.expiresAt.getTime() < Date.now()) throw invalid;
+    const presentedAt = this.clock.now();
+    if (!session || session.revokedAt || session.expiresAt.getTime() < presentedAt) throw invalid;
     const retry = stored.usedAt !== null;
-    if (retry && !mayBeRetry(stored, Date.now(), this.retryGraceMs)) {
+    if (retry && !mayBeRetry(stored, presentedAt, this.retryGraceMs)) {
       return this.refuseReuse(session, origin);
     }
-    if (stored.expiresAt.getTime() < Date.now()) throw invalid;
+    if (stored.expiresAt.getTime() < presentedAt) throw invalid;
 
     const successor = this.newRefreshToken(session);
     const answer = await this.tokens.tokensFor(session, successor.token);
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const outcome = await this.sessions.rotateRefreshToken(stored, successor.row, now);
     if (outcome === 'used') return this.refuseReuse(session, origin);
     if (outcome === 'ended') throw invalid;
@@ -217,7 +221,7 @@ export class SessionsService implements OnModuleInit {
     signedInAt: Date | undefined,
     oauthGrantId: string | null,
   ): Promise<Session> {
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const session: Session = {
       id: uuidv7(),
       userId,
@@ -280,7 +284,7 @@ export class SessionsService implements OnModuleInit {
       id: uuidv7(),
       sessionId: session.id,
       tokenHash: sha256Hex(token),
-      createdAt: new Date(),
+      createdAt: new Date(this.clock.now()),
       expiresAt: session.expiresAt,
       usedAt: null,
       replacedById: null,
