@@ -26,10 +26,7 @@ export class VerifyRoute {
   private installed = false;
 
   /** `lane`: the plainest requests (no query string) are answered ahead of Fastify too. */
-  constructor(
-    private readonly app: NestFastifyApplication,
-    lane?: FastLane,
-  ) {
+  constructor(app: NestFastifyApplication, lane?: FastLane) {
     const guard = app.get(AccessGuard);
     const auth = app.get(AuthService);
     const policy = routePolicy(app.get(Reflector), AuthController.prototype.verify, AuthController);
