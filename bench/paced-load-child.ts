@@ -1,15 +1,20 @@
-// Runs one paced load (bench/paced-load.ts) in a process of its own and sends its result to the
-// bench: in the bench's process, which holds every row's latencies, its garbage collections
-// stalled the sending and showed as the server's latency (p99 23-93 ms on a server a separate
-// small process measured at 4-6 ms, docs/performance.md). Spawned by `pacedLoadInChild`; it
-// inherits the bench's CPU pinning (the load's core).
+// Runs the paced loads (bench/paced-load.ts) the bench sends it, one after another, and sends
+// back each result: in the bench's process, which holds every row's latencies, its garbage
+// collections stalled the sending and showed as the server's latency (p99 23-93 ms on a server a
+// separate small process measured at 4-6 ms, docs/performance.md). Started once by
+// `PacedLoadProcess` and kept warm for every slice; it inherits the bench's CPU pinning (the
+// load's core).
 import { pacedLoad, PacedLoad } from './paced-load';
 
-const load = JSON.parse(process.argv[2] ?? '') as PacedLoad;
-pacedLoad(load).then(
-  (outcome) => process.send!(outcome, () => process.exit(0)),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+process.on('message', (load) => {
+  pacedLoad(load as PacedLoad).then(
+    (outcome) => process.send!(outcome),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+});
+
+// The bench is gone (even killed with SIGKILL): do not linger.
+process.on('disconnect', () => process.exit(0));

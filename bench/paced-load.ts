@@ -8,7 +8,7 @@
 // a server at thousands a second from one core, so this speaks HTTP/1.1 on raw sockets: a
 // prebuilt request, and of the answer only its status and its length are read.
 import type { Result } from 'autocannon';
-import { fork } from 'node:child_process';
+import { ChildProcess, fork } from 'node:child_process';
 import { connect, Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -95,10 +95,13 @@ class Connection {
   }
 }
 
+export interface PacedOutcome {
+  result: Result;
+  latenciesMs: number[];
+}
+
 /** Runs the load; its result in the shape of autocannon's (the fields the bench reads). */
-export async function pacedLoad(
-  load: PacedLoad,
-): Promise<{ result: Result; latenciesMs: number[] }> {
+export async function pacedLoad(load: PacedLoad): Promise<PacedOutcome> {
   const url = new URL(load.url);
   const requests = load.headerSets.map((headers) =>
     Buffer.from(
@@ -202,22 +205,57 @@ export async function pacedLoad(
 }
 
 /**
- * `pacedLoad` in a child process (bench/paced-load-child.ts), so that nothing the bench's own
- * process does (its garbage collections over every row's latencies) delays the requests.
+ * Runs paced loads, one after another, in one child process kept for the whole bench
+ * (bench/paced-load-child.ts), so that nothing the bench's own process does (its garbage
+ * collections over every row's latencies) delays the requests. One process for every slice, not
+ * one per slice: a new process sends its first slice from unoptimised code, and its own lag
+ * showed as the server's latency (a fresh process per 1 s slice read bare node:http at 5-11 ms
+ * p99 paced at a quarter of its core, one kept warm 2.4-6 ms; docs/performance.md, "Session 22").
+ * It inherits the bench's CPU pinning (the load's core).
  */
-export function pacedLoadInChild(
-  load: PacedLoad,
-): Promise<{ result: Result; latenciesMs: number[] }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, 'paced-load-child.js'), [JSON.stringify(load)], {
+export class PacedLoadProcess {
+  private child: ChildProcess | undefined;
+  private pending:
+    | {
+        resolve: (outcome: PacedOutcome) => void;
+        reject: (error: Error) => void;
+      }
+    | undefined;
+
+  run(load: PacedLoad): Promise<PacedOutcome> {
+    if (this.pending) throw new Error('one paced load at a time');
+    const child = this.child ?? this.start();
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      child.send(load);
+    });
+  }
+
+  stop(): void {
+    this.child?.kill();
+    this.child = undefined;
+  }
+
+  private start(): ChildProcess {
+    const child = fork(join(__dirname, 'paced-load-child.js'), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    let outcome: { result: Result; latenciesMs: number[] } | undefined;
-    child.once('message', (message) => (outcome = message as typeof outcome));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code === 0 && outcome) resolve(outcome);
-      else reject(new Error(`the paced load's process exited with ${code}`));
+    child.on('message', (outcome) => {
+      const pending = this.pending;
+      this.pending = undefined;
+      pending?.resolve(outcome as PacedOutcome);
     });
-  });
+    const fail = (error: Error) => {
+      this.child = undefined;
+      const pending = this.pending;
+      this.pending = undefined;
+      pending?.reject(error);
+    };
+    child.once('error', fail);
+    child.once('exit', (code, signal) =>
+      fail(new Error(`the paced load's process exited (code ${code}, signal ${signal})`)),
+    );
+    this.child = child;
+    return child;
+  }
 }

@@ -27,7 +27,7 @@ import { COLD_KEYS, COLD_WARMUP_KEYS } from './cold-rows';
 import { choosePinning, pinThisProcess } from './cpu-pinning';
 import { jwtBearerBodies, KeyFile } from './jwt-bearer-assertions';
 import { madeUpKeys, oneUnknownKey } from './made-up-keys';
-import { pacedLoadInChild } from './paced-load';
+import { PacedLoadProcess } from './paced-load';
 import { prepareSamlAcs, SAML_ACS_CONNECTIONS } from './saml-acs';
 import { cpuTimeMicroseconds } from './server-cpu';
 import { benchDatabase, dropBenchDatabases } from './mariadb';
@@ -447,13 +447,16 @@ function optionsFor(load: Load) {
  * What a load sends for `seconds`, or its set number of requests, with every response's latency
  * kept (autocannon's percentiles of one slice cannot be pooled into a row's).
  */
+/** Sends every paced slice (and its warm-ups) from one process, kept warm (bench/paced-load.ts). */
+const pacedLoads = new PacedLoadProcess();
+
 async function slice(
   load: Load,
   seconds: number,
   requests: number | undefined,
 ): Promise<{ result: autocannon.Result; latenciesMs: number[] }> {
   if (load.overallRate) {
-    return pacedLoadInChild({
+    return pacedLoads.run({
       url: load.url,
       headerSets: load.headers,
       requestsPerSecond: load.overallRate(),
@@ -1193,6 +1196,7 @@ async function run(): Promise<number> {
     console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
+    pacedLoads.stop();
     await stopAll();
     await dropBenchDatabases();
   }
