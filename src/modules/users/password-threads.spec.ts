@@ -45,26 +45,45 @@ describe('password threads', () => {
     expect(answers).toEqual([true, false, true, false, true, false, true, false]);
   });
 
+  const niceThreads = () =>
+    threadNiceValues().filter((nice) => nice === PASSWORD_THREAD_NICENESS).length;
+  /** Polls: the second thread may come up after the first has done the whole burst. */
+  const until = async (count: number) => {
+    for (let waited = 0; niceThreads() !== count && waited < 5_000; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return niceThreads();
+  };
+
   it('starts threads for a burst, up to its size, and ends the spare ones once idle', async () => {
     await stopPasswordThreads();
     // A spare thread ends 1 s after its last job: long enough to be seen on a loaded machine (at
     // 100 ms, CI saw it come and go before the first look), short enough to wait for.
     const pool = new PasswordThreads(2, 1_000);
-    const niceThreads = () =>
-      threadNiceValues().filter((nice) => nice === PASSWORD_THREAD_NICENESS).length;
-    /** Polls: the second thread may come up after the first has done the whole burst. */
-    const until = async (count: number) => {
-      for (let waited = 0; niceThreads() !== count && waited < 5_000; waited += 10) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      return niceThreads();
-    };
     try {
       const hash = await pool.run<string>('hash', ['pw', {}]);
       await Promise.all([1, 2, 3, 4].map(() => pool.run('verify', [hash, 'pw'])));
       await expect(until(2)).resolves.toBe(2);
       await expect(until(1)).resolves.toBe(1);
       await expect(pool.run('verify', [hash, 'pw'])).resolves.toBe(true);
+    } finally {
+      await pool.stop();
+    }
+  });
+
+  it('ends the last thread too, later than the spare ones, and starts one again for the next job', async () => {
+    await stopPasswordThreads();
+    // Spare threads end 1 s after their last job, the last one 3 s after.
+    const pool = new PasswordThreads(2, 1_000, 3_000);
+    try {
+      const hash = await pool.run<string>('hash', ['pw', {}]);
+      await Promise.all([1, 2, 3, 4].map(() => pool.run('verify', [hash, 'pw'])));
+      await expect(until(2)).resolves.toBe(2);
+      // The spare goes at 1 s; the other, left the last, stays past its own spare timer.
+      await expect(until(1)).resolves.toBe(1);
+      await expect(until(0)).resolves.toBe(0);
+      await expect(pool.run('verify', [hash, 'pw'])).resolves.toBe(true);
+      expect(niceThreads()).toBe(1);
     } finally {
       await pool.stop();
     }

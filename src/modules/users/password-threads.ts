@@ -46,14 +46,22 @@ interface Job {
 const SPARE_THREAD_IDLE_MS = 60_000;
 
 /**
+ * How long the last thread may sit idle before it ends too. An instance that only verifies
+ * credentials (a login at start, then API keys for hours) kept it for good: ~7 MB of RSS that
+ * its end gives back, of the ~14 it holds (docs/performance.md, "Session 22"). The next login
+ * after such a pause starts a thread again, ~40-80 ms once.
+ */
+const LAST_THREAD_IDLE_MS = 5 * 60_000;
+
+/**
  * argon2id (~20-30 ms of CPU each) on threads of their own at a lower priority than the event
  * loop. @node-rs/argon2's promises run on libuv's thread pool (napi async work: 4 threads by
  * default, at the event loop's priority), so a burst of logins took four threads' worth of CPU
  * from the requests around it, and queued the pool's other work (file writes of the log) behind
  * 20 ms jobs. Here up to as many threads as the process may use cores, each at nice 19: a burst
  * of logins waits for spare CPU instead of taking it from verify (issue #19, docs/performance.md).
- * A thread starts when a job finds every thread busy (logins one at a time need one) and one
- * beyond the first ends after `spareIdleMs` without a job.
+ * A thread starts when a job finds every thread busy (logins one at a time need one); one beyond
+ * the first ends after `spareIdleMs` without a job, the last after `lastIdleMs`.
  */
 export class PasswordThreads {
   /** Every thread, started or starting. */
@@ -62,11 +70,12 @@ export class PasswordThreads {
   private readonly idle: Worker[] = [];
   private readonly queue: Job[] = [];
   private readonly running = new Map<Worker, Job>();
-  private readonly spareTimers = new Map<Worker, NodeJS.Timeout>();
+  private readonly idleTimers = new Map<Worker, NodeJS.Timeout>();
 
   constructor(
     private readonly size: number,
     private readonly spareIdleMs = SPARE_THREAD_IDLE_MS,
+    private readonly lastIdleMs = Math.max(LAST_THREAD_IDLE_MS, spareIdleMs),
   ) {}
 
   private start(): void {
@@ -117,28 +126,37 @@ export class PasswordThreads {
   }
 
   private next(worker: Worker): void {
-    clearTimeout(this.spareTimers.get(worker));
-    this.spareTimers.delete(worker);
+    clearTimeout(this.idleTimers.get(worker));
+    this.idleTimers.delete(worker);
     const job = this.queue.shift();
     if (!job) {
       this.idle.push(worker);
-      if (this.threads.size > 1) {
-        const timer = setTimeout(() => this.endSpare(worker), this.spareIdleMs);
-        timer.unref();
-        this.spareTimers.set(worker, timer);
-      }
+      this.endOnceIdle(worker, this.threads.size > 1 ? this.spareIdleMs : this.lastIdleMs, 0);
       return;
     }
     this.running.set(worker, job);
     worker.postMessage({ op: job.op, args: job.args });
   }
 
-  /** A thread idle since its timer was set ends, unless it is the last one. */
-  private endSpare(worker: Worker): void {
-    if (this.threads.size <= 1 || !this.idle.includes(worker)) return;
-    this.forget(worker);
-    worker.removeAllListeners();
-    void worker.terminate();
+  /**
+   * Ends the idle thread after `delay` more ms without a job (`waited` so far): a spare one after
+   * `spareIdleMs`, the last one (which may have been a spare when it went idle) after `lastIdleMs`.
+   */
+  private endOnceIdle(worker: Worker, delay: number, waited: number): void {
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(worker);
+      if (!this.idle.includes(worker)) return;
+      const idleFor = waited + delay;
+      if (this.threads.size === 1 && idleFor < this.lastIdleMs) {
+        this.endOnceIdle(worker, this.lastIdleMs - idleFor, idleFor);
+        return;
+      }
+      this.forget(worker);
+      worker.removeAllListeners();
+      void worker.terminate();
+    }, delay);
+    timer.unref();
+    this.idleTimers.set(worker, timer);
   }
 
   private forget(worker: Worker): void {
@@ -146,8 +164,8 @@ export class PasswordThreads {
     this.running.delete(worker);
     const index = this.idle.indexOf(worker);
     if (index >= 0) this.idle.splice(index, 1);
-    clearTimeout(this.spareTimers.get(worker));
-    this.spareTimers.delete(worker);
+    clearTimeout(this.idleTimers.get(worker));
+    this.idleTimers.delete(worker);
   }
 }
 
