@@ -251,9 +251,42 @@ async function waitUntilHealthy(baseUrl: string, child: ChildProcess, tail: Outp
   );
 }
 
+/** Servers stopped by `runOnly` until it runs them or `resumeAll`. */
+const paused = new Set<ChildProcess>();
+
+/**
+ * Lets only the server at `pid` run while it is measured; the others are stopped (SIGSTOP). The
+ * bench's other instances share its core, and though nobody sends them requests their timers
+ * still run (usage flushes, sweeps) and so do their garbage collections: a neighbour's 10 ms
+ * collection during a slice was a 10 ms stall of the measured server, which a deployment alone
+ * on its core does not have (docs/performance.md, "Session 22"). Nothing talks to a stopped
+ * server, and none holds anything another waits for (each has its own database). What their
+ * timers owe they do when they run again, in their own re-warm.
+ */
+export function runOnly(pid: number | undefined): void {
+  // A server without a pid (never started) cannot be told apart: all run.
+  if (pid === undefined || process.env.BENCH_PAUSE === '0') return resumeAll();
+  for (const child of running) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    if (child.pid === pid) {
+      if (paused.delete(child)) child.kill('SIGCONT');
+    } else if (!paused.has(child) && child.kill('SIGSTOP')) {
+      paused.add(child);
+    }
+  }
+}
+
+/** Lets every server `runOnly` stopped run again (SIGCONT). */
+export function resumeAll(): void {
+  for (const child of paused) child.kill('SIGCONT');
+  paused.clear();
+}
+
 /** SIGTERM every child, SIGKILL the ones still there after a grace period, remove temp dirs. */
 export async function stopAll(): Promise<void> {
   stopping = true;
+  // A stopped process would hold its SIGTERM until continued.
+  resumeAll();
   await Promise.all(
     [...running].map(
       (child) =>

@@ -14,6 +14,8 @@
 //                      narrower run: the checks of the rows left out are skipped, the paced
 //                      rows take 5,000 req/s without health, bench/results.json is not written)
 //   BENCH_PIN=0        leave processes to the scheduler (default: servers on CPU 0, load on CPU 1)
+//   BENCH_PAUSE=0      leave the other servers running during a row's slice (default: stopped,
+//                      SIGSTOP, so their timers and collections do not stall the one measured)
 //   BENCH_MARIADB_URL  the MariaDB server of the cold-key row, which gets a database of its own
 //                      for the run (default mysql://root@127.0.0.1:3306; BENCH_MARIADB_URL=off:
 //                      no MariaDB row)
@@ -37,6 +39,8 @@ import {
   measureRsaSignsPerSecond,
   REPO_ROOT,
   residentMegabytes,
+  resumeAll,
+  runOnly,
   RunningTessera,
   startBareServer,
   startTessera,
@@ -526,6 +530,7 @@ async function measureAll(
   // The warm-up lets V8 optimise the hot path and fills the service's caches; it is discarded.
   if (settings.warmupSeconds > 0) {
     for (const load of loads) {
+      runOnly(load.serverPid);
       const companion = load.beside?.(settings.warmupSeconds);
       const { result } = await slice(load, settings.warmupSeconds, load.warmupRequests);
       warmedUp?.(load.id, result.requests.total / result.duration);
@@ -541,6 +546,7 @@ async function measureAll(
     process.stdout.write(`  round ${round + 1}/${settings.slices}:`);
     for (let turn = 0; turn < loads.length; turn++) {
       const load = loads[(round + turn) % loads.length];
+      runOnly(load.serverPid);
       if (load.requestsPerSlice === undefined) await slice(load, REWARM_SECONDS, undefined);
       await load.before?.();
       const cpuBefore = cpuTimeMicroseconds(load.serverPid);
@@ -563,6 +569,7 @@ async function measureAll(
     }
     process.stdout.write('\n');
   }
+  resumeAll();
   const rows = loads.map((load) => toRow(load.id, load.name, slices.get(load.id)!, load.expect));
   return { rows, besides };
 }
