@@ -227,7 +227,12 @@ export class PacedLoadProcess {
     const child = this.child ?? this.start();
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
-      child.send(load);
+      try {
+        child.send(load);
+      } catch (error) {
+        this.pending = undefined;
+        reject(error as Error);
+      }
     });
   }
 
@@ -246,12 +251,14 @@ export class PacedLoadProcess {
       pending?.resolve(outcome as PacedOutcome);
     });
     const fail = (error: Error) => {
+      // A process replaced already (it failed before) fails no load of its successor.
+      if (this.child !== child) return;
       this.child = undefined;
       const pending = this.pending;
       this.pending = undefined;
       pending?.reject(error);
     };
-    child.once('error', fail);
+    child.on('error', fail);
     child.once('exit', (code, signal) =>
       fail(new Error(`the paced load's process exited (code ${code}, signal ${signal})`)),
     );

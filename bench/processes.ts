@@ -260,12 +260,16 @@ const paused = new Set<ChildProcess>();
  * still run (usage flushes, sweeps) and so do their garbage collections: a neighbour's 10 ms
  * collection during a slice was a 10 ms stall of the measured server, which a deployment alone
  * on its core does not have (docs/performance.md, "Session 22"). Nothing talks to a stopped
- * server, and none holds anything another waits for (each has its own database). What their
- * timers owe they do when they run again, in their own re-warm.
+ * server, and without Redis none holds anything another waits for (each has its own database);
+ * with Redis the instances confirm each other's cache invalidations, so the bench does not stop
+ * them then (run.ts). What their timers owe they do when they run again: in their re-warm, or,
+ * for the cold-key rows (no re-warm), in their slice, which so pays its own keys' usage writes.
  */
 export function runOnly(pid: number | undefined): void {
+  // Shutting down: stopAll has let them all run to take their SIGTERM.
+  if (stopping) return;
   // A server without a pid (never started) cannot be told apart: all run.
-  if (pid === undefined || process.env.BENCH_PAUSE === '0') return resumeAll();
+  if (pid === undefined) return resumeAll();
   for (const child of running) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     if (child.pid === pid) {

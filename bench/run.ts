@@ -15,7 +15,8 @@
 //                      rows take 5,000 req/s without health, bench/results.json is not written)
 //   BENCH_PIN=0        leave processes to the scheduler (default: servers on CPU 0, load on CPU 1)
 //   BENCH_PAUSE=0      leave the other servers running during a row's slice (default: stopped,
-//                      SIGSTOP, so their timers and collections do not stall the one measured)
+//                      SIGSTOP, so their timers and collections do not stall the one measured;
+//                      never with BENCH_REDIS_URL: the instances confirm each other's messages)
 //   BENCH_MARIADB_URL  the MariaDB server of the cold-key row, which gets a database of its own
 //                      for the run (default mysql://root@127.0.0.1:3306; BENCH_MARIADB_URL=off:
 //                      no MariaDB row)
@@ -129,6 +130,8 @@ interface Settings {
   warmupSeconds: number;
   slices: number;
   redisUrl?: string;
+  /** Stop the other servers during a row's slice (processes.ts, `runOnly`). */
+  pauseOthers: boolean;
   /** BENCH_ROWS: the rows to measure (all when unset). */
   rows?: RowId[];
 }
@@ -162,6 +165,9 @@ function readSettings(): Settings {
     warmupSeconds: secondsFromEnv('BENCH_WARMUP', 3, 0),
     slices: Math.floor(secondsFromEnv('BENCH_SLICES', 10, 1)),
     redisUrl: process.env.BENCH_REDIS_URL || undefined,
+    // With Redis, a cache invalidation waits (up to 250 ms) for every instance to confirm it: a
+    // stopped one would hold up the one measured (SAML's provisioning logins, for one).
+    pauseOthers: process.env.BENCH_PAUSE !== '0' && !process.env.BENCH_REDIS_URL,
     rows: rowsFromEnv(process.env.BENCH_ROWS),
   };
 }
@@ -447,13 +453,13 @@ function optionsFor(load: Load) {
   };
 }
 
+/** Sends every paced slice (and its warm-ups) from one process, kept warm (bench/paced-load.ts). */
+const pacedLoads = new PacedLoadProcess();
+
 /**
  * What a load sends for `seconds`, or its set number of requests, with every response's latency
  * kept (autocannon's percentiles of one slice cannot be pooled into a row's).
  */
-/** Sends every paced slice (and its warm-ups) from one process, kept warm (bench/paced-load.ts). */
-const pacedLoads = new PacedLoadProcess();
-
 async function slice(
   load: Load,
   seconds: number,
@@ -530,7 +536,7 @@ async function measureAll(
   // The warm-up lets V8 optimise the hot path and fills the service's caches; it is discarded.
   if (settings.warmupSeconds > 0) {
     for (const load of loads) {
-      runOnly(load.serverPid);
+      if (settings.pauseOthers) runOnly(load.serverPid);
       const companion = load.beside?.(settings.warmupSeconds);
       const { result } = await slice(load, settings.warmupSeconds, load.warmupRequests);
       warmedUp?.(load.id, result.requests.total / result.duration);
@@ -546,7 +552,7 @@ async function measureAll(
     process.stdout.write(`  round ${round + 1}/${settings.slices}:`);
     for (let turn = 0; turn < loads.length; turn++) {
       const load = loads[(round + turn) % loads.length];
-      runOnly(load.serverPid);
+      if (settings.pauseOthers) runOnly(load.serverPid);
       if (load.requestsPerSlice === undefined) await slice(load, REWARM_SECONDS, undefined);
       await load.before?.();
       const cpuBefore = cpuTimeMicroseconds(load.serverPid);

@@ -78,10 +78,13 @@ describe('password threads', () => {
     try {
       const hash = await pool.run<string>('hash', ['pw', {}]);
       await Promise.all([1, 2, 3, 4].map(() => pool.run('verify', [hash, 'pw'])));
+      const idleSince = Date.now();
       await expect(until(2)).resolves.toBe(2);
       // The spare goes at 1 s; the other, left the last, stays past its own spare timer.
       await expect(until(1)).resolves.toBe(1);
       await expect(until(0)).resolves.toBe(0);
+      // Timers never fire early: ended at the spare's 1 s, the last would be seen well before.
+      expect(Date.now() - idleSince).toBeGreaterThanOrEqual(2_500);
       await expect(pool.run('verify', [hash, 'pw'])).resolves.toBe(true);
       expect(niceThreads()).toBe(1);
     } finally {
