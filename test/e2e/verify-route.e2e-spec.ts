@@ -11,6 +11,7 @@ import {
 import type { UserPrincipal } from '../../src/common/auth/principal';
 import { generateApiKey } from '../../src/modules/api-keys/api-key-format';
 import { asKey, createApiKey, userWithKey } from '../utils/api-keys';
+import { twoInstances } from '../utils/cluster';
 import { createTestApp, TestApp, TestAppOptions } from '../utils/create-app';
 import { bearer, createUser, TestUser } from '../utils/factories';
 import { createTeam } from '../utils/teams';
@@ -269,22 +270,6 @@ class BrokenVerifier implements CredentialVerifier<UserPrincipal> {
 @Module({ providers: [BrokenVerifier] })
 class BrokenVerifierModule {}
 
-/** Apps on one new database, each with its own settings of the verify route. */
-async function appsOnOneDatabase(
-  env: Record<string, string>,
-  variants: TestAppOptions[],
-): Promise<TestApp[]> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-lane-'));
-  const shared = {
-    SQLITE_PATH: join(dataDir, 'tessera.sqlite'),
-    TESSERA_DATA_DIR: dataDir,
-    ...env,
-  };
-  const apps: TestApp[] = [];
-  for (const options of variants) apps.push(await createTestApp(shared, options));
-  return apps;
-}
-
 /** How many requests reached a Fastify route handler while `run` ran. */
 async function fastifyHandled(run: () => Promise<unknown>): Promise<number> {
   return (await fastifyHandlerEvents('start', run)).length;
@@ -301,7 +286,7 @@ describe('GET /v1/auth/verify in the fast lane', () => {
   let throughNest: TestApp;
   let key: string;
   beforeAll(async () => {
-    [lane, throughNest] = await appsOnOneDatabase({}, [{}, { directVerifyRoute: false }]);
+    [lane, throughNest] = await twoInstances({}, { directVerifyRoute: false });
     key = (await userWithKey(lane, 'lane')).key.key;
   });
   afterAll(async () => {
@@ -343,10 +328,10 @@ describe('GET /v1/auth/verify in the fast lane', () => {
       ['true', 401], // everything trusted: the first address, the client's own claim
     ];
     for (const [trustProxy, expected] of cases) {
-      const [withLane, withoutLane] = await appsOnOneDatabase({ TRUST_PROXY: trustProxy }, [
-        {},
+      const [withLane, withoutLane] = await twoInstances(
+        { TRUST_PROXY: trustProxy },
         { fastLane: false },
-      ]);
+      );
       try {
         const { key: allowed } = await userWithKey(
           withLane,
@@ -366,10 +351,10 @@ describe('GET /v1/auth/verify in the fast lane', () => {
   });
 
   it('writes the request line Fastify’s hook writes', async () => {
-    const [withLane, withoutLane] = await appsOnOneDatabase({ VERIFY_LOG_SAMPLE: '1' }, [
-      {},
+    const [withLane, withoutLane] = await twoInstances(
+      { VERIFY_LOG_SAMPLE: '1' },
       { fastLane: false },
-    ]);
+    );
     try {
       const { key: created } = await userWithKey(withLane, 'lines');
       const headers = { ...asKey(created.key), 'User-Agent': 'lane-test/1.0' };
@@ -390,10 +375,11 @@ describe('GET /v1/auth/verify in the fast lane', () => {
   });
 
   it('answers an error it did not expect through the exception filter, with the same bytes as Nest', async () => {
-    const [withLane, nest] = await appsOnOneDatabase({}, [
-      { extraModules: [BrokenVerifierModule] },
+    const [withLane, nest] = await twoInstances(
+      {},
       { extraModules: [BrokenVerifierModule], directVerifyRoute: false },
-    ]);
+      { extraModules: [BrokenVerifierModule] },
+    );
     try {
       for (const credential of ['broken_thrown', 'broken_rejected']) {
         const [fromLane, fromNest] = await answersOf([withLane, nest], bearer(credential));
