@@ -209,7 +209,12 @@ class LaneReply {
     private readonly apiHeaders: Readonly<Record<string, string>>,
     private readonly id: string,
   ) {
-    this.fields = { ...apiHeaders, 'x-request-id': id };
+    this.fields = this.ownHeaders();
+  }
+
+  /** What every answer starts with, as the onRequest hook sets it: the API's headers, the id. */
+  private ownHeaders(): Record<string, string> {
+    return { ...this.apiHeaders, 'x-request-id': this.id };
   }
 
   /** Milliseconds from the request to its answer's end, as Fastify's `reply.elapsedTime`. */
@@ -274,8 +279,7 @@ class LaneReply {
     this.statusCode = 500;
     const body = JSON.stringify({ detail: 'Internal server error', request_id: this.id });
     this.res.writeHead(500, {
-      ...this.apiHeaders,
-      'x-request-id': this.id,
+      ...this.ownHeaders(),
       'content-type': 'application/json; charset=utf-8',
       'content-length': String(Buffer.byteLength(body)),
     });
